@@ -1,0 +1,149 @@
+"""The pipeline as one call: prepare → build → solve → verify → interpret.
+
+>>> from allocator import load_scenario, solve          # doctest: +SKIP
+>>> plan = solve(load_scenario("scenarios/example"))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from importlib import metadata
+
+import numpy as np
+import scipy.sparse as sp
+
+from allocator.data import ModelData, prepare
+from allocator.errors import InfeasibleError, SolverError, TimeLimitError, VerificationError
+from allocator.model import LinearProgram, build_lp
+from allocator.plan import Plan, end_position, interpret, start_position, whole_people
+from allocator.scenario import Scenario
+from allocator.solvers import RawSolution, solve_lp
+from allocator.verify import verify_plan
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("allocator", "numpy", "scipy", "pandas", "highspy", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
+    """Explain an infeasible scenario by solving an elastic version.
+
+    Every hard policy row that can be in conflict (today: ``contingency_ceiling``)
+    gets a slack variable; the elastic model minimises the total slack. The
+    slack left in each year is how far that year's ceiling is out of reach.
+    """
+    block = lp.rows.get("contingency_ceiling")
+    if block is None:
+        return InfeasibleError("the scenario is infeasible, but no contingency ceiling is set; "
+                               "please report this scenario as a bug")
+    n = block.size
+    rows = np.arange(block.start, block.start + n)
+    B = sp.csr_matrix((-np.ones(n), (rows, np.arange(n))), shape=(lp.num_row, n))
+    elastic = LinearProgram(
+        c=np.concatenate([np.zeros(lp.num_col), np.ones(n)]), A=sp.hstack([lp.A, B], format="csr"),
+        col_lower=np.concatenate([lp.col_lower, np.zeros(n)]),
+        col_upper=np.concatenate([lp.col_upper, np.full(n, np.inf)]),
+        row_lower=lp.row_lower, row_upper=lp.row_upper, variables=lp.variables, rows=lp.rows)
+    raw = solve_lp(elastic, "highs")
+    if raw.status != "optimal":
+        return InfeasibleError(f"the scenario is infeasible and the elastic check also failed ({raw.status})")
+    slack = raw.x[lp.num_col:]
+    years = d.years[block.index["year"]]
+    short = [(int(y), float(s), float(d.ceiling[t])) for y, s, t in zip(years, slack, block.index["year"]) if s > 1e-6]
+    lines = ["the contingency ceiling cannot be met: capacity, procurement pace, cluster limits and growth "
+             "limits cannot move enough people out of contingency accommodation."]
+    relax = []
+    for year, s, ceiling in short:
+        lowest = ceiling + s
+        lines.append(f"  * contingency_ceiling {year}: ceiling {ceiling:,.0f}, lowest reachable {lowest:,.0f} "
+                     f"({s:,.0f} more dispersal places needed by the end of {year})")
+        relax.append({"family": "contingency_ceiling", "year": year, "ceiling": ceiling, "lowest_reachable": lowest,
+                      "places_short": s})
+    lines.append("  Raise the ceiling in those years, or add capacity/procurement (areas table), "
+                 "or relax policy.max_growth or the cluster limit.")
+    return InfeasibleError("\n".join(lines), relax)
+
+
+def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
+          verify: bool = True, options: dict | None = None) -> Plan:
+    """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
+
+    Parameters
+    ----------
+    scenario : from :func:`allocator.load_scenario`, possibly varied with ``with_policy`` etc.
+    solver : ``"highs"`` (default), ``"ortools"`` or ``"pulp"``
+    time_limit : seconds; when hit, the best feasible plan found is returned with
+        status ``time_limit`` and its optimality gap
+    verify : run the independent verifier (default; a failing plan raises)
+
+    Raises
+    ------
+    InfeasibleError : hard constraints conflict (with the years and the shortfall)
+    TimeLimitError : the time limit was hit before any feasible plan was found
+    VerificationError : the plan broke a rule when recomputed from the scenario
+    SolverError : the solver is missing or failed
+    """
+    t0 = time.perf_counter()
+    d = prepare(scenario)
+    lp = build_lp(d)
+    t1 = time.perf_counter()
+    raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options)
+    t2 = time.perf_counter()
+    if raw.status in ("infeasible", "unbounded") or (raw.status == "error" and raw.x is None and solver != "highs"):
+        if raw.status == "unbounded":
+            raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
+        raise diagnose_infeasible(d, lp if solver == "highs" else lp)
+    if raw.status == "time_limit" and raw.x is None:
+        raise TimeLimitError(f"the time limit of {time_limit} s was reached before any feasible plan was found; "
+                             "raise --time-limit")
+    if raw.x is None:
+        raise SolverError(f"the solver {raw.solver} failed: {raw.message or raw.status}")
+    return finish(scenario, d, lp, raw, build_seconds=t1 - t0, solve_seconds=t2 - t1, verify=verify)
+
+
+def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution, build_seconds: float,
+           solve_seconds: float, verify: bool = True) -> Plan:
+    """Interpret and verify a solver's raw solution (used by :func:`solve` and the benchmarks)."""
+    t2 = time.perf_counter()
+    n_a, n_t, n_h = d.shape
+    S = lp.value(raw.x, "stock").reshape(n_a, n_t, n_h)
+    C = lp.value(raw.x, "contingency").reshape(n_t, n_h)
+    R = whole_people(d, S)
+    alloc, traj, regions = interpret(d, S, C, R)
+    t3 = time.perf_counter()
+    if verify:
+        fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None])
+        if fails:
+            raise VerificationError(fails)
+    t4 = time.perf_counter()
+    summary = {
+        "scenario": scenario.name,
+        "status": raw.status,
+        "objective": round(float(raw.objective), 6),
+        "gap": raw.gap,
+        "solver": raw.solver,
+        "solver_version": raw.solver_version,
+        "build_seconds": round(build_seconds, 4),
+        "solve_seconds": round(solve_seconds, 4),
+        "interpret_seconds": round(t3 - t2, 4),
+        "verify_seconds": round(t4 - t3, 4),
+        "verified": bool(verify),
+        "model_size": {"variables": lp.num_col, "rows": lp.num_row, "nonzeros": int(lp.A.nnz)},
+        "scenario_sha256": scenario.sha256,
+        "input_sha256": dict(scenario.input_hashes),
+        "versions": _versions(),
+        "headline": {"start": start_position(d), "end": end_position(traj, regions)},
+        "inherited_over_cap": [
+            {"area_code": str(d.areas["area_code"].iat[i]), "area_name": str(d.areas["area_name"].iat[i]),
+             "stock": int(round(d.stock0[i].sum())), "cap": int(d.cluster_cap[i])}
+            for i in np.flatnonzero(d.stock0.sum(axis=1) > d.cluster_cap)
+        ],
+    }
+    return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C)

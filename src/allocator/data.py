@@ -1,0 +1,153 @@
+"""Prepare: turn a validated :class:`~allocator.scenario.Scenario` into aligned arrays.
+
+Everything the model builder and the verifier need is computed here once, as
+numpy arrays indexed ``[area, year, cohort]`` (or a prefix of that). Nothing
+in this module knows about linear programs.
+
+Notation (docs/model.md uses the same letters):
+
+``A`` areas ``i``, ``T`` years ``t`` (index 0 = first planning year),
+``H`` cohorts ``h`` (one cohort, ``all``, when the scenario has none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ModelData:
+    areas: pd.DataFrame            # area_code, area_name, region, status (A rows)
+    years: np.ndarray              # (T,) calendar years
+    cohorts: list[str]             # (H,)
+    population: np.ndarray         # (A,)
+    weight: np.ndarray             # (A,) fair-share key
+    cluster_cap: np.ndarray        # (A,) floor(population / cluster_limit), whole people
+    stock0: np.ndarray             # (A,H) stock at the start
+    capacity0: np.ndarray          # (A,H) bed spaces now
+    procurement: np.ndarray        # (A,H) most new bed spaces per year
+    cost: np.ndarray               # (A,H) £ per occupied place-year
+    exit_rate: np.ndarray          # (H,)
+    arrivals: np.ndarray           # (T,H)
+    contingency0: np.ndarray       # (H,)
+    need: np.ndarray               # (T,H) people needing accommodation at the end of each year
+    open_year: np.ndarray          # (A,) index of the first year an area can receive people (0 = now)
+    excluded: np.ndarray           # (A,) bool
+    eligible: np.ndarray           # (A,T) bool: may receive people in year t
+    inherited: np.ndarray          # (A,T,H) stock left of today's people at the end of t: s0 (1-e)^(t+1)
+    capacity_path: np.ndarray      # (A,T,H) most bed spaces by the end of t: capacity0 + procurement × years open
+    stock_ub: np.ndarray           # (A,T,H) upper bound on stock from availability, exclusion and capacity
+    total_ub: np.ndarray           # (A,T) cluster limit on total stock, never below the inherited stock
+    growth_abs: float | None
+    growth_rel: float | None
+    ceiling: np.ndarray            # (T,) contingency ceiling, NaN where none
+    hotel_cost: float
+    procurement_cost: float
+    cost_weight: float
+    contingency_weight: float
+    equity_weight: float
+    equity_measure: str
+    grant_occupied: float
+    grant_new: float
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return len(self.population), len(self.years), len(self.cohorts)
+
+    def share(self) -> np.ndarray:
+        """(A,T) each area's fair-share fraction of the national dispersed total in year t.
+
+        The weight of every area that can receive people that year, over the
+        total weight of those areas; 0 for excluded and not-yet-open areas.
+        """
+        w = np.where(self.eligible, self.weight[:, None], 0.0)
+        total = w.sum(axis=0)
+        return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
+def prepare(scenario: Scenario) -> ModelData:
+    """Compute the arrays the model and the verifier use. Pure: no solving, no I/O."""
+    cfg = scenario.config
+    df = scenario.areas
+    years = np.asarray(cfg.years, dtype=np.int64)
+    n_t = len(years)
+    cohorts = scenario.cohort_names
+    n_a = len(df)
+
+    def cohort_matrix(base: str) -> np.ndarray:
+        return np.column_stack([df[scenario.cohort_column(base, c)].to_numpy(float) for c in cohorts])
+
+    stock0 = cohort_matrix("stock")
+    capacity0 = cohort_matrix("capacity")
+    procurement = cohort_matrix("procurement_per_year")
+    cost = cohort_matrix("cost_per_place")
+    population = df["population"].to_numpy(float)
+    fs = cfg.policy.fair_share
+    weight = population.copy() if fs == "population" else np.nan_to_num(df[fs].to_numpy(float))
+
+    limit = np.full(n_a, float(cfg.policy.cluster_limit))
+    if "cluster_limit" in df.columns:
+        local = df["cluster_limit"].to_numpy(float)
+        limit = np.where(np.isnan(local), limit, local)
+    cluster_cap = np.floor(population / limit + 1e-9)
+
+    if cfg.cohorts:
+        exit_rate = np.array([c.exit_rate if c.exit_rate is not None else cfg.demand.exit_rate for c in cfg.cohorts])
+        a_share = np.array([c.arrivals_share for c in cfg.cohorts])
+        c_share = np.array([c.contingency_share if c.contingency_share is not None else c.arrivals_share
+                            for c in cfg.cohorts])
+    else:
+        exit_rate = np.array([cfg.demand.exit_rate])
+        a_share = c_share = np.array([1.0])
+    arrivals = np.array([cfg.demand.arrivals[int(y)] for y in years])[:, None] * a_share[None, :]
+    contingency0 = cfg.demand.contingency_start * c_share
+    survive = 1.0 - exit_rate                                              # (H,)
+    need = np.empty((n_t, len(cohorts)))
+    prev = stock0.sum(axis=0) + contingency0
+    for t in range(n_t):                                                   # T steps, not A×T
+        prev = survive * prev + arrivals[t]
+        need[t] = prev
+
+    status = df["status"].to_numpy()
+    excluded = status == "excluded"
+    avail = df["available_from"].to_numpy(float) if "available_from" in df.columns else np.full(n_a, np.nan)
+    open_year = np.where(status == "volunteered", np.clip(avail - years[0], 0, n_t), 0).astype(np.int64)
+    t_idx = np.arange(n_t)
+    eligible = (~excluded[:, None]) & (t_idx[None, :] >= open_year[:, None])
+
+    decay = survive[None, :] ** (t_idx[:, None] + 1)                       # (T,H)
+    inherited = stock0[:, None, :] * decay[None, :, :]                     # (A,T,H)
+    years_open = np.maximum(t_idx[None, :] - open_year[:, None] + 1, 0)    # (A,T)
+    capacity_path = capacity0[:, None, :] + procurement[:, None, :] * years_open[:, :, None]
+    stock_ub = np.where(eligible[:, :, None], capacity_path, inherited)
+    total_ub = np.maximum(cluster_cap[:, None], inherited.sum(axis=2))
+
+    ceiling = np.full(n_t, np.nan)
+    for year, value in (cfg.policy.contingency_ceiling or {}).items():
+        ceiling[int(np.flatnonzero(years == year)[0])] = value
+
+    growth = cfg.policy.max_growth
+    funding = cfg.funding
+    return ModelData(
+        areas=df[["area_code", "area_name", "region", "status"]].reset_index(drop=True),
+        years=years, cohorts=cohorts, population=population, weight=weight, cluster_cap=cluster_cap,
+        stock0=stock0, capacity0=capacity0, procurement=procurement, cost=cost, exit_rate=exit_rate,
+        arrivals=arrivals, contingency0=contingency0, need=need, open_year=open_year, excluded=excluded,
+        eligible=eligible, inherited=inherited, capacity_path=capacity_path, stock_ub=stock_ub,
+        total_ub=total_ub,
+        growth_abs=None if growth is None or (growth.absolute is None and growth.relative is None)
+        else float(growth.absolute or 0.0),
+        growth_rel=None if growth is None or (growth.absolute is None and growth.relative is None)
+        else float(growth.relative or 0.0),
+        ceiling=ceiling, hotel_cost=cfg.costs.contingency_per_person_year,
+        procurement_cost=cfg.costs.procurement_per_place, cost_weight=cfg.objective.cost_weight,
+        contingency_weight=cfg.objective.contingency_weight, equity_weight=cfg.objective.equity_weight,
+        equity_measure=cfg.objective.equity_measure,
+        grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
+        grant_new=funding.grant_per_new_place if funding else 0.0,
+    )

@@ -1,0 +1,287 @@
+"""Interpret: from the solver's numbers to a readable, checkable plan.
+
+:class:`Plan` holds tidy pandas tables (``allocations``, ``trajectory``,
+``regions``) and a ``summary`` dict, and writes them atomically with
+:meth:`Plan.write`. :func:`read_plan` reads a written plan back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.data import ModelData
+from allocator.errors import OutputError
+from allocator.rounding import round_keeping_total
+
+PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of ``values`` (rates) over units weighted by ``weights`` (population).
+
+    0 when every area has the same rate; approaching 1 when one area holds everyone.
+    """
+    mask = weights > 0
+    v, w = values[mask], weights[mask]
+    if v.size == 0 or (v * w).sum() <= 0:
+        return 0.0
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    wshare = w / w.sum()
+    amount = v * w
+    lorenz = np.cumsum(amount) / amount.sum()
+    prev = np.concatenate([[0.0], lorenz[:-1]])
+    return float(1.0 - np.sum(wshare * (lorenz + prev)))
+
+
+def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray, years_open: np.ndarray) -> np.ndarray:
+    """Latest procurement schedule that has enough bed spaces in time.
+
+    ``stock`` (A,T) whole people; returns capacity (A,T) at the end of each year:
+    :math:`K_t = \\max_{\\tau \\le t} L_\\tau`,
+    :math:`L_t = \\max(K^0, \\max_{\\tau \\ge t} S_\\tau - q (Y_\\tau - Y_t))` where
+    :math:`Y` counts the years the area has been open.
+    """
+    slack = stock - pace[:, None] * years_open                      # S_tau - q Y_tau
+    future = np.maximum.accumulate(slack[:, ::-1], axis=1)[:, ::-1]  # max over tau >= t
+    lazy = np.maximum(capacity0[:, None], future + pace[:, None] * years_open)
+    return np.maximum.accumulate(lazy, axis=1)
+
+
+@dataclass
+class Plan:
+    """A solved, verified change plan.
+
+    Attributes
+    ----------
+    allocations : one row per area and year (and cohort, when the scenario has cohorts)
+    trajectory : one row per year, national figures
+    regions : one row per region and year
+    summary : status, objective, solver, timings, hashes and headline figures
+    """
+
+    allocations: pd.DataFrame
+    trajectory: pd.DataFrame
+    regions: pd.DataFrame
+    summary: dict
+    exact_stock: np.ndarray | None = field(default=None, repr=False)
+    exact_contingency: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.summary.get("status", "unknown")
+
+    @property
+    def objective(self) -> float:
+        return float(self.summary.get("objective", float("nan")))
+
+    def __repr__(self) -> str:
+        h = self.summary.get("headline", {})
+        return (f"<Plan {self.summary.get('scenario', '?')!r}: {self.status}, "
+                f"objective £{self.objective:,.0f}, {len(self.allocations)} allocation rows, "
+                f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
+
+    def write(self, directory: str | Path, force: bool = False) -> Path:
+        """Write the plan's files into ``directory`` atomically.
+
+        The files are written to a temporary folder beside it, then renamed
+        into place, so a reader sees the previous complete plan or the new one,
+        never a mix. An existing non-empty folder is replaced only with
+        ``force=True``.
+        """
+        target = Path(directory)
+        if target.exists() and not target.is_dir():
+            raise OutputError(f"output path {target} exists and is not a folder")
+        if target.exists() and any(target.iterdir()) and not force:
+            raise OutputError(f"output folder {target} is not empty; use --force (force=True) to replace it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            self._write_files(tmp)
+            if target.exists():
+                old = target.parent / f".{target.name}.old-{os.getpid()}"
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    def _write_files(self, folder: Path) -> None:
+        for name, table in (("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
+                            ("regions.csv", self.regions)):
+            safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
+        with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
+            json.dump(self.summary, fh, indent=2, sort_keys=False, ensure_ascii=False)
+            fh.write("\n")
+
+
+def safe_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col].astype(str)
+            risky = s.str.match(r"^[=+\-@\t\r]")
+            if risky.any():
+                out[col] = s.where(~risky, "'" + s)
+    return out
+
+
+def read_plan(directory: str | Path) -> Plan:
+    """Read a plan written by :meth:`Plan.write` (for ``compare`` and notebooks)."""
+    d = Path(directory)
+    missing = [f for f in PLAN_FILES if not (d / f).exists()]
+    if missing:
+        raise OutputError(f"{d} is not a plan folder: missing {', '.join(missing)}")
+    return Plan(
+        allocations=pd.read_csv(d / "allocations.csv", dtype={"area_code": str}, keep_default_na=False),
+        trajectory=pd.read_csv(d / "trajectory.csv"),
+        regions=pd.read_csv(d / "regions.csv"),
+        summary=json.loads((d / "summary.json").read_text(encoding="utf-8")),
+    )
+
+
+def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
+    """Round the exact stock (A,T,H) to whole people, keeping national totals and limits."""
+    n_a, n_t, n_h = S.shape
+    room = np.where(d.eligible[:, :, None], np.floor(d.capacity_path + 1e-6), np.ceil(d.inherited - 1e-6))
+    room = np.maximum(room, np.ceil(d.inherited - 1e-6))
+    cap = np.maximum(d.cluster_cap[:, None], np.ceil(d.inherited.sum(axis=2) - 1e-6))   # (A,T)
+    R = np.zeros(S.shape, dtype=np.int64)
+    floors = np.floor(S + 1e-9)
+    for h in range(n_h):                          # cohorts in turn (H is small), all areas and years at once
+        later = floors[:, :, h + 1:].sum(axis=2)
+        done = R[:, :, :h].sum(axis=2)
+        limit = np.minimum(room[:, :, h], cap - later - done)
+        R[:, :, h] = round_keeping_total(S[:, :, h], limit)
+    return R
+
+
+def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy tables from the exact stock ``S``, contingency ``C`` and whole-people stock ``R``."""
+    n_a, n_t, n_h = S.shape
+    prev_exact = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
+    placements_exact = S - (1.0 - d.exit_rate)[None, None, :] * prev_exact
+    X = np.stack([round_keeping_total(np.maximum(placements_exact[:, :, h], 0.0)) for h in range(n_h)], axis=2)
+
+    years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
+    K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
+                  for h in range(n_h)], axis=2)
+    K = np.ceil(K - 1e-9).astype(np.int64)
+    procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
+
+    total = R.sum(axis=2)                                                # (A,T)
+    prev_total = np.concatenate([np.round(d.stock0.sum(axis=1))[:, None], total[:, :-1]], axis=1)
+    national = total.sum(axis=0)                                         # (T,)
+    fair = d.share() * national[None, :]
+    rate = total / d.population[:, None] * 1e4
+    over_cap = total > d.cluster_cap[:, None]
+    funding = d.grant_occupied * total + d.grant_new * np.maximum(total - prev_total, 0)
+
+    need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
+    contingency_int = need_int - national
+
+    # ---- allocations
+    idx_a, idx_t, idx_h = (g.ravel() for g in np.indices((n_a, n_t, n_h)))
+    alloc = pd.DataFrame({
+        "area_code": d.areas["area_code"].to_numpy()[idx_a],
+        "area_name": d.areas["area_name"].to_numpy()[idx_a],
+        "region": d.areas["region"].to_numpy()[idx_a],
+        "year": d.years[idx_t],
+    })
+    if n_h > 1:
+        alloc["cohort"] = np.asarray(d.cohorts)[idx_h]
+    alloc["placements"] = X.ravel()
+    alloc["stock"] = R.ravel()
+    alloc["capacity"] = K.ravel()
+    alloc["procured"] = procured.ravel()
+    alloc["fair_share"] = np.round(fair[idx_a, idx_t], 2)
+    alloc["cap"] = d.cluster_cap[idx_a].astype(np.int64)
+    alloc["over_cap"] = over_cap[idx_a, idx_t]
+    alloc["rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
+    if d.grant_occupied or d.grant_new:
+        alloc["funding"] = np.round(funding[idx_a, idx_t], 2)
+
+    # ---- trajectory
+    accommodation = (d.cost[:, None, :] * R).sum(axis=(0, 2))
+    traj = pd.DataFrame({
+        "year": d.years,
+        "need": need_int,
+        "dispersed": national,
+        "contingency": contingency_int,
+        "placements": X.sum(axis=(0, 2)),
+        "accommodation_cost": np.round(accommodation, 2),
+        "contingency_cost": np.round(contingency_int * d.hotel_cost, 2),
+        "procurement_cost": np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2),
+    })
+    traj["total_cost"] = np.round(traj["accommodation_cost"] + traj["contingency_cost"] + traj["procurement_cost"], 2)
+    traj["gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]
+    traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
+    traj["areas_over_cap"] = over_cap.sum(axis=0)
+    traj["areas_hosting"] = (total > 0).sum(axis=0)
+    if d.grant_occupied or d.grant_new:
+        traj["funding"] = np.round(funding.sum(axis=0), 2)
+
+    # ---- regions
+    region = d.areas["region"].to_numpy()
+    frames = []
+    for t, year in enumerate(d.years):                                   # T groupbys, vectorised inside
+        g = pd.DataFrame({"region": region, "stock": total[:, t], "fair_share": fair[:, t],
+                          "population": d.population}).groupby("region", sort=True).sum()
+        g.insert(0, "year", year)
+        frames.append(g.reset_index())
+    regions = pd.concat(frames, ignore_index=True)[["region", "year", "stock", "fair_share", "population"]]
+    regions["fair_share"] = regions["fair_share"].round(2)
+    regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
+    regions["population"] = regions["population"].round().astype(np.int64)
+    regions = regions.sort_values(["region", "year"], kind="stable").reset_index(drop=True)
+    return alloc, traj, regions
+
+
+def start_position(d: ModelData) -> dict:
+    """Headline figures for today's position (before the first planning year)."""
+    total = np.round(d.stock0.sum(axis=1))
+    rate = total / d.population * 1e4
+    region = pd.DataFrame({"region": d.areas["region"], "stock": total, "population": d.population}) \
+        .groupby("region").sum()
+    rr = (region["stock"] / region["population"] * 1e4).round(2)
+    return {
+        "dispersed": int(total.sum()),
+        "contingency": int(round(d.contingency0.sum())),
+        "areas_over_cap": int((total > d.cluster_cap).sum()),
+        "areas_hosting": int((total > 0).sum()),
+        "areas_hosting_nobody": int((total == 0).sum()),
+        "gini": round(weighted_gini(rate, d.weight), 4),
+        "max_rate_per_10k": round(float(rate.max()), 2),
+        "highest_region": {"region": str(rr.idxmax()), "rate_per_10k": float(rr.max())},
+        "lowest_region": {"region": str(rr.idxmin()), "rate_per_10k": float(rr.min())},
+    }
+
+
+def end_position(traj: pd.DataFrame, regions: pd.DataFrame) -> dict:
+    last = traj.iloc[-1]
+    final = regions[regions["year"] == last["year"]].set_index("region")["rate_per_10k"]
+    return {
+        "year": int(last["year"]),
+        "dispersed": int(last["dispersed"]),
+        "contingency": int(last["contingency"]),
+        "areas_over_cap": int(last["areas_over_cap"]),
+        "areas_hosting": int(last["areas_hosting"]),
+        "gini": float(last["gini"]),
+        "max_rate_per_10k": float(last["max_rate_per_10k"]),
+        "highest_region": {"region": str(final.idxmax()), "rate_per_10k": float(final.max())},
+        "lowest_region": {"region": str(final.idxmin()), "rate_per_10k": float(final.min())},
+        "total_cost_all_years": round(float(traj["total_cost"].sum()), 2),
+    }

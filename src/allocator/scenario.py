@@ -1,0 +1,546 @@
+"""Scenario files: the YAML schema, the areas table, loading and validation.
+
+A scenario is a YAML file plus the tables it names, in the same folder.
+:func:`load_scenario` reads and checks everything, collects every problem it
+finds and raises one :class:`~allocator.errors.ScenarioError` listing them all
+(file, line, column or key). What it returns, a :class:`Scenario`, is valid by
+construction and immutable; vary it in code with :meth:`Scenario.with_policy`
+and friends, which re-validate.
+
+The column registry :data:`AREA_COLUMNS` is the single description of the areas
+table: the loader, the checks and ``docs/scenario-format.md`` follow it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from allocator.errors import Issue, ScenarioError
+
+MAX_YAML_BYTES = 1 * 1024 * 1024
+MAX_TABLE_BYTES = 200 * 1024 * 1024
+STATUSES = ("existing", "volunteered", "excluded")
+
+
+# --------------------------------------------------------------------------- YAML schema
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+NonNeg = Field(ge=0, allow_inf_nan=False)
+
+
+class MaxGrowth(_Strict):
+    absolute: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """Most people an area's stock may grow by in a year, on top of the relative part."""
+    relative: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """Most growth in a year as a share of last year's stock (0.5 = +50%)."""
+
+
+class Demand(_Strict):
+    arrivals: dict[int, float]
+    """People newly needing accommodation in each year (one entry per planning year)."""
+    exit_rate: float = Field(ge=0, lt=1, allow_inf_nan=False)
+    """Share of everyone in support who leaves support in a year."""
+    contingency_start: float = Field(ge=0, allow_inf_nan=False)
+    """People in hotels and other contingency accommodation at the start."""
+
+    @field_validator("arrivals")
+    @classmethod
+    def _arrivals_finite(cls, v: dict[int, float]) -> dict[int, float]:
+        for year, value in v.items():
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"arrivals for {year} must be a finite number >= 0, got {value}")
+        return v
+
+
+class Costs(_Strict):
+    contingency_per_person_year: float = Field(ge=0, allow_inf_nan=False)
+    """£ per person-year in hotels and other contingency accommodation."""
+    procurement_per_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """£ one-off for each new bed space procured."""
+
+
+class Policy(_Strict):
+    cluster_limit: float = Field(default=200, gt=0, allow_inf_nan=False)
+    """At most one supported person per this many residents."""
+    fair_share: str = "population"
+    """The areas-table column whose share defines each area's fair share."""
+    max_growth: MaxGrowth | None = None
+    """Growth limit per area and year; none if omitted."""
+    contingency_ceiling: dict[int, float] | None = None
+    """Most people in contingency accommodation at the end of each listed year (hard)."""
+
+    @field_validator("contingency_ceiling")
+    @classmethod
+    def _ceiling_finite(cls, v: dict[int, float] | None) -> dict[int, float] | None:
+        for year, value in (v or {}).items():
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"contingency_ceiling for {year} must be a finite number >= 0, got {value}")
+        return v
+
+
+class Objective(_Strict):
+    cost_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    contingency_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    equity_weight: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
+    equity_measure: Literal["l1", "minmax"] = "l1"
+
+
+class Cohort(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    arrivals_share: float = Field(ge=0, le=1, allow_inf_nan=False)
+    """Share of each year's arrivals in this cohort (shares add up to 1)."""
+    contingency_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    """Share of contingency_start in this cohort; defaults to arrivals_share."""
+    exit_rate: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
+    """This cohort's exit rate; defaults to demand.exit_rate."""
+
+
+class Funding(_Strict):
+    grant_per_occupied_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """£ paid to the council per occupied place per year."""
+    grant_per_new_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """£ paid to the council once per net new place (stock growth over the year)."""
+
+
+class ScenarioConfig(_Strict):
+    name: str
+    description: str = ""
+    years: list[int] = Field(min_length=1)
+    areas: str
+    demand: Demand
+    costs: Costs
+    policy: Policy = Policy()
+    objective: Objective = Objective()
+    cohorts: list[Cohort] | None = Field(default=None, min_length=1)
+    funding: Funding | None = None
+
+
+# --------------------------------------------------------------------------- areas table
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Literal["text", "number", "year", "status"]
+    required: bool
+    unit: str
+    description: str
+    minimum: float | None = 0.0
+    strict_minimum: bool = False
+
+
+AREA_COLUMNS: tuple[Column, ...] = (
+    Column("area_code", "text", True, "", "Unique code of the area (e.g. the ONS/GSS code)."),
+    Column("area_name", "text", True, "", "Name of the area."),
+    Column("region", "text", True, "", "Region the area belongs to (used for regional totals)."),
+    Column("population", "number", True, "people", "Resident population.", 0.0, True),
+    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now."),
+    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`)."),
+    Column("procurement_per_year", "number", True, "bed spaces/year", "Most new bed spaces that can be procured in a year."),
+    Column("cost_per_place", "number", True, "£/person-year", "Annual property market cost of one occupied place."),
+    Column("status", "status", True, "", "`existing`, `volunteered` or `excluded`."),
+    Column("available_from", "year", False, "year", "First year a volunteered area can receive people (volunteered areas only)."),
+    Column("cluster_limit", "number", False, "residents per person", "Locally agreed cluster limit overriding policy.cluster_limit.", 0.0, True),
+    Column("weight", "number", False, "", "Fair-share key other than population (use with policy.fair_share: weight)."),
+)
+COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, validated scenario: its settings and its areas table.
+
+    Use :func:`load_scenario` to read one from disk. The ``with_*`` methods
+    return a new, re-validated scenario; the original is never changed.
+    """
+
+    config: ScenarioConfig
+    areas: pd.DataFrame
+    source: Path | None = None
+    input_hashes: dict[str, str] = field(default_factory=dict)
+
+    # ---- convenience accessors
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.config.years)
+
+    @property
+    def cohort_names(self) -> list[str]:
+        return [c.name for c in self.config.cohorts] if self.config.cohorts else ["all"]
+
+    @property
+    def has_cohorts(self) -> bool:
+        return self.config.cohorts is not None
+
+    def cohort_column(self, base: str, cohort: str) -> str:
+        """The areas-table column holding ``base`` for ``cohort``."""
+        if not self.has_cohorts:
+            return base
+        col = f"{base}_{cohort}"
+        if base == "cost_per_place" and col not in self.areas.columns:
+            return base
+        return col
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the scenario's content (settings and areas), not of file names."""
+        payload = json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode()
+        table = self.areas.to_csv(index=False, lineterminator="\n").encode()
+        return hashlib.sha256(payload + b"\n" + table).hexdigest()
+
+    # ---- variation in code
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """Return a copy with dotted keys replaced, e.g. ``{"policy.cluster_limit": 250}``."""
+        data = self.config.model_dump(mode="python", exclude_unset=False)
+        data = copy.deepcopy(data)
+        for dotted, value in overrides.items():
+            node = data
+            parts = dotted.split(".")
+            for part in parts[:-1]:
+                if not isinstance(node, dict) or part not in node:
+                    raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
+                if node[part] is None:
+                    node[part] = {}
+                node = node[part]
+            if not isinstance(node, dict):
+                raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
+            node[parts[-1]] = value
+        config = _validate_config(data, "overrides")
+        return _finish(config, _as_text(self.areas), self.source, dict(self.input_hashes), "overrides", raw=False)
+
+    def with_policy(self, **values: Any) -> Scenario:
+        """Copy with policy settings changed, e.g. ``with_policy(cluster_limit=250)``."""
+        return self.with_overrides({f"policy.{k}": v for k, v in values.items()})
+
+    def with_demand(self, **values: Any) -> Scenario:
+        """Copy with demand settings changed, e.g. ``with_demand(exit_rate=0.3)``."""
+        return self.with_overrides({f"demand.{k}": v for k, v in values.items()})
+
+    def with_costs(self, **values: Any) -> Scenario:
+        return self.with_overrides({f"costs.{k}": v for k, v in values.items()})
+
+    def with_objective(self, **values: Any) -> Scenario:
+        """Copy with objective weights changed, e.g. ``with_objective(equity_weight=0)``."""
+        return self.with_overrides({f"objective.{k}": v for k, v in values.items()})
+
+    def with_areas(self, areas: pd.DataFrame) -> Scenario:
+        """Copy with a different areas table (checked like a file)."""
+        return _finish(self.config, _as_text(areas), self.source, dict(self.input_hashes), "areas (in code)", raw=False)
+
+
+# --------------------------------------------------------------------------- YAML reading
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and alias (anchor) expansion."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    mapping: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in mapping:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (line {mark.line + 1})", mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+def _refuse_alias(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:  # pragma: no cover - guard
+    raise yaml.constructor.ConstructorError(None, None, "YAML aliases are not allowed", node.start_mark)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _NoAliasComposer(_UniqueKeyLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in scenario files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _read_yaml(path: Path) -> dict:
+    label = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise ScenarioError(Issue(str(path), f"cannot read the scenario file: {err.strerror}")) from None
+    if size > MAX_YAML_BYTES:
+        raise ScenarioError(Issue(label, f"file is {size:,} bytes; the limit for a scenario file is {MAX_YAML_BYTES:,}"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(Issue(label, f"not UTF-8 text (byte {err.start}); save the file as UTF-8")) from None
+    try:
+        data = yaml.load(text, Loader=_NoAliasComposer)  # noqa: S506 - safe loader subclass
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = Issue(label, f"YAML error: {err.problem or err.context}", row=mark.line + 1 if mark else None)
+        raise ScenarioError(where) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(Issue(label, f"YAML error: {err}")) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(Issue(label, "the scenario file must be a YAML mapping (key: value lines)"))
+    return data
+
+
+def _validate_config(data: dict, label: str) -> ScenarioConfig:
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as err:
+        issues = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+            msg = e["msg"]
+            if e["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling against docs/scenario-format.md)"
+            elif e["type"] == "missing":
+                msg = "required key is missing"
+            else:
+                msg = f"{msg} (got {e.get('input')!r})"
+            issues.append(Issue(label, msg, field=key))
+        raise ScenarioError(issues) from None
+
+
+def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
+    issues: list[Issue] = []
+    years = config.years
+    if any(b <= a for a, b in zip(years, years[1:])):
+        issues.append(Issue(label, f"years must be in increasing order, got {years}", field="years"))
+    elif any(b != a + 1 for a, b in zip(years, years[1:])):
+        issues.append(Issue(label, f"years must be consecutive calendar years, got {years}", field="years"))
+    missing = [y for y in years if y not in config.demand.arrivals]
+    extra = [y for y in config.demand.arrivals if y not in years]
+    if missing:
+        issues.append(Issue(label, f"no arrivals given for {missing}", field="demand.arrivals"))
+    if extra:
+        issues.append(Issue(label, f"arrivals given for years outside the plan: {extra}", field="demand.arrivals"))
+    ceiling = config.policy.contingency_ceiling or {}
+    outside = [y for y in ceiling if y not in years]
+    if outside:
+        issues.append(Issue(label, f"ceiling given for years outside the plan: {outside}", field="policy.contingency_ceiling"))
+    if config.cohorts:
+        names = [c.name for c in config.cohorts]
+        if len(set(names)) != len(names):
+            issues.append(Issue(label, f"cohort names must be unique, got {names}", field="cohorts"))
+        total = sum(c.arrivals_share for c in config.cohorts)
+        if abs(total - 1) > 1e-9:
+            issues.append(Issue(label, f"arrivals_share must add up to 1, got {total:g}", field="cohorts"))
+        shares = [c.contingency_share for c in config.cohorts]
+        if any(s is not None for s in shares):
+            if any(s is None for s in shares):
+                issues.append(Issue(label, "give contingency_share for every cohort or none", field="cohorts"))
+            elif abs(sum(shares) - 1) > 1e-9:
+                issues.append(Issue(label, f"contingency_share must add up to 1, got {sum(shares):g}", field="cohorts"))
+    return issues
+
+
+# --------------------------------------------------------------------------- table reading
+def _resolve_table(base: Path, name: str, label: str, key: str) -> Path:
+    rel = Path(name)
+    if rel.is_absolute():
+        raise ScenarioError(Issue(label, f"table path must be relative to the scenario folder, got '{name}'", field=key))
+    path = (base / rel)
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ScenarioError(Issue(label, f"table file '{name}' not found next to the scenario ({base})", field=key)) from None
+    if not resolved.is_relative_to(base.resolve()):
+        raise ScenarioError(Issue(label, f"table path '{name}' leaves the scenario folder; copy the table into it", field=key))
+    if not resolved.is_file():
+        raise ScenarioError(Issue(label, f"table '{name}' is not a file", field=key))
+    size = resolved.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        raise ScenarioError(Issue(name, f"file is {size:,} bytes; the limit for a table is {MAX_TABLE_BYTES:,}"))
+    return resolved
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(Issue(path.name, f"not UTF-8 text (byte {err.start}); save the table as UTF-8 CSV")) from None
+    import io
+
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ScenarioError(Issue(path.name, f"cannot parse the CSV: {str(err).strip()}")) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df.apply(lambda s: s.str.strip())
+
+
+def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type and check the areas table. Returns the typed table and every problem found."""
+    issues: list[Issue] = []
+    lines = np.arange(len(df)) + 2  # header is line 1
+    codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
+
+    def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
+        for pos in np.flatnonzero(mask)[:50]:
+            text = message(pos) if callable(message) else message
+            issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
+
+    dup = [c for c in df.columns if list(df.columns).count(c) > 1]
+    if dup:
+        issues.append(Issue(label, f"column '{dup[0]}' appears more than once", field=dup[0]))
+        return df, issues
+    required = [c for c in AREA_COLUMNS if c.required]
+    cohort_cols: list[Column] = []
+    if config.cohorts:
+        required = [c for c in required if c.name not in COHORT_COLUMNS[:3]]
+        for cohort in config.cohorts:
+            for base in COHORT_COLUMNS:
+                spec = next(c for c in AREA_COLUMNS if c.name == base)
+                name = f"{base}_{cohort.name}"
+                need = base != "cost_per_place" or "cost_per_place" not in df.columns
+                cohort_cols.append(Column(name, "number", need, spec.unit, spec.description))
+        if "cost_per_place" not in df.columns:
+            required = [c for c in required if c.name != "cost_per_place"]
+    specs = required + [c for c in AREA_COLUMNS if not c.required] + cohort_cols
+    fs = config.policy.fair_share
+    if fs != "population" and fs not in {c.name for c in specs}:
+        specs.append(Column(fs, "number", True, "", "fair-share key"))
+    for spec in specs:
+        if spec.required and spec.name not in df.columns:
+            issues.append(Issue(label, "required column is missing", field=spec.name))
+    if issues:
+        return df, issues
+    if len(df) == 0:
+        return df, [Issue(label, "the areas table has no rows")]
+
+    out = pd.DataFrame(index=df.index)
+    for spec in specs:
+        if spec.name not in df.columns:
+            continue
+        col = df[spec.name].astype(str)
+        empty = (col == "").to_numpy()
+        if spec.kind == "text":
+            if spec.required:
+                bad(empty, spec.name, "empty value")
+            out[spec.name] = col
+        elif spec.kind == "status":
+            low = col.str.lower()
+            bad(~low.isin(STATUSES).to_numpy(), spec.name,
+                lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
+            out[spec.name] = low
+        else:
+            num = pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce").astype(float)
+            values = num.to_numpy()
+            if spec.required:
+                bad(empty, spec.name, "missing value")
+            notnum = ~empty & np.isnan(values)
+            bad(notnum, spec.name, lambda p: f"not a number: '{col.iloc[p]}'")
+            bad(np.isinf(values), spec.name, "must be a finite number")
+            finite = np.isfinite(values)
+            if spec.kind == "year":
+                bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
+            if spec.minimum is not None:
+                if spec.strict_minimum:
+                    bad(finite & (values <= spec.minimum), spec.name, lambda p: f"must be greater than 0, got {values[p]:g}")
+                else:
+                    bad(finite & (values < spec.minimum), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
+            out[spec.name] = values
+    if issues:
+        return out, issues
+
+    # ---- cross-column checks
+    code = out["area_code"]
+    dupes = code.duplicated(keep="first").to_numpy()
+    bad(dupes, "area_code", lambda p: f"duplicate area_code '{code.iloc[p]}'")
+    status = out["status"].to_numpy()
+    avail = out["available_from"].to_numpy() if "available_from" in out else np.full(len(out), np.nan)
+    vol = status == "volunteered"
+    bad(vol & np.isnan(avail), "available_from", "a volunteered area needs available_from (the first year it can receive people)")
+    bad(~vol & ~np.isnan(avail), "available_from", "available_from is only for volunteered areas (status is not 'volunteered')")
+    cohorts = [c.name for c in config.cohorts] if config.cohorts else [None]
+    for cohort in cohorts:
+        sfx = f"_{cohort}" if cohort else ""
+        stock, capacity = out[f"stock{sfx}"].to_numpy(), out[f"capacity{sfx}"].to_numpy()
+        bad(stock > capacity + 1e-9, f"capacity{sfx}",
+            lambda p, s=stock, c=capacity: f"capacity {c[p]:g} is below the current stock {s[p]:g}")
+        bad(vol & (stock > 0), f"stock{sfx}", "a volunteered area holds nobody before it opens; stock must be 0")
+    if fs != "population":
+        w = out[fs].to_numpy()
+        if not (w[status != "excluded"] > 0).any():
+            issues.append(Issue(label, "the fair-share column is zero for every area that can host", field=fs))
+    out.index = pd.RangeIndex(len(out))
+    return out, issues
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """A typed table back to the text cells the loader checks (NaN and None become empty)."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        out[col] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else
+                     (repr(float(v)) if isinstance(v, (float, np.floating)) else str(v))) for v in df[col].tolist()]
+    return out
+
+
+def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
+            label: str, raw: bool) -> Scenario:
+    """Check a config and raw (string) areas table together and build a Scenario."""
+    issues = _check_config(config, label)
+    areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
+    issues += table_issues
+    if issues:
+        raise ScenarioError(issues)
+    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes)
+
+
+def resolve_scenario_path(path: str | Path) -> Path:
+    """A scenario is a YAML file, or a folder holding ``scenario.yaml``."""
+    p = Path(path)
+    if p.is_dir():
+        candidate = p / "scenario.yaml"
+        if not candidate.exists():
+            yamls = sorted(p.glob("*.yaml"))
+            names = ", ".join(y.name for y in yamls) or "none"
+            raise ScenarioError(Issue(str(p), f"folder has no scenario.yaml; YAML files there: {names}"))
+        return candidate
+    if not p.exists():
+        raise ScenarioError(Issue(str(p), "scenario file not found"))
+    return p
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, check and return the scenario at ``path`` (a YAML file or a folder).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each with its file, line and column or key.
+    """
+    yaml_path = resolve_scenario_path(path)
+    data = _read_yaml(yaml_path)
+    label = yaml_path.name
+    config = _validate_config(data, label)
+    table_path = _resolve_table(yaml_path.parent, config.areas, label, "areas")
+    hashes = {
+        yaml_path.name: hashlib.sha256(yaml_path.read_bytes()).hexdigest(),
+        config.areas: hashlib.sha256(table_path.read_bytes()).hexdigest(),
+    }
+    table = _read_csv(table_path)
+    return _finish(config, table, yaml_path, hashes, label, raw=False)

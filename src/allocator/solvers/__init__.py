@@ -1,0 +1,49 @@
+"""Solver backends. Each takes a :class:`~allocator.model.LinearProgram` and returns a :class:`RawSolution`.
+
+Imports are lazy: only the backend asked for is imported. ``highs`` (highspy,
+the default) runs in-process. ``ortools`` (GLOP, Google's own simplex) runs in
+a child process, because OR-Tools and highspy bundle different HiGHS builds
+and have been seen to clash when imported into one process. ``pulp`` (CBC)
+builds a PuLP model row by row: slow, meant for cross-checking and export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from allocator.errors import SolverError
+from allocator.model import LinearProgram
+
+SOLVERS = ("highs", "ortools", "pulp")
+
+
+@dataclass
+class RawSolution:
+    status: str                       # optimal | infeasible | time_limit | unbounded | error
+    x: np.ndarray | None              # primal values (None when there is no feasible point)
+    objective: float | None
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+    gap: float | None = None          # relative optimality gap, when stopped early
+    solver: str = ""
+    solver_version: str = ""
+    seconds: float = 0.0
+    message: str = ""
+    info: dict = field(default_factory=dict)
+
+
+def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float | None = None,
+             options: dict | None = None) -> RawSolution:
+    """Solve ``lp`` with the named backend."""
+    if solver == "highs":
+        from allocator.solvers._highs import solve_highs
+        return solve_highs(lp, time_limit=time_limit, options=options)
+    if solver == "ortools":
+        from allocator.solvers._ortools import solve_ortools
+        return solve_ortools(lp, time_limit=time_limit)
+    if solver == "pulp":
+        from allocator.solvers._pulp import solve_pulp
+        return solve_pulp(lp, time_limit=time_limit)
+    raise SolverError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}")

@@ -1,0 +1,93 @@
+"""HiGHS through highspy, passing the CSR arrays straight to ``Highs.passModel``."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from allocator.errors import SolverError
+from allocator.model import LinearProgram
+
+
+_QUIET = False
+
+
+def new_highs():
+    """A silent ``highspy.Highs``. HiGHS prints a banner to the C-level stdout on its
+    first construction in a process; it is sent to /dev/null so that CLI output and
+    piped CSV stay clean."""
+    global _QUIET
+    import highspy
+
+    if _QUIET:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _QUIET = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None) -> "RawSolution":
+    from allocator.solvers import RawSolution
+
+    try:
+        import highspy
+    except ImportError as err:  # pragma: no cover - a dependency
+        raise SolverError(f"highspy is not installed ({err}); pip install highspy") from None
+    start = time.perf_counter()
+    h = new_highs()
+    h.setOptionValue("random_seed", 0)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
+    A = lp.A
+    inf = highspy.kHighsInf
+    status = h.passModel(
+        lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset,   # a_format 2 = row-wise (CSR); sense 1 = minimise
+        lp.c, np.where(np.isinf(lp.col_lower), -inf, lp.col_lower), np.where(np.isinf(lp.col_upper), inf, lp.col_upper),
+        np.where(np.isinf(lp.row_lower), -inf, lp.row_lower), np.where(np.isinf(lp.row_upper), inf, lp.row_upper),
+        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float), np.zeros(lp.num_col, np.int32),
+    )
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the model (passModel returned an error)")
+    h.run()
+    seconds = time.perf_counter() - start
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    version = h.version() if hasattr(h, "version") else "unknown"
+    M = highspy.HighsModelStatus
+    primal_ok = info.primal_solution_status == 2   # kSolutionStatusFeasible
+    sol = h.getSolution()
+    common = dict(solver="highs", solver_version=version, seconds=seconds,
+                  info={"simplex_iterations": int(info.simplex_iteration_count),
+                        "ipm_iterations": int(info.ipm_iteration_count)})
+    if ms == M.kOptimal:
+        return RawSolution("optimal", np.asarray(sol.col_value), info.objective_function_value,
+                           np.asarray(sol.row_dual), np.asarray(sol.col_dual), gap=0.0, **common)
+    if ms in (M.kInfeasible,):
+        return RawSolution("infeasible", None, None, message=h.modelStatusToString(ms), **common)
+    if ms in (M.kUnboundedOrInfeasible, M.kUnbounded):
+        return RawSolution("infeasible" if ms == M.kUnboundedOrInfeasible else "unbounded", None, None,
+                           message=h.modelStatusToString(ms), **common)
+    if ms in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, M.kHighsInterrupt):
+        if primal_ok:
+            x = np.asarray(sol.col_value)
+            obj = float(lp.c @ x + lp.offset)
+            bound = info.dual_solution_status == 2 and h.getDualObjectiveValue() or None
+            gap = abs(obj - bound) / max(1.0, abs(obj)) if bound is not None else None
+            return RawSolution("time_limit", x, obj, gap=gap, message=h.modelStatusToString(ms), **common)
+        return RawSolution("time_limit", None, None, message=h.modelStatusToString(ms), **common)
+    return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)

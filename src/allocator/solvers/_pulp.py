@@ -1,0 +1,59 @@
+"""PuLP with its bundled CBC. Builds the PuLP model row by row from the CSR matrix.
+
+This backend is for cross-checking and for exporting the model to files other
+solvers read (``write_model``); it is much slower to build than HiGHS direct.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from allocator.errors import SolverError
+from allocator.model import LinearProgram
+
+
+def to_pulp(lp: LinearProgram):
+    """The same LP as a ``pulp.LpProblem`` (variables x0..xn, rows r0..rm)."""
+    try:
+        import pulp
+    except ImportError as err:  # pragma: no cover
+        raise SolverError(f"PuLP is not installed ({err}); pip install pulp") from None
+    prob = pulp.LpProblem("allocator", pulp.LpMinimize)
+    lb = [None if np.isinf(v) else float(v) for v in lp.col_lower]
+    ub = [None if np.isinf(v) else float(v) for v in lp.col_upper]
+    x = [pulp.LpVariable(f"x{j}", lb[j], ub[j]) for j in range(lp.num_col)]
+    prob += pulp.LpAffineExpression([(x[j], float(lp.c[j])) for j in np.flatnonzero(lp.c)]) + lp.offset
+    A = lp.A
+    for r in range(lp.num_row):
+        lo, hi = A.indptr[r], A.indptr[r + 1]
+        expr = pulp.LpAffineExpression([(x[j], float(v)) for j, v in zip(A.indices[lo:hi], A.data[lo:hi])])
+        rl, ru = lp.row_lower[r], lp.row_upper[r]
+        if rl == ru:
+            prob += (expr == float(rl)), f"r{r}"
+        else:
+            if not np.isinf(rl):
+                prob += (expr >= float(rl)), f"r{r}_lo"
+            if not np.isinf(ru):
+                prob += (expr <= float(ru)), f"r{r}_up"
+    return prob, x
+
+
+def solve_pulp(lp: LinearProgram, time_limit: float | None = None) -> "RawSolution":
+    from allocator.solvers import RawSolution
+    import pulp
+
+    start = time.perf_counter()
+    prob, x = to_pulp(lp)
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    prob.solve(solver)
+    seconds = time.perf_counter() - start
+    status = pulp.LpStatus[prob.status]
+    version = getattr(pulp, "__version__", "unknown")
+    if status == "Optimal":
+        values = np.array([v.value() or 0.0 for v in x])
+        return RawSolution("optimal", values, float(pulp.value(prob.objective) or 0.0) if lp.num_col else lp.offset,
+                           solver="pulp-cbc", solver_version=version, seconds=seconds)
+    mapped = {"Infeasible": "infeasible", "Unbounded": "unbounded"}.get(status, "error")
+    return RawSolution(mapped, None, None, solver="pulp-cbc", solver_version=version, seconds=seconds, message=status)

@@ -1,0 +1,38 @@
+"""Write a linear program to MPS or LP files for other solvers (through HiGHS's writer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from allocator.errors import SolverError
+from allocator.model import LinearProgram
+
+
+def write_model(lp: LinearProgram, target: str | Path) -> Path:
+    """Write ``lp`` to ``target``; the format follows the suffix (``.mps`` or ``.lp``).
+
+    Columns are named ``<block>_<n>`` and rows ``<family>_<n>`` after the blocks
+    in :attr:`LinearProgram.variables` and :attr:`LinearProgram.rows`.
+    """
+    import highspy
+
+    target = Path(target)
+    from allocator.solvers._highs import new_highs
+
+    h = new_highs()
+    A = lp.A
+    status = h.passModel(lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset, lp.c, lp.col_lower, lp.col_upper,
+                         lp.row_lower, lp.row_upper, A.indptr.astype(np.int32), A.indices.astype(np.int32),
+                         A.data.astype(float), np.zeros(lp.num_col, np.int32))
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the model")
+    for blocks, setter in ((lp.variables, h.passColName), (lp.rows, h.passRowName)):
+        for name, block in blocks.items():
+            for k in range(block.size):
+                setter(block.start + k, f"{name}_{k}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if h.writeModel(str(target)) == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS could not write {target}")
+    return target

@@ -1,0 +1,198 @@
+"""The independent plan verifier.
+
+It recomputes every rule of the model from the scenario itself (not from the
+prepared arrays the model was built from, and not from the solver's report)
+and checks the numbers of a plan against them:
+
+* the exact plan (the solver's continuous values) must satisfy every rule to
+  a tolerance of 1e-6 relative, and the objective recomputed from the plan
+  must equal the solver's objective;
+* the whole-people plan must be within one person of the exact plan in every
+  cell, keep every year's national total, and never exceed a capacity or a cap.
+
+A plan that fails is never written as a success.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from allocator.scenario import Scenario
+
+TOL = 1e-6
+
+
+def _expected(scenario: Scenario) -> dict:
+    """Recompute the model's data from the scenario, written plainly."""
+    cfg = scenario.config
+    df = scenario.areas
+    cohorts = scenario.cohort_names
+    years = list(cfg.years)
+    n_a, n_t, n_h = len(df), len(years), len(cohorts)
+    e = []
+    for name in cohorts:
+        rate = cfg.demand.exit_rate
+        if cfg.cohorts:
+            c = next(c for c in cfg.cohorts if c.name == name)
+            rate = c.exit_rate if c.exit_rate is not None else rate
+        e.append(rate)
+    e = np.array(e)
+    s0 = np.stack([df[scenario.cohort_column("stock", c)].to_numpy(float) for c in cohorts], axis=1)
+    k0 = np.stack([df[scenario.cohort_column("capacity", c)].to_numpy(float) for c in cohorts], axis=1)
+    q = np.stack([df[scenario.cohort_column("procurement_per_year", c)].to_numpy(float) for c in cohorts], axis=1)
+    cost = np.stack([df[scenario.cohort_column("cost_per_place", c)].to_numpy(float) for c in cohorts], axis=1)
+    pop = df["population"].to_numpy(float)
+    limits = np.array([
+        (row if (isinstance(row, float) and not math.isnan(row)) else cfg.policy.cluster_limit)
+        for row in (df["cluster_limit"] if "cluster_limit" in df else [float("nan")] * n_a)
+    ], dtype=float)
+    cap = np.floor(pop / limits + 1e-9)
+    status = df["status"].tolist()
+    first = []
+    for i in range(n_a):
+        if status[i] == "volunteered":
+            first.append(int(df["available_from"].iloc[i]))
+        else:
+            first.append(years[0])
+    first = np.array(first)
+    open_ = np.array([[status[i] != "excluded" and y >= first[i] for y in years] for i in range(n_a)])
+    years_open = np.array([[max(0, y - max(first[i], years[0]) + 1) for y in years] for i in range(n_a)])
+    inherited = np.stack([s0 * (1 - e) ** (k + 1) for k in range(n_t)], axis=1)     # (A,T,H)
+    if cfg.cohorts:
+        a_share = np.array([c.arrivals_share for c in cfg.cohorts])
+        c_share = np.array([c.contingency_share if c.contingency_share is not None else c.arrivals_share
+                            for c in cfg.cohorts])
+    else:
+        a_share = c_share = np.array([1.0])
+    need = np.zeros((n_t, n_h))
+    level = s0.sum(axis=0) + cfg.demand.contingency_start * c_share
+    for k, y in enumerate(years):
+        level = (1 - e) * level + cfg.demand.arrivals[y] * a_share
+        need[k] = level
+    fs = cfg.policy.fair_share
+    weight = pop if fs == "population" else np.nan_to_num(df[fs].to_numpy(float))
+    return dict(e=e, s0=s0, k0=k0, q=q, cost=cost, pop=pop, cap=cap, open=open_, years_open=years_open,
+                inherited=inherited, need=need, weight=weight, years=years, status=status)
+
+
+def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray) -> float:
+    cfg = scenario.config
+    obj = cfg.objective
+    total = obj.cost_weight * float((ex["cost"][:, None, :] * S).sum())
+    total += obj.contingency_weight * cfg.costs.contingency_per_person_year * float(C.sum())
+    if cfg.costs.procurement_per_place > 0:
+        procured = np.maximum(S.max(axis=1) - ex["k0"], 0.0)                 # most ever needed above today
+        total += obj.cost_weight * cfg.costs.procurement_per_place * float(procured.sum())
+    if obj.equity_weight > 0:
+        area_total = S.sum(axis=2)                                            # (A,T)
+        national = area_total.sum(axis=0)                                     # (T,)
+        for k in range(len(ex["years"])):
+            w = np.where(ex["open"][:, k], ex["weight"], 0.0)
+            share = w / w.sum() if w.sum() > 0 else w
+            if obj.equity_measure == "l1":
+                total += obj.equity_weight * float(np.abs(area_total[ex["open"][:, k], k]
+                                                          - share[ex["open"][:, k]] * national[k]).sum())
+            else:
+                mask = ex["open"][:, k] & (ex["weight"] > 0)
+                top = float((area_total[mask, k] / share[mask]).max()) if mask.any() else 0.0
+                total += obj.equity_weight * (max(top, 0.0) - national[k])
+    return total
+
+
+def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: float | None,
+                stock_int: np.ndarray | None = None, contingency_int: np.ndarray | None = None,
+                exact_objective: bool = True) -> list[str]:
+    """Check a plan against the scenario. Returns a list of failures (empty = passes).
+
+    ``S`` is the exact stock (area, year, cohort), ``C`` the exact contingency
+    (year, cohort), ``objective`` the solver's objective value. ``stock_int`` and
+    ``contingency_int`` are the whole-people plan, checked when given.
+    """
+    ex = _expected(scenario)
+    cfg = scenario.config
+    codes = scenario.areas["area_code"].tolist()
+    years = ex["years"]
+    cohorts = scenario.cohort_names
+    fails: list[str] = []
+    scale = max(1.0, float(ex["need"].max()))
+    tol = TOL * scale
+
+    def report(mask: np.ndarray, text) -> None:
+        for idx in list(zip(*np.nonzero(mask)))[:10]:
+            fails.append(text(*idx))
+
+    prev = ex["s0"]
+    for k, y in enumerate(years):
+        St = S[:, k, :]
+        report(St < -tol, lambda i, h: f"stock negative: {codes[i]} {y} {cohorts[h]}: {St[i, h]:.6f}")
+        floor = (1 - ex["e"]) * prev
+        report(St < floor - tol,
+               lambda i, h: f"exit_decay: {codes[i]} {y} {cohorts[h]}: stock {St[i, h]:.4f} below survivors {floor[i, h]:.4f}")
+        room = np.where(ex["open"][:, k, None], ex["k0"] + ex["q"] * ex["years_open"][:, k, None],
+                        ex["inherited"][:, k, :])
+        report(St > np.maximum(room, ex["inherited"][:, k, :]) + tol,
+               lambda i, h: f"capacity: {codes[i]} {y} {cohorts[h]}: stock {St[i, h]:.4f} above {room[i, h]:.4f}")
+        total = St.sum(axis=1)
+        limit = np.maximum(ex["cap"], ex["inherited"][:, k, :].sum(axis=1))
+        report((total > limit + tol)[:, None],
+               lambda i, _: f"cluster_limit: {codes[i]} {y}: stock {total[i]:.4f} above {limit[i]:.4f}")
+        growth = cfg.policy.max_growth
+        if growth is not None and (growth.absolute is not None or growth.relative is not None):
+            most = (1 + (growth.relative or 0.0)) * prev.sum(axis=1) + (growth.absolute or 0.0)
+            report(((total > most + tol) & ex["open"][:, k])[:, None],
+                   lambda i, _: f"max_growth: {codes[i]} {y}: stock {total[i]:.4f} above {most[i]:.4f}")
+        balance = St.sum(axis=0) + C[k] - ex["need"][k]
+        for h in np.flatnonzero(np.abs(balance) > tol):
+            fails.append(f"national_balance: {y} {cohorts[h]}: dispersed + contingency - need = {balance[h]:.6f}")
+        for h in np.flatnonzero(C[k] < -tol):
+            fails.append(f"contingency negative: {y} {cohorts[h]}: {C[k, h]:.6f}")
+        ceiling = (cfg.policy.contingency_ceiling or {}).get(y)
+        if ceiling is not None and C[k].sum() > ceiling + tol:
+            fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {ceiling:g}")
+        prev = St
+
+    if objective is not None and exact_objective:
+        mine = _objective(scenario, ex, S, C)
+        if abs(mine - objective) > 1e-6 * max(1.0, abs(objective)):
+            fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")
+
+    if stock_int is not None:
+        fails += _verify_whole(scenario, ex, S, C, stock_int, contingency_int)
+    return fails
+
+
+def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R: np.ndarray,
+                  Cint: np.ndarray | None) -> list[str]:
+    fails: list[str] = []
+    codes = scenario.areas["area_code"].tolist()
+    years = ex["years"]
+    if not np.issubdtype(R.dtype, np.integer):
+        return ["whole people: stock is not whole numbers"]
+    if (R < 0).any():
+        fails.append("whole people: negative stock")
+    far = np.abs(R - S) >= 1.0 - 1e-9
+    for i, k, h in list(zip(*np.nonzero(far)))[:10]:
+        fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} is a person or more from {S[i, k, h]:.4f}")
+    want = np.round(S.sum(axis=0))
+    got = R.sum(axis=0)
+    for k, h in list(zip(*np.nonzero(got != want)))[:10]:
+        fails.append(f"whole people: national total {years[k]} is {got[k, h]}, expected {int(want[k, h])}")
+    room = np.where(ex["open"][:, :, None], np.floor(ex["k0"][:, None, :] + ex["q"][:, None, :] * ex["years_open"][:, :, None] + 1e-6),
+                    np.ceil(ex["inherited"] - 1e-6))
+    room = np.maximum(room, np.ceil(ex["inherited"] - 1e-6))
+    for i, k, h in list(zip(*np.nonzero(R > room)))[:10]:
+        fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} above capacity {room[i, k, h]:g}")
+    cap = np.maximum(ex["cap"][:, None], np.ceil(ex["inherited"].sum(axis=2) - 1e-6))
+    total = R.sum(axis=2)
+    for i, k in list(zip(*np.nonzero(total > cap)))[:10]:
+        fails.append(f"whole people: {codes[i]} {years[k]} stock {total[i, k]} above cluster cap {cap[i, k]:g}")
+    if Cint is not None:
+        if (Cint < 0).any():
+            fails.append("whole people: negative contingency")
+        for k, y in enumerate(years):
+            ceiling = (scenario.config.policy.contingency_ceiling or {}).get(y)
+            if ceiling is not None and Cint[k].sum() > math.ceil(ceiling - 1e-9):
+                fails.append(f"whole people: contingency {y} is {Cint[k].sum()}, above the ceiling {ceiling:g}")
+    return fails
