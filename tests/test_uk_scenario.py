@@ -16,7 +16,10 @@ import yaml
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "uk-2025"
 RAW = SCENARIO / "raw"
-YAML_FILES = ["central.yaml", "high-arrivals.yaml", "low-arrivals.yaml", "hotels-closed-by-2029.yaml"]
+YAML_FILES = [
+    "central.yaml", "high-arrivals.yaml", "low-arrivals.yaml", "hotels-closed-by-2029.yaml",
+    "high-arrivals-hotels-closed.yaml",
+]
 COLUMNS = [
     "area_code", "area_name", "region", "population", "stock", "capacity",
     "procurement_per_year", "cost_per_place", "status", "available_from",
@@ -149,7 +152,7 @@ def test_yaml_keys(name: str) -> None:
     assert set(doc["costs"]) == {"contingency_per_person_year", "procurement_per_place"}
     assert doc["costs"]["contingency_per_person_year"] == 145 * 365
     policy_keys = {"cluster_limit", "fair_share", "max_growth"}
-    if name == "hotels-closed-by-2029.yaml":
+    if "hotels-closed" in name:
         policy_keys.add("contingency_ceiling")
         ceiling = doc["policy"]["contingency_ceiling"]
         assert all(isinstance(k, int) for k in ceiling)
@@ -174,6 +177,7 @@ def test_variants_share_everything_but_arrivals_and_ceiling() -> None:
     arr = {n: d["demand"]["arrivals"][2026] for n, d in docs.items()}
     assert arr["low-arrivals.yaml"] < arr["central.yaml"] < arr["high-arrivals.yaml"]
     assert arr["hotels-closed-by-2029.yaml"] == arr["central.yaml"]
+    assert arr["high-arrivals-hotels-closed.yaml"] == arr["high-arrivals.yaml"]
 
 
 def test_builder_reproduces_committed_files(tmp_path: Path) -> None:

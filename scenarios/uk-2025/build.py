@@ -59,10 +59,12 @@ BASE_YEAR = 2025  # reference date 31 Dec 2025
 VACANCY_MARGIN = 0.05
 
 # procurement_per_year: a national pace split over areas by population x rental-market factor,
-# factor = (UK average rent / area rent) ** RENT_ELASTICITY (cheaper markets procure more).
+# factor = (UK average rent / area rent) ** RENT_ELASTICITY. 0 (the default) splits the pace by
+# population alone, as the change plan's 'faster procurement in new areas, including properties of
+# higher market value' asks; 1 would favour cheap markets, as procurement has done so far.
 # Integer shares by the largest-remainder method (ties by area_code), so they sum to the pace.
 NATIONAL_PROCUREMENT_PER_YEAR = 10000
-RENT_ELASTICITY = 1.0
+RENT_ELASTICITY = 0.0
 
 # cost_per_place: proportional to the ONS PIPR average monthly rent, scaled so that the
 # stock-weighted national mean equals the reported average dispersal cost per person-night.
@@ -125,7 +127,7 @@ PROCUREMENT_PER_PLACE = 0  # one-off £ per new bed space: no published figure f
 CLUSTER_LIMIT = 200
 MAX_GROWTH_ABSOLUTE = 100  # people per area per year (see SOURCES.md)
 MAX_GROWTH_RELATIVE = 0.5
-EQUITY_WEIGHT = 1000  # £ per person-year away from the population fair share (L1)
+EQUITY_WEIGHT = 5000  # £ per person-year away from the population fair share (L1): ~ one average place-year
 HOTEL_CEILING = {2026: 30000, 2027: 20000, 2028: 10000, 2029: 0}
 GRANT_PER_OCCUPIED_PLACE = 750  # Home Office asylum grant, £ per occupied bed space (2024-25)
 GRANT_PER_NEW_PLACE = 3500  # Home Office asylum grant, £ per net new bed space (2022-23, 2024-25)
@@ -428,6 +430,12 @@ def _scenarios(arrivals_central: int) -> dict[str, str]:
             "Central arrivals with a ceiling on people in hotels and other contingency accommodation\n"
             f"falling from 30,000 in 2026 to zero in 2029.\n{common}",
             central, HOTEL_CEILING),
+        "high-arrivals-hotels-closed.yaml": scenario_yaml(
+            "UK national dispersal, high arrivals and hotels closed by 2029",
+            "High arrivals with the hotel ceiling of hotels-closed-by-2029: a stress test that the\n"
+            "assumed capacity and procurement pace cannot meet (the solver reports the shortfall).\n"
+            f"{common}",
+            high, HOTEL_CEILING),
     }
 
 
