@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,9 +42,9 @@ NonNeg = Field(ge=0, allow_inf_nan=False)
 
 
 class MaxGrowth(_Strict):
-    absolute: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    absolute: float | None = Field(default=None, ge=0, le=1e8, allow_inf_nan=False)
     """Most people an area's stock may grow by in a year, on top of the relative part."""
-    relative: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    relative: float | None = Field(default=None, ge=0, le=1e3, allow_inf_nan=False)
     """Most growth in a year as a share of last year's stock (0.5 = +50%)."""
 
 
@@ -53,27 +53,27 @@ class Demand(_Strict):
     """People newly needing accommodation in each year (one entry per planning year)."""
     exit_rate: float = Field(ge=0, lt=1, allow_inf_nan=False)
     """Share of everyone in support who leaves support in a year."""
-    contingency_start: float = Field(ge=0, allow_inf_nan=False)
+    contingency_start: float = Field(ge=0, le=1e8, allow_inf_nan=False)
     """People in hotels and other contingency accommodation at the start."""
 
     @field_validator("arrivals")
     @classmethod
     def _arrivals_finite(cls, v: dict[int, float]) -> dict[int, float]:
         for year, value in v.items():
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"arrivals for {year} must be a finite number >= 0, got {value}")
+            if not math.isfinite(value) or value < 0 or value > 1e8:
+                raise ValueError(f"arrivals for {year} must be a number from 0 to 1e8, got {value}")
         return v
 
 
 class Costs(_Strict):
-    contingency_per_person_year: float = Field(ge=0, allow_inf_nan=False)
+    contingency_per_person_year: float = Field(ge=0, le=1e7, allow_inf_nan=False)
     """£ per person-year in hotels and other contingency accommodation."""
-    procurement_per_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    procurement_per_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ one-off for each new bed space procured."""
 
 
 class Policy(_Strict):
-    cluster_limit: float = Field(default=200, gt=0, allow_inf_nan=False)
+    cluster_limit: float = Field(default=200, ge=1, le=1e6, allow_inf_nan=False)
     """At most one supported person per this many residents."""
     fair_share: str = "population"
     """The areas-table column whose share defines each area's fair share."""
@@ -86,15 +86,15 @@ class Policy(_Strict):
     @classmethod
     def _ceiling_finite(cls, v: dict[int, float] | None) -> dict[int, float] | None:
         for year, value in (v or {}).items():
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"contingency_ceiling for {year} must be a finite number >= 0, got {value}")
+            if not math.isfinite(value) or value < 0 or value > 1e8:
+                raise ValueError(f"contingency_ceiling for {year} must be a number from 0 to 1e8, got {value}")
         return v
 
 
 class Objective(_Strict):
-    cost_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    contingency_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    equity_weight: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    cost_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
+    contingency_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
+    equity_weight: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
     """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
     equity_measure: Literal["l1", "minmax"] = "l1"
 
@@ -110,16 +110,16 @@ class Cohort(_Strict):
 
 
 class Funding(_Strict):
-    grant_per_occupied_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    grant_per_occupied_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ paid to the council per occupied place per year."""
-    grant_per_new_place: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    grant_per_new_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ paid to the council once per net new place (stock growth over the year)."""
 
 
 class ScenarioConfig(_Strict):
     name: str
     description: str = ""
-    years: list[int] = Field(min_length=1)
+    years: list[Annotated[int, Field(ge=1900, le=2200)]] = Field(min_length=1, max_length=100)
     areas: str
     demand: Demand
     costs: Costs
@@ -139,21 +139,33 @@ class Column:
     description: str
     minimum: float | None = 0.0
     strict_minimum: bool = False
+    maximum: float | None = None
+
+
+#: Largest values accepted: far beyond any real council, small enough that no sum overflows
+#: and the linear program stays well scaled. Larger inputs are refused with this limit named.
+MAX_PEOPLE = 1e8
+MAX_POUNDS = 1e7
 
 
 AREA_COLUMNS: tuple[Column, ...] = (
     Column("area_code", "text", True, "", "Unique code of the area (e.g. the ONS/GSS code)."),
     Column("area_name", "text", True, "", "Name of the area."),
     Column("region", "text", True, "", "Region the area belongs to (used for regional totals)."),
-    Column("population", "number", True, "people", "Resident population.", 0.0, True),
-    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now."),
-    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`)."),
-    Column("procurement_per_year", "number", True, "bed spaces/year", "Most new bed spaces that can be procured in a year."),
-    Column("cost_per_place", "number", True, "£/person-year", "Annual property market cost of one occupied place."),
+    Column("population", "number", True, "people", "Resident population (at least 1).", 1.0, False, 1e9),
+    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now.", 0.0, False, MAX_PEOPLE),
+    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`).", 0.0, False, MAX_PEOPLE),
+    Column("procurement_per_year", "number", True, "bed spaces/year", "Most new bed spaces that can be procured in a year.",
+           0.0, False, MAX_PEOPLE),
+    Column("cost_per_place", "number", True, "£/person-year", "Annual property market cost of one occupied place.",
+           0.0, False, MAX_POUNDS),
     Column("status", "status", True, "", "`existing`, `volunteered` or `excluded`."),
-    Column("available_from", "year", False, "year", "First year a volunteered area can receive people (volunteered areas only)."),
-    Column("cluster_limit", "number", False, "residents per person", "Locally agreed cluster limit overriding policy.cluster_limit.", 0.0, True),
-    Column("weight", "number", False, "", "Fair-share key other than population (use with policy.fair_share: weight)."),
+    Column("available_from", "year", False, "year", "First year a volunteered area can receive people (volunteered areas only).",
+           1900.0, False, 2200.0),
+    Column("cluster_limit", "number", False, "residents per person", "Locally agreed cluster limit overriding policy.cluster_limit.",
+           1.0, False, 1e6),
+    Column("weight", "number", False, "", "Fair-share key other than population (use with policy.fair_share: weight).",
+           0.0, False, 1e12),
 )
 COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
 
@@ -377,25 +389,54 @@ def _resolve_table(base: Path, name: str, label: str, key: str) -> Path:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV table as text cells, refusing ragged lines and repeated headers."""
+    import csv
+    import io
+
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ScenarioError(Issue(path.name, f"not UTF-8 text (byte {err.start}); save the table as UTF-8 CSV")) from None
-    import io
-
+    if "\x00" in text:
+        raise ScenarioError(Issue(path.name, "the file contains NUL bytes; it is not a text CSV file"))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ScenarioError(Issue(path.name, f"cannot parse the CSV: {str(err).strip()}")) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.apply(lambda s: s.str.strip())
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise ScenarioError(Issue(path.name, "the table is empty: the first line must name the columns"))
+        header = [h.strip() for h in header]
+        seen: set[str] = set()
+        for name in header:
+            if name in seen:
+                raise ScenarioError(Issue(path.name, f"column '{name}' appears more than once", row=1, field=name))
+            seen.add(name)
+        rows, issues, line_numbers = [], [], []
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue                                    # blank line
+            if len(row) != len(header):
+                issues.append(Issue(path.name, f"{len(row)} fields but the header has {len(header)} "
+                                    "(a comma inside an unquoted value, e.g. 4,300? write 4300 or quote it)",
+                                    row=reader.line_num))
+                if len(issues) >= 20:
+                    break
+                continue
+            rows.append([cell.strip() for cell in row])
+            line_numbers.append(reader.line_num)
+    except csv.Error as err:
+        raise ScenarioError(Issue(path.name, f"cannot parse the CSV: {err}", row=reader.line_num)) from None
+    if issues:
+        raise ScenarioError(issues)
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df.attrs["lines"] = line_numbers
+    return df
 
 
 def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
     """Type and check the areas table. Returns the typed table and every problem found."""
     issues: list[Issue] = []
-    lines = np.arange(len(df)) + 2  # header is line 1
+    lines = np.asarray(df.attrs.get("lines") or np.arange(len(df)) + 2)  # file line numbers (header is 1)
     codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
 
     def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
@@ -405,7 +446,7 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
 
     dup = [c for c in df.columns if list(df.columns).count(c) > 1]
     if dup:
-        issues.append(Issue(label, f"column '{dup[0]}' appears more than once", field=dup[0]))
+        issues.append(Issue(label, f"column '{dup[0]}' appears more than once", row=1, field=dup[0]))
         return df, issues
     required = [c for c in AREA_COLUMNS if c.required]
     cohort_cols: list[Column] = []
@@ -416,16 +457,17 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
                 spec = next(c for c in AREA_COLUMNS if c.name == base)
                 name = f"{base}_{cohort.name}"
                 need = base != "cost_per_place" or "cost_per_place" not in df.columns
-                cohort_cols.append(Column(name, "number", need, spec.unit, spec.description))
+                cohort_cols.append(Column(name, "number", need, spec.unit, spec.description, spec.minimum,
+                                          spec.strict_minimum, spec.maximum))
         if "cost_per_place" not in df.columns:
             required = [c for c in required if c.name != "cost_per_place"]
     specs = required + [c for c in AREA_COLUMNS if not c.required] + cohort_cols
     fs = config.policy.fair_share
     if fs != "population" and fs not in {c.name for c in specs}:
-        specs.append(Column(fs, "number", True, "", "fair-share key"))
+        specs.append(Column(fs, "number", True, "", "fair-share key", 0.0, False, 1e12))
     for spec in specs:
         if spec.required and spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", field=spec.name))
+            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))  # line 1: the header
     if issues:
         return df, issues
     if len(df) == 0:
@@ -459,9 +501,16 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
                 bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
             if spec.minimum is not None:
                 if spec.strict_minimum:
-                    bad(finite & (values <= spec.minimum), spec.name, lambda p: f"must be greater than 0, got {values[p]:g}")
+                    bad(finite & (values <= spec.minimum), spec.name,
+                        lambda p: f"must be greater than {spec.minimum:g}, got {values[p]:g}")
+                elif spec.minimum == 0:
+                    bad(finite & (values < 0), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
                 else:
-                    bad(finite & (values < spec.minimum), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
+                    bad(finite & (values < spec.minimum), spec.name,
+                        lambda p: f"must be at least {spec.minimum:g}, got {values[p]:g}")
+            if spec.maximum is not None:
+                bad(finite & (values > spec.maximum), spec.name,
+                    lambda p: f"{values[p]:g} is above the limit of {spec.maximum:g} for this column")
             out[spec.name] = values
     if issues:
         return out, issues
