@@ -122,6 +122,7 @@ def prepare(scenario: Scenario) -> ModelData:
 
     decay = survive[None, :] ** (t_idx[:, None] + 1)                       # (T,H)
     inherited = stock0[:, None, :] * decay[None, :, :]                     # (A,T,H)
+    inherited[inherited < 1e-9] = 0.0                                      # no 1e-16-people bounds
     years_open = np.maximum(t_idx[None, :] - open_year[:, None] + 1, 0)    # (A,T)
     capacity_path = capacity0[:, None, :] + procurement[:, None, :] * years_open[:, :, None]
     stock_ub = np.where(eligible[:, :, None], capacity_path, inherited)

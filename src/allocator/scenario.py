@@ -51,8 +51,9 @@ class MaxGrowth(_Strict):
 class Demand(_Strict):
     arrivals: dict[int, float]
     """People newly needing accommodation in each year (one entry per planning year)."""
-    exit_rate: float = Field(ge=0, lt=1, allow_inf_nan=False)
-    """Share of everyone in support who leaves support in a year."""
+    exit_rate: float = Field(ge=0, le=0.99, allow_inf_nan=False)
+    """Share of everyone in support who leaves support in a year (at most 0.99: above that,
+    almost nobody stays a year, and the model's exit terms become too small to solve reliably)."""
     contingency_start: float = Field(ge=0, le=1e8, allow_inf_nan=False)
     """People in hotels and other contingency accommodation at the start."""
 
@@ -105,7 +106,7 @@ class Cohort(_Strict):
     """Share of each year's arrivals in this cohort (shares add up to 1)."""
     contingency_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     """Share of contingency_start in this cohort; defaults to arrivals_share."""
-    exit_rate: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
+    exit_rate: float | None = Field(default=None, ge=0, le=0.99, allow_inf_nan=False)
     """This cohort's exit rate; defaults to demand.exit_rate."""
 
 
