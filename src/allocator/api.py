@@ -11,6 +11,7 @@ import time
 from importlib import metadata
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from allocator.data import ModelData, prepare
@@ -96,10 +97,10 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     t1 = time.perf_counter()
     raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options)
     t2 = time.perf_counter()
-    if raw.status in ("infeasible", "unbounded") or (raw.status == "error" and raw.x is None and solver != "highs"):
-        if raw.status == "unbounded":
-            raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
-        raise diagnose_infeasible(d, lp if solver == "highs" else lp)
+    if raw.status == "unbounded":
+        raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
+    if raw.status == "infeasible":
+        raise diagnose_infeasible(d, lp)
     if raw.status == "time_limit" and raw.x is None:
         raise TimeLimitError(f"the time limit of {time_limit} s was reached before any feasible plan was found; "
                              "raise --time-limit")
@@ -146,4 +147,15 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
             for i in np.flatnonzero(d.stock0.sum(axis=1) > d.cluster_cap)
         ],
     }
-    return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C)
+    return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C, start=start_table(d))
+
+
+def start_table(d: ModelData) -> pd.DataFrame:
+    """Today's position per area (the plan's ``start.csv``): what reports and maps show as "now"."""
+    stock = np.round(d.stock0.sum(axis=1)).astype(np.int64)
+    return pd.DataFrame({
+        "area_code": d.areas["area_code"].to_numpy(), "area_name": d.areas["area_name"].to_numpy(),
+        "region": d.areas["region"].to_numpy(), "status": d.areas["status"].to_numpy(),
+        "population": np.round(d.population).astype(np.int64), "stock": stock,
+        "cap": d.cluster_cap.astype(np.int64), "rate_per_10k": np.round(stock / d.population * 1e4, 2),
+    })

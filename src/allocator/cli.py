@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 2 bad scenario or usage, 3 infeasible, 4 time limit
 without a feasible plan, 5 the plan failed verification, 6 solver missing or
-failed, 1 anything unexpected (a bug: run again with --debug and report it).
+failed, 7 output folder problem (e.g. not empty without --force), 1 anything
+unexpected (a bug: run again with --debug and report it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ Examples:
 """
 
 
+ERROR_WORDS = {
+    "ScenarioError": "error in scenario", "InfeasibleError": "infeasible", "TimeLimitError": "time limit",
+    "VerificationError": "plan failed verification", "SolverError": "solver error", "OutputError": "output error",
+}
+
+
 @contextmanager
 def error_boundary(debug: bool):
     """Turn allocator errors into one clear message and an exit code; no traceback."""
@@ -31,7 +38,7 @@ def error_boundary(debug: bool):
     except AllocatorError as err:
         if debug:
             raise
-        kind = "error in scenario" if isinstance(err, ScenarioError) else type(err).__name__.replace("Error", "").lower()
+        kind = ERROR_WORDS.get(type(err).__name__, "error")
         click.echo(f"allocator: {kind}: {err}", err=True)
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
@@ -68,14 +75,15 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     ]
     if "status_quo_cost" in s:
         diff = end["total_cost_all_years"] - s["status_quo_cost"]
-        lines.append(f"           Status quo (no new procurement, same rules): £{_fmt(s['status_quo_cost'])}; "
+        lines.append(f"           Status quo (no new procurement, no hotel ceiling): £{_fmt(s['status_quo_cost'])}; "
                      f"the plan {'saves' if diff < 0 else 'costs'} £{_fmt(abs(diff))} "
                      f"({abs(diff) / max(1, s['status_quo_cost']):.1%}).")
     if s.get("inherited_over_cap"):
         names = ", ".join(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
     if out is not None:
-        lines.append(f"Full outputs: {out}/ (allocations.csv, trajectory.csv, regions.csv, summary.json)")
+        files = sorted(p.name for p in Path(out).iterdir() if p.is_file()) if Path(out).is_dir() else []
+        lines.append(f"Full outputs: {out}/ ({', '.join(files) or 'allocations.csv, trajectory.csv, regions.csv, summary.json'})")
     return lines
 
 
@@ -126,10 +134,12 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace the output folder if it already holds files.")
 @click.option("--status-quo/--no-status-quo", default=False, show_default=True,
               help="Also solve the status quo (no new procurement) and report the cost difference.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
+              help="xlsx: also write plan.xlsx, one workbook with every table (text never runs as a formula).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, force: bool, status_quo: bool,
-          quiet: bool, debug: bool) -> None:
+          fmt: str, quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
     The plan is checked by an independent verifier before it is written; a
@@ -137,17 +147,19 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, forc
     reader sees the old complete plan or the new one, never a mix.
     """
     from allocator.api import solve as run_solve
+    from allocator.progress import spinner
     from allocator.scenario import load_scenario
 
     with error_boundary(debug):
         if out.exists() and out.is_dir() and any(out.iterdir()) and not force:
             raise_output(f"output folder {out} is not empty; use --force to replace it")
         sc = load_scenario(scenario)
-        plan = run_solve(sc, solver=solver, time_limit=time_limit)
-        if status_quo:
-            sq = status_quo_plan(sc, solver)
-            plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
-        plan.write(out, force=force)
+        with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
+            plan = run_solve(sc, solver=solver, time_limit=time_limit)
+            if status_quo:
+                sq = status_quo_plan(sc, solver)
+                plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
+        plan.write(out, force=force, format=fmt)
         if not quiet:
             for line in headline_lines(plan, out):
                 click.echo(line)
@@ -176,36 +188,10 @@ def raise_output(message: str) -> None:
     raise OutputError(message)
 
 
-@cli.command()
-@click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1), help="How many areas to list.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write comparison tables (CSV and Markdown) into this folder.")
-@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def compare(plans: tuple[Path, ...], top: int, out: Path | None, debug: bool) -> None:
-    """Compare two or more solved PLANS (folders written by `allocator solve`) side by side.
+from allocator.analyst_cli import compare, report  # noqa: E402 - the analyst commands live in their own module
 
-    Prints, per year, each plan's people in contingency and dispersal, total
-    cost, Gini of area rates, highest rate and areas over the cluster limit;
-    then the areas whose allocations differ most from the first plan. A
-    scenario given instead of a plan folder is solved first.
-
-    \b
-    Examples:
-      allocator compare out/central out/hotels-closed
-      allocator compare out/a out/b out/c --top 20 --out out/comparison
-    """
-    from allocator.compare import compare_plans, load_plan_or_solve
-
-    with error_boundary(debug):
-        if len(plans) < 2:
-            raise ScenarioError("compare needs at least two plans", file="command line")
-        loaded = [load_plan_or_solve(p) for p in plans]
-        result = compare_plans(loaded, [str(p) for p in plans], top=top)
-        click.echo(result.text())
-        if out is not None:
-            result.write(out)
-            click.echo(f"Comparison written to {out}/")
+cli.add_command(compare)
+cli.add_command(report)
 
 
 @cli.command(name="export")
@@ -231,6 +217,13 @@ def export(scenario: Path, target: Path, debug: bool) -> None:
         lp = build_lp(prepare(load_scenario(scenario)))
         write_model(lp, target)
         click.echo(f"Wrote {target} ({lp.num_col:,} variables, {lp.num_row:,} rows, {lp.A.nnz:,} nonzeros).")
+
+
+from allocator.cli_explore import frontier, sweep, uncertainty  # noqa: E402 - sweeps, frontier, uncertain arrivals
+
+cli.add_command(sweep)
+cli.add_command(frontier)
+cli.add_command(uncertainty)
 
 
 def main() -> None:

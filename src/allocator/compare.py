@@ -1,7 +1,16 @@
-"""Compare solved plans side by side: trajectories, regions, and the areas that differ most."""
+"""Compare solved plans side by side: trajectories, regions, and the areas that differ most.
+
+:func:`compare_plans` returns a :class:`Comparison` of plain tables (raw
+numbers, for CSV and code); :meth:`Comparison.render` prints them as readable
+terminal tables (rich), :meth:`Comparison.markdown` formats them for reading,
+and :meth:`Comparison.write` writes both. Every difference is "this plan minus
+the first plan" (the baseline).
+"""
 
 from __future__ import annotations
 
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,18 +18,37 @@ import pandas as pd
 
 from allocator.plan import Plan, read_plan
 
+# (trajectory column, title, kind) - kind decides the number format
 METRICS = (
-    ("contingency", "In contingency (hotels)"),
-    ("dispersed", "In dispersal"),
-    ("total_cost", "Total cost £"),
-    ("gini", "Gini of area rates"),
-    ("max_rate_per_10k", "Highest rate per 10k"),
-    ("areas_over_cap", "Areas over cluster limit"),
-    ("areas_hosting", "Areas hosting"),
+    ("contingency", "In contingency (hotels)", "people"),
+    ("dispersed", "In dispersal", "people"),
+    ("total_cost", "Total cost £", "money"),
+    ("gini", "Gini of area rates", "gini"),
+    ("max_rate_per_10k", "Highest rate per 10k", "rate"),
+    ("areas_over_cap", "Areas over cluster limit", "count"),
+    ("areas_hosting", "Areas hosting", "count"),
 )
+_ROUND = {"people": 0, "count": 0, "money": 2, "gini": 4, "rate": 2}
 
 
-def load_plan_or_solve(path: str | Path) -> Plan:
+def fmt(value: float, kind: str, signed: bool = False) -> str:
+    """A number as people read it: thousands separators, £ millions, never scientific notation."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if signed and round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
+        return "0"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "money":
+        m = value / 1e6
+        return f"{'-' if m < 0 else sign}£{abs(m):,.1f}m"
+    if kind == "gini":
+        return f"{sign}{value:.3f}"
+    if kind == "rate":
+        return f"{sign}{value:,.1f}"
+    return f"{sign}{value:,.0f}"
+
+
+def load_plan_or_solve(path: str | Path, solver: str = "highs") -> Plan:
     """A plan folder is read; a scenario (YAML file or folder with scenario.yaml) is solved."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
@@ -28,84 +56,272 @@ def load_plan_or_solve(path: str | Path) -> Plan:
     from allocator.api import solve
     from allocator.scenario import load_scenario
 
-    return solve(load_scenario(p))
+    return solve(load_scenario(p), solver=solver)
+
+
+def is_plan_folder(path: str | Path) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / "summary.json").exists()
 
 
 @dataclass
 class Comparison:
-    trajectory: pd.DataFrame      # year, metric, one column per plan, and difference from the first
-    regions: pd.DataFrame         # region, year, stock per plan
+    trajectory: pd.DataFrame      # year, metric (title), key (trajectory column), one column per plan, "<plan>-<first>"
+    regions: pd.DataFrame         # region, year, stock per plan, differences, rate per 10k per plan
     areas: pd.DataFrame           # areas whose stock differs most from the first plan
-    labels: list[str]
+    labels: list[str]             # short plan names, the first is the baseline
+    totals: pd.DataFrame | None = None   # plan, total cost over all years, final-year figures
 
-    def text(self) -> str:
-        out = ["Trajectory (per year)", self.trajectory.to_string(index=False), "",
-               "Regional stock in the final year", self.regions.to_string(index=False), "",
-               f"Areas whose allocations differ most from {self.labels[0]}", self.areas.to_string(index=False)]
-        return "\n".join(out)
+    @property
+    def base(self) -> str:
+        return self.labels[0]
 
-    def write(self, folder: str | Path) -> None:
+    @property
+    def final_year(self) -> int:
+        return int(self.trajectory["year"].max())
+
+    # ------------------------------------------------------------------ display
+    def render(self, console) -> None:
+        """Print the comparison as rich tables on ``console``."""
+        from rich import box
+        from rich.table import Table
+
+        base, others = self.labels[0], self.labels[1:]
+        console.print(f"[bold]Comparing {len(self.labels)} plans[/bold]; differences are each plan minus "
+                      f"[bold]{base}[/bold].")
+        t = Table(title="Trajectory: national figures at the end of each year", box=box.SIMPLE_HEAVY,
+                  title_justify="left", title_style="bold")
+        t.add_column("Measure", style="bold", no_wrap=True)
+        t.add_column("Year", justify="right")
+        for name in self.labels:
+            t.add_column(name, justify="right")
+        for name in others:
+            t.add_column(f"{name}\n− {base}", justify="right", style="cyan")
+        kinds = {title: kind for _, title, kind in METRICS}
+        metrics = list(dict.fromkeys(self.trajectory["metric"]))
+        for metric in metrics:
+            rows = self.trajectory[self.trajectory["metric"] == metric]
+            kind = kinds.get(metric, "people")
+            for i, (_, r) in enumerate(rows.iterrows()):
+                cells = [metric if i == 0 else "", str(int(r["year"]))]
+                cells += [fmt(r[n], kind) for n in self.labels]
+                cells += [fmt(r[f"{n}-{base}"], kind, signed=True) for n in others]
+                t.add_row(*cells, end_section=i == len(rows) - 1)
+        console.print(t)
+        if self.totals is not None:
+            parts = [f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()]
+            console.print("Total cost over all years: " + ", ".join(parts) + ".")
+            console.print()
+
+        final = self.regions[self.regions["year"] == self.final_year]
+        t = Table(title=f"Regions: people in dispersal at the end of {self.final_year}", box=box.SIMPLE_HEAVY,
+                  title_justify="left", title_style="bold")
+        t.add_column("Region", style="bold", no_wrap=True)
+        for name in self.labels:
+            t.add_column(name, justify="right")
+        for name in others:
+            t.add_column(f"{name}\n− {base}", justify="right", style="cyan")
+        for name in self.labels:
+            t.add_column(f"{name}\nper 10k", justify="right", style="dim")
+        for _, r in final.iterrows():
+            t.add_row(str(r["region"]), *[fmt(r[n], "people") for n in self.labels],
+                      *[fmt(r[f"{n}-{base}"], "people", signed=True) for n in others],
+                      *[fmt(r[f"{n} per 10k"], "rate") for n in self.labels])
+        console.print(t)
+
+        t = Table(title=f"Councils whose allocations differ most from {base}", box=box.SIMPLE_HEAVY,
+                  title_justify="left", title_style="bold")
+        t.add_column("Plan", no_wrap=True)
+        t.add_column("Council", style="bold", no_wrap=True)
+        t.add_column("Code", style="dim", no_wrap=True)
+        t.add_column("Region")
+        t.add_column(f"{self.final_year} {base}", justify="right")
+        t.add_column(f"{self.final_year} plan", justify="right")
+        t.add_column("Difference", justify="right", style="cyan")
+        t.add_column("Σ|difference|\nall years", justify="right")
+        for _, r in self.areas.iterrows():
+            t.add_row(str(r["plan"]), str(r["area_name"]), str(r["area_code"]), str(r["region"]),
+                      fmt(r["final_base"], "people"), fmt(r["final_plan"], "people"),
+                      fmt(r["final_difference"], "people", signed=True), fmt(r["sum_abs_difference"], "people"))
+        if self.areas.empty:
+            console.print("No council's allocation differs between the plans.")
+        else:
+            console.print(t)
+
+    def text(self, width: int = 120) -> str:
+        """The comparison as plain text (the terminal tables without colour)."""
+        from rich.console import Console
+
+        buf = io.StringIO()
+        self.render(Console(file=buf, width=width, color_system=None, highlight=False, emoji=False,
+                            force_jupyter=False, force_terminal=False))
+        return buf.getvalue()
+
+    def markdown(self) -> str:
+        """The comparison as Markdown, numbers formatted for reading."""
+        base, others = self.labels[0], self.labels[1:]
+        kinds = {title: kind for _, title, kind in METRICS}
+        traj = self.trajectory.drop(columns="key").copy()
+        for col in [*self.labels, *[f"{n}-{base}" for n in others]]:
+            traj[col] = [fmt(v, kinds.get(m, "people"), signed=col not in self.labels)
+                         for v, m in zip(traj[col], traj["metric"])]
+        traj = traj.rename(columns={f"{n}-{base}": f"{n} − {base}" for n in others})
+        traj["metric"] = traj["metric"].where(traj["metric"] != traj["metric"].shift(), "")
+        traj = traj[["metric", *[c for c in traj.columns if c != "metric"]]]
+        final = self.regions[self.regions["year"] == self.final_year].drop(columns="year").copy()
+        for col in final.columns[1:]:
+            final[col] = [fmt(v, "rate" if col.endswith("per 10k") else "people", signed="-" in col and
+                              col.endswith(f"-{base}")) for v in final[col]]
+        final = final.rename(columns={f"{n}-{base}": f"{n} − {base}" for n in others})
+        areas = self.areas.copy()
+        for col in ("final_base", "final_plan", "sum_abs_difference"):
+            areas[col] = [fmt(v, "people") for v in areas[col]]
+        areas["final_difference"] = [fmt(v, "people", signed=True) for v in areas["final_difference"]]
+        areas = areas.rename(columns={"final_base": f"{self.final_year} {base}",
+                                      "final_plan": f"{self.final_year} plan",
+                                      "final_difference": "difference", "sum_abs_difference": "Σ|difference| all years"})
+        lines = [f"# Comparison of {', '.join(self.labels)}", "",
+                 f"Differences are each plan minus **{base}**. People and areas at the end of each year; "
+                 "costs in £ millions.", "", "## Trajectory", "", _markdown(traj), ""]
+        if self.totals is not None:
+            lines += ["Total cost over all years: " + ", ".join(
+                f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()) + ".", ""]
+        lines += [f"## Regions, end of {self.final_year}", "", _markdown(final), "",
+                  f"## Councils whose allocations differ most from {base}", "",
+                  _markdown(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
+        return "\n".join(lines)
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write compare_trajectory.csv, compare_regions.csv, compare_areas.csv and compare.md."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        md = []
+        written = []
         for name, table in (("trajectory", self.trajectory), ("regions", self.regions), ("areas", self.areas)):
-            table.to_csv(folder / f"compare_{name}.csv", index=False, lineterminator="\n")
-            md += [f"## {name.capitalize()}", "", _markdown(table), ""]
-        (folder / "compare.md").write_text("\n".join(md), encoding="utf-8")
+            path = folder / f"compare_{name}.csv"
+            _safe_text(table).to_csv(path, index=False, lineterminator="\n")
+            written.append(path)
+        md = folder / "compare.md"
+        md.write_text(self.markdown(), encoding="utf-8")
+        return [*written, md]
+
+
+def _safe_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula get a leading apostrophe (numbers are left alone)."""
+    out = df.copy()
+    for col in out.columns:
+        values = out[col].tolist()
+        if values and all(isinstance(v, str) for v in values):
+            out[col] = ["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+    return out
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+_TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name"}
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = ["| " + " | ".join(map(str, r)) + " |" for r in df.itertuples(index=False)]
+    head = "| " + " | ".join(_cell(c) for c in df.columns) + " |"
+    sep = "|" + "|".join("---" if c in _TEXT_COLUMNS else "---:" for c in df.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
     return "\n".join([head, sep, *rows])
 
 
-def _short(labels: list[str]) -> list[str]:
-    names = [Path(label).name or label for label in labels]
+def _number(value, kind: str):
+    """Whole numbers for people and counts, rounded floats otherwise (NaN kept)."""
+    v = float(value)
+    if math.isnan(v):
+        return v
+    digits = _ROUND[kind]
+    return int(round(v)) if digits == 0 else round(v, digits)
+
+
+def short_names(labels: list[str]) -> list[str]:
+    """Short, unique plan names from paths: the folder name, or the YAML file's stem."""
+    names = []
+    for label in labels:
+        p = Path(label)
+        names.append((p.stem if p.suffix.lower() in (".yaml", ".yml") else p.name) or label)
     return names if len(set(names)) == len(names) else [f"{i + 1}:{n}" for i, n in enumerate(names)]
 
 
+_short = short_names   # kept for callers of the old name
+
+
 def compare_plans(plans: list[Plan], labels: list[str], top: int = 10) -> Comparison:
-    """Side-by-side tables for two or more plans over the same years and areas."""
-    names = _short(labels)
+    """Side-by-side tables for two or more plans over the same years.
+
+    Areas or regions present in only some plans count as 0 people in the others.
+    """
+    if len(plans) < 2:
+        raise ValueError("compare_plans needs at least two plans")
+    names = short_names(labels)
+    base = names[0]
+    years = sorted(set().union(*(p.trajectory["year"].tolist() for p in plans)))
     rows = []
-    years = plans[0].trajectory["year"].tolist()
-    for metric, title in METRICS:
+    for metric, title, kind in METRICS:
         for y in years:
-            row = {"year": y, "metric": title}
+            row: dict = {"year": int(y), "metric": title, "key": metric}
             for name, plan in zip(names, plans):
                 t = plan.trajectory.set_index("year")
-                row[name] = t.at[y, metric] if y in t.index else float("nan")
+                row[name] = _number(t.at[y, metric] if (y in t.index and metric in t.columns) else math.nan, kind)
             for name in names[1:]:
-                row[f"{name}-{names[0]}"] = row[name] - row[names[0]]
+                row[f"{name}-{base}"] = _number(row[name] - row[base], kind)
             rows.append(row)
-    trajectory = pd.DataFrame(rows)
+    trajectory = pd.DataFrame(rows, dtype=object)
+    trajectory["year"] = trajectory["year"].astype("int64")
 
-    final = years[-1]
     reg = None
     for name, plan in zip(names, plans):
-        r = plan.regions[plan.regions["year"] == final].set_index("region")["stock"].rename(name)
-        reg = r.to_frame() if reg is None else reg.join(r, how="outer")
-    regions = reg.fillna(0).astype(int).reset_index()
+        r = plan.regions.set_index(["region", "year"])
+        part = r[["stock"]].rename(columns={"stock": name}).join(
+            (r["stock"] / r["population"] * 1e4).round(2).rename(f"{name} per 10k"))
+        reg = part if reg is None else reg.join(part, how="outer")
+    stock_cols = names
+    reg[stock_cols] = reg[stock_cols].fillna(0).astype("int64")
+    for name in names[1:]:
+        reg[f"{name}-{base}"] = reg[name] - reg[base]
+    regions = reg.reset_index()[["region", "year", *names, *[f"{n}-{base}" for n in names[1:]],
+                                 *[f"{n} per 10k" for n in names]]]
+    regions = regions.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
 
-    def area_totals(plan: Plan) -> pd.DataFrame:
-        a = plan.allocations.groupby(["area_code", "area_name", "year"], sort=True)["stock"].sum()
-        return a.unstack("year")
+    final = years[-1]
 
-    base = area_totals(plans[0])
+    def area_totals(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
+        a = plan.allocations
+        stock = a.groupby(["area_code", "year"], sort=True)["stock"].sum().unstack("year")
+        meta = a.drop_duplicates("area_code").set_index("area_code")[["area_name", "region"]]
+        return stock, meta
+
+    base_stock, meta = area_totals(plans[0])
     frames = []
     for name, plan in zip(names[1:], plans[1:]):
-        other = area_totals(plan).reindex(base.index).fillna(0)
-        diff = (other - base)
+        other, other_meta = area_totals(plan)
+        index = base_stock.index.union(other.index)
+        cols = sorted(set(base_stock.columns) | set(other.columns))
+        b = base_stock.reindex(index=index, columns=cols).fillna(0)
+        o = other.reindex(index=index, columns=cols).fillna(0)
+        diff = o - b
+        info = meta.combine_first(other_meta).reindex(index)
         frame = pd.DataFrame({
             "plan": name,
-            f"final {names[0]}": base[final].astype(int),
-            f"final {name}": other[final].astype(int),
-            "final difference": diff[final].astype(int),
-            "sum |difference| over years": diff.abs().sum(axis=1).astype(int),
-        }).reset_index().drop(columns=[], errors="ignore")
-        frames.append(frame.sort_values(["sum |difference| over years", "area_code"], ascending=[False, True],
+            "area_code": index,
+            "area_name": info["area_name"].to_numpy(),
+            "region": info["region"].to_numpy(),
+            "final_base": b[final].astype("int64").to_numpy() if final in b else 0,
+            "final_plan": o[final].astype("int64").to_numpy() if final in o else 0,
+            "final_difference": diff[final].astype("int64").to_numpy() if final in diff else 0,
+            "sum_abs_difference": diff.abs().sum(axis=1).astype("int64").to_numpy(),
+        })
+        frame = frame[frame["sum_abs_difference"] > 0]
+        frames.append(frame.sort_values(["sum_abs_difference", "area_code"], ascending=[False, True],
                                         kind="stable").head(top))
     areas = pd.concat(frames, ignore_index=True)
-    return Comparison(trajectory, regions, areas, names)
+
+    totals = pd.DataFrame({
+        "plan": names,
+        "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
+    })
+    return Comparison(trajectory, regions, areas, names, totals)

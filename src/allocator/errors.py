@@ -15,6 +15,7 @@ EXIT_INFEASIBLE = 3     # hard constraints conflict
 EXIT_TIME_LIMIT = 4     # the time limit was hit before any feasible plan was found
 EXIT_VERIFY = 5         # the plan failed the independent verifier (never written)
 EXIT_SOLVER = 6         # the solver is missing or failed
+EXIT_OUTPUT = 7         # the output folder cannot be written as asked (e.g. not empty without --force)
 
 
 @dataclass(frozen=True)
@@ -102,4 +103,4 @@ class SolverError(AllocatorError, RuntimeError):
 class OutputError(AllocatorError):
     """The output folder cannot be written as asked."""
 
-    exit_code = EXIT_ERROR
+    exit_code = EXIT_OUTPUT

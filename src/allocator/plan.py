@@ -74,6 +74,7 @@ class Plan:
     summary: dict
     exact_stock: np.ndarray | None = field(default=None, repr=False)
     exact_contingency: np.ndarray | None = field(default=None, repr=False)
+    start: pd.DataFrame | None = field(default=None, repr=False)   # today's position per area (start.csv)
 
     @property
     def status(self) -> str:
@@ -83,20 +84,35 @@ class Plan:
     def objective(self) -> float:
         return float(self.summary.get("objective", float("nan")))
 
+    @property
+    def plot(self):
+        """Figures of this plan: ``plan.plot.trajectory()``, ``plan.plot.map()`` (matplotlib)."""
+        from allocator.plot import PlanPlot
+
+        return PlanPlot(self)
+
+    def _repr_html_(self) -> str:
+        from allocator.report import plan_summary_html
+
+        return plan_summary_html(self)
+
     def __repr__(self) -> str:
         h = self.summary.get("headline", {})
         return (f"<Plan {self.summary.get('scenario', '?')!r}: {self.status}, "
                 f"objective £{self.objective:,.0f}, {len(self.allocations)} allocation rows, "
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
-    def write(self, directory: str | Path, force: bool = False) -> Path:
+    def write(self, directory: str | Path, force: bool = False, format: str = "csv") -> Path:  # noqa: A002
         """Write the plan's files into ``directory`` atomically.
 
         The files are written to a temporary folder beside it, then renamed
         into place, so a reader sees the previous complete plan or the new one,
         never a mix. An existing non-empty folder is replaced only with
-        ``force=True``.
+        ``force=True``. ``format="xlsx"`` also writes ``plan.xlsx``, one
+        workbook with the same tables (the CSV files stay: they are the plan).
         """
+        if format not in ("csv", "xlsx"):
+            raise OutputError(f"unknown plan format '{format}'; use 'csv' or 'xlsx'")
         target = Path(directory)
         if target.exists() and not target.is_dir():
             raise OutputError(f"output path {target} exists and is not a folder")
@@ -104,8 +120,11 @@ class Plan:
             raise OutputError(f"output folder {target} is not empty; use --force (force=True) to replace it")
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)          # mkdtemp makes 0700; a plan folder is as readable as any other
         try:
-            self._write_files(tmp)
+            self._write_files(tmp, format)
             if target.exists():
                 old = target.parent / f".{target.name}.old-{os.getpid()}"
                 os.replace(target, old)
@@ -118,10 +137,16 @@ class Plan:
             raise
         return target
 
-    def _write_files(self, folder: Path) -> None:
+    def _write_files(self, folder: Path, fmt: str = "csv") -> None:
         for name, table in (("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
                             ("regions.csv", self.regions)):
             safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
+        if self.start is not None:
+            safe_csv(self.start).to_csv(folder / "start.csv", index=False, lineterminator="\n")
+        if fmt == "xlsx":
+            from allocator.excel import write_workbook
+
+            write_workbook(self, folder / "plan.xlsx")
         with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
             json.dump(self.summary, fh, indent=2, sort_keys=False, ensure_ascii=False)
             fh.write("\n")
@@ -150,6 +175,8 @@ def read_plan(directory: str | Path) -> Plan:
         trajectory=pd.read_csv(d / "trajectory.csv"),
         regions=pd.read_csv(d / "regions.csv"),
         summary=json.loads((d / "summary.json").read_text(encoding="utf-8")),
+        start=(pd.read_csv(d / "start.csv", dtype={"area_code": str}, keep_default_na=False)
+               if (d / "start.csv").exists() else None),
     )
 
 
@@ -161,12 +188,25 @@ def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
     cap = np.maximum(d.cluster_cap[:, None], np.ceil(d.inherited.sum(axis=2) - 1e-6))   # (A,T)
     R = np.zeros(S.shape, dtype=np.int64)
     floors = np.floor(S + 1e-9)
+    # Each year's whole national total: the exact total rounded, but never above the whole need and
+    # never leaving more people in contingency than the whole ceiling allows (round-half-to-even can
+    # otherwise overshoot it by one); split over cohorts so that the cohorts add up to it.
+    national = national_whole_total(S.sum(axis=(0, 2)), d.need.sum(axis=1), d.ceiling)
+    targets = round_keeping_total(S.sum(axis=0).T, total=national)               # (H,T)
     for h in range(n_h):                          # cohorts in turn (H is small), all areas and years at once
         later = floors[:, :, h + 1:].sum(axis=2)
         done = R[:, :, :h].sum(axis=2)
         limit = np.minimum(room[:, :, h], cap - later - done)
-        R[:, :, h] = round_keeping_total(S[:, :, h], limit)
+        R[:, :, h] = round_keeping_total(S[:, :, h], limit, total=targets[h])
     return R
+
+
+def national_whole_total(exact_total: np.ndarray, need: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """(T,) whole people dispersed each year: ``round(exact_total)`` clipped to
+    ``[round(need) - ceil(ceiling), round(need)]`` (ceiling NaN where there is none)."""
+    need_int = np.round(need)
+    whole_ceiling = np.where(np.isnan(ceiling), np.inf, np.ceil(np.nan_to_num(ceiling) - 1e-9))
+    return np.clip(np.round(exact_total), need_int - whole_ceiling, need_int)
 
 
 def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

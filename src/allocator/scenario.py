@@ -14,6 +14,7 @@ table: the loader, the checks and ``docs/scenario-format.md`` follow it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -212,7 +213,7 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """Hash of the scenario's content (settings and areas), not of file names."""
+        """Hash of the scenario's content: its settings (including the areas file name) and areas table."""
         payload = json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode()
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
@@ -457,15 +458,23 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
             for base in COHORT_COLUMNS:
                 spec = next(c for c in AREA_COLUMNS if c.name == base)
                 name = f"{base}_{cohort.name}"
-                need = base != "cost_per_place" or "cost_per_place" not in df.columns
+                # a cohort cost column may be left out (cost_per_place applies), but if present, every cell counts
+                need = base != "cost_per_place" or "cost_per_place" not in df.columns or name in df.columns
                 cohort_cols.append(Column(name, "number", need, spec.unit, spec.description, spec.minimum,
                                           spec.strict_minimum, spec.maximum))
         if "cost_per_place" not in df.columns:
             required = [c for c in required if c.name != "cost_per_place"]
     specs = required + [c for c in AREA_COLUMNS if not c.required] + cohort_cols
     fs = config.policy.fair_share
-    if fs != "population" and fs not in {c.name for c in specs}:
-        specs.append(Column(fs, "number", True, "", "fair-share key", 0.0, False, 1e12))
+    if fs != "population":
+        known = next((c for c in specs if c.name == fs), None)
+        if known is None:
+            specs.append(Column(fs, "number", True, "", "fair-share key", 0.0, False, 1e12))
+        elif known.kind != "number":
+            issues.append(Issue(label, f"policy.fair_share names '{fs}', which is not a numeric column", field=fs))
+            return df, issues
+        elif not known.required:
+            specs[specs.index(known)] = dataclasses.replace(known, required=True)
     for spec in specs:
         if spec.required and spec.name not in df.columns:
             issues.append(Issue(label, "required column is missing", row=1, field=spec.name))  # line 1: the header
@@ -587,10 +596,16 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _read_yaml(yaml_path)
     label = yaml_path.name
     config = _validate_config(data, label)
-    table_path = _resolve_table(yaml_path.parent, config.areas, label, "areas")
+    from allocator.excel import read_areas_sheet, split_sheet   # areas may be an .xlsx sheet: "file.xlsx#Sheet"
+
+    table_name, sheet = split_sheet(config.areas)
+    table_path = _resolve_table(yaml_path.parent, table_name, label, "areas")
     hashes = {
         yaml_path.name: hashlib.sha256(yaml_path.read_bytes()).hexdigest(),
         config.areas: hashlib.sha256(table_path.read_bytes()).hexdigest(),
     }
-    table = _read_csv(table_path)
+    if table_path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = read_areas_sheet(table_path, sheet, config.areas)
+    else:
+        table = _read_csv(table_path)
     return _finish(config, table, yaml_path, hashes, label, raw=False)

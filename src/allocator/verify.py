@@ -155,7 +155,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
 
     if objective is not None and exact_objective:
         mine = _objective(scenario, ex, S, C)
-        if abs(mine - objective) > 1e-6 * max(1.0, abs(objective)):
+        if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective)):   # also catches NaN
             fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")
 
     if stock_int is not None:
@@ -175,10 +175,19 @@ def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R:
     far = np.abs(R - S) >= 1.0 - 1e-9
     for i, k, h in list(zip(*np.nonzero(far)))[:10]:
         fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} is a person or more from {S[i, k, h]:.4f}")
-    want = np.round(S.sum(axis=0))
-    got = R.sum(axis=0)
-    for k, h in list(zip(*np.nonzero(got != want)))[:10]:
-        fails.append(f"whole people: national total {years[k]} is {got[k, h]}, expected {int(want[k, h])}")
+    # the national total over cohorts is the exact total rounded, moved by at most one person so that
+    # it never exceeds the whole need nor leaves more in contingency than the whole ceiling allows
+    ceilings = scenario.config.policy.contingency_ceiling or {}
+    need_int = np.round(ex["need"].sum(axis=1))
+    whole_ceiling = np.array([math.ceil(ceilings[y] - 1e-9) if y in ceilings else np.inf for y in years])
+    want = np.clip(np.round(S.sum(axis=(0, 2))), need_int - whole_ceiling, need_int)
+    got = R.sum(axis=(0, 2))
+    for k in np.flatnonzero(got != want)[:10]:
+        fails.append(f"whole people: national total {years[k]} is {got[k]}, expected {int(want[k])}")
+    cohort_far = np.abs(R.sum(axis=0) - S.sum(axis=0)) >= 1.0 - 1e-9
+    for k, h in list(zip(*np.nonzero(cohort_far)))[:10]:
+        fails.append(f"whole people: cohort {scenario.cohort_names[h]} total {years[k]} is {R.sum(axis=0)[k, h]}, "
+                     f"a person or more from {S.sum(axis=0)[k, h]:.4f}")
     room = np.where(ex["open"][:, :, None], np.floor(ex["k0"][:, None, :] + ex["q"][:, None, :] * ex["years_open"][:, :, None] + 1e-6),
                     np.ceil(ex["inherited"] - 1e-6))
     room = np.maximum(room, np.ceil(ex["inherited"] - 1e-6))
@@ -191,6 +200,9 @@ def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R:
     if Cint is not None:
         if (Cint < 0).any():
             fails.append("whole people: negative contingency")
+        for k in np.flatnonzero(got + Cint.sum(axis=1) != need_int)[:10]:
+            fails.append(f"whole people: national_balance {years[k]}: dispersed {got[k]} + contingency "
+                         f"{Cint[k].sum()} is not the need {int(need_int[k])}")
         for k, y in enumerate(years):
             ceiling = (scenario.config.policy.contingency_ceiling or {}).get(y)
             if ceiling is not None and Cint[k].sum() > math.ceil(ceiling - 1e-9):

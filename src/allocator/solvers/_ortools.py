@@ -7,6 +7,7 @@ receives plain numpy arrays and returns plain numpy arrays.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import multiprocessing as mp
 import time
@@ -23,7 +24,16 @@ def _pool() -> cf.ProcessPoolExecutor:
     global _POOL
     if _POOL is None:
         _POOL = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        atexit.register(_shutdown)
     return _POOL
+
+
+def _shutdown() -> None:
+    """Stop the child cleanly before the interpreter tears down (no noise at exit)."""
+    global _POOL
+    if _POOL is not None:
+        _POOL.shutdown(wait=True, cancel_futures=True)
+        _POOL = None
 
 
 def _solve_in_child(c, indptr, indices, data, shape, col_lower, col_upper, row_lower, row_upper, offset,

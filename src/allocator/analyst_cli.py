@@ -1,0 +1,137 @@
+"""The analyst commands of the CLI: ``allocator compare`` and ``allocator report``.
+
+Registered on the ``allocator`` group in :mod:`allocator.cli`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from allocator.errors import ScenarioError
+
+
+def _console():
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:          # a pipe or a file: tables at their natural width, no colour
+        console = Console(highlight=False, width=200, color_system=None)
+    return console
+
+
+def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
+    """Read plan folders; solve scenarios (with a progress bar on a terminal)."""
+    from allocator.compare import is_plan_folder, load_plan_or_solve
+    from allocator.progress import spinner, track
+
+    to_solve = [p for p in paths if not is_plan_folder(p)]
+    if len(to_solve) > 1:
+        return [load_plan_or_solve(p, solver) for p in track(paths, "Solving scenarios", quiet=quiet,
+                                                                 label=lambda p: Path(p).name)]
+    if to_solve:
+        with spinner(f"Solving {to_solve[0]} …", quiet):
+            return [load_plan_or_solve(p, solver) for p in paths]
+    return [load_plan_or_solve(p, solver) for p in paths]
+
+
+@click.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
+              help="How many councils to list per plan.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the tables into this folder: compare_trajectory.csv, compare_regions.csv, "
+                   "compare_areas.csv (raw numbers) and compare.md (formatted).")
+@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
+              help="Solver for any scenario given instead of a plan folder.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (use with --out in scripts).")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def compare(plans: tuple[Path, ...], top: int, out: Path | None, solver: str, quiet: bool, debug: bool) -> None:
+    """Compare two or more PLANS side by side; the first is the baseline.
+
+    Each of PLANS is a plan folder written by `allocator solve`, or a scenario
+    (a YAML file, or a folder with scenario.yaml), which is solved first.
+
+    Prints three tables: per year, each plan's people in hotels (contingency)
+    and in dispersal, total cost, Gini of area rates, highest rate per 10,000
+    residents, areas over the cluster limit and areas hosting, with each
+    plan's difference from the first; people in dispersal per region in the
+    final year; and the councils whose allocations differ most from the first
+    plan (summed over the years).
+
+    \b
+    Examples:
+      allocator compare out/central out/high-arrivals
+      allocator compare out/central scenarios/uk-2025/low-arrivals.yaml
+      allocator compare out/a out/b out/c --top 20 --out out/comparison -q
+    """
+    from allocator.cli import error_boundary
+    from allocator.compare import compare_plans
+
+    with error_boundary(debug):
+        if len(plans) < 2:
+            raise ScenarioError("compare needs at least two plans", file="command line")
+        loaded = _load_all(plans, solver, quiet)
+        result = compare_plans(loaded, [str(p) for p in plans], top=top)
+        written = result.write(out) if out is not None else []
+        if not quiet:
+            result.render(_console())
+            if written:
+                click.echo(f"Comparison written to {out}/ ({', '.join(p.name for p in written)})")
+
+
+@click.command()
+@click.argument("plan_dir", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The HTML file to write (a folder with --by-region).")
+@click.option("--compare", "compare_with", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Another plan (or scenario) to compare against: its differences are shown throughout.")
+@click.option("--by-region", is_flag=True,
+              help="Write one report per region into the --out folder, with an index.html linking them.")
+@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
+              help="Solver for a scenario given instead of a plan folder.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool, solver: str, quiet: bool,
+           debug: bool) -> None:
+    """Write an HTML report of the plan in PLAN_DIR: one self-contained file that opens offline.
+
+    Headline figures (and what changes against --compare), charts of people in
+    hotels and in dispersal and of costs over the years, hex maps of people
+    per 10,000 residents now and in the final year, regions against their fair
+    share, and a searchable, sortable table of every council. Nothing is loaded
+    from the internet: send the file by e-mail, open it on any computer.
+
+    \b
+    Examples:
+      allocator report out/central --out out/central.html
+      allocator report out/hotels-closed --compare out/central --out out/closed-vs-central.html
+      allocator report out/central --by-region --out out/central-regions
+    """
+    from allocator.cli import error_boundary
+    from allocator.compare import short_names
+    from allocator.errors import OutputError
+    from allocator.progress import track
+    from allocator.report import write_region_reports, write_report
+
+    with error_boundary(debug):
+        paths = (plan_dir,) if compare_with is None else (plan_dir, compare_with)
+        loaded = _load_all(paths, solver, quiet)
+        names = short_names([str(p) for p in paths])
+        kwargs = {"label": names[0]}
+        if compare_with is not None:
+            kwargs.update(compare=loaded[1], compare_label=names[1])
+        if by_region:
+            if out.exists() and not out.is_dir():
+                raise OutputError(f"--out {out} is a file; with --by-region it must be a folder")
+            written = write_region_reports(loaded[0], out, progress=lambda rs: track(
+                rs, "Writing regional reports", quiet=quiet, label=lambda r: r), **kwargs)
+            if not quiet:
+                click.echo(f"Wrote {len(written) - 1} regional reports and {written[0]} (the index).")
+        else:
+            if out.exists() and out.is_dir():
+                raise OutputError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
+            path = write_report(loaded[0], out, **kwargs)
+            if not quiet:
+                click.echo(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB; opens offline in any browser).")

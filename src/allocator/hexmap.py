@@ -1,0 +1,102 @@
+"""The UK council-area hex map, drawn without any web service.
+
+The layout is Open Innovations' hexjson of the 361 UK local authority
+districts (2023 codes, MIT licence), shipped as package data in
+``allocator/resources``. Each area is one hexagon; :func:`layout` places the
+areas of a plan and says which codes the layout does not know (for example
+the invented codes of ``scenarios/example``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+HEXJSON = "uk-local-authority-districts-2023.hexjson"
+
+# Current LAD codes that differ from the 2023 codes the hexjson is keyed by
+# (scenarios/uk-2025/raw/lad_lookup_uk_361_region_nation.csv, column lad_code_2023_hexjson).
+CODE_ALIASES = {"E08000038": "E08000016",   # Barnsley
+                "E08000039": "E08000019"}   # Sheffield
+
+SQRT3 = math.sqrt(3.0)
+
+
+@lru_cache(maxsize=1)
+def hexes() -> dict[str, dict]:
+    """The hexjson's hexes: code -> {"n": name, "q": column, "r": row, ...}."""
+    text = resources.files("allocator").joinpath("resources", HEXJSON).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if data.get("layout") != "odd-r":   # pragma: no cover - the shipped file is odd-r
+        raise ValueError(f"unsupported hexjson layout {data.get('layout')!r}")
+    return data["hexes"]
+
+
+def hex_key(area_code: str) -> str:
+    return CODE_ALIASES.get(area_code, area_code)
+
+
+@dataclass(frozen=True)
+class HexLayout:
+    """Hex centres (in units of the hex "size", the centre-to-corner distance; y grows downwards)."""
+
+    centres: dict[str, tuple[float, float]]   # area_code -> (x, y)
+    missing: list[str]                        # area codes the hexjson does not have
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min x, min y, max x, max y) of all hexagons, corners included."""
+        if not self.centres:
+            return (0.0, 0.0, 1.0, 1.0)
+        xs = [x for x, _ in self.centres.values()]
+        ys = [y for _, y in self.centres.values()]
+        return (min(xs) - SQRT3 / 2, min(ys) - 1.0, max(xs) + SQRT3 / 2, max(ys) + 1.0)
+
+
+def layout(area_codes: list[str]) -> HexLayout:
+    """Place each area on the odd-r hex grid (pointy-top; odd rows shifted right; north up)."""
+    table = hexes()
+    centres: dict[str, tuple[float, float]] = {}
+    missing = []
+    for code in area_codes:
+        h = table.get(hex_key(str(code)))
+        if h is None:
+            missing.append(str(code))
+            continue
+        q, r = int(h["q"]), int(h["r"])
+        centres[str(code)] = (SQRT3 * (q + 0.5 * (r & 1)), -1.5 * r)
+    return HexLayout(centres, missing)
+
+
+def corners(x: float, y: float, size: float = 1.0) -> list[tuple[float, float]]:
+    """The six corners of a pointy-top hexagon centred on (x, y)."""
+    return [(x + size * math.cos(math.radians(60 * k - 30)), y + size * math.sin(math.radians(60 * k - 30)))
+            for k in range(6)]
+
+
+# Colour classes for people per 10,000 residents: (upper bound, colour, label). 0 is its own class.
+RATE_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.0, "#eceff1", "0"),
+    (5.0, "#fff3b0", "under 5"),
+    (10.0, "#c7e9b4", "5–10"),
+    (15.0, "#7fcdbb", "10–15"),
+    (20.0, "#41b6c4", "15–20"),
+    (30.0, "#1d91c0", "20–30"),
+    (40.0, "#225ea8", "30–40"),
+    (math.inf, "#0c2c84", "40 or more"),
+)
+
+
+def rate_colour(rate: float) -> str:
+    """The map colour for a rate per 10,000 residents."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "#ffffff"
+    if rate <= 0:
+        return RATE_CLASSES[0][1]
+    for upper, colour, _ in RATE_CLASSES[1:]:
+        if rate < upper:
+            return colour
+    return RATE_CLASSES[-1][1]

@@ -1,0 +1,249 @@
+"""`allocator report`: one self-contained HTML file, checked as text and in a real headless browser.
+
+The browser tests (marked ``browser``) run Debian's ``chromium`` and are skipped where it is not
+installed; ``.ci/run`` installs it so CI runs them. They check that the report loads with no
+network request (Chromium's own NetLog, page requests only) and no console message or error, that
+its script ran (a search from the URL filters the table), that each map has one hexagon per area,
+and they write a screenshot to ``out/screenshots/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from allocator import load_scenario, read_plan, solve
+from allocator.cli import cli
+from allocator.hexmap import hexes, layout
+from allocator.report import build_report, plan_summary_html
+
+REPO = Path(__file__).resolve().parents[1]
+UK = REPO / "scenarios" / "uk-2025"
+SCREENSHOTS = REPO / "out" / "screenshots"
+CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
+browser = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+
+
+# --------------------------------------------------------------------------- plans and reports
+@pytest.fixture(scope="module")
+def uk(tmp_path_factory) -> dict:
+    """The national central and high-arrivals plans, written, and a report comparing them (via the CLI)."""
+    root = tmp_path_factory.mktemp("uk")
+    for name in ("central", "high-arrivals"):
+        solve(load_scenario(UK / f"{name}.yaml")).write(root / name)
+    out = root / "report.html"
+    res = CliRunner().invoke(cli, ["report", str(root / "central"), "--compare", str(root / "high-arrivals"),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return {"root": root, "html": out, "plan": read_plan(root / "central"),
+            "other": read_plan(root / "high-arrivals")}
+
+
+class Hexes(HTMLParser):
+    """Polygons inside each <svg class="hexmap">, with their data-code."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maps: list[list[str]] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "svg" and "hexmap" in (a.get("class") or "").split():
+            self.maps.append([])
+            self.depth = 1
+        elif tag == "svg" and self.depth:
+            self.depth += 1
+        elif tag == "polygon" and self.depth:
+            self.maps[-1].append(a.get("data-code"))
+
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.depth:
+            self.depth -= 1
+
+
+def hex_maps(html: str) -> list[list[str]]:
+    p = Hexes()
+    p.feed(html)
+    return p.maps
+
+
+def test_report_is_self_contained(uk) -> None:
+    html = uk["html"].read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"https?://", html), "no address of any web resource, not even in text"
+    assert not re.search(r"""\s(src|srcset|action|formaction|poster|data)\s*=""", html)
+    assert re.findall(r"<link\b[^>]*>", html) == ['<link rel="icon" href="data:,">']
+    assert "@import" not in html and "url(" not in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert len(html) < 1_000_000
+
+
+def test_report_has_every_section(uk) -> None:
+    html = uk["html"].read_text(encoding="utf-8")
+    for section in ('id="headline"', 'id="trajectory"', 'id="map"', 'id="fair-share"', 'id="councils"'):
+        assert section in html
+    end = uk["plan"].summary["headline"]["end"]
+    assert f"{end['dispersed']:,}" in html                                  # 98,807 in dispersal
+    assert "What changes against high-arrivals" in html
+    assert html.count('<svg class="chart"') == 2                            # people; costs
+    assert html.count("<tr data-code=") == 361                             # the table of every council
+
+
+def test_one_hexagon_per_area_now_and_at_the_end(uk) -> None:
+    maps = hex_maps(uk["html"].read_text(encoding="utf-8"))
+    codes = set(uk["plan"].allocations["area_code"])
+    assert len(maps) == 2
+    for m in maps:
+        assert len(m) == 361 and set(m) == codes
+
+
+def test_the_hex_layout_places_every_uk_council_once() -> None:
+    codes = load_scenario(UK / "central.yaml").areas["area_code"].tolist()
+    lay = layout(codes)
+    assert lay.missing == []
+    assert len(set(lay.centres.values())) == 361                            # no two areas on one hexagon
+    assert len(hexes()) == 361
+
+
+def test_regional_reports(uk, tmp_path: Path) -> None:
+    out = tmp_path / "regions"
+    res = CliRunner().invoke(cli, ["report", str(uk["root"] / "central"), "--by-region", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    alloc = uk["plan"].allocations
+    regions = sorted(alloc["region"].unique())
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == len(regions) + 1 and "index.html" in files
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for region in regions:
+        slug = re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
+        html = (out / f"{slug}.html").read_text(encoding="utf-8")
+        assert f'href="{slug}.html"' in index
+        councils = set(alloc.loc[alloc["region"] == region, "area_code"])
+        maps = hex_maps(html)
+        assert len(maps) == 2 and all(set(m) == councils and len(m) == len(councils) for m in maps)
+        assert html.count("<tr data-code=") == len(councils)
+        assert not re.search(r"https?://", html)
+
+
+def test_example_scenario_has_no_map_and_says_why(example_plan) -> None:
+    html = build_report(example_plan)
+    assert hex_maps(html) == []
+    assert "No hex map: none of the 12 area codes is a UK council area code" in html
+    assert html.count("<tr data-code=") == 12
+
+
+def test_plan_folder_without_start_csv(example_plan, tmp_path: Path) -> None:
+    example_plan.write(tmp_path / "p")
+    (tmp_path / "p" / "start.csv").unlink()
+    html = build_report(read_plan(tmp_path / "p"))
+    assert "has no <code>start.csv</code>" in html
+
+
+def test_text_from_the_plan_is_escaped(example_scenario) -> None:
+    areas = example_scenario.areas.copy()
+    areas.loc[0, "area_name"] = '<script>alert("x")</script>'
+    areas.loc[1, "region"] = "North <b>&</b>"
+    html = build_report(solve(example_scenario.with_areas(areas)))
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert html.count("<script>") == 2                                       # only the report's own two
+
+
+def test_plan_html_summary_for_notebooks(example_plan) -> None:
+    html = example_plan._repr_html_()
+    assert html == plan_summary_html(example_plan)
+    assert "In hotels (contingency)" in html and "1,500" in html and "end of 2030" in html
+
+
+# --------------------------------------------------------------------------- the browser
+def chromium(args: list[str], profile: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    profile.mkdir(parents=True, exist_ok=True)
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def load_page(url: str, tmp: Path) -> tuple[str, list[str], list[str]]:
+    """Open ``url``; return the DOM after scripts ran, the page's network requests and its console lines."""
+    netlog = tmp / "netlog.json"
+    r = chromium(["--enable-logging=stderr", "--v=0", "--log-level=0", f"--log-net-log={netlog}",
+                  "--net-log-capture-mode=Default", "--virtual-time-budget=5000", "--dump-dom", url], tmp / "profile")
+    assert r.returncode == 0, r.stderr[-2000:]
+    log = json.loads(netlog.read_text(encoding="utf-8"))
+    types = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    requests = []
+    for e in log["events"]:
+        p = e.get("params") or {}
+        # The browser's own background calls (update checks, clock) have no page origin.
+        if types.get(e["type"]) == "URL_REQUEST_START_JOB" and "url" in p and p.get("initiator") != "not an origin":
+            requests.append(p["url"])
+    console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+    return r.stdout, requests, console
+
+
+@browser
+def test_the_checks_catch_requests_and_errors(tmp_path: Path) -> None:
+    """The page checks below are not vacuous: they see a request and a console error when there is one."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png">'
+                    '<script>console.error("boom")</script></body></html>', encoding="utf-8")
+    _, requests, console = load_page(page.as_uri(), tmp_path)
+    assert requests == ["http://127.0.0.1:9/x.png"]
+    assert any("boom" in line for line in console)
+
+
+@browser
+def test_report_in_headless_chromium(uk, tmp_path: Path) -> None:
+    dom, requests, console = load_page(uk["html"].as_uri(), tmp_path / "a")
+    assert requests == []
+    assert console == []
+    head = dom[:dom.index("<head>")]
+    assert 'data-report-ready="1"' in head                                # the inline script ran to the end
+    assert "data-errors" not in head and "data-blocked-requests" not in head
+    maps = hex_maps(dom)
+    assert [len(m) for m in maps] == [361, 361]
+    assert '<span id="count">361 of 361 councils</span>' in dom
+
+    # the search runs: a link ending in #search=Sheffield opens with one council shown
+    dom, requests, console = load_page(uk["html"].as_uri() + "#search=Sheffield", tmp_path / "b")
+    assert requests == [] and console == []
+    assert '<span id="count">1 of 361 councils</span>' in dom
+    shown = re.findall(r'<tr data-code="([^"]+)"(?! style="display: none;")', dom)
+    assert shown == ["E08000039"]
+
+    # a screenshot for people to look at
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    png = SCREENSHOTS / "report-uk-central-vs-high-arrivals.png"
+    png.unlink(missing_ok=True)
+    r = chromium(["--window-size=1280,3900", f"--screenshot={png}", uk["html"].as_uri()], tmp_path / "c")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 100_000
+
+
+@browser
+def test_regional_report_in_headless_chromium(uk, tmp_path: Path) -> None:
+    out = tmp_path / "regions"
+    res = CliRunner().invoke(cli, ["report", str(uk["root"] / "central"), "--compare",
+                                   str(uk["root"] / "high-arrivals"), "--by-region", "--out", str(out), "-q"])
+    assert res.exit_code == 0 and res.output == ""
+    for page in ("index.html", "north-west.html"):
+        dom, requests, console = load_page((out / page).as_uri(), tmp_path / page)
+        assert requests == [] and console == []
+        assert 'data-report-ready="1"' in dom[:dom.index("<head>")]
+    alloc = uk["plan"].allocations
+    n = alloc.loc[alloc["region"] == "North West", "area_code"].nunique()
+    assert [len(m) for m in hex_maps(dom)] == [n, n]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    png = SCREENSHOTS / "report-north-west.png"
+    r = chromium(["--window-size=1280,3400", f"--screenshot={png}", (out / "north-west.html").as_uri()],
+                 tmp_path / "shot")
+    assert r.returncode == 0 and png.exists()
