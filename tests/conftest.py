@@ -1,0 +1,349 @@
+"""Shared helpers: write a scenario (a YAML dict plus area rows) into a folder and load or solve it.
+
+Test modules import the plain functions (``from tests.conftest import ...``); the
+fixtures below wrap the ones that need a temporary folder.
+
+* :func:`config` builds a scenario dict with small, explicit defaults.
+* :func:`area` builds one row of the areas table.
+* :func:`write_scenario` writes both into a folder; :func:`load` also loads it;
+  :func:`solve_rows` also solves it.
+* :data:`BAD_INPUTS` is the catalogue of broken scenarios shared by
+  ``test_scenario_errors.py`` and ``test_cli.py``.
+* :func:`random_scenario` is the hypothesis strategy shared by the property and
+  backend tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from allocator import Plan, Scenario, load_scenario, solve
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "scenarios" / "example"
+UK_CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
+PLAN_CSVS = ("allocations.csv", "trajectory.csv", "regions.csv")
+TIMING_KEYS = ("build_seconds", "solve_seconds", "interpret_seconds", "verify_seconds")
+
+# --------------------------------------------------------------------------- hypothesis profiles
+settings.register_profile("ci", max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --------------------------------------------------------------------------- building scenarios
+def config(years: list[int] | None = None, arrivals: list[float] | dict | None = None, *, exit_rate: float = 0.5,
+           contingency_start: float = 0, hotel: float = 50_000, procurement_per_place: float = 0,
+           policy: dict | None = None, objective: dict | None = None, **extra: Any) -> dict:
+    """A scenario dict. ``arrivals`` is a list (one per year) or a dict; defaults are explicit
+    so each hand-solved test states only what matters: cluster limit 200, no growth limit,
+    no ceiling, cost-only objective (cost 1, contingency 1, equity 0)."""
+    years = list(years or [2026])
+    arrivals = arrivals if arrivals is not None else [0] * len(years)
+    if not isinstance(arrivals, dict):
+        arrivals = dict(zip(years, arrivals))
+    out = {
+        "name": "test scenario",
+        "years": years,
+        "areas": "areas.csv",
+        "demand": {"arrivals": arrivals, "exit_rate": exit_rate, "contingency_start": contingency_start},
+        "costs": {"contingency_per_person_year": hotel, "procurement_per_place": procurement_per_place},
+        "policy": {"cluster_limit": 200, **(policy or {})},
+        "objective": {"cost_weight": 1, "contingency_weight": 1, "equity_weight": 0, "equity_measure": "l1",
+                      **(objective or {})},
+    }
+    out.update(extra)
+    return out
+
+
+def area(code: str, *, population: float = 1_000_000, stock: float = 0, capacity: float = 0,
+         procurement: float = 0, cost: float = 5_000, status: str = "existing", available_from: int | None = None,
+         region: str = "R1", name: str | None = None, **extra: Any) -> dict:
+    """One areas-table row. Population defaults to 1,000,000 (cap 5,000 at the limit 200: not binding)."""
+    row = {"area_code": code, "area_name": name or f"Area {code}", "region": region, "population": population,
+           "stock": stock, "capacity": capacity, "procurement_per_year": procurement, "cost_per_place": cost,
+           "status": status, "available_from": available_from}
+    row.update(extra)
+    return row
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def write_areas(path: Path, rows: list[dict]) -> Path:
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_cell(row.get(c)) for c in columns])
+    return path
+
+
+def write_scenario(folder: Path, cfg: dict, rows: list[dict], yaml_name: str = "scenario.yaml") -> Path:
+    """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / yaml_name
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    write_areas(folder / cfg["areas"], rows)
+    return path
+
+
+def load(folder: Path, cfg: dict, rows: list[dict]) -> Scenario:
+    return load_scenario(write_scenario(folder, cfg, rows))
+
+
+def solve_rows(folder: Path, cfg: dict, rows: list[dict], **kwargs: Any) -> Plan:
+    return solve(load(folder, cfg, rows), **kwargs)
+
+
+# --------------------------------------------------------------------------- reading plans
+def written(plan: Plan, code: str, column: str = "stock") -> list:
+    """One area's column over the years, from the whole-people allocations table (cohorts summed)."""
+    a = plan.allocations
+    return a[a["area_code"] == code].groupby("year", sort=True)[column].sum().tolist()
+
+
+def exact(plan: Plan, scenario_or_codes: Scenario | list[str], code: str, cohort: int | None = None) -> list[float]:
+    """One area's exact (solver) stock over the years, summed over cohorts unless one is named."""
+    codes = (scenario_or_codes.areas["area_code"].tolist() if isinstance(scenario_or_codes, Scenario)
+             else scenario_or_codes)
+    i = codes.index(code)
+    s = plan.exact_stock[i]
+    return (s.sum(axis=1) if cohort is None else s[:, cohort]).tolist()
+
+
+def assert_close(actual: list[float] | np.ndarray, expected: list[float], tol: float = 1e-6) -> None:
+    np.testing.assert_allclose(np.asarray(actual, float), np.asarray(expected, float), rtol=0, atol=tol)
+
+
+def summary_without_timings(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for key in TIMING_KEYS:
+        data.pop(key, None)
+    return data
+
+
+def plan_bytes(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in PLAN_CSVS}
+
+
+# --------------------------------------------------------------------------- bad inputs
+def good_rows() -> list[dict]:
+    return [area("E01", capacity=100, stock=40, population=50_000),
+            area("E02", capacity=100, stock=20, population=60_000, cost=6_000),
+            area("V01", status="volunteered", available_from=2027, population=40_000, procurement=20)]
+
+
+def good_config() -> dict:
+    return config([2026, 2027], [100, 100], contingency_start=10)
+
+
+def _with_rows(mutate: Callable[[list[dict]], None]) -> Callable[[Path], Path]:
+    def build(folder: Path) -> Path:
+        rows = good_rows()
+        mutate(rows)
+        return write_scenario(folder, good_config(), rows)
+    return build
+
+
+def _with_config(mutate: Callable[[dict], None]) -> Callable[[Path], Path]:
+    def build(folder: Path) -> Path:
+        cfg = good_config()
+        mutate(cfg)
+        return write_scenario(folder, cfg, good_rows())
+    return build
+
+
+def _with_yaml_text(edit: Callable[[str], str]) -> Callable[[Path], Path]:
+    def build(folder: Path) -> Path:
+        path = write_scenario(folder, good_config(), good_rows())
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return path
+    return build
+
+
+def _set(i: int, **values: Any) -> Callable[[list[dict]], None]:
+    return lambda rows: rows[i].update(values)
+
+
+def _drop_column(name: str) -> Callable[[list[dict]], None]:
+    def mutate(rows: list[dict]) -> None:
+        for r in rows:
+            r.pop(name)
+    return mutate
+
+
+def _missing_table(folder: Path) -> Path:
+    path = write_scenario(folder, good_config(), good_rows())
+    (folder / "areas.csv").unlink()
+    return path
+
+
+def _absolute(folder: Path) -> Path:
+    path = write_scenario(folder, good_config(), good_rows())
+    cfg = good_config()
+    cfg["areas"] = str((folder / "areas.csv").resolve())
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _outside(folder: Path) -> Path:
+    inner = folder / "inner"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_areas(folder / "areas.csv", good_rows())          # the file exists, but outside the scenario folder
+    cfg = good_config()
+    cfg["areas"] = "../areas.csv"
+    return write_scenario(inner, cfg, good_rows())
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """A broken scenario: ``build(folder)`` writes it and returns the path to load; the error message
+    must contain every string in ``where`` (the file, the line, the column or key) and ``what``."""
+
+    id: str
+    build: Callable[[Path], Path]
+    where: tuple[str, ...]
+    what: str
+
+
+# Area rows are lines 2 (E01), 3 (E02), 4 (V01) of areas.csv (the header is line 1).
+BAD_INPUTS: tuple[BadInput, ...] = (
+    BadInput("missing_areas_file", _missing_table, ("scenario.yaml", "'areas'"), "'areas.csv' not found"),
+    BadInput("missing_column", _with_rows(_drop_column("cost_per_place")),
+             ("areas.csv", "line 1", "'cost_per_place'"), "missing"),
+    BadInput("negative_population", _with_rows(_set(1, population=-5)),
+             ("areas.csv", "line 3", "'population'"), "-5"),
+    BadInput("duplicate_area_code", _with_rows(_set(1, area_code="E01")),
+             ("areas.csv", "line 3", "'area_code'"), "duplicate"),
+    BadInput("unknown_status", _with_rows(_set(0, status="closed")),
+             ("areas.csv", "line 2", "'status'"), "closed"),
+    BadInput("volunteered_without_available_from", _with_rows(_set(2, available_from=None)),
+             ("areas.csv", "line 4", "'available_from'"), "volunteered"),
+    BadInput("years_out_of_order", _with_config(lambda c: c.update(years=[2027, 2026])),
+             ("scenario.yaml", "'years'"), "increasing"),
+    BadInput("non_numeric_cell", _with_rows(_set(1, capacity="lots")),
+             ("areas.csv", "line 3", "'capacity'"), "lots"),
+    BadInput("yaml_syntax_error", _with_yaml_text(lambda t: t.replace("exit_rate: 0.5", "exit_rate: [0.5")),
+             ("scenario.yaml", "line "), "YAML"),
+    BadInput("unknown_key", _with_config(lambda c: c["policy"].update(clusterlimit=250)),
+             ("scenario.yaml", "'policy.clusterlimit'"), "unknown key"),
+    BadInput("arrivals_missing_a_year", _with_config(lambda c: c["demand"]["arrivals"].pop(2027)),
+             ("scenario.yaml", "'demand.arrivals'"), "2027"),
+    BadInput("stock_above_capacity", _with_rows(_set(0, stock=150)),
+             ("areas.csv", "line 2", "'capacity'"), "150"),
+    BadInput("table_path_leaves_folder", _outside, ("scenario.yaml", "'areas'"), "../areas.csv"),
+    BadInput("absolute_table_path", _absolute, ("scenario.yaml", "'areas'"), "relative"),
+    BadInput("duplicate_yaml_key", _with_yaml_text(lambda t: t + "name: again\n"),
+             ("scenario.yaml", "line "), "duplicate key 'name'"),
+    BadInput("yaml_alias", _with_yaml_text(lambda t: t.replace("demand:\n", "x-base: &base 3\ndemand:\n")
+                                           .replace("contingency_start: 10", "contingency_start: *base")),
+             ("scenario.yaml", "line "), "alias"),
+)
+
+
+# --------------------------------------------------------------------------- random scenarios
+@st.composite
+def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> tuple[dict, list[dict]]:
+    """A random valid small scenario: (config dict, area rows).
+
+    2-8 areas, 1-4 years, maybe volunteered/excluded areas, a growth limit, a
+    contingency ceiling (which may make it infeasible), l1 or minmax equity,
+    and maybe two cohorts with their own columns.
+    """
+    n_a = draw(st.integers(2, max_areas))
+    n_t = draw(st.integers(1, max_years))
+    first = draw(st.integers(2024, 2030))
+    years = list(range(first, first + n_t))
+    cohorts = draw(st.booleans())
+    names = ["single", "family"] if cohorts else [None]
+    exit_rate = draw(st.sampled_from([0.0, 0.2, 0.35, 0.5, 0.9]))
+    rows = []
+    for i in range(n_a):
+        status = draw(st.sampled_from(["existing"] * 4 + ["volunteered", "excluded"]))
+        row = area(f"A{i:02d}", population=draw(st.integers(1_000, 400_000)), status=status,
+                   region=draw(st.sampled_from(["North", "South", "=Formula"])),
+                   available_from=draw(st.integers(first - 1, first + n_t)) if status == "volunteered" else None)
+        for name in names:
+            sfx = f"_{name}" if name else ""
+            stock = 0 if status == "volunteered" else draw(st.integers(0, 2_000))
+            row[f"stock{sfx}"] = stock
+            row[f"capacity{sfx}"] = stock + draw(st.integers(0, 500))
+            row[f"procurement_per_year{sfx}"] = draw(st.integers(0, 200))
+            row[f"cost_per_place{sfx}"] = draw(st.integers(2_000, 60_000))
+        if cohorts:
+            for base in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+                row.pop(base, None)
+        if draw(st.booleans()) and i == 0:
+            row["cluster_limit"] = draw(st.integers(50, 400))
+        rows.append(row)
+    if any("cluster_limit" in r for r in rows):
+        for r in rows:
+            r.setdefault("cluster_limit", None)
+    total_stock = sum(sum(v for k, v in r.items() if k.startswith("stock")) for r in rows)
+    arrivals = [draw(st.integers(0, 3_000)) for _ in years]
+    policy: dict[str, Any] = {"cluster_limit": draw(st.sampled_from([100, 150, 200, 300]))}
+    if draw(st.booleans()):
+        policy["max_growth"] = {"absolute": draw(st.integers(0, 300)),
+                                "relative": draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))}
+    if draw(st.booleans()):
+        ceiling_years = draw(st.lists(st.sampled_from(years), min_size=1, unique=True))
+        policy["contingency_ceiling"] = {y: draw(st.integers(0, 2_000)) for y in sorted(ceiling_years)}
+    objective = {"cost_weight": draw(st.sampled_from([0, 1])), "contingency_weight": 1,
+                 "equity_weight": draw(st.sampled_from([0, 500, 5_000])),
+                 "equity_measure": draw(st.sampled_from(["l1", "minmax"]))}
+    cfg = config(years, arrivals, exit_rate=exit_rate, contingency_start=draw(st.integers(0, 3_000)),
+                 hotel=draw(st.sampled_from([20_000, 52_925])),
+                 procurement_per_place=draw(st.sampled_from([0, 0, 3_000])), policy=policy, objective=objective)
+    if cohorts:
+        share = draw(st.sampled_from([0.3, 0.5, 0.75]))
+        cfg["cohorts"] = [{"name": "single", "arrivals_share": share},
+                          {"name": "family", "arrivals_share": 1 - share}]
+        if draw(st.booleans()):
+            cfg["cohorts"][1]["exit_rate"] = draw(st.sampled_from([0.1, 0.25]))
+    cfg["description"] = f"{n_a} areas, {n_t} years, start stock {total_stock}"
+    return cfg, rows
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture
+def make_scenario(tmp_path: Path) -> Callable[..., Scenario]:
+    """``make_scenario(cfg, rows)`` writes into a fresh folder under tmp_path and loads."""
+    counter = iter(range(10_000))
+
+    def make(cfg: dict, rows: list[dict]) -> Scenario:
+        return load(tmp_path / f"s{next(counter)}", cfg, rows)
+    return make
+
+
+@pytest.fixture(scope="session")
+def example_scenario() -> Scenario:
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def example_plan(example_scenario: Scenario) -> Plan:
+    return solve(example_scenario)

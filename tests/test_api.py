@@ -1,0 +1,124 @@
+"""The Python API for notebooks: tables with the documented columns, summary, variation in code, write/read."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import allocator
+from allocator import OutputError, Plan, Scenario, load_scenario, read_plan, solve
+from tests.conftest import EXAMPLE, area, config, load
+
+ALLOCATION_COLUMNS = ["area_code", "area_name", "region", "year", "placements", "stock", "capacity", "procured",
+                      "fair_share", "cap", "over_cap", "rate_per_10k"]
+TRAJECTORY_COLUMNS = ["year", "need", "dispersed", "contingency", "placements", "accommodation_cost",
+                      "contingency_cost", "procurement_cost", "total_cost", "gini", "max_rate_per_10k",
+                      "areas_over_cap", "areas_hosting"]
+SUMMARY_KEYS = ["status", "objective", "solver", "solver_version", "build_seconds", "solve_seconds",
+                "scenario_sha256", "versions"]
+
+
+def test_the_notebook_import_and_call() -> None:
+    from allocator import load_scenario as ls
+    from allocator import solve as sv
+
+    plan = sv(ls(EXAMPLE))
+    assert isinstance(plan, Plan)
+    assert isinstance(plan.allocations, pd.DataFrame)
+    assert isinstance(plan.trajectory, pd.DataFrame)
+    assert isinstance(plan.regions, pd.DataFrame)
+    assert isinstance(plan.summary, dict)
+
+
+def test_columns_with_funding(example_plan: Plan) -> None:
+    """The example has a funding section, so both tables end with a funding column."""
+    assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "funding"]
+    assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS, "funding"]
+    assert len(example_plan.allocations) == 12 * 5
+    assert example_plan.trajectory["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
+    r = example_plan.regions
+    assert list(r.columns[:4]) == ["region", "year", "stock", "fair_share"] and "rate_per_10k" in r.columns
+    assert sorted(r["region"].unique()) == ["North", "South"] and len(r) == 2 * 5
+
+
+def test_columns_without_funding(tmp_path: Path) -> None:
+    plan = solve(load(tmp_path, config([2026], [10]), [area("A", capacity=20), area("B", region="R2")]))
+    assert list(plan.allocations.columns) == ALLOCATION_COLUMNS
+    assert list(plan.trajectory.columns) == TRAJECTORY_COLUMNS
+    for column in ("placements", "stock", "capacity", "procured", "cap"):
+        assert pd.api.types.is_integer_dtype(plan.allocations[column]), column
+    assert plan.allocations["over_cap"].dtype == bool
+
+
+def test_summary(example_scenario: Scenario, example_plan: Plan) -> None:
+    s = example_plan.summary
+    for key in SUMMARY_KEYS:
+        assert key in s, key
+    assert s["status"] == "optimal" == example_plan.status
+    assert s["solver"] == "highs" and s["solver_version"]
+    assert s["scenario_sha256"] == example_scenario.sha256 and len(s["scenario_sha256"]) == 64
+    assert s["versions"]["allocator"] == allocator.__version__
+    assert s["build_seconds"] >= 0 and s["solve_seconds"] >= 0
+    assert math.isclose(s["objective"], example_plan.objective)
+    assert "Example" in repr(example_plan)
+
+
+def test_with_policy_changes_the_caps(example_scenario: Scenario, example_plan: Plan) -> None:
+    """cluster_limit 250 instead of 200: every area's cap is floor(population / 250)."""
+    varied = solve(example_scenario.with_policy(cluster_limit=250))
+    caps = varied.allocations.groupby("area_code")["cap"].first()
+    pop = example_scenario.areas.set_index("area_code")["population"]
+    assert caps.to_dict() == {code: math.floor(pop[code] / 250) for code in pop.index}
+    before = example_plan.allocations.groupby("area_code")["cap"].first()
+    assert before.to_dict() == {code: math.floor(pop[code] / 200) for code in pop.index}
+    assert varied.summary["scenario_sha256"] != example_plan.summary["scenario_sha256"]
+    assert example_scenario.config.policy.cluster_limit == 200
+
+
+def test_write_and_read_round_trip(tmp_path: Path, example_plan: Plan) -> None:
+    out = example_plan.write(tmp_path / "plan")
+    back = read_plan(out)
+    pd.testing.assert_frame_equal(back.allocations, example_plan.allocations, check_dtype=False)
+    pd.testing.assert_frame_equal(back.trajectory, example_plan.trajectory, check_dtype=False)
+    pd.testing.assert_frame_equal(back.regions, example_plan.regions, check_dtype=False)
+    assert back.summary == example_plan.summary
+    assert back.allocations["area_code"].dtype == object or pd.api.types.is_string_dtype(back.allocations["area_code"])
+
+
+def test_write_refuses_a_non_empty_folder(tmp_path: Path, example_plan: Plan) -> None:
+    out = tmp_path / "plan"
+    example_plan.write(out)
+    (out / "extra.txt").write_text("x")
+    with pytest.raises(OutputError, match="not empty"):
+        example_plan.write(out)
+    assert (out / "extra.txt").exists()
+    example_plan.write(out, force=True)
+    assert not (out / "extra.txt").exists()
+
+
+def test_read_plan_of_a_non_plan_folder(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="missing allocations.csv"):
+        read_plan(tmp_path)
+
+
+def test_cohort_tables_have_a_cohort_column(tmp_path: Path) -> None:
+    cfg = config([2026], [10], cohorts=[{"name": "single", "arrivals_share": 0.5},
+                                         {"name": "family", "arrivals_share": 0.5}])
+    row = area("A")
+    for base in ("stock", "capacity", "procurement_per_year"):
+        row.pop(base)
+    row.update(stock_single=0, capacity_single=10, procurement_per_year_single=0,
+               stock_family=0, capacity_family=10, procurement_per_year_family=0)
+    plan = solve(load(tmp_path, cfg, [row]))
+    cols = list(plan.allocations.columns)
+    assert cols == [*ALLOCATION_COLUMNS[:4], "cohort", *ALLOCATION_COLUMNS[4:]]
+    assert plan.allocations["cohort"].tolist() == ["single", "family"]
+
+
+def test_load_scenario_accepts_a_folder_or_a_yaml_file() -> None:
+    a = load_scenario(EXAMPLE)
+    b = load_scenario(EXAMPLE / "scenario.yaml")
+    assert a.sha256 == b.sha256

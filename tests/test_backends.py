@@ -1,0 +1,61 @@
+"""HiGHS, OR-Tools (GLOP, in a child process) and PuLP (CBC) agree, and each one's plan passes the verifier."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given, settings
+
+from allocator import InfeasibleError, Plan, Scenario, load_scenario, solve
+from allocator.verify import verify_plan
+from tests.conftest import random_scenario, write_scenario
+
+BACKENDS = ("highs", "ortools", "pulp")
+SOLVER_NAMES = {"highs": "highs", "ortools": "ortools-glop", "pulp": "pulp-cbc"}
+
+
+def reverify(scenario: Scenario, plan: Plan) -> list[str]:
+    n_a, n_t, n_h = plan.exact_stock.shape
+    R = plan.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h)
+    return verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, R,
+                       plan.trajectory["contingency"].to_numpy()[:, None])
+
+
+def agree(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_example_objective_agrees_with_highs(backend: str, example_scenario: Scenario, example_plan: Plan) -> None:
+    plan = solve(example_scenario, solver=backend)
+    assert plan.status == "optimal"
+    assert plan.summary["solver"] == SOLVER_NAMES[backend]
+    assert plan.summary["solver_version"]
+    assert agree(plan.objective, example_plan.objective), (plan.objective, example_plan.objective)
+    assert reverify(example_scenario, plan) == []
+
+
+@settings(max_examples=int(os.environ.get("BACKEND_EXAMPLES", "12")))
+@given(case=random_scenario(max_areas=6, max_years=3))
+def test_backends_agree_on_random_scenarios(case: tuple[dict, list[dict]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Same generated scenario, three solvers: all infeasible, or all optimal with the same objective.
+
+    Few examples by default (OR-Tools runs in a child process, PuLP is slow); BACKEND_EXAMPLES=150
+    for a longer run."""
+    cfg, rows = case
+    scenario = load_scenario(write_scenario(tmp_path_factory.mktemp("backend"), cfg, rows))
+    outcomes: dict[str, Plan | None] = {}
+    for backend in BACKENDS:
+        try:
+            outcomes[backend] = solve(scenario, solver=backend)
+        except InfeasibleError:
+            outcomes[backend] = None
+    if outcomes["highs"] is None:
+        assert all(p is None for p in outcomes.values()), {k: v is None for k, v in outcomes.items()}
+        return
+    base = outcomes["highs"].objective
+    for backend, plan in outcomes.items():
+        assert plan is not None, f"{backend} says infeasible, HiGHS solved it"
+        assert agree(plan.objective, base), (backend, plan.objective, base)
+        assert reverify(scenario, plan) == []

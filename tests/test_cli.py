@@ -1,0 +1,245 @@
+"""The command line, through click's CliRunner and as a real subprocess.
+
+Exit codes: 0 success, 2 bad scenario, 3 infeasible, 4 time limit without a plan,
+5 verification failed (test_verifier.py), 1 unexpected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from allocator import read_plan
+from allocator.cli import cli
+from tests.conftest import BAD_INPUTS, EXAMPLE, PLAN_CSVS, UK_CENTRAL, BadInput, area, config, write_scenario
+
+PLAN_FILES = (*PLAN_CSVS, "summary.json")
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def run_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "allocator.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def infeasible_scenario(folder: Path) -> Path:
+    """Capacity 100, need 300 in 2026: at least 200 in hotels, but the ceiling is 50."""
+    cfg = config([2026], [300], policy={"contingency_ceiling": {2026: 50}})
+    return write_scenario(folder, cfg, [area("A", capacity=100)])
+
+
+# --------------------------------------------------------------------------- help
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_examples(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Examples" in result.output
+    assert f"allocator {command}" in result.output
+
+
+def test_top_level_help_lists_the_commands_as_a_subprocess() -> None:
+    proc = run_process("--help")
+    assert proc.returncode == 0, proc.stderr
+    for command in ("validate", "solve", "compare", "export"):
+        assert command in proc.stdout
+    proc = run_process("solve", "--help")
+    assert proc.returncode == 0 and "Examples" in proc.stdout
+
+
+# --------------------------------------------------------------------------- validate
+def test_validate_ok() -> None:
+    result = run("validate", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: ")
+    assert "12 areas in 2 regions" in result.output
+    proc = run_process("validate", EXAMPLE)
+    assert proc.returncode == 0 and proc.stdout.startswith("OK: ") and proc.stderr == ""
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=lambda b: b.id)
+def test_bad_input_exits_2_with_the_location(tmp_path: Path, bad: BadInput) -> None:
+    path = bad.build(tmp_path / "scenario")
+    for command in (["validate", path], ["solve", path, "--out", tmp_path / "out"]):
+        result = run(*command)
+        assert result.exit_code == 2, (command[0], result.output)
+        for part in (*bad.where, bad.what):
+            assert part in result.stderr, (command[0], part, result.stderr)
+        assert "Traceback" not in result.output
+        assert result.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=lambda b: b.id)
+def test_bad_input_exits_2_as_a_subprocess(tmp_path: Path, bad: BadInput) -> None:
+    path = bad.build(tmp_path / "scenario")
+    proc = run_process("validate", path)
+    assert proc.returncode == 2, proc.stderr
+    for part in (*bad.where, bad.what):
+        assert part in proc.stderr, (part, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- solve
+def test_solve_writes_the_plan_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("solve", EXAMPLE, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert set(PLAN_FILES) <= {p.name for p in out.iterdir()}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary folders left behind"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["verified"] is True
+    assert str(out) in result.output
+
+
+def test_solve_as_a_subprocess(tmp_path: Path) -> None:
+    proc = run_process("solve", EXAMPLE, "--out", "plan", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert set(PLAN_FILES) <= {p.name for p in (tmp_path / "plan").iterdir()}
+    plan = read_plan(tmp_path / "plan")
+    assert len(plan.allocations) == 12 * 5
+    assert "Traceback" not in proc.stderr
+
+
+def test_solve_refuses_a_non_empty_folder_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    before = snapshot(out)
+    result = run("solve", EXAMPLE, "--out", out)
+    assert result.exit_code != 0
+    assert "not empty" in result.stderr and "--force" in result.stderr
+    assert "Traceback" not in result.output
+    assert snapshot(out) == before
+
+    proc = run_process("solve", EXAMPLE, "--out", out)
+    assert proc.returncode != 0 and "not empty" in proc.stderr
+    assert snapshot(out) == before
+
+    result = run("solve", EXAMPLE, "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert set(PLAN_FILES) <= names and "notes.txt" not in names
+
+
+def test_infeasible_exits_3_and_writes_nothing(tmp_path: Path) -> None:
+    """Need 300, capacity 100: at least 200 in hotels against a ceiling of 50 → 150 short in 2026."""
+    path = infeasible_scenario(tmp_path / "scenario")
+    out = tmp_path / "out"
+    result = run("solve", path, "--out", out)
+    assert result.exit_code == 3
+    assert "contingency_ceiling 2026" in result.stderr and "150 more dispersal places" in result.stderr
+    assert not out.exists()
+
+    # with --force over an existing plan: the old plan stays as it was
+    assert run("solve", EXAMPLE, "--out", out).exit_code == 0
+    before = snapshot(out)
+    proc = run_process("solve", path, "--out", out, "--force")
+    assert proc.returncode == 3
+    assert "contingency_ceiling 2026" in proc.stderr and "Traceback" not in proc.stderr
+    assert snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_time_limit_gives_a_plan_marked_time_limit_or_exit_4(tmp_path: Path) -> None:
+    """A tiny time limit on the national scenario: either a feasible plan whose summary says
+    time_limit, or exit 4 with nothing written. Never 'infeasible' (3)."""
+    out = tmp_path / "out"
+    proc = run_process("solve", UK_CENTRAL, "--out", out, "--time-limit", "1e-9")
+    assert proc.returncode in (0, 4), proc.stderr
+    assert "Traceback" not in proc.stderr
+    if proc.returncode == 4:
+        assert "time limit" in proc.stderr
+        assert not out.exists()
+    else:
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["status"] == "time_limit"
+        assert "time limit" in proc.stdout
+
+
+def test_time_limit_must_be_positive(tmp_path: Path) -> None:
+    result = run("solve", EXAMPLE, "--out", tmp_path / "out", "--time-limit", "0")
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- compare and export
+def test_compare_prints_the_trajectory_and_the_areas(tmp_path: Path) -> None:
+    """Two plans of the example: the bundled one and one with cluster_limit 250 (tighter caps).
+    The comparison names both plans, the trajectory measures, and the area that differs most."""
+    a, b = tmp_path / "limit200", tmp_path / "limit250"
+    varied = tmp_path / "varied"
+    varied.mkdir()
+    text = (EXAMPLE / "scenario.yaml").read_text().replace("cluster_limit: 200", "cluster_limit: 250")
+    (varied / "scenario.yaml").write_text(text)
+    (varied / "areas.csv").write_bytes((EXAMPLE / "areas.csv").read_bytes())
+    assert run("solve", EXAMPLE, "--out", a).exit_code == 0
+    assert run("solve", varied, "--out", b).exit_code == 0
+
+    def totals(folder: Path) -> pd.DataFrame:
+        return read_plan(folder).allocations.groupby(["area_code", "year"])["stock"].sum()
+
+    diff = (totals(b) - totals(a)).abs().groupby("area_code").sum()
+    assert diff.max() > 0
+    most = diff.idxmax()
+
+    result = run("compare", a, b)
+    assert result.exit_code == 0, result.output
+    for part in ("Trajectory", "In contingency", "limit200", "limit250", most):
+        assert part in result.output, part
+    proc = run_process("compare", a, b)
+    assert proc.returncode == 0 and most in proc.stdout and "Trajectory" in proc.stdout
+
+
+def test_compare_needs_two_plans(tmp_path: Path) -> None:
+    result = run("compare", EXAMPLE)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_export_writes_the_model(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"model{suffix}"
+    result = run("export", EXAMPLE, target)
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    if suffix == ".mps":
+        assert "ROWS" in text and "COLUMNS" in text and "RHS" in text
+    else:
+        assert "min" in text.lower() and "st" in text.lower()
+    assert "national_balance_0" in text and "stock_0" in text
+
+
+def test_export_refuses_other_suffixes(tmp_path: Path) -> None:
+    result = run("export", EXAMPLE, tmp_path / "model.txt")
+    assert result.exit_code == 2 and ".mps or .lp" in result.stderr
+    assert not (tmp_path / "model.txt").exists()
+
+
+def test_two_processes_write_identical_plans(tmp_path: Path) -> None:
+    """Separate processes with different hash seeds write byte-identical CSVs (summary: all but timings)."""
+    from tests.conftest import plan_bytes, summary_without_timings
+
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"plan{seed}"
+        proc = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", str(EXAMPLE), "--out", str(out), "-q"],
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONWARNINGS": "ignore"})
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    assert plan_bytes(outs[0]) == plan_bytes(outs[1])
+    assert summary_without_timings(outs[0] / "summary.json") == summary_without_timings(outs[1] / "summary.json")

@@ -1,0 +1,155 @@
+"""Property-based tests on random small scenarios (hypothesis).
+
+Every generated scenario either raises InfeasibleError (and then the diagnosis is
+right: lifting the named ceilings by the reported shortfall makes it feasible) or
+gives a plan that passes the verifier and whose written files obey every rule,
+recomputed here from the generated inputs, not from allocator's own arrays.
+Writing twice, and solving twice, gives byte-identical files.
+
+Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or dev (300).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import event, given
+
+from allocator import InfeasibleError, load_scenario, read_plan, solve
+from allocator.verify import verify_plan
+from tests.conftest import (
+    PLAN_CSVS,
+    plan_bytes,
+    random_scenario,
+    summary_without_timings,
+    write_scenario,
+)
+
+
+def expected(cfg: dict, rows: list[dict]) -> dict:
+    """The rules' numbers, computed plainly from the generated dict and rows."""
+    years = cfg["years"]
+    cohorts = [c["name"] for c in cfg.get("cohorts") or []] or [None]
+    shares = {c["name"]: c["arrivals_share"] for c in cfg.get("cohorts") or []} or {None: 1.0}
+    rates = {c["name"]: c.get("exit_rate", cfg["demand"]["exit_rate"]) for c in cfg.get("cohorts") or []} \
+        or {None: cfg["demand"]["exit_rate"]}
+    col = lambda base, h: f"{base}_{h}" if h else base  # noqa: E731
+    out: dict = {"areas": {}, "need": []}
+    level = {h: sum(r[col("stock", h)] for r in rows) + cfg["demand"]["contingency_start"] * shares[h]
+             for h in cohorts}
+    for y in years:
+        level = {h: (1 - rates[h]) * level[h] + cfg["demand"]["arrivals"][y] * shares[h] for h in cohorts}
+        out["need"].append(sum(level.values()))
+    for r in rows:
+        limit = r.get("cluster_limit") or cfg["policy"]["cluster_limit"]
+        first = r["available_from"] if r["status"] == "volunteered" else years[0]
+        out["areas"][r["area_code"]] = {
+            "cap": math.floor(r["population"] / limit + 1e-9),
+            "status": r["status"],
+            "open": [r["status"] != "excluded" and y >= first for y in years],
+            "years_open": [max(0, y - max(first, years[0]) + 1) for y in years],
+            "inherited": [sum(r[col("stock", h)] * (1 - rates[h]) ** (k + 1) for h in cohorts)
+                          for k in range(len(years))],
+            "inherited_by_cohort": {h or "all": [r[col("stock", h)] * (1 - rates[h]) ** (k + 1)
+                                                 for k in range(len(years))] for h in cohorts},
+            "capacity0": {h or "all": r[col("capacity", h)] for h in cohorts},
+            "pace": {h or "all": r[col("procurement_per_year", h)] for h in cohorts},
+        }
+    return out
+
+
+def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
+    """Every rule, checked on the files as written."""
+    ex = expected(cfg, rows)
+    years = cfg["years"]
+    alloc = pd.read_csv(folder / "allocations.csv", dtype={"area_code": str}, keep_default_na=False)
+    traj = pd.read_csv(folder / "trajectory.csv")
+    regions = pd.read_csv(folder / "regions.csv", keep_default_na=False)
+    if "cohort" not in alloc:
+        alloc["cohort"] = "all"
+    for column in ("stock", "placements", "capacity", "procured", "cap"):
+        assert pd.api.types.is_integer_dtype(alloc[column]), column
+    assert (alloc["stock"] >= 0).all() and (alloc["placements"] >= 0).all()
+    assert (alloc["stock"] <= alloc["capacity"]).all()
+    assert len(alloc) == len(rows) * len(years) * alloc["cohort"].nunique()
+
+    for row in alloc.itertuples():
+        a = ex["areas"][row.area_code]
+        k = years.index(row.year)
+        assert row.cap == a["cap"]
+        # capacity: today's plus at most the pace each year the area has been open
+        assert 0 <= row.procured <= a["pace"][row.cohort], row
+        assert row.capacity <= a["capacity0"][row.cohort] + a["pace"][row.cohort] * a["years_open"][k], row
+        if not a["open"][k]:
+            assert row.placements == 0, row
+        if a["status"] == "volunteered" and not a["open"][k]:
+            assert row.stock == 0 and row.procured == 0, row
+        if a["status"] == "excluded":      # only decays (each cohort within a person of its survivors)
+            assert row.stock <= math.ceil(a["inherited_by_cohort"][row.cohort][k] - 1e-6), row
+
+    totals = alloc.groupby(["area_code", "year"])["stock"].sum()
+    over = alloc.groupby(["area_code", "year"])["over_cap"].first()
+    for (code, year), total in totals.items():
+        a = ex["areas"][code]
+        k = years.index(year)
+        assert over[(code, year)] == (total > a["cap"])
+        if total > a["cap"]:       # only stock inherited above the cap, decaying
+            assert total <= math.ceil(a["inherited"][k] - 1e-6), (code, year, total)
+
+    national = alloc.groupby("year")["stock"].sum().reindex(years).to_numpy()
+    assert traj["year"].tolist() == years
+    assert (traj["dispersed"].to_numpy() == national).all()
+    assert (traj["dispersed"] + traj["contingency"] == traj["need"]).all()
+    np.testing.assert_array_equal(traj["need"].to_numpy(), np.round(ex["need"]).astype(int))
+    assert (traj["contingency"] >= 0).all()
+    for year, ceiling in (cfg["policy"].get("contingency_ceiling") or {}).items():
+        assert traj.loc[traj["year"] == year, "contingency"].item() <= ceiling
+    region_sum = alloc.groupby(["region", "year"])["stock"].sum()
+    assert regions.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
+
+
+@given(case=random_scenario())
+def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_path_factory: pytest.TempPathFactory) -> None:
+    cfg, rows = case
+    root = tmp_path_factory.mktemp("prop")
+    scenario = load_scenario(write_scenario(root / "scenario", cfg, rows))
+    try:
+        plan = solve(scenario)
+    except InfeasibleError as err:
+        event("infeasible")
+        # Only a ceiling can make a scenario infeasible; lifting each named year's ceiling by
+        # the reported shortfall must make it feasible, and dropping the ceilings too.
+        assert cfg["policy"].get("contingency_ceiling"), "infeasible without any ceiling"
+        assert err.relaxations and all(r["places_short"] > 0 for r in err.relaxations)
+        assert "contingency_ceiling" in str(err)
+        lifted = dict(cfg["policy"]["contingency_ceiling"])
+        for r in err.relaxations:
+            assert f"contingency_ceiling {r['year']}" in str(err)
+            lifted[r["year"]] = math.ceil(r["ceiling"] + r["places_short"] + 1e-3)
+        solve(scenario.with_policy(contingency_ceiling=lifted))
+        solve(scenario.with_policy(contingency_ceiling=None))
+        return
+
+    event(f"plan, {'cohorts' if scenario.has_cohorts else 'one cohort'}, {scenario.config.objective.equity_measure}")
+    # the independent verifier, on the exact plan and on the whole people read back from disk
+    out = plan.write(root / "plan")
+    back = read_plan(out)
+    n_a, n_t, n_h = plan.exact_stock.shape
+    R = back.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h)
+    Cint = back.trajectory["contingency"].to_numpy()[:, None]
+    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, R, Cint) == []
+
+    check_written(cfg, rows, out)
+
+    # determinism: the same plan written twice, and a second solve, give the same bytes
+    again = plan.write(root / "plan-again")
+    assert plan_bytes(again) == plan_bytes(out)
+    assert (again / "summary.json").read_bytes() == (out / "summary.json").read_bytes()
+    second = solve(load_scenario(root / "scenario" / "scenario.yaml")).write(root / "plan-second")
+    assert plan_bytes(second) == plan_bytes(out), "a second solve wrote different CSVs"
+    assert summary_without_timings(second / "summary.json") == summary_without_timings(out / "summary.json")
+    assert set(PLAN_CSVS) <= {p.name for p in out.iterdir()}

@@ -1,0 +1,101 @@
+"""Whole people: largest-remainder rounding, and two regressions found by the property tests.
+
+Both regressions made a valid scenario fail its own verifier (exit 5) before the
+fix in ``plan.whole_people``: the whole-people national total is now the exact
+total rounded, clipped so that it never exceeds the whole need nor leaves more
+people in contingency than the whole ceiling allows, and split over cohorts so
+that the cohorts add up to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from allocator import solve
+from allocator.rounding import round_keeping_total
+from tests.conftest import area, assert_close, config, exact, load, written
+
+
+def test_largest_remainder_by_hand() -> None:
+    """[0.5, 0.5, 1.0] sums to 2: floors 0, 0, 1 leave one to add; the two .5 tie and the first
+    cell wins → [1, 0, 1]. With the first cell limited to 0 the second takes it → [0, 1, 1].
+    [2.2, 2.7, 0.1] sums to 5: floors 2, 2, 0 leave one; the largest fraction (.7) goes up."""
+    assert round_keeping_total(np.array([0.5, 0.5, 1.0])).tolist() == [1, 0, 1]
+    assert round_keeping_total(np.array([0.5, 0.5, 1.0]), limit=np.array([0.0, 9.0, 9.0])).tolist() == [0, 1, 1]
+    assert round_keeping_total(np.array([2.2, 2.7, 0.1])).tolist() == [2, 3, 0]
+    # columns are rounded independently (sums 0.8 → 1 and 3.0 → 3; ties go to the first row);
+    # an explicit total overrides the rounded sum
+    x = np.array([[0.4, 1.5], [0.4, 1.5]])
+    assert round_keeping_total(x).tolist() == [[1, 2], [0, 1]]
+    assert round_keeping_total(x, total=np.array([0, 4])).tolist() == [[0, 2], [0, 2]]
+
+
+def test_whole_contingency_respects_a_binding_ceiling_at_a_half(tmp_path: Path) -> None:
+    """Half-to-even rounding of need and of the dispersed total must not break the ceiling.
+
+    Nobody dispersed today, 7 in hotels, e = 0.5, no arrivals: need = 3.5. The one area
+    costs more than a hotel, so the ceiling of 1 binds: exact dispersed 2.5, contingency 1.
+    Whole people: need 3.5 rounds to 4; at most 1 may stay in contingency, so 3 are dispersed
+    (2.5 rounded up, not half-to-even down to 2, which would leave 2 > 1 in hotels).
+    """
+    cfg = config([2026], [0], contingency_start=7, hotel=50_000, policy={"contingency_ceiling": {2026: 1}})
+    sc = load(tmp_path, cfg, [area("A", cost=60_000, capacity=10)])
+    plan = solve(sc)
+    assert_close(exact(plan, sc, "A"), [2.5])
+    assert_close(plan.exact_contingency[:, 0], [1])
+    assert written(plan, "A") == [3]
+    t = plan.trajectory
+    assert (t["need"].item(), t["dispersed"].item(), t["contingency"].item()) == (4, 3, 1)
+
+
+def test_cohort_totals_add_up_to_the_national_total(tmp_path: Path) -> None:
+    """Rounding each cohort's total separately could disperse more people than need (found by hypothesis).
+
+    Cohorts single (30% of arrivals and of contingency) and family (70%); e = 0.35; no arrivals;
+    1 in hotels today. A01 (1,000 residents, limit 100 → cap 10) holds 1 single and 16 family
+    (capacity = stock, no procurement); A02 holds 1 family (capacity 1, +1 a year).
+    need: single 0.65·(1+0.3) = 0.845, family 0.65·(17+0.7) = 11.505; total 12.35 → 12 whole.
+    A01 must keep its survivors 0.65 + 10.4 = 11.05 > cap, so it holds exactly that. The other
+    single adults (0.195) have no bed anywhere; the family remainder 1.105 fits in A02 (room 2).
+    Exact dispersed 0.65 + 11.505 = 12.155 → 12 whole: contingency 12 - 12 = 0. Split over
+    cohorts by largest remainder: floors 0 + 11, the .65 beats .505, so single 1, family 11
+    (rounding each cohort alone gave 1 + 12 = 13 > 12: contingency -1).
+    Areas: single A01 1; family A01 10.4 → 10, A02 1.105 → 1.
+    """
+    cfg = config([2024], [0], exit_rate=0.35, contingency_start=1, hotel=20_000, policy={"cluster_limit": 100},
+                 objective={"cost_weight": 0},
+                 cohorts=[{"name": "single", "arrivals_share": 0.3}, {"name": "family", "arrivals_share": 0.7}])
+
+    def row(code: str, s1: int, c1: int, s2: int, c2: int, q2: int) -> dict:
+        r = area(code, population=1_000)
+        for base in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+            r.pop(base)
+        r.update(stock_single=s1, capacity_single=c1, procurement_per_year_single=0, cost_per_place_single=2_000,
+                 stock_family=s2, capacity_family=c2, procurement_per_year_family=q2, cost_per_place_family=2_000)
+        return r
+
+    sc = load(tmp_path, cfg, [row("A01", 1, 1, 16, 16, 0), row("A02", 0, 0, 1, 1, 1)])
+    plan = solve(sc)
+    assert_close(exact(plan, sc, "A01", cohort=0), [0.65])
+    assert_close(exact(plan, sc, "A01", cohort=1), [10.4])
+    assert_close(exact(plan, sc, "A02", cohort=1), [1.105])
+    t = plan.trajectory
+    assert (t["need"].item(), t["dispersed"].item(), t["contingency"].item()) == (12, 12, 0)
+    got = {(r.area_code, r.cohort): r.stock for r in plan.allocations.itertuples()}
+    assert got == {("A01", "single"): 1, ("A01", "family"): 10, ("A02", "single"): 0, ("A02", "family"): 1}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_columns_keep_totals_and_limits(seed: int) -> None:
+    """Random exact values with limits at or above their ceilings: every cell becomes its floor or
+    ceiling, each column keeps its rounded sum, and no cell passes its limit."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 50, size=(30, 4))
+    limit = np.ceil(x) + rng.integers(0, 2, size=x.shape)
+    r = round_keeping_total(x, limit)
+    assert np.all((r == np.floor(x)) | (r == np.ceil(x)))
+    assert np.array_equal(r.sum(axis=0), np.round(x.sum(axis=0)).astype(int))
+    assert np.all(r <= limit)

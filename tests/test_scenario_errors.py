@@ -1,0 +1,121 @@
+"""Bad input: one clear ScenarioError naming the file, the line and the column or key.
+
+The catalogue of broken scenarios (``BAD_INPUTS``) lives in conftest.py and is shared with
+test_cli.py, which checks the same cases through the command line (exit 2, no traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from allocator import Scenario, ScenarioError, load_scenario, prepare
+from tests.conftest import BAD_INPUTS, REPO, BadInput, area, config, good_config, good_rows, load, write_scenario
+
+
+def test_the_good_scenario_loads(tmp_path: Path) -> None:
+    """The scenario every bad case is derived from is itself valid (so each case breaks one thing)."""
+    sc = load(tmp_path, good_config(), good_rows())
+    assert sc.areas["area_code"].tolist() == ["E01", "E02", "V01"]
+    assert sc.years == [2026, 2027]
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=lambda b: b.id)
+def test_bad_input_names_file_line_and_column(tmp_path: Path, bad: BadInput) -> None:
+    path = bad.build(tmp_path)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    for part in (*bad.where, bad.what):
+        assert part in text, f"{part!r} not in {text!r}"
+    assert err.value.issues, "a ScenarioError carries its issues"
+    assert err.value.exit_code == 2
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    """Two bad cells in different rows and columns: both are reported, each with its line and column."""
+    rows = good_rows()
+    rows[0]["population"] = "many"
+    rows[1]["status"] = "closed"
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, good_config(), rows)
+    where = {(i.file, i.row, i.field) for i in err.value.issues}
+    assert {("areas.csv", 2, "population"), ("areas.csv", 3, "status")} <= where
+    assert str(err.value).startswith(f"{len(err.value.issues)} problems in the scenario")
+
+
+def test_scenario_folder_without_scenario_yaml(tmp_path: Path) -> None:
+    write_scenario(tmp_path, good_config(), good_rows(), yaml_name="other.yaml")
+    with pytest.raises(ScenarioError, match="no scenario.yaml; YAML files there: other.yaml"):
+        load_scenario(tmp_path)
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_scenario(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name", ["example", "uk-2025/central.yaml", "uk-2025/hotels-closed-by-2029.yaml"])
+def test_bundled_scenarios_load(name: str) -> None:
+    sc = load_scenario(REPO / "scenarios" / name)
+    assert len(sc.areas) > 0
+
+
+# --------------------------------------------------------------------------- varying in code
+@pytest.fixture
+def base(tmp_path: Path) -> Scenario:
+    cfg = config([2026, 2027], [100, 100], policy={"max_growth": {"absolute": 50, "relative": 0.5}})
+    return load(tmp_path, cfg, [area("A", population=50_000, capacity=100), area("B", population=80_000)])
+
+
+@pytest.mark.parametrize(("vary", "key"), [
+    (lambda s: s.with_policy(cluster_limit=-5), "policy.cluster_limit"),
+    (lambda s: s.with_policy(cluster_limit="abc"), "policy.cluster_limit"),
+    (lambda s: s.with_policy(contingency_ceiling={2035: 5}), "policy.contingency_ceiling"),
+    (lambda s: s.with_policy(max_growth={"absolute": -1}), "policy.max_growth.absolute"),
+    (lambda s: s.with_policy(nonsense=1), "policy.nonsense"),
+    (lambda s: s.with_demand(exit_rate=1.5), "demand.exit_rate"),
+    (lambda s: s.with_demand(arrivals={2026: 100}), "demand.arrivals"),
+    (lambda s: s.with_objective(equity_measure="max"), "objective.equity_measure"),
+    (lambda s: s.with_overrides({"nothere.x": 1}), "nothere.x"),
+], ids=["negative-limit", "text-limit", "ceiling-year", "negative-growth", "unknown-policy-key",
+        "exit-rate", "arrivals-year", "equity-measure", "unknown-section"])
+def test_bad_variation_is_refused_and_the_original_kept(base: Scenario, vary, key: str) -> None:
+    before = (base.sha256, base.config.model_dump(), base.areas.copy())
+    with pytest.raises(ScenarioError) as err:
+        vary(base)
+    assert f"key '{key}'" in str(err.value)
+    assert (base.sha256, base.config.model_dump()) == before[:2]
+    assert base.areas.equals(before[2])
+
+
+def test_with_areas_checks_the_table_like_a_file(base: Scenario) -> None:
+    bad = base.areas.copy()
+    bad.loc[1, "population"] = -1
+    with pytest.raises(ScenarioError) as err:
+        base.with_areas(bad)
+    assert "line 3" in str(err.value) and "'population'" in str(err.value)
+    assert (base.areas["population"] > 0).all()
+
+
+def test_good_variation_changes_only_the_copy(base: Scenario) -> None:
+    """cluster_limit 200 → 250: caps floor(50,000/200) = 250 and 400 become 200 and 320."""
+    sha = base.sha256
+    varied = base.with_policy(cluster_limit=250)
+    assert varied.config.policy.cluster_limit == 250 and base.config.policy.cluster_limit == 200
+    assert varied.sha256 != sha and base.sha256 == sha
+    assert prepare(base).cluster_cap.tolist() == [250, 400]
+    assert prepare(varied).cluster_cap.tolist() == [200, 320]
+    # untouched settings survive the round trip through validation
+    assert varied.config.policy.max_growth == base.config.policy.max_growth
+    assert varied.config.demand == base.config.demand
+
+    demand = base.with_demand(exit_rate=0.25)
+    assert demand.config.demand.exit_rate == 0.25 and demand.sha256 != sha
+    np.testing.assert_allclose(prepare(demand).need[:, 0], [100, 0.75 * 100 + 100])
+
+    dotted = base.with_overrides({"objective.equity_weight": 10, "costs.contingency_per_person_year": 1})
+    assert dotted.config.objective.equity_weight == 10 and dotted.config.costs.contingency_per_person_year == 1
+    assert dotted.sha256 not in (sha, varied.sha256)
