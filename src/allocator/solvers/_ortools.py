@@ -1,80 +1,80 @@
-"""OR-Tools GLOP (Google's own simplex), run in a child process.
+"""OR-Tools GLOP (Google's own simplex), run in a separate Python process.
 
 OR-Tools bundles its own, older HiGHS; importing it beside highspy has been seen
-to fail with undefined symbols. A spawned child keeps the two apart. The child
-receives plain numpy arrays and returns plain numpy arrays.
+to fail with undefined symbols. So the model is handed to a fresh interpreter
+(``python -m allocator.solvers._ortools IN OUT``) as a ``.npz`` file of plain
+arrays, and the solution comes back the same way. A plain subprocess, rather than
+multiprocessing, works from scripts, notebooks and the CLI alike (nothing
+re-imports the caller's ``__main__``).
 """
 
 from __future__ import annotations
 
-import atexit
-import concurrent.futures as cf
-import multiprocessing as mp
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
 
-_POOL: cf.ProcessPoolExecutor | None = None
 
-
-def _pool() -> cf.ProcessPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-        atexit.register(_shutdown)
-    return _POOL
-
-
-def _shutdown() -> None:
-    """Stop the child cleanly before the interpreter tears down (no noise at exit)."""
-    global _POOL
-    if _POOL is not None:
-        _POOL.shutdown(wait=True, cancel_futures=True)
-        _POOL = None
-
-
-def _solve_in_child(c, indptr, indices, data, shape, col_lower, col_upper, row_lower, row_upper, offset,
-                    time_limit):  # pragma: no cover - runs in the child process
+def _child(src: str, dst: str) -> None:  # pragma: no cover - runs in the child process
     import ortools
     import scipy.sparse as sp
     from ortools.linear_solver.python import model_builder as mb
 
+    z = np.load(src)
+    shape = tuple(int(v) for v in z["shape"])
     model = mb.Model()
-    A = sp.csr_matrix((data, indices, indptr), shape=shape)
-    model.helper.fill_model_from_sparse_data(col_lower, col_upper, c, row_lower, row_upper, A)
-    model.helper.set_objective_offset(offset)
+    A = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+    model.helper.fill_model_from_sparse_data(z["col_lower"], z["col_upper"], z["c"], z["row_lower"], z["row_upper"], A)
+    model.helper.set_objective_offset(float(z["offset"]))
     solver = mb.Solver("GLOP")
-    if time_limit is not None:
-        solver.set_time_limit_in_seconds(time_limit)
-    start = time.perf_counter()
+    limit = float(z["time_limit"])
+    if limit > 0:
+        solver.set_time_limit_in_seconds(limit)
     status = solver.solve(model)
-    seconds = time.perf_counter() - start
+    out = {"status": np.array(status.name), "version": np.array(ortools.__version__)}
     if status == mb.SolveStatus.OPTIMAL:
-        values = solver.values(model.get_variables()).to_numpy()
-        duals = solver.dual_values(model.get_linear_constraints()).to_numpy() if shape[0] else np.zeros(0)
-        return status.name, values, solver.objective_value, duals, seconds, ortools.__version__
-    return status.name, None, None, None, seconds, ortools.__version__
+        out["x"] = solver.values(model.get_variables()).to_numpy()
+        out["objective"] = np.array(solver.objective_value)
+        out["row_dual"] = solver.dual_values(model.get_linear_constraints()).to_numpy() if shape[0] else np.zeros(0)
+    np.savez(dst, **out)
 
 
 def solve_ortools(lp: LinearProgram, time_limit: float | None = None) -> "RawSolution":
     from allocator.solvers import RawSolution
 
-    args = (lp.c, lp.A.indptr, lp.A.indices, lp.A.data, lp.A.shape, lp.col_lower, lp.col_upper,
-            lp.row_lower, lp.row_upper, lp.offset, time_limit)
     start = time.perf_counter()
-    try:
-        name, x, obj, duals, _, version = _pool().submit(_solve_in_child, *args).result()
-    except ImportError as err:
-        raise SolverError(f"OR-Tools is not installed ({err}); pip install ortools") from None
-    except cf.process.BrokenProcessPool as err:
-        global _POOL
-        _POOL = None
-        raise SolverError(f"the OR-Tools child process died: {err}") from None
+    with tempfile.TemporaryDirectory(prefix="allocator-ortools-") as tmp:
+        src, dst = Path(tmp) / "model.npz", Path(tmp) / "solution.npz"
+        np.savez(src, c=lp.c, indptr=lp.A.indptr, indices=lp.A.indices, data=lp.A.data,
+                 shape=np.array(lp.A.shape), col_lower=lp.col_lower, col_upper=lp.col_upper,
+                 row_lower=lp.row_lower, row_upper=lp.row_upper, offset=np.array(lp.offset),
+                 time_limit=np.array(time_limit or 0.0))
+        proc = subprocess.run([sys.executable, "-m", "allocator.solvers._ortools", str(src), str(dst)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0 or not dst.exists():
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            if "No module named 'ortools'" in proc.stderr:
+                raise SolverError("OR-Tools is not installed; pip install ortools")
+            raise SolverError(f"the OR-Tools process failed (exit {proc.returncode}): {last}")
+        z = np.load(dst)
+        name, version = str(z["status"]), str(z["version"])
+        x = z["x"] if "x" in z else None
+        obj = float(z["objective"]) if "objective" in z else None
+        duals = z["row_dual"] if "row_dual" in z else None
     seconds = time.perf_counter() - start
     status = {"OPTIMAL": "optimal", "INFEASIBLE": "infeasible", "UNBOUNDED": "unbounded"}.get(name, "error")
-    if name in ("FEASIBLE", "ABNORMAL") and time_limit is not None:
+    if name in ("FEASIBLE", "ABNORMAL", "NOT_SOLVED") and time_limit is not None:
         status = "time_limit"
-    return RawSolution(status, x, obj, row_dual=duals, solver="ortools-glop", solver_version=version, seconds=seconds, message=name)
+    return RawSolution(status, x, obj, row_dual=duals, solver="ortools-glop", solver_version=version,
+                       seconds=seconds, message=name)
+
+
+if __name__ == "__main__":  # pragma: no cover - the child process
+    _child(sys.argv[1], sys.argv[2])

@@ -7,6 +7,7 @@ solvers read (``write_model``); it is much slower to build than HiGHS direct.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -23,7 +24,10 @@ def to_pulp(lp: LinearProgram):
     prob = pulp.LpProblem("allocator", pulp.LpMinimize)
     lb = [None if np.isinf(v) else float(v) for v in lp.col_lower]
     ub = [None if np.isinf(v) else float(v) for v in lp.col_upper]
-    x = [pulp.LpVariable(f"x{j}", lb[j], ub[j]) for j in range(lp.num_col)]
+    if hasattr(prob, "add_variable"):                               # PuLP >= 3.3
+        x = [prob.add_variable(f"x{j}", lb[j], ub[j]) for j in range(lp.num_col)]
+    else:                                                           # older PuLP
+        x = [pulp.LpVariable(f"x{j}", lb[j], ub[j]) for j in range(lp.num_col)]
     prob += pulp.LpAffineExpression([(x[j], float(lp.c[j])) for j in np.flatnonzero(lp.c)]) + lp.offset
     A = lp.A
     for r in range(lp.num_row):
@@ -46,8 +50,11 @@ def solve_pulp(lp: LinearProgram, time_limit: float | None = None) -> "RawSoluti
 
     start = time.perf_counter()
     prob, x = to_pulp(lp)
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
-    prob.solve(solver)
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates its bundled CBC in favour of `pulp[cbc]`; it is still the one that ships
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        prob.solve(solver)
     seconds = time.perf_counter() - start
     status = pulp.LpStatus[prob.status]
     version = getattr(pulp, "__version__", "unknown")
