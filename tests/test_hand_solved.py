@@ -319,8 +319,11 @@ def test_unreachable_ceiling_is_infeasible_with_the_shortfall(tmp_path: Path) ->
     assert "lowest reachable 200" in text
     assert "100 more dispersal places" in text
     assert "contingency_ceiling 2026" not in text
-    [relax] = err.value.relaxations
+    [relax] = [r for r in err.value.relaxations if r["option"] == "ceiling"]
     assert relax["family"] == "contingency_ceiling" and relax["year"] == 2027
+    # the other lever: 100 more bed spaces in the one area (region R1) would do instead
+    [more] = [r for r in err.value.relaxations if r["option"] == "capacity"]
+    assert more["area_code"] == "A" and more["amount"] == pytest.approx(100, abs=1e-3)
     assert relax["places_short"] == pytest.approx(100, abs=1e-6)
     assert relax["lowest_reachable"] == pytest.approx(200, abs=1e-6)
 

@@ -61,8 +61,13 @@ def test_high_arrivals_with_hotel_closure_is_reported_infeasible() -> None:
         solve(load_scenario(UK / "high-arrivals-hotels-closed.yaml"))
     text = str(info.value)
     assert "contingency_ceiling 2029" in text
-    years = {r["year"] for r in info.value.relaxations}
+    years = {r["year"] for r in info.value.relaxations if r["option"] == "ceiling"}
     assert 2029 in years
     # the shortfall is at least the gap between 2029 need and every place reachable by 2029
-    short_2029 = next(r["places_short"] for r in info.value.relaxations if r["year"] == 2029)
+    short_2029 = next(r["places_short"] for r in info.value.relaxations
+                      if r["option"] == "ceiling" and r["year"] == 2029)
     assert short_2029 > 0
+    # the other lever named in policy terms: that many more bed spaces, by region
+    extra = sum(r["amount"] for r in info.value.relaxations if r["option"] == "capacity")
+    assert extra == pytest.approx(short_2029, rel=1e-6)
+    assert "more bed spaces than capacity and procurement_per_year allow" in text

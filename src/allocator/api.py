@@ -15,7 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.data import ModelData, prepare
-from allocator.errors import InfeasibleError, SolverError, TimeLimitError, VerificationError
+from allocator.diagnose import diagnose_infeasible
+from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
 from allocator.plan import Plan, end_position, interpret, start_position, whole_people
 from allocator.scenario import Scenario
@@ -31,45 +32,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
-    """Explain an infeasible scenario by solving an elastic version.
-
-    Every hard policy row that can be in conflict (today: ``contingency_ceiling``)
-    gets a slack variable; the elastic model minimises the total slack. The
-    slack left in each year is how far that year's ceiling is out of reach.
-    """
-    block = lp.rows.get("contingency_ceiling")
-    if block is None:
-        return InfeasibleError("the scenario is infeasible, but no contingency ceiling is set; "
-                               "please report this scenario as a bug")
-    n = block.size
-    rows = np.arange(block.start, block.start + n)
-    B = sp.csr_matrix((-np.ones(n), (rows, np.arange(n))), shape=(lp.num_row, n))
-    elastic = LinearProgram(
-        c=np.concatenate([np.zeros(lp.num_col), np.ones(n)]), A=sp.hstack([lp.A, B], format="csr"),
-        col_lower=np.concatenate([lp.col_lower, np.zeros(n)]),
-        col_upper=np.concatenate([lp.col_upper, np.full(n, np.inf)]),
-        row_lower=lp.row_lower, row_upper=lp.row_upper, variables=lp.variables, rows=lp.rows)
-    raw = solve_lp(elastic, "highs")
-    if raw.status != "optimal":
-        return InfeasibleError(f"the scenario is infeasible and the elastic check also failed ({raw.status})")
-    slack = raw.x[lp.num_col:]
-    years = d.years[block.index["year"]]
-    short = [(int(y), float(s), float(d.ceiling[t])) for y, s, t in zip(years, slack, block.index["year"]) if s > 1e-6]
-    lines = ["the contingency ceiling cannot be met: capacity, procurement pace, cluster limits and growth "
-             "limits cannot move enough people out of contingency accommodation."]
-    relax = []
-    for year, s, ceiling in short:
-        lowest = ceiling + s
-        lines.append(f"  * contingency_ceiling {year}: ceiling {ceiling:,.0f}, lowest reachable {lowest:,.0f} "
-                     f"({s:,.0f} more dispersal places needed by the end of {year})")
-        relax.append({"family": "contingency_ceiling", "year": year, "ceiling": ceiling, "lowest_reachable": lowest,
-                      "places_short": s})
-    lines.append("  Raise the ceiling in those years, or add capacity/procurement (areas table), "
-                 "or relax policy.max_growth or the cluster limit.")
-    return InfeasibleError("\n".join(lines), relax)
 
 
 def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,

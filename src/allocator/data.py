@@ -54,6 +54,8 @@ class ModelData:
     equity_measure: str
     grant_occupied: float
     grant_new: float
+    agreed_min: np.ndarray = None  # (A,T) agreed least total stock, NaN where none
+    agreed_max: np.ndarray = None  # (A,T) agreed most total stock, NaN where none
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -132,6 +134,15 @@ def prepare(scenario: Scenario) -> ModelData:
     for year, value in (cfg.policy.contingency_ceiling or {}).items():
         ceiling[int(np.flatnonzero(years == year)[0])] = value
 
+    agreed_min = np.full((n_a, n_t), np.nan)
+    agreed_max = np.full((n_a, n_t), np.nan)
+    if scenario.agreements is not None and len(scenario.agreements):
+        ag = scenario.agreements
+        row = pd.Index(df["area_code"]).get_indexer(ag["area_code"])
+        col = np.searchsorted(years, ag["year"].to_numpy())
+        agreed_min[row, col] = ag["minimum"].to_numpy(float)
+        agreed_max[row, col] = ag["maximum"].to_numpy(float)
+
     growth = cfg.policy.max_growth
     funding = cfg.funding
     return ModelData(
@@ -151,4 +162,5 @@ def prepare(scenario: Scenario) -> ModelData:
         equity_measure=cfg.objective.equity_measure,
         grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
         grant_new=funding.grant_per_new_place if funding else 0.0,
+        agreed_min=agreed_min, agreed_max=agreed_max,
     )

@@ -281,6 +281,29 @@ def add_contingency_ceiling(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
                 -INF, d.ceiling[years], {"year": years})
 
 
+def add_agreement(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
+    r"""Agreed allocations: decisions taken jointly, honoured by every solve.
+
+    .. math::
+        \underline{g}_{it} \le \sum_h S_{ith} \le \overline{g}_{it}
+        \qquad \forall (i, t) \text{ in the agreements table}
+
+    (an ``exact`` agreement sets both sides). Row block ``agreement`` (area, year);
+    absent when the scenario has no agreements. Like the contingency ceiling, an
+    agreement can make the scenario infeasible; the diagnosis then says by how much
+    each agreement would have to be loosened.
+    """
+    cells = np.flatnonzero((~np.isnan(d.agreed_min) | ~np.isnan(d.agreed_max)).ravel())
+    if cells.size == 0:
+        return
+    n_t = d.shape[1]
+    a, t = np.divmod(cells, n_t)
+    row = np.arange(cells.size)
+    lower = np.nan_to_num(d.agreed_min[a, t], nan=-INF)
+    upper = np.nan_to_num(d.agreed_max[a, t], nan=INF)
+    lp.add_rows("agreement", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)], lower, upper, {"area": a, "year": t})
+
+
 def add_procurement(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
     r"""New bed spaces, paid for once, when ``costs.procurement_per_place`` > 0.
 
@@ -376,6 +399,7 @@ FAMILIES: tuple[Family, ...] = (
     ("max_growth", add_max_growth),
     ("cluster_limit", add_cluster_limit),
     ("contingency_ceiling", add_contingency_ceiling),
+    ("agreement", add_agreement),
     ("procurement", add_procurement),
 )
 EQUITY_FAMILIES: dict[str, tuple[Family, ...]] = {

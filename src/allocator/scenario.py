@@ -129,6 +129,8 @@ class ScenarioConfig(_Strict):
     objective: Objective = Objective()
     cohorts: list[Cohort] | None = Field(default=None, min_length=1)
     funding: Funding | None = None
+    agreements: str | None = None
+    """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
 
 
 # --------------------------------------------------------------------------- areas table
@@ -171,6 +173,18 @@ AREA_COLUMNS: tuple[Column, ...] = (
 )
 COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
 
+AGREEMENT_COLUMNS: tuple[Column, ...] = (
+    Column("area_code", "text", True, "", "The area the agreement is about (must be in the areas table)."),
+    Column("year", "year", True, "year", "The planning year whose end-of-year stock is agreed.", 1900.0, False, 2200.0),
+    Column("minimum", "number", False, "people", "At least this many people in the area at the end of the year.",
+           0.0, False, MAX_PEOPLE),
+    Column("maximum", "number", False, "people", "At most this many people in the area at the end of the year.",
+           0.0, False, MAX_PEOPLE),
+    Column("exact", "number", False, "people", "Exactly this many (instead of minimum and maximum).",
+           0.0, False, MAX_PEOPLE),
+    Column("note", "text", False, "", "Free text: who agreed it and when (reported, not used)."),
+)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -184,6 +198,8 @@ class Scenario:
     areas: pd.DataFrame
     source: Path | None = None
     input_hashes: dict[str, str] = field(default_factory=dict)
+    agreements: pd.DataFrame | None = None
+    """Agreed allocations, one row per (area_code, year): columns minimum and maximum (NaN = none)."""
 
     # ---- convenience accessors
     @property
@@ -216,6 +232,8 @@ class Scenario:
         """Hash of the scenario's content: its settings (including the areas file name) and areas table."""
         payload = json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode()
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
+        if self.agreements is not None:
+            table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
 
     # ---- variation in code
@@ -236,7 +254,8 @@ class Scenario:
                 raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
             node[parts[-1]] = value
         config = _validate_config(data, "overrides")
-        return _finish(config, _as_text(self.areas), self.source, dict(self.input_hashes), "overrides", raw=False)
+        return _finish(config, _as_text(self.areas), self.source, dict(self.input_hashes), "overrides", raw=False,
+                       agreements=self.agreements)
 
     def with_policy(self, **values: Any) -> Scenario:
         """Copy with policy settings changed, e.g. ``with_policy(cluster_limit=250)``."""
@@ -255,7 +274,14 @@ class Scenario:
 
     def with_areas(self, areas: pd.DataFrame) -> Scenario:
         """Copy with a different areas table (checked like a file)."""
-        return _finish(self.config, _as_text(areas), self.source, dict(self.input_hashes), "areas (in code)", raw=False)
+        return _finish(self.config, _as_text(areas), self.source, dict(self.input_hashes), "areas (in code)", raw=False,
+                       agreements=self.agreements)
+
+    def with_agreements(self, agreements: pd.DataFrame | None) -> Scenario:
+        """Copy with a different agreements table (columns as in an agreements CSV), or none."""
+        table = None if agreements is None else _as_text(agreements)
+        return _finish(self.config, _as_text(self.areas), self.source, dict(self.input_hashes), "agreements (in code)",
+                       raw=False, agreements_table=table)
 
 
 # --------------------------------------------------------------------------- YAML reading
@@ -435,6 +461,58 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return df
 
 
+def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.ndarray,
+                  codes: list) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type each column of a text table by its spec; every bad cell becomes an Issue with its line."""
+    issues: list[Issue] = []
+
+    def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
+        for pos in np.flatnonzero(mask)[:50]:
+            text = message(pos) if callable(message) else message
+            issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
+
+    out = pd.DataFrame(index=df.index)
+    for spec in specs:
+        if spec.name not in df.columns:
+            continue
+        col = df[spec.name].astype(str)
+        empty = (col == "").to_numpy()
+        if spec.kind == "text":
+            if spec.required:
+                bad(empty, spec.name, "empty value")
+            out[spec.name] = col
+        elif spec.kind == "status":
+            low = col.str.lower()
+            bad(~low.isin(STATUSES).to_numpy(), spec.name,
+                lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
+            out[spec.name] = low
+        else:
+            num = pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce").astype(float)
+            values = num.to_numpy()
+            if spec.required:
+                bad(empty, spec.name, "missing value")
+            notnum = ~empty & np.isnan(values)
+            bad(notnum, spec.name, lambda p: f"not a number: '{col.iloc[p]}'")
+            bad(np.isinf(values), spec.name, "must be a finite number")
+            finite = np.isfinite(values)
+            if spec.kind == "year":
+                bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
+            if spec.minimum is not None:
+                if spec.strict_minimum:
+                    bad(finite & (values <= spec.minimum), spec.name,
+                        lambda p: f"must be greater than {spec.minimum:g}, got {values[p]:g}")
+                elif spec.minimum == 0:
+                    bad(finite & (values < 0), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
+                else:
+                    bad(finite & (values < spec.minimum), spec.name,
+                        lambda p: f"must be at least {spec.minimum:g}, got {values[p]:g}")
+            if spec.maximum is not None:
+                bad(finite & (values > spec.maximum), spec.name,
+                    lambda p: f"{values[p]:g} is above the limit of {spec.maximum:g} for this column")
+            out[spec.name] = values
+    return out, issues
+
+
 def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
     """Type and check the areas table. Returns the typed table and every problem found."""
     issues: list[Issue] = []
@@ -483,45 +561,8 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
     if len(df) == 0:
         return df, [Issue(label, "the areas table has no rows")]
 
-    out = pd.DataFrame(index=df.index)
-    for spec in specs:
-        if spec.name not in df.columns:
-            continue
-        col = df[spec.name].astype(str)
-        empty = (col == "").to_numpy()
-        if spec.kind == "text":
-            if spec.required:
-                bad(empty, spec.name, "empty value")
-            out[spec.name] = col
-        elif spec.kind == "status":
-            low = col.str.lower()
-            bad(~low.isin(STATUSES).to_numpy(), spec.name,
-                lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
-            out[spec.name] = low
-        else:
-            num = pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce").astype(float)
-            values = num.to_numpy()
-            if spec.required:
-                bad(empty, spec.name, "missing value")
-            notnum = ~empty & np.isnan(values)
-            bad(notnum, spec.name, lambda p: f"not a number: '{col.iloc[p]}'")
-            bad(np.isinf(values), spec.name, "must be a finite number")
-            finite = np.isfinite(values)
-            if spec.kind == "year":
-                bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
-            if spec.minimum is not None:
-                if spec.strict_minimum:
-                    bad(finite & (values <= spec.minimum), spec.name,
-                        lambda p: f"must be greater than {spec.minimum:g}, got {values[p]:g}")
-                elif spec.minimum == 0:
-                    bad(finite & (values < 0), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
-                else:
-                    bad(finite & (values < spec.minimum), spec.name,
-                        lambda p: f"must be at least {spec.minimum:g}, got {values[p]:g}")
-            if spec.maximum is not None:
-                bad(finite & (values > spec.maximum), spec.name,
-                    lambda p: f"{values[p]:g} is above the limit of {spec.maximum:g} for this column")
-            out[spec.name] = values
+    out, typed_issues = _type_columns(df, specs, label, lines, codes)
+    issues += typed_issues
     if issues:
         return out, issues
 
@@ -559,14 +600,77 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
-            label: str, raw: bool) -> Scenario:
-    """Check a config and raw (string) areas table together and build a Scenario."""
+            label: str, raw: bool, agreements: pd.DataFrame | None = None,
+            agreements_table: pd.DataFrame | None = None) -> Scenario:
+    """Check a config and raw (string) tables together and build a Scenario.
+
+    ``agreements`` is an already-typed agreements table (kept as is, re-checked against the
+    areas and years); ``agreements_table`` a raw text one to parse.
+    """
     issues = _check_config(config, label)
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
     issues += table_issues
+    if agreements is not None and agreements_table is None:
+        agreements_table = _as_text(agreements)
+    typed = None
+    if agreements_table is not None and not table_issues:
+        typed, more = _parse_agreements(agreements_table, config, areas, config.agreements or label)
+        issues += more
     if issues:
         raise ScenarioError(issues)
-    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes)
+    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)
+
+
+def _parse_agreements(df: pd.DataFrame, config: ScenarioConfig, areas: pd.DataFrame,
+                      label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """Type and check the agreements table against the areas and years."""
+    issues: list[Issue] = []
+    lines = np.asarray(df.attrs.get("lines") or np.arange(len(df)) + 2)
+    for spec in AGREEMENT_COLUMNS:
+        if spec.required and spec.name not in df.columns:
+            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
+    known = {c.name for c in AGREEMENT_COLUMNS}
+    for name in df.columns:
+        if name not in known:
+            issues.append(Issue(label, f"unknown column; use {', '.join(sorted(known))}", row=1, field=name))
+    if issues:
+        return None, issues
+    codes = df["area_code"].tolist()
+    out, issues = _type_columns(df, [c for c in AGREEMENT_COLUMNS if c.name in df.columns], label, lines, codes)
+    if issues:
+        return None, issues
+    for name in ("minimum", "maximum", "exact"):
+        if name not in out:
+            out[name] = np.nan
+    lo, hi, ex = out["minimum"].to_numpy(), out["maximum"].to_numpy(), out["exact"].to_numpy()
+    where = lambda i, f, m: Issue(label, m, row=int(lines[i]), field=f, area=codes[i])  # noqa: E731
+    valid_codes = set(areas["area_code"])
+    for i in range(len(out)):                       # agreements are a short, hand-written list
+        if codes[i] not in valid_codes:
+            issues.append(where(i, "area_code", f"area '{codes[i]}' is not in the areas table"))
+        if int(out["year"].iat[i]) not in config.years:
+            issues.append(where(i, "year", f"{int(out['year'].iat[i])} is not a planning year {config.years}"))
+        if np.isnan(lo[i]) and np.isnan(hi[i]) and np.isnan(ex[i]):
+            issues.append(where(i, "minimum", "give a minimum, a maximum or an exact number"))
+        if not np.isnan(ex[i]) and not (np.isnan(lo[i]) and np.isnan(hi[i])):
+            issues.append(where(i, "exact", "give either exact, or minimum and/or maximum, not both"))
+        if not np.isnan(lo[i]) and not np.isnan(hi[i]) and lo[i] > hi[i]:
+            issues.append(where(i, "maximum", f"maximum {hi[i]:g} is below the minimum {lo[i]:g}"))
+        for name, v in (("minimum", lo[i]), ("maximum", hi[i]), ("exact", ex[i])):
+            if not np.isnan(v) and v != np.round(v):
+                issues.append(where(i, name, f"agreements are in whole people, got {v:g}"))
+    key = out["area_code"] + "/" + out["year"].astype(int).astype(str)
+    for i in np.flatnonzero(key.duplicated().to_numpy()):
+        issues.append(where(i, "year", f"a second agreement for {codes[i]} in {int(out['year'].iat[i])}"))
+    if issues:
+        return None, issues
+    exact = ~np.isnan(ex)
+    result = pd.DataFrame({
+        "area_code": out["area_code"], "year": out["year"].astype(int),
+        "minimum": np.where(exact, ex, lo), "maximum": np.where(exact, ex, hi),
+        "note": out["note"] if "note" in out else "",
+    })
+    return result.reset_index(drop=True), []
 
 
 def resolve_scenario_path(path: str | Path) -> Path:
@@ -608,4 +712,9 @@ def load_scenario(path: str | Path) -> Scenario:
         table = read_areas_sheet(table_path, sheet, config.areas)
     else:
         table = _read_csv(table_path)
-    return _finish(config, table, yaml_path, hashes, label, raw=False)
+    agreements = None
+    if config.agreements is not None:
+        agreements_path = _resolve_table(yaml_path.parent, config.agreements, label, "agreements")
+        hashes[config.agreements] = hashlib.sha256(agreements_path.read_bytes()).hexdigest()
+        agreements = _read_csv(agreements_path)
+    return _finish(config, table, yaml_path, hashes, label, raw=False, agreements_table=agreements)

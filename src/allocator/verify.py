@@ -143,6 +143,13 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
             most = (1 + (growth.relative or 0.0)) * prev.sum(axis=1) + (growth.absolute or 0.0)
             report(((total > most + tol) & ex["open"][:, k])[:, None],
                    lambda i, _: f"max_growth: {codes[i]} {y}: stock {total[i]:.4f} above {most[i]:.4f}")
+        if scenario.agreements is not None:
+            for row in scenario.agreements[scenario.agreements["year"] == y].itertuples():
+                i = codes.index(row.area_code)
+                if not np.isnan(row.minimum) and total[i] < row.minimum - tol:
+                    fails.append(f"agreement: {row.area_code} {y}: stock {total[i]:.4f} below the agreed {row.minimum:g}")
+                if not np.isnan(row.maximum) and total[i] > row.maximum + tol:
+                    fails.append(f"agreement: {row.area_code} {y}: stock {total[i]:.4f} above the agreed {row.maximum:g}")
         balance = St.sum(axis=0) + C[k] - ex["need"][k]
         for h in np.flatnonzero(np.abs(balance) > tol):
             fails.append(f"national_balance: {y} {cohorts[h]}: dispersed + contingency - need = {balance[h]:.6f}")
@@ -172,6 +179,14 @@ def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R:
         return ["whole people: stock is not whole numbers"]
     if (R < 0).any():
         fails.append("whole people: negative stock")
+    if scenario.agreements is not None:
+        whole_total = R.sum(axis=2)
+        for row in scenario.agreements.itertuples():
+            i, k = codes.index(row.area_code), years.index(row.year)
+            if (not np.isnan(row.minimum) and whole_total[i, k] < row.minimum) or \
+                    (not np.isnan(row.maximum) and whole_total[i, k] > row.maximum):
+                fails.append(f"whole people: agreement {row.area_code} {row.year}: stock {whole_total[i, k]} "
+                             f"outside [{row.minimum:g}, {row.maximum:g}]")
     far = np.abs(R - S) >= 1.0 - 1e-9
     for i, k, h in list(zip(*np.nonzero(far)))[:10]:
         fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} is a person or more from {S[i, k, h]:.4f}")
