@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLE, area, config, load
 
 ALLOCATION_COLUMNS = ["area_code", "area_name", "region", "year", "placements", "stock", "capacity", "procured",
                       "fair_share", "cap", "over_cap", "rate_per_10k"]
+EXPLAIN_COLUMNS = ["limited_by", "shadow_price"]        # issue 6: why is my number N
 TRAJECTORY_COLUMNS = ["year", "need", "dispersed", "contingency", "placements", "accommodation_cost",
                       "contingency_cost", "procurement_cost", "total_cost", "gini", "max_rate_per_10k",
                       "areas_over_cap", "areas_hosting"]
@@ -35,7 +36,7 @@ def test_the_notebook_import_and_call() -> None:
 
 def test_columns_with_funding(example_plan: Plan) -> None:
     """The example has a funding section, so both tables end with a funding column."""
-    assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "funding"]
+    assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "funding", *EXPLAIN_COLUMNS]
     assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS, "funding"]
     assert len(example_plan.allocations) == 12 * 5
     assert example_plan.trajectory["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
@@ -46,7 +47,7 @@ def test_columns_with_funding(example_plan: Plan) -> None:
 
 def test_columns_without_funding(tmp_path: Path) -> None:
     plan = solve(load(tmp_path, config([2026], [10]), [area("A", capacity=20), area("B", region="R2")]))
-    assert list(plan.allocations.columns) == ALLOCATION_COLUMNS
+    assert list(plan.allocations.columns) == [*ALLOCATION_COLUMNS, *EXPLAIN_COLUMNS]
     assert list(plan.trajectory.columns) == TRAJECTORY_COLUMNS
     for column in ("placements", "stock", "capacity", "procured", "cap"):
         assert pd.api.types.is_integer_dtype(plan.allocations[column]), column
@@ -114,7 +115,7 @@ def test_cohort_tables_have_a_cohort_column(tmp_path: Path) -> None:
                stock_family=0, capacity_family=10, procurement_per_year_family=0)
     plan = solve(load(tmp_path, cfg, [row]))
     cols = list(plan.allocations.columns)
-    assert cols == [*ALLOCATION_COLUMNS[:4], "cohort", *ALLOCATION_COLUMNS[4:]]
+    assert cols == [*ALLOCATION_COLUMNS[:4], "cohort", *ALLOCATION_COLUMNS[4:], *EXPLAIN_COLUMNS]
     assert plan.allocations["cohort"].tolist() == ["single", "family"]
 
 

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from allocator.data import ModelData, prepare
 from allocator.diagnose import diagnose_infeasible
+from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
 from allocator.plan import Plan, end_position, interpret, start_position, whole_people
@@ -80,6 +81,9 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     C = lp.value(raw.x, "contingency").reshape(n_t, n_h)
     R = whole_people(d, S)
     alloc, traj, regions = interpret(d, S, C, R)
+    limited_by, shadow = binding(d, lp, raw.x, raw.row_dual, raw.col_dual)
+    alloc["limited_by"] = limited_by.ravel()
+    alloc["shadow_price"] = shadow.ravel()
     t3 = time.perf_counter()
     if verify:
         fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None])

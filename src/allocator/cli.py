@@ -226,6 +226,32 @@ cli.add_command(frontier)
 cli.add_command(uncertainty)
 
 
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("area")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def explain(plan: Path, area: str, debug: bool) -> None:
+    """Say in plain words why AREA (a code or a name) has the numbers it has in a solved PLAN.
+
+    For each year: the people housed, what limited the number (cluster limit,
+    capacity, procurement pace, growth limit, agreement, fair share, ...) and,
+    where a limit is tight, what one more place there would save a year.
+
+    \b
+    Examples:
+      allocator explain out/uk-2025-central E08000035
+      allocator explain out/example "Kingsmead"
+    """
+    from allocator.explain import explain_area
+    from allocator.plan import read_plan
+
+    with error_boundary(debug):
+        lines = explain_area(read_plan(plan).allocations, area)
+        if not lines:
+            raise ScenarioError(f"no area '{area}' in {plan}/allocations.csv", file="command line")
+        click.echo("\n".join(lines))
+
+
 def main() -> None:
     cli(prog_name="allocator")
 

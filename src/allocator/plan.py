@@ -171,7 +171,8 @@ def read_plan(directory: str | Path) -> Plan:
     if missing:
         raise OutputError(f"{d} is not a plan folder: missing {', '.join(missing)}")
     return Plan(
-        allocations=pd.read_csv(d / "allocations.csv", dtype={"area_code": str}, keep_default_na=False),
+        allocations=pd.read_csv(d / "allocations.csv", dtype={"area_code": str}, keep_default_na=False,
+                                na_values={"shadow_price": [""]}),   # blank = no tight limit
         trajectory=pd.read_csv(d / "trajectory.csv"),
         regions=pd.read_csv(d / "regions.csv"),
         summary=json.loads((d / "summary.json").read_text(encoding="utf-8")),

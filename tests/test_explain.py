@@ -1,0 +1,129 @@
+"""Why is my number N (issue 6): binding reasons where a scenario forces them, and shadow prices.
+
+The example scenario (scenarios/example) forces most reasons; the numbers quoted are
+derived in the comments from its areas table (cluster caps are floor(population / 200)).
+Shadow prices are checked against a finite-difference re-solve of the same linear program.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from allocator import build_lp, load_scenario, prepare, solve
+from allocator.cli import cli
+from allocator.explain import binding
+from allocator.solvers import solve_lp
+from tests.conftest import area, config, load
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
+
+
+@pytest.fixture(scope="module")
+def example():
+    scenario = load_scenario(EXAMPLE)
+    plan = solve(scenario)
+    return plan.allocations.set_index(["area_code", "year"])
+
+
+@pytest.mark.parametrize(("code", "year", "reason"), [
+    ("S06", 2026, "excluded"),              # status excluded
+    ("S05", 2027, "not yet available"),     # volunteered, available_from 2028
+    ("N05", 2026, "inherited over cap"),    # 450 people, cap 54,000/200 = 270; 450 × 0.65 = 292.5 > 270
+    ("N05", 2027, "cluster limit"),         # back under the cap (190), refilled to 270
+    ("N01", 2026, "cluster limit"),         # cap 98,000/200 = 490
+    ("S01", 2027, "procurement pace"),      # 110 now + 80 a year: 190, 270
+    ("S02", 2026, "growth limit"),          # 60 + 1.5 × 60 = 150 < capacity 180
+    ("N06", 2028, "fair share reached"),    # hotels empty, equity weight 3,000 > half the cost gap
+    ("S05", 2028, "procurement pace"),      # opens 2028 with 0 + 50 bed spaces
+])
+def test_reason_appears_where_the_scenario_forces_it(example, code: str, year: int, reason: str) -> None:
+    assert reason in example.loc[(code, year), "limited_by"].split("; ")
+
+
+def test_capacity_exits_only_agreement_and_demand_met(tmp_path: Path) -> None:
+    """One year; need = 0.5 × (100 + 50) + 200 = 275.
+
+    C is cheapest (£500) but full: capacity 10, no procurement → 10, "capacity".
+    A is dearest (£3,000): on cost alone it keeps only its survivors, 100 × 0.5 = 50 ("exits
+    only"); with an agreed minimum of 80 it holds exactly 80 ("agreement").
+    B (£1,000, procures up to 1,000) takes the rest: 275 − 10 − 50 = 215, or 185 with the
+    agreement; no limit binds and nobody is left in hotels: "demand met".
+    """
+    cfg = config([2026], [200], exit_rate=0.5, contingency_start=50)
+    rows = [area("A", stock=100, capacity=100, cost=3000), area("B", procurement=1000, cost=1000),
+            area("C", capacity=10, cost=500)]
+    free = solve(load(tmp_path / "free", cfg, rows)).allocations.set_index("area_code")
+    assert free.loc[["A", "B", "C"], "stock"].tolist() == [50, 215, 10]
+    assert free.loc["A", "limited_by"] == "exits only"
+    assert free.loc["B", "limited_by"] == "demand met"
+    assert free.loc["C", "limited_by"] == "capacity"
+
+    scenario = load(tmp_path / "agreed", cfg, rows)
+    folder = Path(scenario.source).parent
+    (folder / "agreements.csv").write_text("area_code,year,minimum\nA,2026,80\n", encoding="utf-8")
+    text = (folder / "scenario.yaml").read_text(encoding="utf-8")
+    (folder / "scenario.yaml").write_text(text + "agreements: agreements.csv\n", encoding="utf-8")
+    agreed = solve(load_scenario(folder)).allocations.set_index("area_code")
+    assert agreed.loc[["A", "B", "C"], "stock"].tolist() == [80, 185, 10]
+    assert agreed.loc["A", "limited_by"] == "agreement"
+
+
+def test_exits_only(tmp_path: Path) -> None:
+    """One cheap and one dear area, no arrivals after year 1: the dear one only loses people.
+
+    need: 0.5 × (100 + 100) + 0 = 100 in 2026; the cheap area (capacity 200) takes all of
+    them, the dear one keeps only its survivors: 100 × 0.5 = 50, so cheap holds 50.
+    """
+    cfg = config([2026], [0], exit_rate=0.5, contingency_start=0)
+    rows = [area("CHEAP", stock=100, capacity=200, cost=1000), area("DEAR", stock=100, capacity=200, cost=9000)]
+    plan = solve(load(tmp_path, cfg, rows))
+    a = plan.allocations.set_index(["area_code", "year"])
+    assert a.loc[("DEAR", 2026), "stock"] == 50
+    assert "exits only" in a.loc[("DEAR", 2026), "limited_by"]
+
+
+@pytest.mark.parametrize(("code", "t"), [("N01", 1), ("N03", 2), ("S01", 1), ("S02", 0), ("N04", 1), ("N05", 2)])
+def test_shadow_price_matches_a_finite_difference(code: str, t: int) -> None:
+    """Allow 0.01 more place in that area and year; the objective falls by 0.01 × shadow price."""
+    d = prepare(load_scenario(EXAMPLE))
+    lp = build_lp(d)
+    raw = solve_lp(lp)
+    _, shadow = binding(d, lp, raw.x, raw.row_dual, raw.col_dual)
+    n_a, n_t, n_h = d.shape
+    i = list(d.areas["area_code"]).index(code)
+    step = 1e-2
+    col_upper, row_upper = lp.col_upper.copy(), lp.row_upper.copy()
+    col_upper[lp.variables["stock"].start + (i * n_t + t) * n_h] += step
+    for family in ("max_growth", "cluster_limit"):
+        block = lp.rows.get(family)
+        if block is not None:
+            k = np.flatnonzero((block.index["area"] == i) & (block.index["year"] == t))
+            row_upper[block.start + k] += step
+    relaxed = solve_lp(dataclasses.replace(lp, col_upper=col_upper, row_upper=row_upper))
+    saving = (raw.objective - relaxed.objective) / step
+    assert shadow[i, t, 0] > 0
+    assert saving == pytest.approx(shadow[i, t, 0], rel=1e-4, abs=0.01)
+
+
+def test_no_shadow_price_where_nothing_upper_binds(example) -> None:
+    assert np.isnan(example.loc[("N06", 2028), "shadow_price"])      # at its fair share, below every limit
+
+
+def test_explain_command(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["solve", str(EXAMPLE), "--out", str(out), "-q"]).exit_code == 0
+    result = runner.invoke(cli, ["explain", str(out), "S02"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Kingsmead (S02), South: cluster cap 1,200 people.")
+    assert "2026: 150 people" in result.output and "grew as fast as policy.max_growth allows" in result.output
+    assert "would save £46,573" in result.output
+    by_name = runner.invoke(cli, ["explain", str(out), "kingsmead"])
+    assert by_name.output == result.output
+    missing = runner.invoke(cli, ["explain", str(out), "NOPE"])
+    assert missing.exit_code == 2 and "no area 'NOPE'" in missing.output
