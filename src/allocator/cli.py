@@ -147,6 +147,7 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, forc
     reader sees the old complete plan or the new one, never a mix.
     """
     from allocator.api import solve as run_solve
+    from allocator.plan import output_lock
     from allocator.progress import spinner
     from allocator.scenario import load_scenario
 
@@ -154,12 +155,13 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, forc
         if out.exists() and out.is_dir() and any(out.iterdir()) and not force:
             raise_output(f"output folder {out} is not empty; use --force to replace it")
         sc = load_scenario(scenario)
-        with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
-            plan = run_solve(sc, solver=solver, time_limit=time_limit)
-            if status_quo:
-                sq = status_quo_plan(sc, solver)
-                plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
-        plan.write(out, force=force, format=fmt)
+        with output_lock(out):                 # a second solve into the same folder fails at once
+            with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
+                plan = run_solve(sc, solver=solver, time_limit=time_limit)
+                if status_quo:
+                    sq = status_quo_plan(sc, solver)
+                    plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
+            plan.write(out, force=force, format=fmt, locked=True)
         if not quiet:
             for line in headline_lines(plan, out):
                 click.echo(line)
@@ -252,8 +254,26 @@ def explain(plan: Path, area: str, debug: bool) -> None:
         click.echo("\n".join(lines))
 
 
+def _terminate(signum: int, frame) -> None:  # noqa: ARG001
+    """SIGTERM behaves like Ctrl-C: unwind, remove temporary files, exit 143."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
-    cli(prog_name="allocator")
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = cli.main(prog_name="allocator", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("\nallocator: interrupted; no partial output was left", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

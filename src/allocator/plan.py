@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import sys
+import time
+from contextlib import contextmanager
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -102,34 +106,55 @@ class Plan:
                 f"objective £{self.objective:,.0f}, {len(self.allocations)} allocation rows, "
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
-    def write(self, directory: str | Path, force: bool = False, format: str = "csv") -> Path:  # noqa: A002
+    def write(self, directory: str | Path, force: bool = False, format: str = "csv",  # noqa: A002
+              locked: bool = False) -> Path:
         """Write the plan's files into ``directory`` atomically.
 
-        The files are written to a temporary folder beside it, then renamed
-        into place, so a reader sees the previous complete plan or the new one,
-        never a mix. An existing non-empty folder is replaced only with
-        ``force=True``. ``format="xlsx"`` also writes ``plan.xlsx``, one
-        workbook with the same tables (the CSV files stay: they are the plan).
+        * The files go into a temporary folder beside ``directory``, which is then
+          swapped into place in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; two
+          renames elsewhere). A reader, or a run killed at any moment, sees the previous
+          complete plan or the new one, never a mix.
+        * While writing, ``.<name>.lock`` beside the folder is held (``flock``): a second
+          writer to the same folder fails at once instead of interleaving. Pass
+          ``locked=True`` when the caller already holds it (:func:`output_lock`).
+        * An existing non-empty folder is replaced only with ``force=True``.
+        * ``format="xlsx"`` also writes ``plan.xlsx`` (the CSV files stay: they are the plan).
+
+        ``summary.json`` holds everything that follows from the scenario, so two runs write
+        byte-identical files; the wall-clock timings go to ``timings.json``.
         """
         if format not in ("csv", "xlsx"):
             raise OutputError(f"unknown plan format '{format}'; use 'csv' or 'xlsx'")
         target = Path(directory)
+        if locked:
+            return self._write_locked(target, force, format)
+        with output_lock(target):
+            return self._write_locked(target, force, format)
+
+    def _write_locked(self, target: Path, force: bool, fmt: str) -> Path:
         if target.exists() and not target.is_dir():
             raise OutputError(f"output path {target} exists and is not a folder")
         if target.exists() and any(target.iterdir()) and not force:
             raise OutputError(f"output folder {target} is not empty; use --force (force=True) to replace it")
         target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(f".{target.name}.tmp-*"):      # left by a killed run; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in target.parent.glob(f".{target.name}.old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)          # mkdtemp makes 0700; a plan folder is as readable as any other
         try:
-            self._write_files(tmp, format)
+            self._write_files(tmp, fmt)
             if target.exists():
-                old = target.parent / f".{target.name}.old-{os.getpid()}"
-                os.replace(target, old)
-                os.replace(tmp, target)
-                shutil.rmtree(old, ignore_errors=True)
+                if _exchange(tmp, target):     # tmp now holds the old plan
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    old = target.parent / f".{target.name}.old-{os.getpid()}"
+                    os.replace(target, old)
+                    os.replace(tmp, target)
+                    shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, target)
         except BaseException:
@@ -138,18 +163,64 @@ class Plan:
         return target
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:
-        for name, table in (("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
-                            ("regions.csv", self.regions)):
-            safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
+        pause = float(os.environ.get("ALLOCATOR_TEST_WRITE_PAUSE", "0") or 0)   # test hook: widen the window
+        tables = [("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
+                  ("regions.csv", self.regions)]
         if self.start is not None:
-            safe_csv(self.start).to_csv(folder / "start.csv", index=False, lineterminator="\n")
+            tables.append(("start.csv", self.start))
+        for name, table in tables:
+            safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
+            if pause:
+                time.sleep(pause)
         if fmt == "xlsx":
             from allocator.excel import write_workbook
 
             write_workbook(self, folder / "plan.xlsx")
-        with open(folder / "summary.json", "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(self.summary, fh, indent=2, sort_keys=False, ensure_ascii=False)
-            fh.write("\n")
+        summary = {k: v for k, v in self.summary.items() if k not in TIMING_KEYS}
+        timings = {k: self.summary[k] for k in TIMING_KEYS if k in self.summary}
+        for name, payload in (("summary.json", summary), ("timings.json", timings)):
+            with open(folder / name, "w", encoding="utf-8", newline="\n") as fh:
+                json.dump(payload, fh, indent=2, sort_keys=False, ensure_ascii=False)
+                fh.write("\n")
+
+
+#: Wall-clock measurements: written to timings.json so that summary.json is reproducible.
+TIMING_KEYS = ("build_seconds", "solve_seconds", "interpret_seconds", "verify_seconds")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE). False if unsupported."""
+    if sys.platform != "linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2  # noqa: N806
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+
+
+@contextmanager
+def output_lock(target: str | Path):
+    """Hold ``.<name>.lock`` beside the output folder; fail at once if another run holds it."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = target.parent / f".{target.name}.lock"
+    fh = open(path, "a+")  # noqa: SIM115 - held for the duration
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: best effort only
+            pass
+        except OSError:
+            raise OutputError(f"another allocator run is writing to {target}; wait for it to finish") from None
+        yield path
+    finally:
+        fh.close()
 
 
 def safe_csv(df: pd.DataFrame) -> pd.DataFrame:
@@ -175,7 +246,8 @@ def read_plan(directory: str | Path) -> Plan:
                                 na_values={"shadow_price": [""]}),   # blank = no tight limit
         trajectory=pd.read_csv(d / "trajectory.csv"),
         regions=pd.read_csv(d / "regions.csv"),
-        summary=json.loads((d / "summary.json").read_text(encoding="utf-8")),
+        summary={**json.loads((d / "summary.json").read_text(encoding="utf-8")),
+                 **(json.loads((d / "timings.json").read_text(encoding="utf-8")) if (d / "timings.json").exists() else {})},
         start=(pd.read_csv(d / "start.csv", dtype={"area_code": str}, keep_default_na=False)
                if (d / "start.csv").exists() else None),
     )
