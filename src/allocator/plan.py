@@ -204,7 +204,12 @@ def _exchange(a: Path, b: Path) -> bool:
 
 @contextmanager
 def output_lock(target: str | Path):
-    """Hold ``.<name>.lock`` beside the output folder; fail at once if another run holds it."""
+    """Hold ``.<name>.lock`` beside the output folder; fail at once if another run holds it.
+
+    The lock file is removed when the run ends (also on errors and Ctrl-C). A run killed
+    with SIGKILL leaves it behind; that is harmless: the lock is the ``flock``, which the
+    kernel releases with the process, not the file's existence.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     path = target.parent / f".{target.name}.lock"
@@ -218,7 +223,10 @@ def output_lock(target: str | Path):
             pass
         except OSError:
             raise OutputError(f"another allocator run is writing to {target}; wait for it to finish") from None
-        yield path
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)       # still holding the lock: leave no clutter beside the output
     finally:
         fh.close()
 

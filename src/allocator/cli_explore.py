@@ -1,0 +1,310 @@
+"""Command-line entry points for exploring a scenario: ``sweep``, ``frontier``, ``uncertainty``.
+
+They are registered on the main ``allocator`` group in :mod:`allocator.cli`.
+The work itself lives in :mod:`allocator.sweep`, :mod:`allocator.frontier`
+and :mod:`allocator.uncertainty`; this module only reads options and prints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from allocator.sweep import VIRTUAL_KEYS
+
+
+def _boundary(debug: bool):
+    from allocator.cli import error_boundary
+
+    return error_boundary(debug)
+
+
+def _money(v: float) -> str:
+    return f"£{v / 1e6:,.1f}m"
+
+
+# --------------------------------------------------------------------------- sweep
+_VIRTUAL = "\n".join(f"  {k:<26} {v.description}" for k, v in VIRTUAL_KEYS.items())
+
+SWEEP_EPILOG = f"""\b
+Values: a comma list (150,200,250; text and null allowed: l1,minmax) or a range
+START:STOP:COUNT (0.8:1.2:5 = 0.8, 0.9, 1.0, 1.1, 1.2). Keys are dotted scenario
+keys (policy.cluster_limit, objective.equity_weight, demand.exit_rate,
+demand.arrivals.2027, policy.contingency_ceiling.2029) or these virtual keys:
+{_VIRTUAL}
+
+\b
+Examples:
+  allocator sweep scenarios/uk-2025/central.yaml --set policy.cluster_limit=150,200,250 \\
+      --set demand.arrivals_scale=0.8:1.2:5 --out out/sweep
+  allocator sweep scenarios/uk-2025/central.yaml --set policy.cluster_limit=100:300:2 \\
+      --set demand.arrivals_scale=0.7:1.3:2 --lhs 200 --seed 1 --out out/lhs
+  allocator sweep scenarios/example --set objective.equity_weight=0,1000,3000 \\
+      --scheduler tcp://10.0.0.5:8786 --out out/cluster-sweep
+
+Run the same command again to resume an interrupted sweep: finished points are
+kept in OUT/points/ and not solved again.
+"""
+
+
+@click.command("sweep", epilog=SWEEP_EPILOG)
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--set", "sets", multiple=True, required=True, metavar="KEY=VALUES",
+              help="A parameter to vary and its values (repeat for more keys).")
+@click.option("--lhs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="A Latin hypercube sample of N points instead of the full grid (ranges are sampled "
+                   "anywhere between START and STOP; COUNT is then ignored).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Latin hypercube.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster (e.g. tcp://host:8786), or 'local' to start a Dask LocalCluster.")
+@click.option("--workers", type=click.IntRange(min=1), default=min(2, os.cpu_count() or 1), show_default=True,
+              help="Local worker processes (1 = in this process), or LocalCluster workers with --scheduler local.")
+@click.option("--cold", is_flag=True, help="Solve every point from scratch (no warm starts).")
+@click.option("--no-verify", is_flag=True, help="Skip the independent verifier on each point (faster).")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Times a failed task (a lost worker, a crashed process) is tried again.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for results.parquet, results.csv and points/ (the same folder resumes a sweep).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, scheduler: str | None, workers: int,
+          cold: bool, no_verify: bool, retries: int, out: Path, quiet: bool, debug: bool) -> None:
+    """Solve SCENARIO over a grid of parameter values; write one table of headline results.
+
+    One row per point: its parameters, status, whether it was warm-started,
+    objective, total cost, people in contingency (hotels) each year, final
+    dispersed total, Gini, highest rate, areas over the cluster limit, and the
+    places short when a point is infeasible. Written to OUT/results.parquet and
+    OUT/results.csv, sorted by point id (a hash of the parameters and the scenario).
+    """
+    from allocator.scenario import load_scenario
+    from allocator.sweep import grid_points, lhs_points, parse_set, preview, run_sweep
+
+    with _boundary(debug):
+        sc = load_scenario(scenario)
+        axes = [parse_set(s) for s in sets]
+        points = lhs_points(axes, lhs, seed) if lhs else grid_points(axes)
+        how = {"design": f"lhs n={lhs} seed={seed}" if lhs else "grid", "sets": list(sets),
+               "scheduler": scheduler or (f"{workers} local processes" if workers > 1 else "in process")}
+        result = run_sweep(sc, points, out, workers=workers, scheduler=scheduler, warm=not cold,
+                           verify=not no_verify, retries=retries, progress=not quiet, how=how)
+        if quiet:
+            return
+        where = (f"the Dask cluster at {scheduler}" if scheduler and scheduler != "local"
+                 else f"a Dask LocalCluster of {workers} worker(s)" if scheduler
+                 else f"{workers} local process{'es' if workers > 1 else ''}" if workers > 1 else "this process")
+        rate = result.points_per_minute
+        click.echo(f"Sweep of '{sc.name}': {len(result.table)} points ({result.solved} solved now, "
+                   f"{result.skipped} already done) in {result.seconds:.1f} s"
+                   + (f" ({rate:,.0f} points/min)" if rate == rate else "")
+                   + f" on {where}; warm starts {'off' if cold else 'on'}.")
+        click.echo("Status: " + ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items())) + ".")
+        t = result.table
+        if not t.empty and not cold:
+            click.echo(f"Warm-started: {int(t['warm'].sum())} of {len(t)} points (warm_note says why not, "
+                       "for the others).")
+        click.echo(preview(t, [a.key for a in axes]))
+        click.echo(f"Table: {out}/results.parquet and {out}/results.csv")
+
+
+# --------------------------------------------------------------------------- frontier
+@click.command("frontier", epilog="""\b
+Examples:
+  allocator frontier scenarios/uk-2025/central.yaml --out out/frontier
+  allocator frontier scenarios/uk-2025/central.yaml --points 21 --no-extra-hotels --out out/frontier-nh
+""")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--points", type=click.IntRange(min=2), default=11, show_default=True,
+              help="Steps on the curve, both ends included.")
+@click.option("--measure", type=click.Choice(["l1", "minmax"]), default=None,
+              help="Equity measure (default: the scenario's objective.equity_measure).")
+@click.option("--no-extra-hotels", is_flag=True,
+              help="Keep hotel use at or below the cheapest plan's in every year: fairness may not be bought "
+                   "by keeping people in hotels longer.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for frontier.csv, frontier.png and frontier.json.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: bool, out: Path, quiet: bool,
+             debug: bool) -> None:
+    """The cost against equity trade-off of SCENARIO: what each step of fairness costs per year.
+
+    Epsilon-constraint: for each level of unfairness (people away from their
+    area's fair share, summed over areas and years), the cheapest plan. From the
+    cost-only plan to the fairest plan possible, in --points even steps.
+    """
+    from allocator.frontier import compute_frontier
+    from allocator.scenario import load_scenario
+
+    with _boundary(debug):
+        sc = load_scenario(scenario)
+        f = compute_frontier(sc, points=points, measure=measure, no_extra_hotels=no_extra_hotels)
+        f.write(out)
+        if quiet:
+            return
+        t = f.table
+        click.echo(f"Cost-equity frontier of '{sc.name}' ({f.measure} measure, {len(t)} steps"
+                   f"{', no extra hotel use' if no_extra_hotels else ''}; {f.seconds:.2f} s, "
+                   f"{f.simplex_iterations:,} simplex iterations).")
+        show = t[["share_of_range", "deviation_per_year", "cost_per_year", "extra_cost_per_year",
+                  "step_cost_per_person", "contingency_total", "gini_final"]].copy()
+        show.columns = ["step", "unfair/yr", "cost/yr", "extra/yr", "£ per person-yr (step)", "hotel person-yrs",
+                        "Gini final"]
+        show["step"] = [f"{v:.0%}" for v in t["share_of_range"]]
+        show["unfair/yr"] = show["unfair/yr"].map(lambda v: f"{v:,.0f}")
+        for col in ("cost/yr", "extra/yr"):
+            show[col] = show[col].map(_money)
+        show["£ per person-yr (step)"] = show["£ per person-yr (step)"].map(lambda v: "" if v != v else f"£{v:,.0f}")
+        click.echo(show.to_string(index=False))
+        if f.scenario_point:
+            p = f.scenario_point
+            click.echo(f"The scenario itself (equity weight £{p['equity_weight']:,.0f} per person-year): "
+                       f"unfairness {p['deviation_per_year']:,.0f} a year, cost {_money(p['cost_per_year'])} a year, "
+                       f"Gini {p['gini_final']:.3f}.")
+        click.echo(f"Written: {out}/frontier.csv, {out}/frontier.png, {out}/frontier.json")
+
+
+# --------------------------------------------------------------------------- uncertainty
+@click.command("uncertainty", epilog="""\b
+Examples:
+  allocator uncertainty scenarios/uk-2025/central.yaml --samples 2000 --seed 1 --out out/unc
+  allocator uncertainty out/central --scenario scenarios/uk-2025/central.yaml --cv 0.3 --out out/unc30
+  allocator uncertainty scenarios/uk-2025/central.yaml --robust --ceiling 2029=0 --share 0.8 --out out/robust
+""")
+@click.argument("plan_or_scenario", type=click.Path(path_type=Path))
+@click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), default=None,
+              help="The scenario a plan folder was solved from (needed when PLAN_OR_SCENARIO is a plan).")
+@click.option("--samples", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Sampled arrival paths.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same seed gives the same samples.")
+@click.option("--cv", type=click.FloatRange(min=0), default=0.2, show_default=True,
+              help="Coefficient of variation of one year's arrivals (0.2 = typically ±20%).")
+@click.option("--rho", type=click.FloatRange(min=-0.99, max=0.99), default=0.5, show_default=True,
+              help="Year-to-year correlation of the arrival multipliers (0 = independent years).")
+@click.option("--empty-place-cost", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="£ per empty bed space per year (the LP charges places only when occupied).")
+@click.option("--robust", is_flag=True, help="Also solve a robust plan that keeps hotel use within --ceiling in at "
+                                             "least --share of futures, and check it on fresh samples.")
+@click.option("--ceiling", default=None, metavar="PEOPLE|YEAR=PEOPLE,...",
+              help="Hotel ceiling for --robust (default: the scenario's policy.contingency_ceiling).")
+@click.option("--share", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True), default=0.9,
+              show_default=True, help="Share of futures in which the robust plan must keep within the ceiling.")
+@click.option("--joint", is_flag=True, help="The share holds for all ceiling years at once (Bonferroni), not each "
+                                            "year separately.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for percentiles.csv, samples.parquet, fan.png (and robust_plan/, robust_check.csv).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int, seed: int, cv: float, rho: float,
+                empty_place_cost: float, robust: bool, ceiling: str | None, share: float, joint: bool, out: Path,
+                quiet: bool, debug: bool) -> None:
+    """Evaluate a plan against many sampled arrival paths; optionally solve a robust plan.
+
+    PLAN_OR_SCENARIO is a plan folder (from `allocator solve`; give --scenario
+    too) or a scenario (solved first). The plan's bed spaces are fixed; each
+    future's arrivals fill them, and whoever has no place is in contingency
+    (hotels). Prints and writes percentiles of hotel use and cost per year and a
+    fan chart. See docs/uncertainty.md for the sampling model and the rule.
+    """
+    import pandas as pd
+
+    from allocator.api import solve
+    from allocator.errors import InfeasibleError, ScenarioError
+    from allocator.plan import read_plan
+    from allocator.scenario import load_scenario
+    from allocator.uncertainty import ArrivalModel, evaluate, fan_chart, parse_ceiling, robust_plan, streams, write_json
+
+    with _boundary(debug):
+        is_plan = plan_or_scenario.is_dir() and (plan_or_scenario / "summary.json").exists()
+        if is_plan:
+            if scenario_path is None:
+                raise ScenarioError(f"{plan_or_scenario} is a plan folder: give the scenario it was solved from "
+                                    "with --scenario", file="command line")
+            sc = load_scenario(scenario_path)
+            plan = read_plan(plan_or_scenario)
+            if plan.summary.get("scenario_sha256") not in (None, sc.sha256):
+                raise ScenarioError(f"the plan in {plan_or_scenario} was not solved from {scenario_path} "
+                                    "(scenario hashes differ)", file="command line")
+        else:
+            sc = load_scenario(plan_or_scenario if scenario_path is None else scenario_path)
+            plan = solve(sc)
+        model = ArrivalModel(cv=cv, rho=rho)
+        years = sc.years
+        ceil = parse_ceiling(ceiling, years)
+        if ceil is None and sc.config.policy.contingency_ceiling:
+            ceil = {int(k): float(v) for k, v in sc.config.policy.contingency_ceiling.items()}
+        rng, _ = streams(seed)
+        ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost)
+        out.mkdir(parents=True, exist_ok=True)
+        pct = ev.percentiles(ceil)
+        pct.to_csv(out / "percentiles.csv", index=False, lineterminator="\n")
+        n = ev.contingency.shape[0]
+        long = pd.DataFrame({"sample": [s for s in range(n) for _ in years], "year": years * n,
+                             "need": ev.need.ravel(), "dispersed": ev.dispersed.ravel(),
+                             "contingency": ev.contingency.ravel(), "empty_places": ev.empty_places.ravel(),
+                             "cost": ev.cost.ravel()})
+        long.to_parquet(out / "samples.parquet", index=False)
+        fan_chart(ev, out / "fan.png", f"{sc.name}: {samples:,} sampled arrival paths (cv {cv:g}, rho {rho:g}, "
+                                       f"seed {seed})", ceil)
+        meta = {"scenario": sc.name, "scenario_sha256": sc.sha256, "plan": str(plan_or_scenario),
+                "samples": samples, "seed": seed, "cv": cv, "rho": rho, "empty_place_cost": empty_place_cost,
+                "sampling": "arrivals_t x exp(sigma z_t - sigma^2/2), sigma^2 = ln(1+cv^2), z AR(1) with rho",
+                "rule": "bed spaces fixed by the plan; survivors stay; new placements follow the plan, scaled "
+                        "down when fewer need a place, free beds filled pro rata when more do; the rest in hotels"}
+        if not quiet:
+            _print_evaluation(pct, sc.name, samples, cv, rho, seed)
+        if robust:
+            try:
+                r = robust_plan(sc, model, samples, seed, share, ceil, joint=joint, original=plan,
+                                empty_place_cost=empty_place_cost)
+            except InfeasibleError as err:
+                meta["robust"] = {"status": "infeasible", "share": share, "joint": joint, "ceiling": ceil,
+                                  "message": str(err)}
+                write_json(out / "uncertainty.json", meta)
+                raise
+            r.plan.write(out / "robust_plan", force=True)
+            r.check.to_csv(out / "robust_check.csv", index=False, lineterminator="\n")
+            fan_chart(r.fresh, out / "fan_robust.png",
+                      f"Robust plan (hotels within ceiling in {share:.0%} of futures{' jointly' if joint else ''}) "
+                      f"on {r.fresh.contingency.shape[0]:,} fresh samples", ceil, other=r.fresh_original,
+                      other_label="original plan", label="robust plan")
+            meta["robust"] = {"status": "optimal", "share": share, "joint": joint, "ceiling": r.ceiling,
+                              "quantile_level": round(r.level, 4), "need_target": r.need_target,
+                              "in_sample_share_within": r.in_sample, "in_sample_target": round(r.target, 4),
+                              "fresh_share_within_all_years": r.joint_share,
+                              "robust_total_cost": float(r.plan.trajectory["total_cost"].sum()),
+                              "original_total_cost": float(plan.trajectory["total_cost"].sum()),
+                              "robust_expected_cost": float(r.fresh.cost.sum(axis=1).mean()),
+                              "original_expected_cost": float(r.fresh_original.cost.sum(axis=1).mean())}
+            if not quiet:
+                click.echo("")
+                click.echo(f"Robust plan: hotel use within {r.ceiling} in at least {share:.0%} of futures"
+                           f"{' (all years jointly)' if joint else ' (each year)'}. Solved for need at its "
+                           f"{r.level:.1%} quantile ({r.in_sample:.1%} of the {samples:,} planning samples within "
+                           f"the ceiling); checked on {r.fresh.contingency.shape[0]:,} fresh samples:")
+                click.echo(r.check.to_string(index=False))
+                click.echo(f"Share of fresh futures within the ceiling in every year: robust "
+                           f"{r.joint_share['robust']:.1%}, original plan "
+                           f"{r.joint_share.get('original', float('nan')):.1%}.")
+                click.echo(f"Expected cost over the plan: robust {_money(meta['robust']['robust_expected_cost'])}, "
+                           f"original {_money(meta['robust']['original_expected_cost'])}.")
+        write_json(out / "uncertainty.json", meta)
+        if not quiet:
+            extra = ", robust_plan/, robust_check.csv, fan_robust.png" if robust else ""
+            click.echo(f"Written: {out}/ (percentiles.csv, samples.parquet, fan.png, uncertainty.json{extra})")
+
+
+def _print_evaluation(pct, name: str, samples: int, cv: float, rho: float, seed: int) -> None:
+    c = pct[pct["metric"] == "contingency"].set_index("year")
+    k = pct[pct["metric"] == "cost"].set_index("year")
+    lines = [f"'{name}' against {samples:,} sampled arrival paths (cv {cv:g}, rho {rho:g}, seed {seed}):",
+             f"{'year':>6} {'hotels: plan':>13} {'p5':>8} {'median':>8} {'p95':>8} {'P(>plan)':>9}   "
+             f"{'cost: plan':>11} {'median':>10} {'p95':>10}"]
+    for y in c.index:
+        lines.append(f"{y:>6} {c.at[y, 'plan']:>13,.0f} {c.at[y, 'p5']:>8,.0f} {c.at[y, 'p50']:>8,.0f} "
+                     f"{c.at[y, 'p95']:>8,.0f} {c.at[y, 'share_above_plan']:>9.0%}   "
+                     f"{_money(k.at[y, 'plan']):>11} {_money(k.at[y, 'p50']):>10} "
+                     f"{_money(k.at[y, 'p95']):>10}")
+    click.echo("\n".join(lines))

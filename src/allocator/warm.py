@@ -1,0 +1,200 @@
+"""Warm-started re-solves: one HiGHS model per worker, changed in place.
+
+A sweep solves the same linear program many times with a few numbers moved:
+a cluster limit changes the upper bounds on stock, an arrivals scale changes
+the right-hand side of the balance rows, a cost scale changes objective
+coefficients. The constraint matrix, and so the model's structure, is the
+same. :class:`WarmSolver` keeps one ``highspy.Highs`` holding the base
+model and, for each new point,
+
+1. checks that the point's matrix is the base matrix (same rows, columns and
+   coefficients); if not, it says why and the caller solves cold;
+2. sends only the entries that differ: ``changeColsCost``,
+   ``changeColsBounds``, ``changeRowsBounds``;
+3. clears HiGHS's internal solver state and sets the **reference basis** (the
+   optimal basis of the base scenario) before running the simplex.
+
+Step 3 is a deliberate choice. Starting from the *previous* point's basis
+("chaining") is what HiGHS does by default, but the answer would then depend
+on the order in which a worker happened to receive points: at a degenerate
+optimum two orders give two different (equally cheap) plans. Starting every
+point from the same reference basis makes each result a function of the
+point alone, so a sweep on two local processes and the same sweep on a Dask
+cluster give identical tables. On the national scenario the reference basis
+is also the better start for a grid around the base (see docs/sweeps.md for
+the measurements of both).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.model import LinearProgram
+from allocator.solvers import RawSolution
+
+
+def _finite(a: np.ndarray) -> np.ndarray:
+    import highspy
+
+    inf = highspy.kHighsInf
+    out = np.asarray(a, dtype=float).copy()
+    out[np.isposinf(out)] = inf
+    out[np.isneginf(out)] = -inf
+    return out
+
+
+def structure_difference(base: LinearProgram, lp: LinearProgram) -> str | None:
+    """Why ``lp`` cannot reuse ``base``'s model (``None`` when it can).
+
+    Same structure means the same variable and row blocks and exactly the same
+    constraint matrix: only costs, variable bounds and row bounds may differ.
+    """
+    if lp.num_col != base.num_col or lp.num_row != base.num_row:
+        return (f"model size changed ({base.num_col} x {base.num_row} -> {lp.num_col} x {lp.num_row} "
+                "variables x rows)")
+    if [(b.name, b.size) for b in base.variables.values()] != [(b.name, b.size) for b in lp.variables.values()]:
+        return "variable blocks changed"
+    if [(b.name, b.size) for b in base.rows.values()] != [(b.name, b.size) for b in lp.rows.values()]:
+        return "row blocks changed"
+    A, B = base.A, lp.A
+    if A.nnz != B.nnz or not (np.array_equal(A.indptr, B.indptr) and np.array_equal(A.indices, B.indices)):
+        return "constraint matrix pattern changed"
+    if not np.array_equal(A.data, B.data):
+        names = [b.name for b in lp.rows.values()
+                 if not np.array_equal(A[b.slice].data, B[b.slice].data)]
+        return f"constraint coefficients changed (rows: {', '.join(names)})"
+    if lp.offset != base.offset:
+        return "objective offset changed"
+    return None
+
+
+@dataclass
+class WarmResult:
+    raw: RawSolution
+    warm: bool
+    note: str = ""
+    changed: int = 0          # how many costs, bounds and row bounds were sent to HiGHS
+
+
+class WarmSolver:
+    """One HiGHS model for one base LP, re-solved from the base's optimal basis.
+
+    Parameters
+    ----------
+    base : the base linear program (usually the sweep's scenario with no overrides)
+    basis : ``"reference"`` (default; every point starts from the base's optimal
+        basis, results independent of order) or ``"previous"`` (chain from the
+        last point solved; order dependent, for measurements only)
+    """
+
+    def __init__(self, base: LinearProgram, basis: str = "reference") -> None:
+        from allocator.solvers._highs import new_highs
+
+        if basis not in ("reference", "previous"):
+            raise ValueError(f"basis must be 'reference' or 'previous', got {basis!r}")
+        self.basis_mode = basis
+        self.base = base
+        self.h = new_highs()
+        self.h.setOptionValue("random_seed", 0)
+        self._load(base)
+        self.current = base
+        t0 = time.perf_counter()
+        self.h.run()
+        self.base_seconds = time.perf_counter() - t0
+        import highspy
+
+        self.reference = None
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            self.reference = self.h.getBasis()
+        self.solves = 0
+
+    def _load(self, lp: LinearProgram) -> None:
+        import highspy
+
+        A = lp.A
+        status = self.h.passModel(
+            lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset, np.asarray(lp.c, float),
+            _finite(lp.col_lower), _finite(lp.col_upper), _finite(lp.row_lower), _finite(lp.row_upper),
+            A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
+            np.zeros(lp.num_col, np.int32))
+        if status == highspy.HighsStatus.kError:
+            from allocator.errors import SolverError
+
+            raise SolverError("HiGHS refused the model (passModel returned an error)")
+
+    @property
+    def usable(self) -> bool:
+        """False when the base scenario had no optimal basis to start from."""
+        return self.reference is not None
+
+    def solve(self, lp: LinearProgram) -> WarmResult:
+        """Solve ``lp`` warm if its structure matches the base, else report why not.
+
+        When the structure differs (or the base had no optimal basis) this returns
+        ``WarmResult(raw=None-like, warm=False, note=reason)`` *without solving*: the
+        caller solves cold and records ``warm: false`` with the reason.
+        """
+        if not self.usable:
+            return WarmResult(_not_solved(), False, "the reference scenario (the base with this point's "
+                              "structural values) has no optimal basis to start from")
+        why = structure_difference(self.base, lp)
+        if why is not None:
+            return WarmResult(_not_solved(), False, why)
+        h, cur = self.h, self.current
+        changed = 0
+        idx = np.flatnonzero(lp.c != cur.c).astype(np.int32)
+        if idx.size:
+            h.changeColsCost(idx.size, idx, np.asarray(lp.c[idx], float))
+            changed += idx.size
+        idx = np.flatnonzero((lp.col_lower != cur.col_lower) | (lp.col_upper != cur.col_upper)).astype(np.int32)
+        if idx.size:
+            h.changeColsBounds(idx.size, idx, _finite(lp.col_lower[idx]), _finite(lp.col_upper[idx]))
+            changed += idx.size
+        idx = np.flatnonzero((lp.row_lower != cur.row_lower) | (lp.row_upper != cur.row_upper)).astype(np.int32)
+        if idx.size:
+            h.changeRowsBounds(idx.size, idx, _finite(lp.row_lower[idx]), _finite(lp.row_upper[idx]))
+            changed += idx.size
+        self.current = lp
+        if self.basis_mode == "reference":
+            h.clearSolver()              # forget factorisation and pricing weights: order-independent results
+            h.setBasis(self.reference)
+        start = time.perf_counter()
+        h.run()
+        self.solves += 1
+        raw = _collect(h, lp, time.perf_counter() - start)
+        return WarmResult(raw, True, "", changed)
+
+
+def _not_solved() -> RawSolution:
+    return RawSolution("not_solved", None, None)
+
+
+def _collect(h, lp: LinearProgram, seconds: float) -> RawSolution:
+    """A :class:`RawSolution` from a HiGHS object that has just run (as in ``solve_highs``)."""
+    import highspy
+
+    M = highspy.HighsModelStatus
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    common = dict(solver="highs", solver_version=h.version() if hasattr(h, "version") else "unknown",
+                  seconds=seconds, info={"simplex_iterations": int(info.simplex_iteration_count),
+                                         "ipm_iterations": int(info.ipm_iteration_count)})
+    if ms == M.kOptimal:
+        sol = h.getSolution()
+        return RawSolution("optimal", np.asarray(sol.col_value), info.objective_function_value,
+                           np.asarray(sol.row_dual), np.asarray(sol.col_dual), gap=0.0, **common)
+    if ms in (M.kInfeasible, M.kUnboundedOrInfeasible):
+        return RawSolution("infeasible", None, None, message=h.modelStatusToString(ms), **common)
+    if ms == M.kUnbounded:
+        return RawSolution("unbounded", None, None, message=h.modelStatusToString(ms), **common)
+    return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)
+
+
+def solve_cold(lp: LinearProgram) -> RawSolution:
+    """A cold HiGHS solve exactly as ``allocator solve`` does it (fresh model, presolve on)."""
+    from allocator.solvers import solve_lp
+
+    return solve_lp(lp, "highs")

@@ -1,0 +1,109 @@
+"""The cost-equity frontier (epsilon-constraint) (issue 6)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from allocator import load_scenario, solve
+from allocator.cli import cli
+from allocator.frontier import compute_frontier, equity_lp
+from tests.conftest import EXAMPLE, UK_CENTRAL
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def central():
+    return load_scenario(UK_CENTRAL)
+
+
+@pytest.fixture(scope="module")
+def frontiers(example, central):
+    return {("example", False): compute_frontier(example, 9),
+            ("example", True): compute_frontier(example, 6, no_extra_hotels=True),
+            ("central", False): compute_frontier(central, 6),
+            ("central", True): compute_frontier(central, 6, no_extra_hotels=True)}
+
+
+@pytest.mark.parametrize("key", [("example", False), ("example", True), ("central", False), ("central", True)])
+def test_cost_never_falls_as_equity_tightens(frontiers, key):
+    t = frontiers[key].table
+    dev, cost = t["deviation"].to_numpy(), t["cost"].to_numpy()
+    assert (np.diff(dev) < 0).all()                            # each step is fairer ...
+    assert (np.diff(cost) >= -1e-6 * cost[0]).all()             # ... and costs at least as much
+    assert (t["epsilon"] + 1e-3 >= t["deviation"]).all()        # the epsilon row holds
+    # the LP's value is convex in epsilon: each step of fairness costs at least as much as the one before
+    per_person = t["step_cost_per_person"].dropna().to_numpy()
+    assert (np.diff(per_person) >= -1e-3 * np.abs(per_person).max()).all()
+
+
+@pytest.mark.parametrize("which", ["example", "central"])
+def test_endpoints_equal_the_single_objective_solves(frontiers, which, example, central):
+    sc = {"example": example, "central": central}[which]
+    t = frontiers[(which, False)].table
+    cost_only = solve(sc.with_objective(equity_weight=0)).objective
+    fairest = solve(sc.with_objective(cost_weight=0, contingency_weight=0, equity_weight=1), verify=False).objective
+    assert t["cost"].iloc[0] == pytest.approx(cost_only, rel=1e-6)
+    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=1e-3)
+
+
+@pytest.mark.parametrize("which", ["example", "central"])
+def test_the_scenario_itself_lies_on_the_frontier(frontiers, which, example, central):
+    sc = {"example": example, "central": central}[which]
+    f = frontiers[(which, False)]
+    p = f.scenario_point
+    w = sc.config.objective.equity_weight
+    assert p["equity_weight"] == w
+    # money + weight x unfairness is the scenario's own objective
+    assert p["cost"] + w * p["deviation"] == pytest.approx(solve(sc).objective, rel=1e-6)
+    t = f.table
+    assert t["deviation"].iloc[-1] - 1e-6 <= p["deviation"] <= t["deviation"].iloc[0] + 1e-6
+    # no frontier step is both cheaper and fairer than the scenario's plan
+    dominated = (t["cost"] < p["cost"] * (1 - 1e-7)) & (t["deviation"] < p["deviation"] * (1 - 1e-7))
+    assert not dominated.any()
+
+
+def test_no_extra_hotels_keeps_hotel_use(frontiers):
+    for which in ("example", "central"):
+        t = frontiers[(which, True)].table
+        assert (t["contingency_total"] <= t["contingency_total"].iloc[0] + len(t)).all()
+        free = frontiers[(which, False)].table
+        assert t["deviation"].iloc[-1] >= free["deviation"].iloc[-1] - 1e-6    # less room to be fair
+        assert t["cost"].iloc[-1] <= free["cost"].iloc[-1] + 1e-6
+
+
+def test_minmax_measure(example):
+    f = compute_frontier(example.with_objective(equity_measure="minmax"), 5)
+    assert f.measure == "minmax"
+    t = f.table
+    assert (np.diff(t["cost"]) >= -1e-6).all() and (np.diff(t["deviation"]) < 0).all()
+    fairest = solve(example.with_objective(cost_weight=0, contingency_weight=0, equity_weight=1,
+                                           equity_measure="minmax"), verify=False).objective
+    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=1e-3)
+
+
+def test_epsilon_row_is_appended_not_built_in(example):
+    e = equity_lp(example)
+    assert e.lp.num_row == e.budget_row + 1 and e.eps_row == e.budget_row - 1
+    assert list(e.lp.rows)[-2:] == ["epsilon", "budget"]
+    assert e.equity[e.lp.variables["over"].slice].sum() == e.lp.variables["over"].size
+
+
+def test_cli_frontier_writes_table_chart_and_json(tmp_path):
+    result = CliRunner().invoke(cli, ["frontier", str(EXAMPLE), "--points", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "The scenario itself" in result.output
+    t = pd.read_csv(tmp_path / "frontier.csv")
+    assert len(t) == 4 and {"deviation_per_year", "cost_per_year", "extra_cost_per_year",
+                            "step_cost_per_person", "gini_final"} <= set(t.columns)
+    assert (tmp_path / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = json.loads((tmp_path / "frontier.json").read_text())
+    assert meta["measure"] == "l1" and meta["scenario_point"]["equity_weight"] == 3000

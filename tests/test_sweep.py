@@ -1,0 +1,320 @@
+"""Sweeps: parameters, point ids, warm starts, resume, local processes and Dask (issue 6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from allocator import load_scenario, solve
+from allocator.cli import cli
+from allocator.data import prepare
+from allocator.errors import ScenarioError
+from allocator.model import build_lp
+from allocator.plan import interpret, whole_people
+from allocator.sweep import (
+    TIMING_COLUMNS,
+    apply_params,
+    grid_points,
+    headline,
+    lhs_points,
+    parse_set,
+    point_id,
+    run_sweep,
+    solve_point,
+    structural_keys,
+)
+from allocator.warm import WarmSolver, solve_cold, structure_difference
+from tests.conftest import EXAMPLE, REPO, UK_CENTRAL
+
+HIGH_CLOSED = REPO / "scenarios" / "uk-2025" / "high-arrivals-hotels-closed.yaml"
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def central():
+    return load_scenario(UK_CENTRAL)
+
+
+def results(table: pd.DataFrame) -> pd.DataFrame:
+    """The table without the timing columns (the only ones allowed to differ between runs)."""
+    return table.drop(columns=[c for c in TIMING_COLUMNS if c in table.columns]).reset_index(drop=True)
+
+
+EXAMPLE_GRID = ["policy.cluster_limit=150,200,250", "demand.arrivals_scale=0.9:1.1:3"]
+
+
+# --------------------------------------------------------------------------- parameters
+def test_parse_lists_ranges_and_scalars():
+    assert parse_set("policy.cluster_limit=150,200,250").values == (150, 200, 250)
+    assert parse_set("demand.arrivals_scale=0.8:1.2:5").values == (0.8, 0.9, 1, 1.1, 1.2)
+    axis = parse_set("objective.equity_measure=l1, minmax")
+    assert axis.values == ("l1", "minmax") and not axis.is_range
+    assert parse_set("policy.contingency_ceiling.2029=0,null").values == (0, None)
+    for bad in ("policy.cluster_limit", "x=1:2", "x=1:2:0", "x=a:b:3", "=1,2"):
+        with pytest.raises(ScenarioError):
+            parse_set(bad)
+
+
+def test_grid_is_cartesian_and_lhs_is_seeded_and_stratified():
+    axes = [parse_set(s) for s in EXAMPLE_GRID]
+    assert len(grid_points(axes)) == 9
+    a = lhs_points(axes, 20, seed=3)
+    assert a == lhs_points(axes, 20, seed=3)
+    assert a != lhs_points(axes, 20, seed=4)
+    scale = np.array([p["demand.arrivals_scale"] for p in a])
+    assert ((scale >= 0.9) & (scale <= 1.1)).all()
+    strata = np.floor((scale - 0.9) / 0.2 * 20 - 1e-6).astype(int)       # Latin: one sample per stratum
+    assert sorted(strata) == list(range(20))
+    assert {p["policy.cluster_limit"] for p in a} <= {150, 200, 250}
+
+
+def test_point_id_is_stable(example):
+    sha = example.sha256
+    p = {"policy.cluster_limit": 200, "demand.arrivals_scale": 1.1}
+    assert point_id(p, sha) == point_id({"demand.arrivals_scale": 1.1, "policy.cluster_limit": 200.0}, sha)
+    assert point_id(p, sha) != point_id({**p, "policy.cluster_limit": 201}, sha)
+    assert point_id(p, sha) != point_id(p, "0" * 64)
+    assert len(point_id(p, sha)) == 16
+
+
+def test_apply_params_matches_with_overrides(example):
+    arr = example.config.demand.arrivals
+    fast = apply_params(example, {"policy.cluster_limit": 250, "demand.arrivals_scale": 1.1,
+                                  "demand.arrivals.2027": 2000, "costs.contingency_scale": 0.5,
+                                  "policy.contingency_ceiling.2029": None})
+    slow = example.with_overrides({
+        "policy.cluster_limit": 250,
+        "demand.arrivals": {y: (2000 if y == 2027 else v) * 1.1 for y, v in arr.items()},
+        "costs.contingency_per_person_year": example.config.costs.contingency_per_person_year * 0.5,
+        "policy.contingency_ceiling": {2030: 200}})
+    assert fast.sha256 == slow.sha256
+    scaled = apply_params(example, {"costs.place_scale": 2, "areas.procurement_scale": 0})
+    assert (scaled.areas["cost_per_place"] == 2 * example.areas["cost_per_place"]).all()
+    assert (scaled.areas["procurement_per_year"] == 0).all()
+    with pytest.raises(ScenarioError, match="clusterlimit"):
+        apply_params(example, {"policy.clusterlimit": 250})
+    with pytest.raises(ScenarioError, match="arrivals_scale"):
+        apply_params(example, {"demand.arrivals_scale": -1})
+
+
+@pytest.mark.parametrize("which", ["example", "central"])
+def test_headline_equals_the_plan_trajectory(which, example, central):
+    sc = {"example": example, "central": central}[which]
+    for params in ({}, {"policy.cluster_limit": 150, "demand.arrivals_scale": 1.2}):
+        s = apply_params(sc, params)
+        d = prepare(s)
+        plan = solve(s)
+        h = headline(d, plan.exact_stock, plan.exact_contingency)
+        traj = plan.trajectory
+        for col in ("dispersed", "contingency", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap"):
+            np.testing.assert_array_equal(np.asarray(h[col]), traj[col].to_numpy(), err_msg=col)
+        _, traj2, _ = interpret(d, plan.exact_stock, plan.exact_contingency, whole_people(d, plan.exact_stock))
+        pd.testing.assert_frame_equal(traj, traj2)
+
+
+# --------------------------------------------------------------------------- warm starts
+def _cold_objective(sc, params):
+    lp = build_lp(prepare(apply_params(sc, params)))
+    raw = solve_cold(lp)
+    return raw.status, raw.objective
+
+
+def test_warm_equals_cold_on_the_example(example):
+    points = grid_points([parse_set("policy.cluster_limit=120,200,300"), parse_set("demand.arrivals_scale=0.7:1.3:4"),
+                          parse_set("costs.contingency_scale=0.2,1"), parse_set("objective.equity_weight=500,3000")])
+    keys = tuple(structural_keys(example, points))
+    assert keys == ()
+    warm_count = 0
+    for p in points:
+        row = solve_point(example, p, point_id(p, example.sha256), warm=True, structural=keys)
+        status, objective = _cold_objective(example, p)
+        assert row["status"] == status
+        if status == "optimal":
+            assert row["objective"] == pytest.approx(objective, rel=1e-6)
+        warm_count += row["warm"]
+    assert warm_count == len(points)
+
+
+def test_warm_equals_cold_on_the_national_scenario(central):
+    points = grid_points([parse_set("policy.cluster_limit=150,250"), parse_set("demand.arrivals_scale=0.8,1.25"),
+                          parse_set("costs.place_scale=0.9,1.1")])
+    for p in points:
+        row = solve_point(central, p, point_id(p, central.sha256), warm=True)
+        status, objective = _cold_objective(central, p)
+        assert row["warm"] and row["status"] == status == "optimal"
+        assert row["objective"] == pytest.approx(objective, rel=1e-6)
+
+
+def test_warm_starts_need_far_fewer_iterations(central):
+    lp0 = build_lp(prepare(central))
+    ws = WarmSolver(lp0)
+    lp = build_lp(prepare(apply_params(central, {"policy.cluster_limit": 250, "demand.arrivals_scale": 1.1})))
+    warm = ws.solve(lp)
+    cold = solve_cold(lp)
+    assert warm.warm and warm.raw.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert warm.raw.info["simplex_iterations"] < cold.info["simplex_iterations"] / 5
+
+
+def test_reference_basis_makes_results_independent_of_order(example):
+    lps = [build_lp(prepare(apply_params(example, {"policy.cluster_limit": c, "demand.arrivals_scale": s})))
+           for c in (120, 200, 300) for s in (0.7, 1.0, 1.3)]
+    base = build_lp(prepare(example))
+    xs = []
+    for order in (range(9), reversed(range(9)), [4, 0, 8, 2, 6, 1, 7, 3, 5]):
+        ws = WarmSolver(base)
+        got = {i: ws.solve(lps[i]).raw for i in order}
+        xs.append([got[i].x for i in range(9)])
+    for other in xs[1:]:
+        for a, b in zip(xs[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_structure_change_falls_back_to_cold_and_says_so(example):
+    base = build_lp(prepare(example))
+    changed = build_lp(prepare(example.with_demand(exit_rate=0.3)))
+    assert "exit_decay" in structure_difference(base, changed)
+    minmax = build_lp(prepare(example.with_objective(equity_measure="minmax")))
+    assert "model size changed" in structure_difference(base, minmax)
+    # a structural key the sweep did not declare: the solver notices and solves cold
+    p = {"demand.exit_rate": 0.3}
+    row = solve_point(example, p, point_id(p, example.sha256), warm=True, structural=())
+    assert row["warm"] is False and row["warm_note"].startswith("cold: constraint coefficients changed")
+    assert row["objective"] == pytest.approx(_cold_objective(example, p)[1], rel=1e-6)
+    # declared: points get a warm-start model of their own
+    points = grid_points([parse_set("demand.exit_rate=0.3,0.35"), parse_set("objective.equity_measure=l1,minmax"),
+                          parse_set("policy.cluster_limit=150,250")])
+    keys = structural_keys(example, points)
+    assert keys == ["demand.exit_rate", "objective.equity_measure"]
+    for p in points:
+        row = solve_point(example, p, point_id(p, example.sha256), warm=True, structural=tuple(keys))
+        assert row["warm"] and row["objective"] == pytest.approx(_cold_objective(example, p)[1], rel=1e-6)
+
+
+def test_no_basis_to_start_from_means_cold(tmp_path):
+    sc = load_scenario(HIGH_CLOSED)                     # infeasible on purpose: no optimal basis
+    res = run_sweep(sc, grid_points([parse_set("demand.arrivals_scale=0.8,1")]), tmp_path, workers=1,
+                    progress=False)
+    t = res.table.set_index("demand.arrivals_scale")
+    assert not t["warm"].any()
+    assert t["warm_note"].str.contains("no optimal basis").all()
+    assert t.loc[0.8, "status"] == "optimal" and t.loc[1, "status"] == "infeasible"
+    assert t.loc[1, "shortfall_total"] == pytest.approx(2295 + 5724 + 8053, abs=3)
+    assert t.loc[1, "shortfall_by_year"].startswith("2027:")
+    assert t.loc[1, "extra_bed_spaces"] == pytest.approx(8053, abs=2)     # or procure this many more beds
+
+
+# --------------------------------------------------------------------------- resume
+def test_resumed_sweep_skips_finished_points(example, tmp_path):
+    points = grid_points([parse_set(s) for s in EXAMPLE_GRID])
+    full = run_sweep(example, points, tmp_path / "full", workers=1, progress=False)
+    assert (full.solved, full.skipped) == (9, 0)
+    assert set(full.table["status"]) == {"optimal"}
+
+    # interrupted after 4 points (Ctrl-C): those 4 are on disk, the rest are not
+    out = tmp_path / "interrupted"
+    seen = []
+
+    def interrupt(row):
+        seen.append(row["point_id"])
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(example, points, out, workers=1, progress=False, on_point=interrupt)
+    assert sorted(p.stem for p in (out / "points").glob("*.json")) == sorted(seen)
+
+    solved = []
+    again = run_sweep(example, points, out, workers=1, progress=False, on_point=lambda r: solved.append(r["point_id"]))
+    assert (again.solved, again.skipped) == (5, 4)
+    assert not set(solved) & set(seen) and len(solved) == 5
+    pd.testing.assert_frame_equal(results(again.table), results(full.table))
+
+    # a third run solves nothing; a damaged point file is solved again
+    assert run_sweep(example, points, out, workers=1, progress=False).solved == 0
+    (out / "points" / f"{seen[0]}.json").write_text("{not json")
+    fixed = run_sweep(example, points, out, workers=1, progress=False)
+    assert (fixed.solved, fixed.skipped) == (1, 8)
+    pd.testing.assert_frame_equal(results(fixed.table), results(full.table))
+
+
+# --------------------------------------------------------------------------- local processes and Dask
+@pytest.fixture(scope="module")
+def reference_table(central, tmp_path_factory):
+    points = grid_points([parse_set("policy.cluster_limit=150,200,250"),
+                          parse_set("demand.arrivals_scale=0.8:1.25:10")])
+    res = run_sweep(central, points, tmp_path_factory.mktemp("inproc"), workers=1, progress=False)
+    assert len(res.table) == 30
+    return points, res.table
+
+
+def test_local_processes_equal_in_process(central, reference_table, tmp_path):
+    points, table = reference_table
+    res = run_sweep(central, points, tmp_path, workers=2, progress=False)
+    assert res.solved == 30
+    pd.testing.assert_frame_equal(results(res.table), results(table))
+    assert (tmp_path / "results.parquet").exists() and (tmp_path / "results.csv").exists()
+    pd.testing.assert_frame_equal(results(pd.read_parquet(tmp_path / "results.parquet")), results(table))
+
+
+def test_dask_with_a_worker_killed_loses_no_point(central, reference_table, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    points, table = reference_table
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2)
+        pids = client.run(os.getpid)
+        victim = sorted(pids.values())[0]
+        killed = threading.Event()
+
+        def kill_one(row):                      # first result in: kill a worker while the rest are in flight
+            if not killed.is_set():
+                killed.set()
+                os.kill(victim, signal.SIGKILL)
+        res = run_sweep(central, points, tmp_path, scheduler=cluster.scheduler_address, warm=False,
+                        progress=False, on_point=kill_one)
+        assert killed.is_set()
+        deadline = time.time() + 20
+        while victim in client.run(os.getpid).values() and time.time() < deadline:
+            time.sleep(0.2)
+        assert victim not in client.run(os.getpid).values()       # the nanny replaced the killed worker
+    assert res.solved == 30 and len(list((tmp_path / "points").glob("*.json"))) == 30
+    cold = results(res.table).drop(columns=["warm", "warm_note", "simplex_iterations"])
+    warm = results(table).drop(columns=["warm", "warm_note", "simplex_iterations"])
+    np.testing.assert_allclose(cold["objective"], warm["objective"], rtol=1e-6)
+    assert (cold["status"] == warm["status"]).all()
+
+
+def test_dask_results_identical_to_local(central, reference_table, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    points, table = reference_table
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=50) as cluster:
+        res = run_sweep(central, points, tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(results(res.table), results(table))
+
+
+# --------------------------------------------------------------------------- command line
+def test_cli_sweep_writes_the_table_and_resumes(tmp_path):
+    runner = CliRunner()
+    args = ["sweep", str(EXAMPLE), "--set", "policy.cluster_limit=150,250", "--set", "demand.arrivals_scale=0.9,1.1",
+            "--workers", "1", "--out", str(tmp_path)]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "4 points (4 solved now, 0 already done)" in first.output
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert len(table) == 4 and {"point_id", "policy.cluster_limit", "demand.arrivals_scale", "status", "warm",
+                                "objective", "total_cost", "contingency_2030", "gini_final"} <= set(table.columns)
+    second = runner.invoke(cli, args)
+    assert "(0 solved now, 4 already done)" in second.output
+    bad = runner.invoke(cli, ["sweep", str(EXAMPLE), "--set", "policy.clusterlimit=1", "--out", str(tmp_path / "b")])
+    assert bad.exit_code == 2 and "clusterlimit" in bad.output
