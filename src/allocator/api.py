@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from importlib import metadata
@@ -25,6 +26,7 @@ from allocator.solvers import RawSolution, solve_lp
 from allocator.verify import verify_plan
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("allocator", "numpy", "scipy", "pandas", "highspy", "pydantic"):
@@ -105,7 +107,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
         "model_size": {"variables": lp.num_col, "rows": lp.num_row, "nonzeros": int(lp.A.nnz)},
         "scenario_sha256": scenario.sha256,
         "input_sha256": dict(scenario.input_hashes),
-        "versions": _versions(),
+        "versions": dict(_versions()),
         "headline": {"start": start_position(d), "end": end_position(traj, regions)},
         "inherited_over_cap": [
             {"area_code": str(d.areas["area_code"].iat[i]), "area_name": str(d.areas["area_name"].iat[i]),

@@ -144,6 +144,7 @@ class Column:
     minimum: float | None = 0.0
     strict_minimum: bool = False
     maximum: float | None = None
+    whole: bool = False          # people and bed spaces come in whole numbers
 
 
 #: Largest values accepted: far beyond any real council, small enough that no sum overflows
@@ -157,10 +158,12 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("area_name", "text", True, "", "Name of the area."),
     Column("region", "text", True, "", "Region the area belongs to (used for regional totals)."),
     Column("population", "number", True, "people", "Resident population (at least 1).", 1.0, False, 1e9),
-    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now.", 0.0, False, MAX_PEOPLE),
-    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`).", 0.0, False, MAX_PEOPLE),
-    Column("procurement_per_year", "number", True, "bed spaces/year", "Most new bed spaces that can be procured in a year.",
-           0.0, False, MAX_PEOPLE),
+    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now (whole number).",
+           0.0, False, MAX_PEOPLE, True),
+    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`; whole number).",
+           0.0, False, MAX_PEOPLE, True),
+    Column("procurement_per_year", "number", True, "bed spaces/year",
+           "Most new bed spaces that can be procured in a year (whole number).", 0.0, False, MAX_PEOPLE, True),
     Column("cost_per_place", "number", True, "£/person-year", "Annual property market cost of one occupied place.",
            0.0, False, MAX_POUNDS),
     Column("status", "status", True, "", "`existing`, `volunteered` or `excluded`."),
@@ -497,6 +500,9 @@ def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.n
             finite = np.isfinite(values)
             if spec.kind == "year":
                 bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
+            elif spec.whole:
+                bad(finite & (values != np.round(values)), spec.name,
+                    lambda p: f"must be a whole number ({spec.unit}), got {values[p]:g}")
             if spec.minimum is not None:
                 if spec.strict_minimum:
                     bad(finite & (values <= spec.minimum), spec.name,
@@ -539,7 +545,7 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
                 # a cohort cost column may be left out (cost_per_place applies), but if present, every cell counts
                 need = base != "cost_per_place" or "cost_per_place" not in df.columns or name in df.columns
                 cohort_cols.append(Column(name, "number", need, spec.unit, spec.description, spec.minimum,
-                                          spec.strict_minimum, spec.maximum))
+                                          spec.strict_minimum, spec.maximum, spec.whole))
         if "cost_per_place" not in df.columns:
             required = [c for c in required if c.name != "cost_per_place"]
     specs = required + [c for c in AREA_COLUMNS if not c.required] + cohort_cols
