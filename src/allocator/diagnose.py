@@ -33,6 +33,8 @@ from allocator.errors import InfeasibleError
 from allocator.model import INF, LinearProgram
 
 LEVERS = ("ceiling", "capacity", "growth", "cluster", "agreements")
+#: Relaxations smaller than this (people) are solver round-off, not advice, and are not reported.
+REPORT_TOL = 1e-2
 
 
 def _elastic(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[LinearProgram, dict[str, tuple]]:
@@ -158,7 +160,7 @@ def _describe(d: ModelData, lp: LinearProgram, meta: dict, x: np.ndarray, lever:
     if lever in ("capacity", "all"):
         start, size = meta["capacity"]
         extra = x[start:start + size].reshape(n_a, n_h).sum(axis=1)
-        idx = np.flatnonzero(extra > 1e-6)
+        idx = np.flatnonzero(extra > REPORT_TOL)
         if idx.size:
             rows = pd.DataFrame({"region": regions[idx], "places": extra[idx],
                                  "year": [_first_year_over(d, S, a) for a in idx]})
@@ -172,7 +174,7 @@ def _describe(d: ModelData, lp: LinearProgram, meta: dict, x: np.ndarray, lever:
     if lever in ("cluster", "all"):
         start, size = meta["cluster"]
         extra = x[start:start + size]
-        idx = np.flatnonzero(extra > 1e-6)
+        idx = np.flatnonzero(extra > REPORT_TOL)
         if idx.size:
             parts = [f"{names[a]} +{extra[a]:,.0f}" for a in idx[np.argsort(-extra[idx])][:8]]
             lines.append(f"cluster caps raised by {extra.sum():,.0f} people in {idx.size} area(s): " + ", ".join(parts))
@@ -186,7 +188,7 @@ def _describe(d: ModelData, lp: LinearProgram, meta: dict, x: np.ndarray, lever:
             continue
         start, size, block = value
         slack = x[start:start + size]
-        for k in np.flatnonzero(slack > 1e-6):
+        for k in np.flatnonzero(slack > REPORT_TOL):
             year = int(d.years[block.index["year"][k]])
             amount = float(slack[k])
             if family == "contingency_ceiling":
