@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.plan import Plan, read_plan
+from allocator.plan import Plan, read_plan, safe_csv
 
 # (trajectory column, title, kind) - kind decides the number format
 METRICS = (
@@ -198,21 +198,11 @@ class Comparison:
         written = []
         for name, table in (("trajectory", self.trajectory), ("regions", self.regions), ("areas", self.areas)):
             path = folder / f"compare_{name}.csv"
-            _safe_text(table).to_csv(path, index=False, lineterminator="\n")
+            safe_csv(table).to_csv(path, index=False, lineterminator="\n")
             written.append(path)
         md = folder / "compare.md"
         md.write_text(self.markdown(), encoding="utf-8")
         return [*written, md]
-
-
-def _safe_text(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells a spreadsheet would run as a formula get a leading apostrophe (numbers are left alone)."""
-    out = df.copy()
-    for col in out.columns:
-        values = out[col].tolist()
-        if values and all(isinstance(v, str) for v in values):
-            out[col] = ["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
-    return out
 
 
 def _cell(value) -> str:

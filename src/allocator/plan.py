@@ -231,15 +231,21 @@ def output_lock(target: str | Path):
         fh.close()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+
+    Only text values are touched (a number such as -12.5 stays a number). Used for every CSV
+    the engine writes: plans, comparisons, sweeps.
+    """
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            s = out[col].astype(str)
-            risky = s.str.match(r"^[=+\-@\t\r]")
-            if risky.any():
-                out[col] = s.where(~risky, "'" + s)
+            values = out[col].tolist()
+            if any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values):
+                out[col] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values]
     return out
 
 
