@@ -24,7 +24,7 @@ import pandas as pd
 
 from allocator.errors import Issue, ScenarioError
 
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+from allocator.plan import FORMULA_STARTS as RISKY_START  # noqa: E402 - one definition of a risky first character
 
 # Number formats by column name (anything else numeric: general).
 _PEOPLE = {"need", "dispersed", "contingency", "placements", "stock", "capacity", "procured", "cap", "population",
