@@ -347,3 +347,34 @@ def example_scenario() -> Scenario:
 @pytest.fixture(scope="session")
 def example_plan(example_scenario: Scenario) -> Plan:
     return solve(example_scenario)
+
+
+# --------------------------------------------------------------------------- tiny instances (mutation tests)
+def tiny_config(**objective: float) -> dict:
+    """The two-area, two-year instance of tests/test_mutation_kills_model.py (its docstring has the numbers)."""
+    return config([2026, 2027], [100, 50], exit_rate=0.5, contingency_start=10, hotel=50_000,
+                  policy={"max_growth": {"absolute": 20, "relative": 0.5}, "contingency_ceiling": {2027: 30}},
+                  objective={"cost_weight": 2, "contingency_weight": 3, "equity_weight": 0, **objective})
+
+
+def tiny_rows() -> list[dict]:
+    return [area("A", population=15_000, stock=40, capacity=60, procurement=10, cost=4_000),
+            area("B", population=60_000, procurement=30, cost=6_000, status="volunteered", available_from=2027)]
+
+
+def tiny_cohort_scenario(tmp_path: Path, procurement_per_place: float = 3):
+    """Two areas, two years, two cohorts (tests/test_mutation_kills_model.py::test_cohort_lp derives its LP)."""
+    cfg = config([2026, 2027], [100, 50], exit_rate=0.5, contingency_start=100, hotel=50_000,
+                 procurement_per_place=procurement_per_place)
+    cfg["cohorts"] = [{"name": "single", "arrivals_share": 0.6, "contingency_share": 0.75},
+                      {"name": "family", "arrivals_share": 0.4, "contingency_share": 0.25, "exit_rate": 0.2}]
+    a = area("A", population=20_000)
+    b = area("B", population=40_000, status="volunteered", available_from=2027)
+    for row in (a, b):
+        for k in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+            row.pop(k)
+    a.update(stock_single=10, capacity_single=20, procurement_per_year_single=5, cost_per_place_single=1_000,
+             stock_family=20, capacity_family=30, procurement_per_year_family=0, cost_per_place_family=2_000)
+    b.update(stock_single=0, capacity_single=0, procurement_per_year_single=4, cost_per_place_single=1_500,
+             stock_family=0, capacity_family=0, procurement_per_year_family=6, cost_per_place_family=2_500)
+    return load(tmp_path, cfg, [a, b])

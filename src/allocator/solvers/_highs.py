@@ -14,6 +14,12 @@ from allocator.model import LinearProgram
 
 _QUIET = False
 
+#: Above this many columns allocator changes one HiGHS default: the dual simplex prices with
+#: Devex edge weights instead of choosing (dual steepest edge on this model). Measured in
+#: benchmarks/RESULTS.md; the optimum is the same (checked in benchmarks/test_bench.py).
+LARGE_MODEL_COLUMNS = 50_000
+LARGE_MODEL_OPTIONS = {"simplex_dual_edge_weight_strategy": 1}
+
 
 def new_highs():
     """A silent ``highspy.Highs``. HiGHS prints a banner to the C-level stdout on its
@@ -51,6 +57,9 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
     h.setOptionValue("random_seed", 0)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if lp.num_col >= LARGE_MODEL_COLUMNS:
+        for key, value in LARGE_MODEL_OPTIONS.items():
+            h.setOptionValue(key, value)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
     A = lp.A
@@ -89,5 +98,24 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
             bound = info.dual_solution_status == 2 and h.getDualObjectiveValue() or None
             gap = abs(obj - bound) / max(1.0, abs(obj)) if bound is not None else None
             return RawSolution("time_limit", x, obj, gap=gap, message=h.modelStatusToString(ms), **common)
-        return RawSolution("time_limit", None, None, message=h.modelStatusToString(ms), **common)
+        return _fallback_at_limit(lp, h.modelStatusToString(ms), common)
     return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)
+
+
+def _fallback_at_limit(lp: LinearProgram, why: str, common: dict) -> "RawSolution":
+    """The limit stopped HiGHS before it had a primal feasible point (always the case for the
+    dual simplex, and for any method stopped inside presolve): return the always-feasible
+    "nobody newly placed" plan with its gap to a valid bound, rather than nothing."""
+    from allocator.solvers import RawSolution
+    from allocator.solvers._fallback import balance_bound, nobody_new
+
+    x = nobody_new(lp)
+    if x is None:
+        return RawSolution("time_limit", None, None, message=why, **common)
+    obj = float(lp.c @ x + lp.offset)
+    bound = balance_bound(lp)
+    gap = abs(obj - bound) / max(1.0, abs(obj)) if bound is not None else None
+    common = dict(common, info=dict(common.get("info", {}), fallback="nobody_new"))
+    return RawSolution("time_limit", x, obj, gap=gap,
+                       message=f"{why} before the solver had a feasible plan; returned the always-feasible plan "
+                               "that places nobody new (raise the time limit for a better one)", **common)
