@@ -374,3 +374,26 @@ def test_reports_stop_at_ten_per_rule(tmp_path: Path) -> None:
     assert len(family(fails, "whole people: national total")) == 10
     assert len(family(fails, "whole people: cohort")) == 10
     assert len(family(fails, "whole people: national_balance")) == 10
+
+
+def test_one_person_less_float_noise_is_still_a_person(v: Scenario) -> None:
+    """The whole-people rules allow 1e-9 of rounding noise: a whole cell (and a cohort total) 1 - 1e-9
+    from the exact value counts as a person away. Whole B 2026 = 0 against an exact 1 - 1e-9, with
+    A 2026 at 0 in both plans so that the cohort total is the same 1 - 1e-9 apart."""
+    S, C = plan()
+    R, Cint = whole(S, C)
+    S[0, 0, 0], R[0, 0, 0] = 0.0, 0
+    S[1, 0, 0] = 1.0 - 1e-9
+    fails = verify_plan(v, S, C, None, R, Cint)
+    assert "whole people: B 2026 stock 0 is a person or more from 1.0000" in fails
+    assert "whole people: cohort all total 2026 is 0, a person or more from 1.0000" in fails
+
+
+def test_national_balance_at_the_tolerance(tmp_path: Path) -> None:
+    """Nobody needs accommodation (no stock, no arrivals): the tolerance is 1e-6 people. One
+    millionth of a person in hotels is accepted (at the tolerance, inclusive); two are reported."""
+    sc = load(tmp_path, config([2026], [0]), [area("A", capacity=5)])
+    S = np.zeros((1, 1, 1))
+    assert verify_plan(sc, S, np.array([[TOL]]), None) == []
+    assert verify_plan(sc, S, np.array([[2 * TOL]]), None) == [
+        "national_balance: 2026 all: dispersed + contingency - need = 0.000002"]

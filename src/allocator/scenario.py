@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from allocator.errors import Issue, ScenarioError
 
 MAX_YAML_BYTES = 1 * 1024 * 1024
+MAX_YAML_DEPTH = 50            # a scenario nests 4 levels; PyYAML's recursive composer fails at about 330
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 STATUSES = ("existing", "volunteered", "excluded")
 
@@ -296,6 +297,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     mapping: dict = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:                       # a list or mapping used as a key ("? [a]: b", "{[1]: 2}")
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain name or number, not a list or mapping", key_node.start_mark
+            ) from None
         if key in mapping:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
@@ -313,13 +320,23 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 class _NoAliasComposer(_UniqueKeyLoader):
+    _depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
         if self.check_event(yaml.events.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in scenario files", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:      # PyYAML composes recursively: "[[[[..." would overflow the stack
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _read_yaml(path: Path) -> dict:
