@@ -75,7 +75,7 @@ def _plain_data(scenario: Scenario) -> dict:
         for y in years:
             level = (1 - exit_rate[h]) * level + cfg.demand.arrivals[y] * a_share[h]
             need[y, h] = level
-    return dict(cfg=cfg, years=years, cohorts=cohorts, areas=areas, rows=rows, exit_rate=exit_rate, need=need)
+    return {"cfg": cfg, "years": years, "cohorts": cohorts, "areas": areas, "rows": rows, "exit_rate": exit_rate, "need": need}
 
 
 def _open(r: dict, y: int) -> bool:
@@ -201,7 +201,7 @@ def plain_lp(scenario: Scenario) -> LinearProgram:
     cfg, years, cohorts, areas, rows, e = p["cfg"], p["years"], p["cohorts"], p["areas"], p["rows"], p["exit_rate"]
     n_a, n_t, n_h = len(areas), len(years), len(cohorts)
     obj = cfg.objective
-    get = lambda key: np.array([[rows[a][key][h] for h in cohorts] for a in areas], float)   # noqa: E731
+    get = lambda key: np.array([[rows[a][key][h] for h in cohorts] for a in areas], float)
     s0, k0, q, cost = get("stock"), get("capacity"), get("pace"), get("cost")
     cap = np.array([rows[a]["cap"] for a in areas], float)
     weight = np.array([rows[a]["weight"] for a in areas], float)

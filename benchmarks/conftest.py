@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
+from generate import generate
 
 #: Small sizes (areas, years, cohorts): every phase and every check finishes in seconds.
 SMOKE_SIZES = ((40, 4, 1), (120, 5, 3), (361, 4, 1))

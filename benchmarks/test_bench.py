@@ -10,7 +10,7 @@ Checks (they fail, not just time):
   (objective to 1e-6 relative), on variants with a ceiling, a procurement cost and minmax equity;
 * every backend (HiGHS, OR-Tools GLOP, PuLP CBC) agrees with the monolithic model, and its plan
   passes the verifier;
-* the options allocator picks for large models (``solvers.large_model_options``) give the same optimum;
+* the options allocator picks for large models (``solvers._highs.LARGE_MODEL_OPTIONS``) give the same optimum;
 * with a time limit, the HiGHS backend returns a feasible plan with status ``time_limit``
   and a gap, never "infeasible".
 """

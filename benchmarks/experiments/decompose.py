@@ -229,7 +229,7 @@ def solve_sifted(lp: LinearProgram, time_limit: float | None = None, sample: flo
         return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - start))
 
     # 1. prices from a sample
-    n_sample = max(2, int(round(sample * s.n_areas)))
+    n_sample = max(2, round(sample * s.n_areas))
     picked = np.sort(rng.choice(s.n_areas, size=n_sample, replace=False))
     small, _, rows = _sub_lp(lp, s, picked, n_sample / s.n_areas)
     from allocator.solvers._highs import solve_highs
@@ -300,8 +300,9 @@ def solve_sifted(lp: LinearProgram, time_limit: float | None = None, sample: flo
 def solve_dantzig_wolfe(lp: LinearProgram, time_limit: float | None = None, tol: float = 1e-8,
                         max_rounds: int = 500, threads: int = 2, log: list | None = None):
     """Dantzig-Wolfe over areas (exact: stops when no proposal prices out; see the module docstring)."""
-    from allocator.solvers import RawSolution
     import highspy
+
+    from allocator.solvers import RawSolution
 
     start = time.perf_counter()
     s = find_split(lp)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+
+if TYPE_CHECKING:  # imported for annotations only: allocator.solvers imports this module lazily
+    from allocator.solvers import RawSolution
 
 
 _QUIET = False
@@ -45,7 +49,7 @@ def new_highs():
     return h
 
 
-def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None) -> "RawSolution":
+def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None) -> RawSolution:
     from allocator.solvers import RawSolution
 
     try:
@@ -102,7 +106,7 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
     return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)
 
 
-def _fallback_at_limit(lp: LinearProgram, why: str, common: dict) -> "RawSolution":
+def _fallback_at_limit(lp: LinearProgram, why: str, common: dict) -> RawSolution:
     """The limit stopped HiGHS before it had a primal feasible point (always the case for the
     dual simplex, and for any method stopped inside presolve): return the always-feasible
     "nobody newly placed" plan with its gap to a valid bound, rather than nothing."""
