@@ -52,6 +52,19 @@ def value_label(value: float, kind: str) -> str:
     return f"{value:,.0f}"
 
 
+def _chart_frame(width: int, height: int, left: int, right: int, title: str, tk: list[float], y, kind: str) -> list[str]:
+    """The opening of a chart: the svg element, its title, horizontal grid lines and y-axis labels."""
+    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+           f'aria-label="{escape(title)}" style="{FONT}">']
+    if title:
+        out.append(f"<title>{escape(title)}</title>")
+    for t in tk:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e3e6ea"/>')
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6470">'
+                   f"{escape(axis_label(t, kind))}</text>")
+    return out
+
+
 def line_chart(x_labels: list[str], series: list[dict], *, kind: str = "people", title: str = "",
                width: int = 520, height: int = 260) -> str:
     """Lines over the years. Each series: ``label``, ``values`` (None leaves a gap), ``colour``, ``dash``."""
@@ -68,14 +81,7 @@ def line_chart(x_labels: list[str], series: list[dict], *, kind: str = "people",
     def y(v: float) -> float:
         return top + ph * (1 - v / ymax)
 
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-           f'aria-label="{escape(title)}" style="{FONT}">']
-    if title:
-        out.append(f"<title>{escape(title)}</title>")
-    for t in tk:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e3e6ea"/>')
-        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6470">'
-                   f"{escape(axis_label(t, kind))}</text>")
+    out = _chart_frame(width, height, left, right, title, tk, y, kind)
     for i, lab in enumerate(x_labels):
         out.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" font-size="11" fill="#5b6470">'
                    f"{escape(str(lab))}</text>")
@@ -112,14 +118,7 @@ def stacked_bars(x_labels: list[str], stacks: list[dict], *, kind: str = "money"
     def y(v: float) -> float:
         return top + ph * (1 - v / ymax)
 
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-           f'aria-label="{escape(title)}" style="{FONT}">']
-    if title:
-        out.append(f"<title>{escape(title)}</title>")
-    for t in tk:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e3e6ea"/>')
-        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6470">'
-                   f"{escape(axis_label(t, kind))}</text>")
+    out = _chart_frame(width, height, left, right, title, tk, y, kind)
     for i, lab in enumerate(x_labels):
         cx = left + slot * (i + 0.5)
         base = 0.0
