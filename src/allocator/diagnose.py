@@ -63,9 +63,11 @@ def _elastic(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[LinearP
         new_rows.append((np.stack([stock0 + cells2, cluster_start + a2], 1), np.tile([1.0, -1.0], (cells2.size, 1)),
                          d.total_ub[a2, t2], None))
         cluster_rows = None
-    else:
+    elif "cluster_limit" in lp.rows:
         block = lp.rows["cluster_limit"]
         cluster_rows = (np.arange(block.start, block.start + block.size), block.index["area"])
+    else:                                  # cohorts, but no area can receive people: no cluster rows
+        cluster_rows = None
     next_col = cluster_start + n_a
     meta["capacity"] = (n, n_cap)
     meta["cluster"] = (cluster_start, n_a)

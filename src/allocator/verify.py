@@ -162,7 +162,13 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
 
     if objective is not None and exact_objective:
         mine = _objective(scenario, ex, S, C)
-        if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective)):   # also catches NaN
+        # 1e-6 relative; near zero, a floor of a millionth of a person-year at the dearest price: solvers
+        # round x to their feasibility tolerance and may report exactly 0 where c·x is 4e-5 (CBC)
+        obj = cfg.objective
+        dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
+                      obj.cost_weight * float(ex["cost"].max(initial=0.0)),
+                      obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight)
+        if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
             fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")
 
     if stock_int is not None:
