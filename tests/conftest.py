@@ -378,3 +378,16 @@ def tiny_cohort_scenario(tmp_path: Path, procurement_per_place: float = 3):
     b.update(stock_single=0, capacity_single=0, procurement_per_year_single=4, cost_per_place_single=1_500,
              stock_family=0, capacity_family=0, procurement_per_year_family=6, cost_per_place_family=2_500)
     return load(tmp_path, cfg, [a, b])
+
+
+# --------------------------------------------------------------------------- shared loaded scenarios
+@pytest.fixture(scope="session")
+def example() -> Scenario:
+    """The bundled example scenario (immutable, so one copy serves every test)."""
+    return load_scenario(EXAMPLE)
+
+
+@pytest.fixture(scope="session")
+def central() -> Scenario:
+    """The national central scenario."""
+    return load_scenario(UK_CENTRAL)

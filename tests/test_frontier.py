@@ -9,20 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator import load_scenario, solve
+from allocator import solve
 from allocator.cli import cli
 from allocator.frontier import compute_frontier, equity_lp
-from tests.conftest import EXAMPLE, UK_CENTRAL
-
-
-@pytest.fixture(scope="module")
-def example():
-    return load_scenario(EXAMPLE)
-
-
-@pytest.fixture(scope="module")
-def central():
-    return load_scenario(UK_CENTRAL)
+from tests.conftest import EXAMPLE
 
 
 @pytest.fixture(scope="module")

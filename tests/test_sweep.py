@@ -31,19 +31,9 @@ from allocator.sweep import (
     structural_keys,
 )
 from allocator.warm import WarmSolver, solve_cold, structure_difference
-from tests.conftest import EXAMPLE, REPO, UK_CENTRAL
+from tests.conftest import EXAMPLE, REPO
 
 HIGH_CLOSED = REPO / "scenarios" / "uk-2025" / "high-arrivals-hotels-closed.yaml"
-
-
-@pytest.fixture(scope="module")
-def example():
-    return load_scenario(EXAMPLE)
-
-
-@pytest.fixture(scope="module")
-def central():
-    return load_scenario(UK_CENTRAL)
 
 
 def results(table: pd.DataFrame) -> pd.DataFrame:
