@@ -38,7 +38,7 @@ def _versions() -> dict[str, str]:
 
 
 def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-          verify: bool = True, options: dict | None = None) -> Plan:
+          verify: bool = True, options: dict | None = None, start: str = "auto") -> Plan:
     """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
 
     Parameters
@@ -48,6 +48,10 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     time_limit : seconds; when hit, the best feasible plan found is returned with
         status ``time_limit`` and its optimality gap
     verify : run the independent verifier (default; a failing plan raises)
+    options : HiGHS options by name, e.g. ``{"simplex_strategy": 4}``
+    start : how HiGHS starts: ``"auto"`` (the price-guided start from 4,000 areas up),
+        ``"prices"`` (always) or ``"cold"`` (HiGHS's own start). Every start reaches the same
+        optimum; see docs/performance.md
 
     Raises
     ------
@@ -60,7 +64,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     d = prepare(scenario)
     lp = build_lp(d)
     t1 = time.perf_counter()
-    raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options)
+    raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options, data=d, start=start)
     t2 = time.perf_counter()
     if raw.status == "unbounded":
         raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
@@ -99,6 +103,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
         "gap": raw.gap,
         "solver": raw.solver,
         "solver_version": raw.solver_version,
+        "solver_start": raw.info.get("start", "cold"),
         "build_seconds": round(build_seconds, 4),
         "solve_seconds": round(solve_seconds, 4),
         "interpret_seconds": round(t3 - t2, 4),

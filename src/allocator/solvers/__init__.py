@@ -17,6 +17,9 @@ from allocator.errors import SolverError
 from allocator.model import LinearProgram
 
 SOLVERS = ("highs", "ortools", "pulp")
+#: How the HiGHS backend starts on a model built from scenario data (see docs/performance.md):
+#: ``auto`` the price-guided start from 4,000 areas up, ``prices`` always, ``cold`` never.
+STARTS = ("auto", "prices", "cold")
 
 
 @dataclass
@@ -35,8 +38,20 @@ class RawSolution:
 
 
 def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float | None = None,
-             options: dict | None = None) -> RawSolution:
-    """Solve ``lp`` with the named backend."""
+             options: dict | None = None, data=None, start: str = "auto") -> RawSolution:
+    """Solve ``lp`` with the named backend.
+
+    ``data`` (the :class:`~allocator.data.ModelData` the model was built from) lets the HiGHS
+    backend use the price-guided start (:mod:`allocator.solvers._price_start`) as ``start`` asks.
+    """
+    if start not in STARTS:
+        raise SolverError(f"unknown start '{start}'; choose one of {', '.join(STARTS)}")
+    if start == "prices" and (solver != "highs" or data is None):
+        raise SolverError("the price-guided start needs the highs solver and the scenario's data")
+    if solver == "highs" and data is not None and start != "cold":
+        from allocator.solvers._price_start import solve_price_start, wanted
+        if wanted(data, lp, start):
+            return solve_price_start(data, lp, time_limit=time_limit, options=options)
     if solver == "highs":
         from allocator.solvers._highs import solve_highs
         return solve_highs(lp, time_limit=time_limit, options=options)

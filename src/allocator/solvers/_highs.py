@@ -49,7 +49,38 @@ def new_highs():
     return h
 
 
-def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None) -> RawSolution:
+def pass_arrays(h, c, A, col_lower, col_upper, row_lower, row_upper, offset: float = 0.0) -> bool:
+    """Hand a CSR model to ``h`` in one ``passModel`` call (arrays, not a HighsLp filled field by field)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+
+    def bound(v: np.ndarray) -> np.ndarray:
+        return np.where(np.isposinf(v), inf, np.where(np.isneginf(v), -inf, v))
+
+    status = h.passModel(
+        len(c), A.shape[0], A.nnz, 2, 1, offset,   # a_format 2 = row-wise (CSR); sense 1 = minimise
+        np.asarray(c, float), bound(col_lower), bound(col_upper), bound(row_lower), bound(row_upper),
+        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float), np.zeros(len(c), np.int32),
+    )
+    return status != highspy.HighsStatus.kError
+
+
+def set_basis(h, col_status: np.ndarray, row_status: np.ndarray) -> None:
+    """Give ``h`` a starting basis from arrays of HiGHS basis codes (0 lower, 1 basic, 2 upper, 3 zero)."""
+    import highspy
+
+    E = highspy.HighsBasisStatus
+    code = [E.kLower, E.kBasic, E.kUpper, E.kZero, E.kNonbasic]
+    basis = highspy.HighsBasis()
+    basis.col_status = [code[v] for v in col_status.tolist()]
+    basis.row_status = [code[v] for v in row_status.tolist()]
+    if h.setBasis(basis) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the starting basis")
+
+
+def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None,
+                basis: tuple[np.ndarray, np.ndarray] | None = None) -> RawSolution:
     from allocator.solvers import RawSolution
 
     try:
@@ -66,16 +97,10 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
             h.setOptionValue(key, value)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-    A = lp.A
-    inf = highspy.kHighsInf
-    status = h.passModel(
-        lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset,   # a_format 2 = row-wise (CSR); sense 1 = minimise
-        lp.c, np.where(np.isinf(lp.col_lower), -inf, lp.col_lower), np.where(np.isinf(lp.col_upper), inf, lp.col_upper),
-        np.where(np.isinf(lp.row_lower), -inf, lp.row_lower), np.where(np.isinf(lp.row_upper), inf, lp.row_upper),
-        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float), np.zeros(lp.num_col, np.int32),
-    )
-    if status == highspy.HighsStatus.kError:
+    if not pass_arrays(h, lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, lp.offset):
         raise SolverError("HiGHS refused the model (passModel returned an error)")
+    if basis is not None:
+        set_basis(h, *basis)
     h.run()
     seconds = time.perf_counter() - start
     ms = h.getModelStatus()

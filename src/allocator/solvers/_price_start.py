@@ -1,0 +1,389 @@
+r"""Price-guided start: a near-optimal starting basis for large models, then HiGHS on the whole model.
+
+The model is a short chain of rows per area tied together by a few *linking*
+rows: the national balance per year and cohort, the dispersed total per year
+and the contingency ceiling. From a slack basis the dual simplex needs about one
+iteration per basic structural variable (150,000 at 9,000 wards), and every
+iteration pays for the dense linking rows. This module builds a starting basis
+that is already almost optimal, so that the last step, the dual simplex on the
+*whole, unchanged* model, needs only a thousand or two iterations:
+
+1. **Prices from a sample.** A quarter of the areas (a seeded sample) with
+   demand scaled to the sample's share of the population is solved (itself by
+   this method when still large). Its national balance duals
+   :math:`\lambda_{th}` (the value of one more place for cohort h in year t)
+   and its dispersed share of need estimate the whole model's.
+2. **Every area's plan at those prices.** With the linking rows priced out
+   (cost :math:`c - \lambda`) and the national dispersed total :math:`D_t`
+   fixed at its estimate, the model falls apart into one small LP per area;
+   they are solved as two block-diagonal LPs, one per core, in two threads
+   (highspy releases the GIL).
+3. **A basis for the whole model.** The areas' bases, plus one basic variable
+   per linking row: :math:`D_t` for the dispersed total; for each national
+   balance row, the contingency :math:`C_{th}` where the areas' plans leave
+   people in contingency, otherwise the area column with the smallest reduced
+   cost in that row (the marginal area); the ceiling rows' slacks.
+4. **HiGHS dual simplex on the whole model** from that basis, to optimality.
+
+Correctness does not depend on the prices: step 4 solves the monolithic model
+to HiGHS's optimality tolerances, so the optimum is the monolithic optimum
+(checked against the cold solve in tests/test_price_start.py and in the
+benchmarks at every size). Bad prices only cost iterations. Where the model has
+a structure this start does not cover (the minmax equity measure links every
+area through the top rate :math:`Z_t`), or a step fails, the whole model is
+solved from HiGHS's own start instead and ``info["start"]`` says why.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import os
+import time
+
+import numpy as np
+
+from allocator.data import ModelData
+from allocator.model import LinearProgram, build_lp
+
+#: ``start="auto"`` uses the price-guided start from this many areas and columns up.
+#: Measured: at 2,000 areas × 10 years × 3 cohorts both starts take about 2.2 s; at 9,000 the price-guided start is 4× faster.
+AUTO_MIN_AREAS = 4000
+AUTO_MIN_COLUMNS = 50_000
+#: The share of areas whose model gives the prices (0.10 gave prices too far off at 9,000 wards).
+SAMPLE_FRACTION = 0.25
+SAMPLE_SEED = 0
+#: Bisection rounds on the prices before the whole model is solved (each re-solves the areas warm).
+PRICE_ROUNDS = 8
+#: A price is corrected when the areas' plans miss that year's need by more than this share of it.
+PRICE_TOLERANCE = 0.002
+#: The first correction step, as a share of the hotel price; it doubles until the need is crossed.
+PRICE_STEP = 0.03
+LINKING_ROWS = ("national_balance", "dispersed_total", "contingency_ceiling")
+#: Fields of ModelData indexed by area first.
+_AREA_FIELDS = ("population", "weight", "cluster_cap", "stock0", "capacity0", "procurement", "cost", "open_year",
+                "excluded", "eligible", "inherited", "capacity_path", "stock_ub", "total_ub", "agreed_min",
+                "agreed_max")
+
+# HiGHS basis status codes (HighsBasisStatus)
+LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
+
+
+def unsupported(lp: LinearProgram) -> str | None:
+    """Why the price-guided start cannot be used on ``lp`` (None when it can)."""
+    if "top_rate" in lp.variables:
+        return "the minmax equity measure ties every area to the national top rate"
+    if "stock" not in lp.variables or "national_balance" not in lp.rows:
+        return "the model has no area stock or national balance"
+    return None
+
+
+def wanted(d: ModelData, lp: LinearProgram, start: str) -> bool:
+    """Whether ``start`` ('auto', 'prices' or 'cold') asks for the price-guided start on this model."""
+    if start == "cold":
+        return False
+    if start == "prices":
+        return True
+    return d.shape[0] >= AUTO_MIN_AREAS and lp.num_col >= AUTO_MIN_COLUMNS
+
+
+# --------------------------------------------------------------------------- 1. prices from a sample
+def sample_areas(d: ModelData, fraction: float = SAMPLE_FRACTION, seed: int = SAMPLE_SEED) -> tuple[ModelData, float]:
+    """A seeded sample of the areas, with arrivals, contingency and ceilings scaled to its share of the
+    population (so that the sample faces the same pressure per resident); returns it and that share."""
+    n = d.shape[0]
+    k = max(2, int(round(fraction * n)))
+    idx = np.sort(np.random.default_rng(seed).permutation(n)[:k])
+    share = float(d.population[idx].sum() / d.population.sum()) if d.population.sum() > 0 else k / n
+    fields = {name: getattr(d, name)[idx] for name in _AREA_FIELDS if getattr(d, name) is not None}
+    arrivals = d.arrivals * share
+    contingency0 = d.contingency0 * share
+    survive = 1.0 - d.exit_rate
+    need = np.empty_like(d.need)
+    prev = fields["stock0"].sum(axis=0) + contingency0
+    for t in range(need.shape[0]):                                   # T steps
+        prev = survive * prev + arrivals[t]
+        need[t] = prev
+    sample = dataclasses.replace(d, areas=d.areas.iloc[idx].reset_index(drop=True), arrivals=arrivals,
+                                 contingency0=contingency0, need=need, ceiling=d.ceiling * share, **fields)
+    return sample, share
+
+
+def sample_prices(d: ModelData, deadline: float | None, options: dict | None, info: dict
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """National balance prices, the hotel price of each balance row (both T×H, flat) and the
+    dispersed total (T,), estimated from a sample of areas."""
+    from allocator.solvers._highs import solve_highs
+
+    t0 = time.perf_counter()
+    ds, _ = sample_areas(d)
+    lps = build_lp(ds)
+    raw = solve_highs(lps, time_limit=_remaining(deadline), options=options)   # cold: measured faster than
+    # the price-guided start on a quarter of 9,000 wards (2.7 s against 3.4 s)
+    info["sample_areas"] = ds.shape[0]
+    info["sample_seconds"] = round(time.perf_counter() - t0, 4)
+    if raw.status != "optimal":
+        info["start"] = f"cold: the sample of {ds.shape[0]} areas ended {raw.status}"
+        return None
+    bal = lps.rows["national_balance"]
+    lam = raw.row_dual[bal.slice]
+    # the hotel price of each balance row: the contingency column's cost less its other rows' duals
+    cont = lps.variables["contingency"]
+    y = raw.row_dual.copy()
+    y[bal.slice] = 0.0
+    top = lps.c[cont.slice] - (lps.A[:, cont.slice].T @ y)
+    dispersed = None
+    if "dispersed" in lps.variables:
+        need_s = ds.need.sum(axis=1)
+        ratio = np.divide(lps.value(raw.x, "dispersed"), need_s, out=np.ones_like(need_s), where=need_s > 0)
+        dispersed = d.need.sum(axis=1) * ratio
+    return lam, top, dispersed
+
+
+# --------------------------------------------------------------------------- 2. every area's plan
+@dataclasses.dataclass
+class Split:
+    col_area: np.ndarray      # (n_col,) area of each column, -1 for national columns
+    local_rows: np.ndarray    # rows whose area columns all belong to one area
+    link_rows: np.ndarray     # the rest
+    row_area: np.ndarray      # (len(local_rows),) the area of each local row
+
+
+def split(lp: LinearProgram) -> Split | None:
+    """Read the area structure of ``lp`` from the variable blocks' ``area`` index."""
+    col_area = np.full(lp.num_col, -1, dtype=np.int64)
+    for block in lp.variables.values():
+        if "area" in block.index and len(block.index["area"]) == block.size:
+            col_area[block.slice] = block.index["area"]
+    A = lp.A
+    row_of = np.repeat(np.arange(lp.num_row), np.diff(A.indptr))
+    a = col_area[A.indices]
+    lo = np.full(lp.num_row, np.iinfo(np.int64).max)
+    hi = np.full(lp.num_row, -1)
+    has = a >= 0
+    np.minimum.at(lo, row_of[has], a[has])
+    np.maximum.at(hi, row_of[has], a[has])
+    local = (lo == hi) & (hi >= 0)
+    link = np.flatnonzero(~local)
+    expected = np.concatenate([np.arange(lp.rows[k].start, lp.rows[k].start + lp.rows[k].size)
+                               for k in LINKING_ROWS if k in lp.rows])
+    if not np.array_equal(np.sort(expected), link):
+        return None                         # a family links areas in a way this start does not know
+    local_rows = np.flatnonzero(local)
+    return Split(col_area, local_rows, link, lo[local_rows])
+
+
+class AreaPlans:
+    """Every area's LP at given national prices, with the dispersed total fixed at its estimate.
+
+    The areas are split into ``parts`` block-diagonal LPs (one per core), each a persistent
+    HiGHS model: a new set of prices changes only costs, so a re-solve starts from the last basis.
+    """
+
+    def __init__(self, lp: LinearProgram, s: Split, dispersed: np.ndarray | None, options: dict | None,
+                 parts: int = 2) -> None:
+        from allocator.solvers._highs import pass_arrays
+
+        self.lp, self.s = lp, s
+        fixed = np.zeros(lp.num_col)                           # national columns at their estimates
+        if dispersed is not None:
+            fixed[lp.variables["dispersed"].slice] = dispersed
+        self.fixed = fixed
+        shift = lp.A[s.local_rows] @ np.where(s.col_area < 0, fixed, 0.0)
+        rl = lp.row_lower[s.local_rows] - shift
+        ru = lp.row_upper[s.local_rows] - shift
+        A_loc = lp.A[s.local_rows]
+        n_areas = int(s.col_area.max()) + 1
+        edges = np.linspace(0, n_areas, parts + 1).round().astype(np.int64)
+        self.parts = []
+        for k in range(parts):
+            cols = np.flatnonzero((s.col_area >= edges[k]) & (s.col_area < edges[k + 1]))
+            rows = np.flatnonzero((s.row_area >= edges[k]) & (s.row_area < edges[k + 1]))
+            if cols.size == 0:
+                continue
+            h = _highs(options)
+            pass_arrays(h, lp.c[cols], A_loc[rows][:, cols].tocsr(), lp.col_lower[cols], lp.col_upper[cols],
+                        rl[rows], ru[rows])
+            self.parts.append((h, cols, rows))
+        workers = min(len(self.parts), os.cpu_count() or 1)
+        self.pool = cf.ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        self.x = fixed.copy()
+        self.iterations = 0
+
+    def solve(self, lam: np.ndarray, deadline: float | None) -> bool:
+        """Every area's plan at prices ``lam`` (T,H); False when a part did not solve to optimality."""
+        import highspy
+
+        y = np.zeros(self.lp.num_row)
+        y[self.lp.rows["national_balance"].slice] = lam.ravel()
+        cost = self.lp.c - self.lp.A.T @ y                      # the linking rows priced out
+
+        def run(part) -> bool:
+            h, cols, _ = part
+            h.changeColsCost(cols.size, np.arange(cols.size, dtype=np.int32), np.ascontiguousarray(cost[cols]))
+            if deadline is not None:
+                h.setOptionValue("time_limit", _remaining(deadline))
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return False
+            self.x[cols] = h.getSolution().col_value
+            self.iterations += int(h.getInfo().simplex_iteration_count)
+            return True
+
+        ok = list(self.pool.map(run, self.parts)) if self.pool else [run(p) for p in self.parts]
+        return all(ok)
+
+    def implied_contingency(self) -> np.ndarray:
+        """People the areas' plans leave in contingency, per national balance row (negative: too many placed)."""
+        bal = self.lp.rows["national_balance"]
+        placed = self.lp.A[bal.slice] @ np.where(self.s.col_area >= 0, self.x, 0.0)
+        return self.lp.row_upper[bal.slice] - placed
+
+    def statuses(self) -> dict:
+        """The areas' bases (HiGHS codes), primal values and reduced costs, for :func:`whole_basis`."""
+        lp = self.lp
+        out = {"col_status": np.full(lp.num_col, LOWER, np.int8), "row_status": np.full(lp.num_row, BASIC, np.int8),
+               "x": self.x.copy(), "dj": np.zeros(lp.num_col)}
+        for h, cols, rows in self.parts:
+            basis = h.getBasis()
+            out["col_status"][cols] = np.fromiter((int(v) for v in basis.col_status), np.int8, cols.size)
+            out["row_status"][self.s.local_rows[rows]] = np.fromiter((int(v) for v in basis.row_status), np.int8,
+                                                                     rows.size)
+            out["dj"][cols] = h.getSolution().col_dual
+        return out
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def correct_prices(plans: AreaPlans, lam: np.ndarray, top: np.ndarray, deadline: float | None,
+                   rounds: int, info: dict) -> np.ndarray | None:
+    r"""Move each national price until the areas' plans at that price meet that year's need.
+
+    A price :math:`\lambda_{th}` is consistent when the areas' plans leave
+    :math:`C_{th} = N_{th} - \sum_i S_{ith}` people in contingency with :math:`|C_{th}|` within
+    ``PRICE_TOLERANCE`` of the need, or :math:`C_{th} > 0` at the price of a hotel place
+    (``top``). Otherwise the price is too high (too many placed) or too low (people left in
+    hotels below the hotel price): it moves by a step that doubles until the other side is
+    seen, then by bisection. A sample's prices are close for most years, but can sit on the
+    wrong side of the year contingency empties (34,000 £ off at 9,000 wards); a few rounds fix
+    that. Each round re-solves the areas from their last basis. Returns the last prices, or
+    None when a solve failed.
+    """
+    lam = lam.ravel().copy()
+    top = top.ravel()
+    need = plans.lp.row_upper[plans.lp.rows["national_balance"].slice]
+    tol = np.maximum(1.0, PRICE_TOLERANCE * np.abs(need))
+    lo = np.full_like(lam, -np.inf)
+    hi = np.full_like(lam, np.inf)
+    step = PRICE_STEP * np.maximum(np.abs(top), 1.0)
+    done = 0
+    for done in range(rounds + 1):
+        if not plans.solve(lam, deadline):
+            return None
+        implied = plans.implied_contingency()
+        high = implied < -tol                                      # too many placed: the price is too high
+        low = (implied > tol) & (lam < top - 1e-9 * np.abs(top))   # people left in hotels below the hotel price
+        move = high | low
+        if done == rounds or not move.any():
+            break
+        hi = np.where(high, np.minimum(hi, lam), hi)
+        lo = np.where(low, np.maximum(lo, lam), lo)
+        bracketed = np.isfinite(lo) & np.isfinite(hi)
+        with np.errstate(invalid="ignore"):
+            new = np.where(bracketed, 0.5 * (lo + hi), np.where(high, lam - step, np.minimum(lam + step, top)))
+        step = np.where(move & ~bracketed, 2.0 * step, step)
+        lam = np.where(move, new, lam)
+    info["price_rounds"] = done
+    info["inconsistent_prices"] = int(move.sum())
+    return lam
+
+
+# --------------------------------------------------------------------------- 3. a basis for the whole model
+def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row statuses for the whole model: the areas' bases plus one basic per linking row."""
+    col, row = plans["col_status"], plans["row_status"]
+    x, dj = plans["x"], plans["dj"]
+    national = np.flatnonzero(s.col_area < 0)
+    col[national] = np.where(np.isfinite(lp.col_lower[national]), LOWER, ZERO)
+    row[s.link_rows] = LOWER
+    if "dispersed" in lp.variables:                           # D_t, one per dispersed-total row
+        col[lp.variables["dispersed"].slice] = BASIC
+    if "contingency_ceiling" in lp.rows:                      # the ceiling rows' slacks
+        row[lp.rows["contingency_ceiling"].slice] = BASIC
+    bal = lp.rows["national_balance"]
+    cont = lp.variables["contingency"]
+    A_bal = lp.A[bal.slice]
+    implied = lp.row_upper[bal.slice] - A_bal @ np.where(s.col_area >= 0, x, 0.0)   # people left in contingency
+    for k in range(bal.size):                                 # T × H rows, not areas
+        if implied[k] > 1e-7:
+            col[cont.start + k] = BASIC
+            continue
+        cols = A_bal.indices[A_bal.indptr[k]:A_bal.indptr[k + 1]]
+        cols = cols[(s.col_area[cols] >= 0) & (col[cols] != BASIC)]
+        if cols.size:
+            col[cols[np.argmin(np.abs(dj[cols]))]] = BASIC       # the marginal area
+        else:
+            col[cont.start + k] = BASIC
+    return col, row
+
+
+# --------------------------------------------------------------------------- the whole method
+def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None = None,
+                      options: dict | None = None):
+    """Solve ``lp`` (built from ``d``) with the price-guided start; a :class:`RawSolution`.
+
+    ``info["start"]`` is ``"prices"`` when the start was used, otherwise ``"cold: <why>"``.
+    """
+    from allocator.solvers._highs import solve_highs
+
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + time_limit
+    info: dict = {}
+    basis = None
+    why = unsupported(lp)
+    s = None if why else split(lp)
+    if why is None and s is None:
+        why = "a constraint family links areas outside the national rows"
+    if why:
+        info["start"] = f"cold: {why}"
+    else:
+        prices = sample_prices(d, deadline, options, info)
+        if prices is not None:
+            lam, top, dispersed = prices
+            t1 = time.perf_counter()
+            plans = AreaPlans(lp, s, dispersed, options)
+            try:
+                lam = correct_prices(plans, lam, top, deadline, PRICE_ROUNDS, info)
+                if lam is None:
+                    info["start"] = "cold: an area subproblem did not solve to optimality"
+                else:
+                    basis = whole_basis(lp, s, plans.statuses())
+                    info["start"] = "prices"
+            finally:
+                plans.close()
+            info["area_iterations"] = plans.iterations
+            info["area_seconds"] = round(time.perf_counter() - t1, 4)
+    raw = solve_highs(lp, time_limit=_remaining(deadline), options=options, basis=basis)
+    raw.info.update(info)
+    raw.info["final_seconds"] = round(raw.seconds, 4)
+    raw.seconds = time.perf_counter() - t0
+    return raw
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(1e-3, deadline - time.perf_counter())
+
+
+def _highs(options: dict | None):
+    from allocator.solvers._highs import LARGE_MODEL_OPTIONS, new_highs
+
+    h = new_highs()
+    h.setOptionValue("random_seed", 0)
+    for key, value in {**LARGE_MODEL_OPTIONS, **(options or {})}.items():
+        h.setOptionValue(key, value)
+    return h
+
+
+__all__ = ["solve_price_start", "sample_areas", "split", "unsupported", "wanted"]
