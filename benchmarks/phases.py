@@ -45,8 +45,9 @@ def build(run: Run) -> None:
     run.lp = build_lp(run.data)
 
 
-def solve(run: Run, solver: str = "highs", time_limit: float | None = None, options: dict | None = None) -> None:
-    run.raw = solve_lp(run.lp, solver=solver, time_limit=time_limit, options=options)
+def solve(run: Run, solver: str = "highs", time_limit: float | None = None, options: dict | None = None,
+          start: str = "auto") -> None:
+    run.raw = solve_lp(run.lp, solver=solver, time_limit=time_limit, options=options, data=run.data, start=start)
     if run.raw.x is None:
         raise RuntimeError(f"{run.path}: solver {solver} returned {run.raw.status} ({run.raw.message})")
 

@@ -11,6 +11,8 @@ Checks (they fail, not just time):
 * every backend (HiGHS, OR-Tools GLOP, PuLP CBC) agrees with the monolithic model, and its plan
   passes the verifier;
 * the options allocator picks for large models (``solvers._highs.LARGE_MODEL_OPTIONS``) give the same optimum;
+* the price-guided start (``solvers._price_start``) gives the monolithic optimum, and a plan that
+  passes the verifier, on every variant;
 * with a time limit, the HiGHS backend returns a feasible plan with status ``time_limit``
   and a gap, never "infeasible".
 """
@@ -152,6 +154,26 @@ def test_large_model_options_agree(scenario_dir, size):
     tuned = solve_lp(lp, options=dict(LARGE_MODEL_OPTIONS))
     assert plain_defaults.status == tuned.status == "optimal"
     assert same(plain_defaults.objective, tuned.objective)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("size", [(60, 5, 3), (300, 10, 3), (800, 10, 1)], ids=size_id)
+def test_price_guided_start_agrees(scenario_dir, size, variant):
+    """The price-guided start and the cold dual simplex reach one optimum (minmax: the start declines, says why)."""
+    sc = _variant(scenario_dir, size, variant)
+    d = prepare(sc)
+    lp = build_lp(d)
+    cold = solve_lp(lp, start="cold", data=d)
+    warm = solve_lp(lp, start="prices", data=d)
+    assert cold.status == warm.status == "optimal"
+    assert same(cold.objective, warm.objective), (cold.objective, warm.objective)
+    if variant == "minmax":
+        assert warm.info["start"].startswith("cold: the minmax equity measure")
+    else:
+        assert warm.info["start"] == "prices", warm.info
+    S = lp.value(warm.x, "stock").reshape(d.shape)
+    C = lp.value(warm.x, "contingency").reshape(d.shape[1:])
+    assert _exact_failures(sc, S, C, warm.objective) == []
 
 
 def test_time_limit_returns_feasible_plan(scenario_dir):

@@ -21,6 +21,7 @@ Examples:
   allocator solve scenarios/example --out out/example
   allocator solve scenarios/uk-2025/central.yaml --out out/central --force
   allocator solve scenarios/example --out out/ex-ortools --solver ortools --time-limit 60
+  allocator solve wards/scenario.yaml --out out/wards --start cold   # compare with the default start
 """
 
 
@@ -131,6 +132,10 @@ def validate(scenario: Path, debug: bool) -> None:
               help="LP backend: HiGHS (fast, default), OR-Tools GLOP, or PuLP with CBC (slow; for cross-checks).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds. If hit, the best feasible plan is written with status time_limit and its gap.")
+@click.option("--start", type=click.Choice(["auto", "prices", "cold"]), default="auto", show_default=True,
+              help="How HiGHS starts. auto: the price-guided start from 4,000 areas up (prices from a sample of "
+                   "areas give a near-optimal first basis); prices: always; cold: HiGHS's own start. "
+                   "Every start reaches the same optimum (docs/performance.md).")
 @click.option("--force", is_flag=True, help="Replace the output folder if it already holds files.")
 @click.option("--status-quo/--no-status-quo", default=False, show_default=True,
               help="Also solve the status quo (no new procurement) and report the cost difference.")
@@ -138,8 +143,8 @@ def validate(scenario: Path, debug: bool) -> None:
               help="xlsx: also write plan.xlsx, one workbook with every table (text never runs as a formula).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, force: bool, status_quo: bool,
-          fmt: str, quiet: bool, debug: bool) -> None:
+def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, start: str, force: bool,
+          status_quo: bool, fmt: str, quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
     The plan is checked by an independent verifier before it is written; a
@@ -151,13 +156,15 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, forc
     from allocator.progress import spinner
     from allocator.scenario import load_scenario
 
+    if start == "prices" and solver != "highs":
+        raise click.UsageError(f"--start prices needs --solver highs (got --solver {solver})")
     with error_boundary(debug):
         if out.exists() and out.is_dir() and any(out.iterdir()) and not force:
             raise_output(f"output folder {out} is not empty; use --force to replace it")
         sc = load_scenario(scenario)
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
-                plan = run_solve(sc, solver=solver, time_limit=time_limit)
+                plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start)
                 if status_quo:
                     sq = status_quo_plan(sc, solver)
                     plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]

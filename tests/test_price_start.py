@@ -1,0 +1,252 @@
+"""The price-guided start (allocator.solvers._price_start): same optimum as the cold solve, always.
+
+The start only chooses HiGHS's first basis; the last step solves the whole, unchanged model.
+These tests check that promise on generated scenarios (hypothesis) and on a 400-area national
+one with cohorts, a growth limit, volunteered and excluded areas, a binding ceiling and
+agreements, and they check each step on its own: the sample, the split into areas, the price
+correction and the basis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+
+from allocator import InfeasibleError, SolverError, load_scenario, solve
+from allocator.cli import cli
+from allocator.data import prepare
+from allocator.model import build_lp
+from allocator.solvers import solve_lp
+from allocator.solvers import _price_start as ps
+from tests.conftest import area, config, random_scenario, write_scenario
+
+REL = 1e-6
+
+
+def agree(a: float, b: float) -> bool:
+    return abs(a - b) <= REL * max(1.0, abs(a), abs(b))
+
+
+def national(n: int = 400, years: int = 6, seed: int = 0, cohorts: bool = True) -> tuple[dict, list[dict]]:
+    """A country of ``n`` areas in 4 regions: stock in cheap areas, some over the cap, volunteered
+    and excluded areas, three cohorts, a growth limit and l1 equity; hotels used early, emptied later."""
+    rng = np.random.default_rng(seed)
+    first = 2026
+    names = ["single", "family", "child"] if cohorts else [None]
+    rows = []
+    for i in range(n):
+        u = rng.random()
+        status = "excluded" if u < 0.05 else "volunteered" if u < 0.1 else "existing"
+        pop = int(rng.lognormal(np.log(60_000), 0.5))
+        cost = float(np.clip(rng.lognormal(np.log(7_000), 0.45), 3_000, 19_000))
+        row = area(f"A{i:04d}", population=pop, status=status, region=f"R{i % 4}",
+                   available_from=first + int(rng.integers(1, 3)) if status == "volunteered" else None)
+        total = 0 if status == "volunteered" else int(pop / 200 * rng.uniform(0, 0.9) * (3_000 / cost) ** 1.5)
+        if status != "volunteered" and rng.random() < 0.03:
+            total = int(pop / 200 * 1.3)                         # inherited over the cluster limit
+        for k, name in enumerate(names):
+            sfx = f"_{name}" if name else ""
+            share = (0.6, 0.3, 0.1)[k] if name else 1.0
+            stock = int(total * share)
+            row[f"stock{sfx}"] = stock
+            row[f"capacity{sfx}"] = stock + int(rng.integers(0, 5))
+            row[f"procurement_per_year{sfx}"] = max(1, int(pop / 200 * 0.03 * share))
+            row[f"cost_per_place{sfx}"] = int(cost * (1.0, 1.4, 1.8)[k])
+        if name:
+            for base in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+                row.pop(base, None)
+        rows.append(row)
+    stock = sum(v for r in rows for key, v in r.items() if key.startswith("stock"))
+    yrs = list(range(first, first + years))
+    cfg = config(yrs, [round(0.45 * stock * 1.02 ** k) for k in range(years)], exit_rate=0.35,
+                 contingency_start=round(0.3 * stock), hotel=52_925,
+                 policy={"cluster_limit": 200, "max_growth": {"absolute": 10, "relative": 0.5}},
+                 objective={"cost_weight": 1, "contingency_weight": 1, "equity_weight": 1000, "equity_measure": "l1"})
+    if cohorts:
+        cfg["cohorts"] = [{"name": "single", "arrivals_share": 0.6, "exit_rate": 0.35},
+                          {"name": "family", "arrivals_share": 0.3, "exit_rate": 0.25},
+                          {"name": "child", "arrivals_share": 0.1, "exit_rate": 0.3}]
+    return cfg, rows
+
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory):
+    cfg, rows = national()
+    return load_scenario(write_scenario(tmp_path_factory.mktemp("country"), cfg, rows))
+
+
+def both(scenario):
+    """The plan from each start (solve() verifies each against the scenario)."""
+    return solve(scenario, start="cold"), solve(scenario, start="prices")
+
+
+# ----------------------------------------------------------------------------- same optimum
+def test_country_same_optimum_and_the_start_is_used(country):
+    cold, warm = both(country)
+    assert warm.summary["solver_start"] == "prices"
+    assert cold.summary["solver_start"] == "cold"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+
+
+def test_country_with_binding_ceiling_and_agreements(country):
+    """A ceiling the sample cannot meet, and agreements: the sample is relaxed, the whole model is not."""
+    cold = solve(country, start="cold")
+    last = cold.exact_contingency[-1].sum()
+    sc = country.with_policy(contingency_ceiling={country.years[-1]: float(np.ceil(last * 0.5))})
+    alloc = cold.allocations
+    open_areas = alloc[(alloc["year"] == country.years[1]) & (alloc["cap"] > 0)]
+    chosen = open_areas.drop_duplicates("area_code").head(3)
+    agreements = [{"area_code": code, "year": country.years[1], "minimum": float(cap // 2), "maximum": float(cap)}
+                  for code, cap in zip(chosen["area_code"], chosen["cap"])]
+    import pandas as pd
+
+    sc = sc.with_agreements(pd.DataFrame(agreements))
+    try:
+        ref = solve(sc, start="cold")
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            solve(sc, start="prices")
+        return
+    warm = solve(sc, start="prices")
+    assert agree(ref.objective, warm.objective), (ref.objective, warm.objective)
+
+
+@pytest.mark.parametrize("cohorts", [False, True])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_countries(tmp_path, seed, cohorts):
+    cfg, rows = national(n=300, years=5, seed=seed, cohorts=cohorts)
+    cold, warm = both(load_scenario(write_scenario(tmp_path, cfg, rows)))
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=random_scenario(max_areas=8, max_years=4))
+def test_random_scenarios_same_optimum(case, tmp_path_factory):
+    """Tiny scenarios (2-8 areas: the sample is 2 areas) with every feature: same outcome as the cold solve."""
+    cfg, rows = case
+    sc = load_scenario(write_scenario(tmp_path_factory.mktemp("ps"), cfg, rows))
+    try:
+        cold = solve(sc, start="cold")
+    except InfeasibleError:
+        with pytest.raises(InfeasibleError):
+            solve(sc, start="prices")
+        return
+    warm = solve(sc, start="prices")
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+    assert warm.summary["solver_start"] == "prices" or warm.summary["solver_start"].startswith("cold: ")
+
+
+# ----------------------------------------------------------------------------- the steps
+def test_sample_scales_demand_to_its_population(country):
+    d = prepare(country)
+    s, share = ps.sample_areas(d, 0.25, seed=0)
+    assert s.shape[0] == round(0.25 * d.shape[0])
+    assert share == pytest.approx(s.population.sum() / d.population.sum())
+    assert np.allclose(s.arrivals, d.arrivals * share)
+    # need: the sample's own stock plus its share of contingency, rolled forward with the same exits
+    prev = s.stock0.sum(axis=0) + d.contingency0 * share
+    first = (1 - d.exit_rate) * prev + d.arrivals[0] * share
+    assert np.allclose(s.need[0], first)
+    again, _ = ps.sample_areas(d, 0.25, seed=0)
+    assert again.areas["area_code"].tolist() == s.areas["area_code"].tolist()   # seeded
+
+
+def test_split_finds_exactly_the_national_rows(country):
+    lp = build_lp(prepare(country))
+    s = ps.split(lp)
+    linking = {name for name, block in lp.rows.items()
+               if np.isin(np.arange(block.start, block.start + block.size), s.link_rows).any()}
+    assert linking == {"national_balance", "dispersed_total"}
+    assert len(s.link_rows) == lp.rows["national_balance"].size + lp.rows["dispersed_total"].size
+    # every local row's columns belong to its area (national columns aside)
+    A = lp.A[s.local_rows]
+    rows = np.repeat(np.arange(len(s.local_rows)), np.diff(A.indptr))
+    area = s.col_area[A.indices]
+    assert np.all((area == s.row_area[rows]) | (area < 0))
+
+
+def test_minmax_declines_and_says_why(country):
+    sc = country.with_objective(equity_measure="minmax", equity_weight=2000.0)
+    d = prepare(sc)
+    lp = build_lp(d)
+    raw = solve_lp(lp, data=d, start="prices")
+    assert raw.info["start"] == "cold: the minmax equity measure ties every area to the national top rate"
+    assert agree(raw.objective, solve_lp(lp, data=d, start="cold").objective)
+
+
+def test_whole_basis_has_one_basic_per_row(country):
+    d = prepare(country)
+    lp = build_lp(d)
+    s = ps.split(lp)
+    info: dict = {}
+    lam, top, dispersed = ps.sample_prices(d, None, None, info)
+    plans = ps.AreaPlans(lp, s, dispersed, None)
+    try:
+        assert plans.solve(lam.reshape(-1), None)
+        col, row = ps.whole_basis(lp, s, plans.statuses())
+    finally:
+        plans.close()
+    assert (col == ps.BASIC).sum() + (row == ps.BASIC).sum() == lp.num_row
+    assert np.all(col[lp.variables["dispersed"].slice] == ps.BASIC)
+
+
+def test_price_correction_repairs_a_wrong_regime(country):
+    """A price set far below the hotel price in a year that needs hotels is raised back towards it."""
+    d = prepare(country)
+    lp = build_lp(d)
+    s = ps.split(lp)
+    ref = solve_lp(lp, data=d, start="cold")
+    bal = lp.rows["national_balance"]
+    lam_opt = ref.row_dual[bal.slice]
+    cont = lp.value(ref.x, "contingency")
+    k = int(np.argmax(cont))                        # a balance row whose optimum uses hotels
+    assert cont[k] > 1
+    y = ref.row_dual.copy()
+    y[bal.slice] = 0
+    top = lp.c[lp.variables["contingency"].slice] - lp.A[:, lp.variables["contingency"].slice].T @ y
+    wrong = lam_opt.copy()
+    wrong[k] = 0.2 * lam_opt[k]
+    plans = ps.AreaPlans(lp, s, lp.value(ref.x, "dispersed"), None)
+    try:
+        info: dict = {}
+        fixed = ps.correct_prices(plans, wrong, top, None, 8, info)
+    finally:
+        plans.close()
+    assert info["price_rounds"] >= 1
+    assert abs(fixed[k] - lam_opt[k]) < 0.25 * abs(wrong[k] - lam_opt[k]), (fixed[k], lam_opt[k], wrong[k])
+
+
+def test_time_limit_still_gives_a_feasible_plan(country):
+    plan = solve(country, start="prices", time_limit=0.001)
+    assert plan.status in ("time_limit", "optimal")
+    assert np.isfinite(plan.objective)
+
+
+# ----------------------------------------------------------------------------- the interfaces
+def test_unknown_start_is_refused(country):
+    with pytest.raises(SolverError, match="unknown start 'fast'"):
+        solve(country, start="fast")
+
+
+def test_auto_threshold(country):
+    d = prepare(country)
+    lp = build_lp(d)
+    assert not ps.wanted(d, lp, "auto")             # 400 areas: below AUTO_MIN_AREAS
+    assert ps.wanted(d, lp, "prices") and not ps.wanted(d, lp, "cold")
+
+
+def test_cli_start_option(tmp_path, country):
+    runner = CliRunner()
+    example = "scenarios/example"
+    res = runner.invoke(cli, ["solve", example, "--out", str(tmp_path / "a"), "--start", "prices", "-q"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    assert json.loads((tmp_path / "a" / "summary.json").read_text())["solver_start"] == "prices"
+    res = runner.invoke(cli, ["solve", example, "--out", str(tmp_path / "b"), "--start", "prices",
+                              "--solver", "pulp"])
+    assert res.exit_code == 2
+    assert "--start prices needs --solver highs" in res.output
+    assert not (tmp_path / "b").exists()
