@@ -71,10 +71,10 @@ def set_basis(h, col_status: np.ndarray, row_status: np.ndarray) -> None:
     import highspy
 
     E = highspy.HighsBasisStatus
-    code = [E.kLower, E.kBasic, E.kUpper, E.kZero, E.kNonbasic]
+    code = np.array([E.kLower, E.kBasic, E.kUpper, E.kZero, E.kNonbasic], dtype=object)
     basis = highspy.HighsBasis()
-    basis.col_status = [code[v] for v in col_status.tolist()]
-    basis.row_status = [code[v] for v in row_status.tolist()]
+    basis.col_status = code[col_status].tolist()
+    basis.row_status = code[row_status].tolist()
     if h.setBasis(basis) == highspy.HighsStatus.kError:
         raise SolverError("HiGHS refused the starting basis")
 
