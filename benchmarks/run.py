@@ -96,7 +96,8 @@ def job_solve(size, rounds: int, options: dict | None = None, time_limit: float 
     return {"median": statistics.median(times), "all": times, "status": raw.status, "objective": raw.objective,
             "gap": raw.gap, "solver": raw.solver, "version": raw.solver_version,
             "iterations": raw.info.get("simplex_iterations"), "ipm_iterations": raw.info.get("ipm_iterations"),
-            "fallback": raw.info.get("fallback"), "message": raw.message, "info": raw.info, "variables": lp.num_col, "rows": lp.num_row, "nonzeros": int(lp.A.nnz), "build": build,
+            "fallback": raw.info.get("fallback"), "message": raw.message, "info": raw.info,
+            "variables": lp.num_col, "rows": lp.num_row, "nonzeros": int(lp.A.nnz), "build": build,
             "build_peak_mb": build_peak, "peak_mb": _peak_mb()}
 
 

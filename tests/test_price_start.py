@@ -18,8 +18,8 @@ from allocator import InfeasibleError, SolverError, load_scenario, solve
 from allocator.cli import cli
 from allocator.data import prepare
 from allocator.model import build_lp
-from allocator.solvers import solve_lp
 from allocator.solvers import _price_start as ps
+from allocator.solvers import solve_lp
 from tests.conftest import area, config, random_scenario, write_scenario
 
 REL = 1e-6

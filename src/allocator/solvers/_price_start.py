@@ -9,11 +9,12 @@ that is already almost optimal, so that the last step, the dual simplex on the
 *whole, unchanged* model, needs only a thousand or two iterations:
 
 1. **Prices from a sample.** A quarter of the areas (a seeded sample) with
-   demand scaled to the sample's share of the population is solved cold. Its
+   demand scaled to the sample's share of the population is solved. Its
    national balance duals :math:`\lambda_{th}` (the value of one more place
    for cohort h in year t) and its dispersed share of need estimate the whole
    model's. (If the sample cannot meet a scaled ceiling or its agreements, it
-   is solved without them.)
+   is solved without them. A sample still of 4,000 areas or more is solved
+   by this same method.)
 2. **Every area's plan at those prices, and the prices corrected.** With the
    linking rows priced out (cost :math:`c - \lambda`) and the national
    dispersed total :math:`D_t` fixed at its estimate, the model falls apart
@@ -51,7 +52,8 @@ from allocator.data import ModelData
 from allocator.model import LinearProgram, build_lp
 
 #: ``start="auto"`` uses the price-guided start from this many areas and columns up.
-#: Measured: at 2,000 areas × 10 years × 3 cohorts both starts take about 2.2 s; at 9,000 the price-guided start is 4× faster.
+#: Measured (benchmarks/RESULTS.md): at 2,000 areas × 10 years × 3 cohorts the price-guided start
+#: saves a few tenths of a second; at 9,000 it is 4× faster.
 AUTO_MIN_AREAS = 4000
 AUTO_MIN_COLUMNS = 50_000
 #: The share of areas whose model gives the prices (0.10 gave prices too far off at 9,000 wards).
@@ -119,20 +121,17 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """National balance prices, the hotel price of each balance row (both T×H, flat) and the
     dispersed total (T,), estimated from a sample of areas."""
-    from allocator.solvers._highs import solve_highs
-
     t0 = time.perf_counter()
     ds, _ = sample_areas(d)
     lps = build_lp(ds)
-    raw = solve_highs(lps, time_limit=_remaining(deadline), options=options)   # cold: measured faster than
-    # the price-guided start on a quarter of 9,000 wards (2.7 s against 3.4 s)
+    raw = _solve_sample(ds, lps, deadline, options)
     if raw.status == "infeasible":
         # a sample can fail a scaled ceiling or the agreements its few areas cannot share out;
         # its prices without them are still a start (the whole model keeps every rule)
         nan = np.full_like(ds.agreed_min, np.nan)
         ds = dataclasses.replace(ds, ceiling=np.full_like(ds.ceiling, np.nan), agreed_min=nan, agreed_max=nan.copy())
         lps = build_lp(ds)
-        raw = solve_highs(lps, time_limit=_remaining(deadline), options=options)
+        raw = _solve_sample(ds, lps, deadline, options)
         info["sample_relaxed"] = "without the contingency ceiling and agreements"
     info["sample_areas"] = ds.shape[0]
     info["sample_seconds"] = round(time.perf_counter() - t0, 4)
@@ -152,6 +151,16 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
         ratio = np.divide(lps.value(raw.x, "dispersed"), need_s, out=np.ones_like(need_s), where=need_s > 0)
         dispersed = d.need.sum(axis=1) * ratio
     return lam, top, dispersed
+
+
+def _solve_sample(ds: ModelData, lps: LinearProgram, deadline: float | None, options: dict | None):
+    """The sample's model: by the price-guided start itself when the sample is still large
+    (35,000 areas: a sample of 8,750), else cold."""
+    from allocator.solvers._highs import solve_highs
+
+    if wanted(ds, lps, "auto") and unsupported(lps) is None:
+        return solve_price_start(ds, lps, _remaining(deadline), options)
+    return solve_highs(lps, time_limit=_remaining(deadline), options=options)
 
 
 # --------------------------------------------------------------------------- 2. every area's plan
@@ -372,7 +381,8 @@ def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None 
             try:
                 lam = correct_prices(plans, lam, top, deadline, PRICE_ROUNDS, info)
                 if lam is None:
-                    info["start"] = "cold: the area plans did not finish (time limit, or an area LP not solved to optimality)"
+                    info["start"] = ("cold: the area plans did not finish (time limit, or an area LP "
+                                     "not solved to optimality)")
                 else:
                     basis = whole_basis(lp, s, plans.statuses())
                     info["start"] = "prices"
