@@ -99,3 +99,32 @@ def test_random_columns_keep_totals_and_limits(seed: int) -> None:
     assert np.all((r == np.floor(x)) | (r == np.ceil(x)))
     assert np.array_equal(r.sum(axis=0), np.round(x.sum(axis=0)).astype(int))
     assert np.all(r <= limit)
+
+
+def test_a_cohort_blocked_by_the_cap_passes_its_person_on(tmp_path: Path) -> None:
+    """Regression (found by hypothesis in tests/test_price_start.py). Three areas capped at 10
+    (population 1,000, limit 100), exits 50%, nobody arriving: in 2024 the exact plan keeps
+    2.25 / 9.5 / 0.5 singles and 0 / 0.5 / 0 families, with 0.25 of a family in contingency, so
+    12.75 dispersed of a need of 13 and the whole national total is 13. Singles round first:
+    A01 takes 10 (its whole cap), which leaves no room for its half family, so the families'
+    share (1) found nowhere to go and the plan had 12 (verifier: "national total 2024 is 12,
+    expected 13"). Now the shortfall goes to the next largest fraction with room: A02's half
+    single becomes 1."""
+    rows = []
+    for code, single, family in (("A00", 3, 0), ("A01", 19, 1), ("A02", 1, 0)):
+        r = area(code, population=1_000, cost=2_000)
+        for base in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+            r.pop(base)
+        r.update({"stock_single": single, "capacity_single": single, "procurement_per_year_single": 0,
+                  "cost_per_place_single": 2_000, "stock_family": family, "capacity_family": family,
+                  "procurement_per_year_family": 0, "cost_per_place_family": 2_000})
+        rows.append(r)
+    cfg = config([2024, 2025, 2026], [0, 0, 0], exit_rate=0.5, contingency_start=2, hotel=20_000,
+                 policy={"cluster_limit": 100},
+                 objective={"cost_weight": 0, "contingency_weight": 1, "equity_weight": 0, "equity_measure": "l1"})
+    cfg["cohorts"] = [{"name": "single", "arrivals_share": 0.75}, {"name": "family", "arrivals_share": 0.25}]
+    plan = solve(load(tmp_path, cfg, rows))                     # verified: raised VerificationError before
+    first = plan.allocations[plan.allocations["year"] == 2024].set_index(["area_code", "cohort"])["stock"]
+    assert first.sum() == 13
+    assert first[("A01", "single")] + first[("A01", "family")] <= 10      # the cap still holds
+    assert first[("A02", "single")] == 1

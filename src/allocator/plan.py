@@ -285,6 +285,23 @@ def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
         done = R[:, :, :h].sum(axis=2)
         limit = np.minimum(room[:, :, h], cap - later - done)
         R[:, :, h] = round_keeping_total(S[:, :, h], limit, total=targets[h])
+    # A cohort can miss its share of the national total when an earlier cohort took an area's last
+    # whole place under the cap (found by hypothesis: 9.5 singles and 0.5 of a family in an area
+    # capped at 10). Round up other cells of the year instead, largest fraction first, where the
+    # exact plan holds more than the rounded one and there is room, so the national total holds.
+    short = np.round(national).astype(np.int64) - R.sum(axis=(0, 2))               # (T,)
+    for h in range(n_h):
+        if not (short > 0).any():
+            break
+        free = np.minimum(room[:, :, h] - R[:, :, h], cap - R.sum(axis=2))         # (A,T)
+        frac = S[:, :, h] - R[:, :, h]
+        key = np.where((free >= 1 - 1e-9) & (frac > 1e-9), frac, -1.0)
+        order = np.argsort(-key, axis=0, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(n_a)[:, None].repeat(n_t, axis=1), axis=0)
+        add = (key > 0) & (rank < short[None, :])
+        R[:, :, h] += add
+        short -= add.sum(axis=0)
     return R
 
 
