@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import ctypes
 import json
 import os
@@ -273,33 +275,54 @@ def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
     room = np.where(d.eligible[:, :, None], np.floor(d.capacity_path + 1e-6), np.ceil(d.inherited - 1e-6))
     room = np.maximum(room, np.ceil(d.inherited - 1e-6))
     cap = np.maximum(d.cluster_cap[:, None], np.ceil(d.inherited.sum(axis=2) - 1e-6))   # (A,T)
-    R = np.zeros(S.shape, dtype=np.int64)
     floors = np.floor(S + 1e-9)
     # Each year's whole national total: the exact total rounded, but never above the whole need and
     # never leaving more people in contingency than the whole ceiling allows (round-half-to-even can
     # otherwise overshoot it by one); split over cohorts so that the cohorts add up to it.
     national = national_whole_total(S.sum(axis=(0, 2)), d.need.sum(axis=1), d.ceiling)
     targets = round_keeping_total(S.sum(axis=0).T, total=national)               # (H,T)
-    for h in range(n_h):                          # cohorts in turn (H is small), all areas and years at once
-        later = floors[:, :, h + 1:].sum(axis=2)
-        done = R[:, :, :h].sum(axis=2)
-        limit = np.minimum(room[:, :, h], cap - later - done)
-        R[:, :, h] = round_keeping_total(S[:, :, h], limit, total=targets[h])
+
+    def by_cohorts(order: tuple[int, ...]) -> np.ndarray:
+        """Round the cohorts in ``order``, all areas and years at once; each leaves room under the
+        cap for the rounded-down values of the cohorts still to come."""
+        R = np.zeros(S.shape, dtype=np.int64)
+        for k, h in enumerate(order):
+            later = floors[:, :, list(order[k + 1:])].sum(axis=2)
+            done = R[:, :, list(order[:k])].sum(axis=2)
+            limit = np.minimum(room[:, :, h], cap - later - done)
+            R[:, :, h] = round_keeping_total(S[:, :, h], limit, total=targets[h])
+        return R
+
+    R = by_cohorts(tuple(range(n_h)))
+    # An earlier cohort can take an area's last whole place under the cap that a later cohort needed
+    # (found by hypothesis: 0.5 of a single rounded up where 2.5 families had to become 3), and the
+    # year then misses its national total. Such years are rounded again in the other cohort orders
+    # (years are independent here); the first order that meets the total is kept.
+    short = np.round(national).astype(np.int64) - R.sum(axis=(0, 2))               # (T,)
+    for order in itertools.islice(itertools.permutations(range(n_h)), 1, 120):
+        if not (short != 0).any():
+            break
+        other = by_cohorts(order)
+        fixed = (short != 0) & (other.sum(axis=(0, 2)) == np.round(national).astype(np.int64))
+        R[:, fixed, :] = other[:, fixed, :]
+        short[fixed] = 0
     # A cohort can miss its share of the national total when an earlier cohort took an area's last
     # whole place under the cap (found by hypothesis: 9.5 singles and 0.5 of a family in an area
-    # capped at 10). Round up other cells of the year instead, largest fraction first, where the
-    # exact plan holds more than the rounded one and there is room, so the national total holds.
-    short = np.round(national).astype(np.int64) - R.sum(axis=(0, 2))               # (T,)
+    # capped at 10; no cohort order helps there). Round up other cells of the year, largest fraction first, where the
+    # exact plan holds more than the rounded one and there is room, and only in a cohort still below
+    # its exact total rounded up (each cohort's whole total stays within a person of its exact one),
+    # so the national total holds.
     for h in range(n_h):
         if not (short > 0).any():
             break
         free = np.minimum(room[:, :, h] - R[:, :, h], cap - R.sum(axis=2))         # (A,T)
         frac = S[:, :, h] - R[:, :, h]
+        below = np.ceil(S[:, :, h].sum(axis=0) - 1e-6) - R[:, :, h].sum(axis=0)    # (T,) units this cohort may take
         key = np.where((free >= 1 - 1e-9) & (frac > 1e-9), frac, -1.0)
         order = np.argsort(-key, axis=0, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(n_a)[:, None].repeat(n_t, axis=1), axis=0)
-        add = (key > 0) & (rank < short[None, :])
+        add = (key > 0) & (rank < np.minimum(short, below)[None, :])
         R[:, :, h] += add
         short -= add.sum(axis=0)
     return R
