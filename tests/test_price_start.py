@@ -205,9 +205,7 @@ def test_price_correction_repairs_a_wrong_regime(country):
     cont = lp.value(ref.x, "contingency")
     k = int(np.argmax(cont))                        # a balance row whose optimum uses hotels
     assert cont[k] > 1
-    y = ref.row_dual.copy()
-    y[bal.slice] = 0
-    top = lp.c[lp.variables["contingency"].slice] - lp.A[:, lp.variables["contingency"].slice].T @ y
+    top = ps.hotel_prices(lp, ref.row_dual)
     wrong = lam_opt.copy()
     wrong[k] = 0.2 * lam_opt[k]
     plans = ps.AreaPlans(lp, s, lp.value(ref.x, "dispersed"), None)

@@ -95,12 +95,9 @@ def _new_highs():
 
 
 def _pass(h, c, A: sp.csr_matrix, lb, ub, rl, ru) -> None:
-    inf = KINF
-    h.passModel(len(c), A.shape[0], A.nnz, 2, 1, 0.0, np.asarray(c, float),
-                np.where(np.isinf(lb), -inf, lb), np.where(np.isinf(ub), inf, ub),
-                np.where(np.isinf(rl), -inf, rl), np.where(np.isinf(ru), inf, ru),
-                A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
-                np.zeros(len(c), np.int32))
+    from allocator.solvers._highs import pass_arrays
+
+    pass_arrays(h, c, A, lb, ub, rl, ru)
 
 
 class _Pricing:

@@ -72,6 +72,17 @@ class ModelData:
         return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
 
+def roll_need(start: np.ndarray, arrivals: np.ndarray, survive: np.ndarray) -> np.ndarray:
+    """(T,H) people needing accommodation at the end of each year: ``start`` (H,) people now, of
+    whom a share ``survive`` (H,) stays each year, plus each year's ``arrivals`` (T,H)."""
+    need = np.empty_like(arrivals, dtype=float)
+    prev = start
+    for t in range(arrivals.shape[0]):                                     # T steps, not A×T
+        prev = survive * prev + arrivals[t]
+        need[t] = prev
+    return need
+
+
 def prepare(scenario: Scenario) -> ModelData:
     """Compute the arrays the model and the verifier use. Pure: no solving, no I/O."""
     cfg = scenario.config
@@ -109,11 +120,7 @@ def prepare(scenario: Scenario) -> ModelData:
     arrivals = np.array([cfg.demand.arrivals[int(y)] for y in years])[:, None] * a_share[None, :]
     contingency0 = cfg.demand.contingency_start * c_share
     survive = 1.0 - exit_rate                                              # (H,)
-    need = np.empty((n_t, len(cohorts)))
-    prev = stock0.sum(axis=0) + contingency0
-    for t in range(n_t):                                                   # T steps, not A×T
-        prev = survive * prev + arrivals[t]
-        need[t] = prev
+    need = roll_need(stock0.sum(axis=0) + contingency0, arrivals, survive)
 
     status = df["status"].to_numpy()
     excluded = status == "excluded"

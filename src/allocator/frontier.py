@@ -47,7 +47,8 @@ from allocator.data import ModelData, prepare
 from allocator.errors import InfeasibleError, SolverError
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.scenario import Scenario
-from allocator.warm import _collect, _finite
+from allocator.solvers._highs import highs_bounds, new_highs, pass_lp
+from allocator.warm import _collect
 
 MEASURES = ("l1", "minmax")
 
@@ -106,20 +107,11 @@ class _Model:
     """One HiGHS model of an :class:`EquityLP`, re-solved as objective and bounds move."""
 
     def __init__(self, e: EquityLP) -> None:
-        import highspy
-
-        from allocator.solvers._highs import new_highs
-
         self.e = e
         self.h = new_highs()
         self.h.setOptionValue("random_seed", 0)
         lp = e.lp
-        A = lp.A
-        status = self.h.passModel(
-            lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset, lp.c, _finite(lp.col_lower), _finite(lp.col_upper),
-            _finite(lp.row_lower), _finite(lp.row_upper), A.indptr.astype(np.int32), A.indices.astype(np.int32),
-            A.data.astype(float), np.zeros(lp.num_col, np.int32))
-        if status == highspy.HighsStatus.kError:
+        if not pass_lp(self.h, lp):
             raise SolverError("HiGHS refused the frontier model")
         self.cost = lp.c.copy()
         self.iterations = 0
@@ -131,7 +123,7 @@ class _Model:
             self.cost = c.copy()
 
     def bound(self, row: int, upper: float) -> None:
-        self.h.changeRowsBounds(1, np.array([row], np.int32), np.array([-np.inf]), _finite(np.array([upper])))
+        self.h.changeRowsBounds(1, np.array([row], np.int32), np.array([-np.inf]), highs_bounds(np.array([upper])))
 
     def cap_contingency(self, upper: np.ndarray | None) -> None:
         """Upper bounds on the contingency (hotel) variables; ``None`` lifts them."""
@@ -139,7 +131,7 @@ class _Model:
         idx = np.arange(block.start, block.start + block.size, dtype=np.int32)
         lower = self.e.lp.col_lower[block.slice]
         up = self.e.lp.col_upper[block.slice] if upper is None else upper
-        self.h.changeColsBounds(idx.size, idx, _finite(lower), _finite(up))
+        self.h.changeColsBounds(idx.size, idx, highs_bounds(lower), highs_bounds(up))
 
     def run(self):
         t0 = time.perf_counter()

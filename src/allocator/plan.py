@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-import itertools
-
 import ctypes
+import itertools
 import json
 import os
 import sys
@@ -25,7 +24,7 @@ import pandas as pd
 
 from allocator.data import ModelData
 from allocator.errors import OutputError
-from allocator.rounding import round_keeping_total
+from allocator.rounding import largest_first, round_keeping_total
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 
@@ -298,31 +297,27 @@ def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
     # (found by hypothesis: 0.5 of a single rounded up where 2.5 families had to become 3), and the
     # year then misses its national total. Such years are rounded again in the other cohort orders
     # (years are independent here); the first order that meets the total is kept.
-    short = np.round(national).astype(np.int64) - R.sum(axis=(0, 2))               # (T,)
+    whole = national.astype(np.int64)                                               # (T,) whole numbers already
+    short = whole - R.sum(axis=(0, 2))
     for order in itertools.islice(itertools.permutations(range(n_h)), 1, 120):
         if not (short != 0).any():
             break
         other = by_cohorts(order)
-        fixed = (short != 0) & (other.sum(axis=(0, 2)) == np.round(national).astype(np.int64))
+        fixed = (short != 0) & (other.sum(axis=(0, 2)) == whole)
         R[:, fixed, :] = other[:, fixed, :]
         short[fixed] = 0
-    # A cohort can miss its share of the national total when an earlier cohort took an area's last
-    # whole place under the cap (found by hypothesis: 9.5 singles and 0.5 of a family in an area
-    # capped at 10; no cohort order helps there). Round up other cells of the year, largest fraction first, where the
-    # exact plan holds more than the rounded one and there is room, and only in a cohort still below
-    # its exact total rounded up (each cohort's whole total stays within a person of its exact one),
-    # so the national total holds.
+    # When no order meets it (found by hypothesis: 9.5 singles and 0.5 of a family in an area capped
+    # at 10), round up other cells of the year, largest fraction first, where the exact plan holds
+    # more than the rounded one and there is room, and only in a cohort still below its exact total
+    # rounded up (each cohort's whole total stays within a person of its exact one).
     for h in range(n_h):
         if not (short > 0).any():
             break
         free = np.minimum(room[:, :, h] - R[:, :, h], cap - R.sum(axis=2))         # (A,T)
         frac = S[:, :, h] - R[:, :, h]
         below = np.ceil(S[:, :, h].sum(axis=0) - 1e-6) - R[:, :, h].sum(axis=0)    # (T,) units this cohort may take
-        key = np.where((free >= 1 - 1e-9) & (frac > 1e-9), frac, -1.0)
-        order = np.argsort(-key, axis=0, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(n_a)[:, None].repeat(n_t, axis=1), axis=0)
-        add = (key > 0) & (rank < np.minimum(short, below)[None, :])
+        can = (free >= 1 - 1e-9) & (frac > 1e-9)
+        add = can & largest_first(np.where(can, frac, -1.0), np.minimum(short, below))
         R[:, :, h] += add
         short -= add.sum(axis=0)
     return R

@@ -23,11 +23,15 @@ def round_keeping_total(x: np.ndarray, limit: np.ndarray | None = None, total: i
     can_up = (frac > 0) & (base + 1 <= cap + 1e-9)
     want = np.round(X.sum(axis=0)) if total is None else np.atleast_1d(np.asarray(total, float))
     need = (want - base.sum(axis=0)).astype(np.int64)                 # units to add per column
-    # rank the cells of each column by fractional part, largest first (stable → deterministic)
-    key = np.where(can_up, frac, -1.0)
-    order = np.argsort(-key, axis=0, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(X.shape[0])[:, None].repeat(X.shape[1], axis=1), axis=0)
-    up = can_up & (rank < need[None, :])
+    up = can_up & largest_first(np.where(can_up, frac, -1.0), need)
     out = (base + up).astype(np.int64)
     return out[:, 0] if one_d else out
+
+
+def largest_first(key: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(cells × columns) True for the ``count[j]`` cells of each column j with the largest ``key``;
+    ties go to the earlier cell (a stable sort), so the choice is the same on every run."""
+    order = np.argsort(-key, axis=0, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(key.shape[0])[:, None].repeat(key.shape[1], axis=1), axis=0)
+    return rank < np.asarray(count)[None, :]

@@ -34,16 +34,7 @@ import numpy as np
 
 from allocator.model import LinearProgram
 from allocator.solvers import RawSolution
-
-
-def _finite(a: np.ndarray) -> np.ndarray:
-    import highspy
-
-    inf = highspy.kHighsInf
-    out = np.asarray(a, dtype=float).copy()
-    out[np.isposinf(out)] = inf
-    out[np.isneginf(out)] = -inf
-    return out
+from allocator.solvers._highs import highs_bounds, pass_lp
 
 
 def structure_difference(base: LinearProgram, lp: LinearProgram) -> str | None:
@@ -112,15 +103,7 @@ class WarmSolver:
         self.solves = 0
 
     def _load(self, lp: LinearProgram) -> None:
-        import highspy
-
-        A = lp.A
-        status = self.h.passModel(
-            lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset, np.asarray(lp.c, float),
-            _finite(lp.col_lower), _finite(lp.col_upper), _finite(lp.row_lower), _finite(lp.row_upper),
-            A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
-            np.zeros(lp.num_col, np.int32))
-        if status == highspy.HighsStatus.kError:
+        if not pass_lp(self.h, lp):
             from allocator.errors import SolverError
 
             raise SolverError("HiGHS refused the model (passModel returned an error)")
@@ -151,11 +134,11 @@ class WarmSolver:
             changed += idx.size
         idx = np.flatnonzero((lp.col_lower != cur.col_lower) | (lp.col_upper != cur.col_upper)).astype(np.int32)
         if idx.size:
-            h.changeColsBounds(idx.size, idx, _finite(lp.col_lower[idx]), _finite(lp.col_upper[idx]))
+            h.changeColsBounds(idx.size, idx, highs_bounds(lp.col_lower[idx]), highs_bounds(lp.col_upper[idx]))
             changed += idx.size
         idx = np.flatnonzero((lp.row_lower != cur.row_lower) | (lp.row_upper != cur.row_upper)).astype(np.int32)
         if idx.size:
-            h.changeRowsBounds(idx.size, idx, _finite(lp.row_lower[idx]), _finite(lp.row_upper[idx]))
+            h.changeRowsBounds(idx.size, idx, highs_bounds(lp.row_lower[idx]), highs_bounds(lp.row_upper[idx]))
             changed += idx.size
         self.current = lp
         if self.basis_mode == "reference":

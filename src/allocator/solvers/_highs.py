@@ -49,21 +49,34 @@ def new_highs():
     return h
 
 
-def pass_arrays(h, c, A, col_lower, col_upper, row_lower, row_upper, offset: float = 0.0) -> bool:
-    """Hand a CSR model to ``h`` in one ``passModel`` call (arrays, not a HighsLp filled field by field)."""
+def highs_bounds(v: np.ndarray) -> np.ndarray:
+    """Bounds as HiGHS wants them: ±inf as ±``kHighsInf``, as floats."""
     import highspy
 
     inf = highspy.kHighsInf
+    out = np.asarray(v, dtype=float).copy()
+    out[np.isposinf(out)] = inf
+    out[np.isneginf(out)] = -inf
+    return out
 
-    def bound(v: np.ndarray) -> np.ndarray:
-        return np.where(np.isposinf(v), inf, np.where(np.isneginf(v), -inf, v))
+
+def pass_arrays(h, c, A, col_lower, col_upper, row_lower, row_upper, offset: float = 0.0) -> bool:
+    """Hand a CSR model to ``h`` in one ``passModel`` call (arrays, not a HighsLp filled field by field);
+    False when HiGHS refuses it."""
+    import highspy
 
     status = h.passModel(
         len(c), A.shape[0], A.nnz, 2, 1, offset,   # a_format 2 = row-wise (CSR); sense 1 = minimise
-        np.asarray(c, float), bound(col_lower), bound(col_upper), bound(row_lower), bound(row_upper),
-        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float), np.zeros(len(c), np.int32),
+        np.asarray(c, float), highs_bounds(col_lower), highs_bounds(col_upper), highs_bounds(row_lower),
+        highs_bounds(row_upper), A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
+        np.zeros(len(c), np.int32),
     )
     return status != highspy.HighsStatus.kError
+
+
+def pass_lp(h, lp: LinearProgram) -> bool:
+    """:func:`pass_arrays` for a whole :class:`LinearProgram`."""
+    return pass_arrays(h, lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, lp.offset)
 
 
 def set_basis(h, col_status: np.ndarray, row_status: np.ndarray) -> None:
@@ -97,7 +110,7 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
             h.setOptionValue(key, value)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-    if not pass_arrays(h, lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, lp.offset):
+    if not pass_lp(h, lp):
         raise SolverError("HiGHS refused the model (passModel returned an error)")
     if basis is not None:
         set_basis(h, *basis)

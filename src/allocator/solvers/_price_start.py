@@ -48,7 +48,7 @@ import time
 
 import numpy as np
 
-from allocator.data import ModelData
+from allocator.data import ModelData, roll_need
 from allocator.model import LinearProgram, build_lp
 
 #: ``start="auto"`` uses the price-guided start from this many areas and columns up.
@@ -106,12 +106,7 @@ def sample_areas(d: ModelData, fraction: float | None = None, seed: int = SAMPLE
     fields = {name: getattr(d, name)[idx] for name in _AREA_FIELDS if getattr(d, name) is not None}
     arrivals = d.arrivals * share
     contingency0 = d.contingency0 * share
-    survive = 1.0 - d.exit_rate
-    need = np.empty_like(d.need)
-    prev = fields["stock0"].sum(axis=0) + contingency0
-    for t in range(need.shape[0]):                                   # T steps
-        prev = survive * prev + arrivals[t]
-        need[t] = prev
+    need = roll_need(fields["stock0"].sum(axis=0) + contingency0, arrivals, 1.0 - d.exit_rate)
     sample = dataclasses.replace(d, areas=d.areas.iloc[idx].reset_index(drop=True), arrivals=arrivals,
                                  contingency0=contingency0, need=need, ceiling=d.ceiling * share, **fields)
     return sample, share
@@ -138,13 +133,8 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
     if raw.status != "optimal":
         info["start"] = f"cold: the sample of {ds.shape[0]} areas ended {raw.status}"
         return None
-    bal = lps.rows["national_balance"]
-    lam = raw.row_dual[bal.slice]
-    # the hotel price of each balance row: the contingency column's cost less its other rows' duals
-    cont = lps.variables["contingency"]
-    y = raw.row_dual.copy()
-    y[bal.slice] = 0.0
-    top = lps.c[cont.slice] - (lps.A[:, cont.slice].T @ y)
+    lam = raw.row_dual[lps.rows["national_balance"].slice]
+    top = hotel_prices(lps, raw.row_dual)
     dispersed = None
     if "dispersed" in lps.variables:
         need_s = ds.need.sum(axis=1)
@@ -153,12 +143,22 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
     return lam, top, dispersed
 
 
+def hotel_prices(lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
+    """The price of each national balance row at which contingency is worth using: the contingency
+    column's cost less the duals of its other rows (the dispersed total, a ceiling)."""
+    bal = lp.rows["national_balance"]
+    cont = lp.variables["contingency"]
+    y = row_dual.copy()
+    y[bal.slice] = 0.0
+    return lp.c[cont.slice] - lp.A[:, cont.slice].T @ y
+
+
 def _solve_sample(ds: ModelData, lps: LinearProgram, deadline: float | None, options: dict | None):
     """The sample's model: by the price-guided start itself when the sample is still large
     (35,000 areas: a sample of 8,750), else cold."""
     from allocator.solvers._highs import solve_highs
 
-    if wanted(ds, lps, "auto") and unsupported(lps) is None:
+    if wanted(ds, lps, "auto"):
         return solve_price_start(ds, lps, _remaining(deadline), options)
     return solve_highs(lps, time_limit=_remaining(deadline), options=options)
 
@@ -208,14 +208,16 @@ class AreaPlans:
         from allocator.solvers._highs import pass_arrays
 
         self.lp, self.s = lp, s
+        bal = lp.rows["national_balance"].slice
+        self.A_bal = lp.A[bal]                                 # the national balance rows
+        self.need = lp.row_upper[bal]
         fixed = np.zeros(lp.num_col)                           # national columns at their estimates
         if dispersed is not None:
             fixed[lp.variables["dispersed"].slice] = dispersed
-        self.fixed = fixed
-        shift = lp.A[s.local_rows] @ np.where(s.col_area < 0, fixed, 0.0)
+        A_loc = lp.A[s.local_rows]
+        shift = A_loc @ np.where(s.col_area < 0, fixed, 0.0)
         rl = lp.row_lower[s.local_rows] - shift
         ru = lp.row_upper[s.local_rows] - shift
-        A_loc = lp.A[s.local_rows]
         n_areas = int(s.col_area.max()) + 1
         edges = np.linspace(0, n_areas, parts + 1).round().astype(np.int64)
         self.parts = []
@@ -236,9 +238,7 @@ class AreaPlans:
         """Every area's plan at prices ``lam`` (T,H); False when a part did not solve to optimality."""
         import highspy
 
-        y = np.zeros(self.lp.num_row)
-        y[self.lp.rows["national_balance"].slice] = lam.ravel()
-        cost = self.lp.c - self.lp.A.T @ y                      # the linking rows priced out
+        cost = self.lp.c - self.A_bal.T @ lam.ravel()          # the linking rows priced out
 
         def run(part) -> bool:
             h, cols, _ = part
@@ -257,15 +257,14 @@ class AreaPlans:
 
     def implied_contingency(self) -> np.ndarray:
         """People the areas' plans leave in contingency, per national balance row (negative: too many placed)."""
-        bal = self.lp.rows["national_balance"]
-        placed = self.lp.A[bal.slice] @ np.where(self.s.col_area >= 0, self.x, 0.0)
-        return self.lp.row_upper[bal.slice] - placed
+        return self.need - self.A_bal @ np.where(self.s.col_area >= 0, self.x, 0.0)
 
     def statuses(self) -> dict:
-        """The areas' bases (HiGHS codes), primal values and reduced costs, for :func:`whole_basis`."""
+        """The areas' bases (HiGHS codes), reduced costs and the contingency their plans imply,
+        for :func:`whole_basis`."""
         lp = self.lp
         out = {"col_status": np.full(lp.num_col, LOWER, np.int8), "row_status": np.full(lp.num_row, BASIC, np.int8),
-               "x": self.x.copy(), "dj": np.zeros(lp.num_col)}
+               "implied": self.implied_contingency(), "dj": np.zeros(lp.num_col)}
         for h, cols, rows in self.parts:
             basis = h.getBasis()
             out["col_status"][cols] = np.fromiter((v.value for v in basis.col_status), np.int8, cols.size)
@@ -297,8 +296,7 @@ def correct_prices(plans: AreaPlans, lam: np.ndarray, top: np.ndarray, deadline:
     """
     lam = lam.ravel().copy()
     top = top.ravel()
-    need = plans.lp.row_upper[plans.lp.rows["national_balance"].slice]
-    tol = np.maximum(1.0, PRICE_TOLERANCE * np.abs(need))
+    tol = np.maximum(1.0, PRICE_TOLERANCE * np.abs(plans.need))
     lo = np.full_like(lam, -np.inf)
     hi = np.full_like(lam, np.inf)
     step = PRICE_STEP * np.maximum(np.abs(top), 1.0)
@@ -328,7 +326,7 @@ def correct_prices(plans: AreaPlans, lam: np.ndarray, top: np.ndarray, deadline:
 def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, np.ndarray]:
     """Column and row statuses for the whole model: the areas' bases plus one basic per linking row."""
     col, row = plans["col_status"], plans["row_status"]
-    x, dj = plans["x"], plans["dj"]
+    dj = plans["dj"]
     national = np.flatnonzero(s.col_area < 0)
     col[national] = np.where(np.isfinite(lp.col_lower[national]), LOWER, ZERO)
     row[s.link_rows] = LOWER
@@ -339,7 +337,7 @@ def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, n
     bal = lp.rows["national_balance"]
     cont = lp.variables["contingency"]
     A_bal = lp.A[bal.slice]
-    implied = lp.row_upper[bal.slice] - A_bal @ np.where(s.col_area >= 0, x, 0.0)   # people left in contingency
+    implied = plans["implied"]                                # people the areas' plans leave in contingency
     for k in range(bal.size):                                 # T × H rows, not areas
         if implied[k] > 1e-7:
             col[cont.start + k] = BASIC

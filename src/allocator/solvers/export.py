@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
 
@@ -19,14 +17,10 @@ def write_model(lp: LinearProgram, target: str | Path) -> Path:
     import highspy
 
     target = Path(target)
-    from allocator.solvers._highs import new_highs
+    from allocator.solvers._highs import new_highs, pass_lp
 
     h = new_highs()
-    A = lp.A
-    status = h.passModel(lp.num_col, lp.num_row, A.nnz, 2, 1, lp.offset, lp.c, lp.col_lower, lp.col_upper,
-                         lp.row_lower, lp.row_upper, A.indptr.astype(np.int32), A.indices.astype(np.int32),
-                         A.data.astype(float), np.zeros(lp.num_col, np.int32))
-    if status == highspy.HighsStatus.kError:
+    if not pass_lp(h, lp):
         raise SolverError("HiGHS refused the model")
     for blocks, setter in ((lp.variables, h.passColName), (lp.rows, h.passRowName)):
         for name, block in blocks.items():
