@@ -506,6 +506,7 @@ def render(R: dict, small, ward, huge, medium) -> str:
             L.append(f"| {size.replace('x', ' × ')} | {limit} | – | {r['error']} | | |")
             continue
         plan = ("none" if r["objective"] is None else
+                "the price-guided start's area plans" if r.get("fallback") == "price_start" else
                 "always-feasible fallback (nobody newly placed)" if r.get("fallback") else "solver's own")
         gap = "–" if r.get("gap") is None else f"{r['gap']:.1%}"
         L.append(f"| {size.replace('x', ' × ')} | {limit} | {_s(r['median'])} | {r['status']} | {plan} | {gap} |")

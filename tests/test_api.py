@@ -10,7 +10,11 @@ import pytest
 
 import allocator
 from allocator import OutputError, Plan, Scenario, load_scenario, read_plan, solve
-from tests.conftest import EXAMPLE, area, config, load
+from allocator.data import prepare
+from allocator.model import build_lp
+from allocator.solvers import solve_lp
+from tests.conftest import EXAMPLE, UK_CENTRAL, area, config, load
+from tests.stops import stop_at_once
 
 ALLOCATION_COLUMNS = ["area_code", "area_name", "region", "year", "placements", "stock", "capacity", "procured",
                       "fair_share", "cap", "over_cap", "rate_per_10k"]
@@ -123,3 +127,36 @@ def test_load_scenario_accepts_a_folder_or_a_yaml_file() -> None:
     a = load_scenario(EXAMPLE)
     b = load_scenario(EXAMPLE / "scenario.yaml")
     assert a.sha256 == b.sha256
+
+
+# --------------------------------------------------------------------------- time limits (issue 11 A5)
+def test_time_limit_with_only_nobody_newly_placed_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """solve() used to return the "nobody newly placed" plan as if it were a plan."""
+    sc = load_scenario(UK_CENTRAL)
+    stop_at_once(monkeypatch)
+    with pytest.raises(allocator.TimeLimitError, match="nobody new"):
+        solve(sc, time_limit=60)
+    plan = solve(sc, time_limit=60, keep_trivial=True)
+    assert plan.status == allocator.Status.TIME_LIMIT and plan.summary["incumbent"] == "nobody_new"
+    assert plan.summary["gap"] > 0.5
+
+
+def test_an_optimal_plan_has_no_incumbent_key(example_plan: Plan) -> None:
+    """summary.json of an optimal plan is unchanged: the incumbent is said only for time_limit plans."""
+    assert example_plan.status == "optimal" and "incumbent" not in example_plan.summary
+    assert allocator.status.proven_optimal(example_plan.status, example_plan.summary["gap"])
+
+
+def test_the_solvers_own_point_at_a_limit_has_a_gap_to_a_valid_bound() -> None:
+    """HiGHS stopped in the primal simplex's second phase (a primal feasible point): that plan is
+    returned with its gap, which was None (HiGHS's dual bound is not valid mid-way)."""
+    sc = load_scenario(UK_CENTRAL)
+    primal = {"simplex_strategy": 4, "presolve": "off"}
+    full = solve(sc, options=primal)
+    iterations = solve_lp(build_lp(prepare(sc)), options=primal).info["simplex_iterations"]
+    plan = solve(sc, options={**primal, "simplex_iteration_limit": iterations - 10})
+    assert plan.status == "time_limit" and plan.summary["incumbent"] == "solver"
+    gap = plan.summary["gap"]
+    assert gap is not None and 0 < gap < 1
+    assert plan.objective >= full.objective
+    assert (plan.objective - full.objective) / plan.objective <= gap

@@ -1,7 +1,8 @@
 """The command line, through click's CliRunner and as a real subprocess.
 
-Exit codes: 0 success, 2 bad scenario, 3 infeasible, 4 time limit without a plan,
-5 verification failed (test_verifier.py), 1 unexpected.
+Exit codes (allocator.errors.EXIT_CODES): 0 success, 2 bad scenario, 3 infeasible, 4 time limit
+with no plan better than "nobody newly placed", 5 verification failed (test_verifier.py), 8 a plan
+written but not proven optimal, 1 unexpected.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from click.testing import CliRunner, Result
 from allocator import read_plan
 from allocator.cli import cli
 from tests.conftest import BAD_INPUTS, EXAMPLE, PLAN_CSVS, UK_CENTRAL, BadInput, area, config, write_scenario
+from tests.stops import CLI_STOPPED_AFTER_AREA_PLANS, CLI_STOPPED_AT_ONCE, stop_after_area_plans, stop_at_once
 
 PLAN_FILES = (*PLAN_CSVS, "summary.json")
 
@@ -155,20 +157,73 @@ def test_infeasible_exits_3_and_writes_nothing(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_time_limit_gives_a_plan_marked_time_limit_or_exit_4(tmp_path: Path) -> None:
-    """A tiny time limit on the national scenario: either a feasible plan whose summary says
-    time_limit, or exit 4 with nothing written. Never 'infeasible' (3)."""
+def run_stopped(code: str, *args: str | Path) -> subprocess.CompletedProcess:
+    """``allocator ARGS`` in a subprocess whose solver stops as :mod:`tests.stops` ``code`` says."""
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_the_issues_time_limit_command_exits_4_and_writes_nothing(tmp_path: Path) -> None:
+    """Issue 11 A5 as filed: exit 0, silent under -q, with the "nobody newly placed" plan written.
+    (No solver finishes the national model in a microsecond, on any machine.)"""
     out = tmp_path / "out"
-    proc = run_process("solve", UK_CENTRAL, "--out", out, "--time-limit", "1e-9")
-    assert proc.returncode in (0, 4), proc.stderr
-    assert "Traceback" not in proc.stderr
-    if proc.returncode == 4:
-        assert "time limit" in proc.stderr
-        assert not out.exists()
+    proc = run_process("solve", UK_CENTRAL, "--out", out, "--time-limit", "0.000001", "-q")
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout == "" and proc.stderr.startswith("allocator: time limit: ")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_time_limit_leaving_only_nobody_newly_placed_exits_4_and_writes_nothing(tmp_path: Path, quiet: bool) -> None:
+    """Issue 11 A5: the "nobody newly placed" plan was written with exit 0 (silent under -q)."""
+    out = tmp_path / "out"
+    proc = run_stopped(CLI_STOPPED_AT_ONCE, "solve", UK_CENTRAL, "--out", out, "--time-limit", "60",
+                       *(["-q"] if quiet else []))
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stderr.startswith("allocator: time limit: ") and "--write-incomplete" in proc.stderr
+    assert "nobody new" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert not out.exists()
+
+
+def test_write_incomplete_writes_nobody_newly_placed_and_still_exits_4(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_stopped(CLI_STOPPED_AT_ONCE, "solve", UK_CENTRAL, "--out", out, "--time-limit", "60",
+                       "--write-incomplete", "-q")
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout == "" and f"was written to {out}" in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "time_limit" and summary["incumbent"] == "nobody_new"
+    assert summary["gap"] > 0.5
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_plan_not_proven_optimal_is_written_and_exits_8(tmp_path: Path, quiet: bool) -> None:
+    """The limit falls after the price-guided start's area plans: they are written, with exit 8 and
+    an error-level message on stderr even under -q."""
+    out = tmp_path / "out"
+    proc = run_stopped(CLI_STOPPED_AFTER_AREA_PLANS, "solve", UK_CENTRAL, "--out", out, "--start", "prices",
+                       "--time-limit", "60", *(["-q"] if quiet else []))
+    assert proc.returncode == 8, proc.stderr
+    assert proc.stderr.startswith("allocator: not proven optimal: ") and "Traceback" not in proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "time_limit" and summary["incumbent"] == "price_start"
+    assert f"{summary['gap']:.2%}" in proc.stderr
+    if quiet:
+        assert proc.stdout == ""
     else:
-        summary = json.loads((out / "summary.json").read_text())
-        assert summary["status"] == "time_limit"
-        assert "time limit" in proc.stdout
+        assert "status: time_limit" in proc.stdout
+
+
+def test_not_proven_optimal_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stop_after_area_plans(monkeypatch)
+    result = run("solve", UK_CENTRAL, "--out", tmp_path / "out", "--start", "prices", "-q")
+    assert result.exit_code == 8, result.output
+    assert (tmp_path / "out" / "summary.json").exists()
+    stop_at_once(monkeypatch)
+    result = run("solve", UK_CENTRAL, "--out", tmp_path / "out2", "--time-limit", "5")
+    assert result.exit_code == 4, result.output
+    assert not (tmp_path / "out2").exists()
 
 
 def test_time_limit_must_be_positive(tmp_path: Path) -> None:

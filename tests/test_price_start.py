@@ -18,9 +18,12 @@ from allocator import InfeasibleError, SolverError, load_scenario, solve
 from allocator.cli import cli
 from allocator.data import prepare
 from allocator.model import build_lp
+from allocator.solvers import RawSolution, solve_lp
 from allocator.solvers import _price_start as ps
-from allocator.solvers import solve_lp
+from allocator.solvers._fallback import at_limit, balance_bound, complete, feasible, nobody_new, toward
+from allocator.status import Status
 from tests.conftest import area, config, random_scenario, write_scenario
+from tests.stops import stop_after_area_plans
 
 REL = 1e-6
 
@@ -219,9 +222,59 @@ def test_price_correction_repairs_a_wrong_regime(country):
 
 
 def test_time_limit_still_gives_a_feasible_plan(country):
-    plan = solve(country, start="prices", time_limit=0.001)
+    """Whatever a real (short) limit leaves -- optimal, an incumbent, or only "nobody newly placed",
+    returned as asked -- it is a verified plan (solve() verifies it)."""
+    plan = solve(country, start="prices", time_limit=0.001, keep_trivial=True)
     assert plan.status in ("time_limit", "optimal")
     assert np.isfinite(plan.objective)
+
+
+def test_limit_after_the_area_plans_returns_them(country, monkeypatch):
+    """Issue 11 A5: the limit falls after step 2, so the areas' plans, completed and checked against
+    every row and bound, are the plan returned; not "nobody newly placed"."""
+    d = prepare(country)
+    lp = build_lp(d)
+    optimum = solve_lp(lp, data=d, start="cold").objective
+    trivial_x = nobody_new(lp)
+    trivial = float(lp.c @ trivial_x + lp.offset)
+    stop_after_area_plans(monkeypatch)
+    raw = solve_lp(lp, data=d, start="prices")
+    assert raw.status == Status.TIME_LIMIT and raw.info["fallback"] == "price_start", raw.info
+    assert raw.info["start"] == "prices"
+    assert feasible(lp, raw.x)
+    assert raw.objective == pytest.approx(float(lp.c @ raw.x + lp.offset))
+    assert optimum * (1 - 1e-9) <= raw.objective < trivial
+    bound = balance_bound(lp)
+    assert bound <= optimum * (1 + 1e-9)
+    assert raw.info["bound"] >= bound
+    assert raw.gap == pytest.approx((raw.objective - raw.info["bound"]) / raw.objective)
+    assert 0 < raw.gap < (trivial - raw.info["bound"]) / trivial
+    assert 0 < raw.info["price_start_share"] <= 1
+
+
+def test_area_plans_incumbent_through_the_api(country, monkeypatch):
+    stop_after_area_plans(monkeypatch)
+    plan = solve(country, start="prices")                  # verified against the scenario
+    assert plan.status == "time_limit" and plan.summary["incumbent"] == "price_start"
+    assert plan.summary["gap"] > 0
+
+
+def test_area_plans_that_break_a_linking_row_are_repaired_towards_them(country):
+    """Too many placed in a year (contingency would be negative): the plan returned is the last
+    feasible point from "nobody newly placed" towards them, and it keeps every row and bound."""
+    d = prepare(country)
+    lp = build_lp(d)
+    x0 = nobody_new(lp)
+    x1 = x0.copy()
+    stock = lp.variables["stock"]
+    x1[stock.slice] = np.minimum(lp.col_upper[stock.slice], x0[stock.slice] + 1e6)   # everyone everywhere
+    x1 = complete(lp, x1)
+    assert not feasible(lp, x1)
+    x, theta = toward(lp, x0, x1)
+    assert 0 < theta < 1 and feasible(lp, x)
+    raw = at_limit(lp, RawSolution(Status.TIME_LIMIT, None, None, message="Time limit reached"), x1)
+    assert feasible(lp, raw.x) and raw.info["price_start_share"] == pytest.approx(theta, abs=1e-6)
+    assert raw.objective == pytest.approx(min(lp.c @ x, lp.c @ x0) + lp.offset)
 
 
 # ----------------------------------------------------------------------------- the interfaces

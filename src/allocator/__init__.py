@@ -11,6 +11,7 @@ from allocator.data import ModelData, prepare
 from allocator.errors import (
     AllocatorError,
     InfeasibleError,
+    NotOptimalError,
     OutputError,
     ScenarioError,
     SolverError,
@@ -20,11 +21,12 @@ from allocator.errors import (
 from allocator.model import LinearProgram, build_lp
 from allocator.plan import Plan, read_plan
 from allocator.scenario import Scenario, load_scenario
+from allocator.status import Status
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocatorError", "InfeasibleError", "LinearProgram", "ModelData", "OutputError", "Plan", "Scenario",
-    "ScenarioError", "SolverError", "TimeLimitError", "VerificationError", "build_lp", "load_scenario",
-    "prepare", "read_plan", "solve",
+    "AllocatorError", "InfeasibleError", "LinearProgram", "ModelData", "NotOptimalError", "OutputError", "Plan",
+    "Scenario", "ScenarioError", "SolverError", "Status", "TimeLimitError", "VerificationError", "build_lp",
+    "load_scenario", "prepare", "read_plan", "solve",
 ]

@@ -23,6 +23,7 @@ from allocator.model import LinearProgram, build_lp
 from allocator.plan import Plan, end_position, interpret, start_position, whole_people
 from allocator.scenario import Scenario
 from allocator.solvers import RawSolution, solve_lp
+from allocator.status import Status
 from allocator.verify import verify_plan
 
 
@@ -38,7 +39,8 @@ def _versions() -> dict[str, str]:
 
 
 def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-          verify: bool = True, options: dict | None = None, start: str = "auto") -> Plan:
+          verify: bool = True, options: dict | None = None, start: str = "auto", *,
+          keep_trivial: bool = False) -> Plan:
     """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
 
     Parameters
@@ -46,7 +48,12 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     scenario : from :func:`allocator.load_scenario`, possibly varied with ``with_policy`` etc.
     solver : ``"highs"`` (default), ``"ortools"`` or ``"pulp"``
     time_limit : seconds; when hit, the best feasible plan found is returned with
-        status ``time_limit`` and its optimality gap
+        status ``time_limit`` and ``summary["gap"]``, its relative gap to a valid lower bound
+        (``summary["incumbent"]`` says where it came from: ``solver`` or ``price_start``).
+        Check :func:`allocator.status.proven_optimal` before trusting it as optimal
+    keep_trivial : when the time limit leaves nothing better than the always-feasible plan that
+        places nobody new, return that plan (``summary["incumbent"] == "nobody_new"``) instead
+        of raising ``TimeLimitError`` (the CLI's ``--write-incomplete``)
     verify : run the independent verifier (default; a failing plan raises)
     options : HiGHS options by name, e.g. ``{"simplex_strategy": 4}``
     start : how HiGHS starts: ``"auto"`` (the price-guided start from 4,000 areas up),
@@ -56,7 +63,8 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     Raises
     ------
     InfeasibleError : hard constraints conflict (with the years and the shortfall)
-    TimeLimitError : the time limit was hit before any feasible plan was found
+    TimeLimitError : the time limit was hit before the solver found any plan better than
+        "nobody newly placed" (unless ``keep_trivial``)
     VerificationError : the plan broke a rule when recomputed from the scenario
     SolverError : the solver is missing or failed
     """
@@ -66,16 +74,31 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = 
     t1 = time.perf_counter()
     raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options, data=d, start=start)
     t2 = time.perf_counter()
-    if raw.status == "unbounded":
+    if raw.status == Status.UNBOUNDED:
         raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
-    if raw.status == "infeasible":
+    if raw.status == Status.INFEASIBLE:
         raise diagnose_infeasible(d, lp)
-    if raw.status == "time_limit" and raw.x is None:
-        raise TimeLimitError(f"the time limit of {time_limit} s was reached before any feasible plan was found; "
-                             "raise --time-limit")
+    if raw.status == Status.TIME_LIMIT and (raw.x is None or (trivial(raw) and not keep_trivial)):
+        raise TimeLimitError(time_limit_message(time_limit, raw))
     if raw.x is None:
         raise SolverError(f"the solver {raw.solver} failed: {raw.message or raw.status}")
     return finish(scenario, d, lp, raw, build_seconds=t1 - t0, solve_seconds=t2 - t1, verify=verify)
+
+
+def trivial(raw: RawSolution) -> bool:
+    """Whether ``raw`` is the always-feasible "nobody newly placed" plan a time limit falls back on."""
+    return raw.info.get("fallback") == "nobody_new"
+
+
+def time_limit_message(time_limit: float | None, raw: RawSolution) -> str:
+    """Why a time limit left no plan worth having (the ``TimeLimitError`` message)."""
+    limit = f"the time limit of {time_limit:g} s" if time_limit is not None else "a solver limit"
+    if raw.x is None:
+        return f"{limit} was reached before any feasible plan was found; raise --time-limit"
+    gap = f" (gap {raw.gap:.1%})" if raw.gap is not None else ""
+    return (f"{limit} was reached before the solver found any plan better than "
+            f"the always-feasible one that places nobody new{gap}; raise --time-limit, or write that plan "
+            "anyway with --write-incomplete (keep_trivial=True in Python)")
 
 
 def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution, build_seconds: float,
@@ -98,7 +121,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     t4 = time.perf_counter()
     summary = {
         "scenario": scenario.name,
-        "status": raw.status,
+        "status": Status(raw.status).value,
         "objective": round(float(raw.objective), 6),
         "gap": raw.gap,
         "solver": raw.solver,
@@ -120,6 +143,8 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
             for i in np.flatnonzero(d.stock0.sum(axis=1) > d.cluster_cap)
         ],
     }
+    if raw.status == Status.TIME_LIMIT:     # where the plan came from (optimal plans keep their summary as it was)
+        summary["incumbent"] = raw.info.get("fallback", "solver")
     return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C, start=start_table(d))
 
 

@@ -1,9 +1,8 @@
 """The ``allocator`` command line.
 
-Exit codes: 0 success, 2 bad scenario or usage, 3 infeasible, 4 time limit
-without a feasible plan, 5 the plan failed verification, 6 solver missing or
-failed, 7 output folder problem (e.g. not empty without --force), 1 anything
-unexpected (a bug: run again with --debug and report it).
+Exit codes: the table in :data:`allocator.errors.EXIT_CODES` (0 success, 1 a bug, 2 bad input,
+3 infeasible, 4 time limit with no plan better than "nobody newly placed", 5 verification failed,
+6 solver failed, 7 output folder problem, 8 a plan written but not proven optimal).
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from allocator.errors import EXIT_ERROR, EXIT_SCENARIO, AllocatorError, ScenarioError
+from allocator.errors import EXIT_ERROR, EXIT_SCENARIO, AllocatorError, NotOptimalError, ScenarioError, TimeLimitError
+from allocator.status import GAP_TOLERANCE, Status, proven_optimal
 
 EPILOG_SOLVE = """\b
 Examples:
@@ -28,6 +28,7 @@ Examples:
 ERROR_WORDS = {
     "ScenarioError": "error in scenario", "InfeasibleError": "infeasible", "TimeLimitError": "time limit",
     "VerificationError": "plan failed verification", "SolverError": "solver error", "OutputError": "output error",
+    "NotOptimalError": "not proven optimal",
 }
 
 
@@ -131,7 +132,12 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
               help="LP backend: HiGHS (fast, default), OR-Tools GLOP, or PuLP with CBC (slow; for cross-checks).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds. If hit, the best feasible plan is written with status time_limit and its gap.")
+              help="Seconds. If hit, the best feasible plan is written with status time_limit and its gap, "
+                   "and the exit code is 8 (not proven optimal); if nothing better than the plan that places "
+                   "nobody new was found, exit 4 and nothing is written.")
+@click.option("--write-incomplete", is_flag=True,
+              help="With --time-limit: when nothing better than the plan that places nobody new was found, "
+                   "write that plan anyway (the exit code is still 4).")
 @click.option("--start", type=click.Choice(["auto", "prices", "cold"]), default="auto", show_default=True,
               help="How HiGHS starts. auto: the price-guided start from 4,000 areas up (prices from a sample of "
                    "areas give a near-optimal first basis); prices: always; cold: HiGHS's own start. "
@@ -143,13 +149,15 @@ def validate(scenario: Path, debug: bool) -> None:
               help="xlsx: also write plan.xlsx, one workbook with every table (text never runs as a formula).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, start: str, force: bool,
-          status_quo: bool, fmt: str, quiet: bool, debug: bool) -> None:
+def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, write_incomplete: bool, start: str,
+          force: bool, status_quo: bool, fmt: str, quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
     The plan is checked by an independent verifier before it is written; a
     plan that fails is never written. The folder is written atomically: a
-    reader sees the old complete plan or the new one, never a mix.
+    reader sees the old complete plan or the new one, never a mix. A plan
+    that the time limit stopped before it was proven optimal is written but
+    exits 8, even with -q (exit codes: docs/cli.md).
     """
     from allocator.api import solve as run_solve
     from allocator.plan import output_lock
@@ -164,7 +172,8 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, star
         sc = load_scenario(scenario)
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
-                plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start)
+                plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start,
+                                 keep_trivial=write_incomplete)
                 if status_quo:
                     sq = status_quo_plan(sc, solver)
                     plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
@@ -172,10 +181,25 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, star
         if not quiet:
             for line in headline_lines(plan, out):
                 click.echo(line)
-            if plan.status == "time_limit":
-                gap = plan.summary.get("gap")
-                click.echo(f"Note: the time limit stopped the solver; this plan is feasible but may not be optimal"
-                           f"{f' (gap {gap:.2%})' if gap is not None else ''}.")
+        refuse_not_optimal(plan, out, quiet)
+
+
+def refuse_not_optimal(plan, out: Path, quiet: bool) -> None:
+    """A written plan that is not proven optimal never exits 0: exit 4 for the "nobody newly placed"
+    plan written with --write-incomplete, exit 8 for any other plan the time limit stopped."""
+    gap = plan.summary.get("gap")
+    if proven_optimal(plan.status, gap):
+        if plan.status != Status.OPTIMAL and not quiet:
+            click.echo(f"Note: the time limit stopped the solver with the plan proven within {GAP_TOLERANCE:g} "
+                       "of the optimum.")
+        return
+    within = f"within {gap:.2%} of the optimum" if gap is not None else "at an unknown distance from the optimum"
+    if plan.summary.get("incumbent") == "nobody_new":
+        raise TimeLimitError(f"the time limit was reached before any plan better than the one that places nobody "
+                             f"new was found; that plan ({within}) was written to {out} as --write-incomplete asked")
+    raise NotOptimalError(f"the time limit stopped the solver before it proved the plan optimal: the plan written "
+                          f"to {out} has status {plan.status} and is {within} (its gap to a lower bound); "
+                          "raise --time-limit for an optimal plan")
 
 
 def status_quo_plan(sc, solver: str = "highs"):

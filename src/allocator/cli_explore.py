@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from allocator.status import Status
 from allocator.sweep import VIRTUAL_KEYS
 
 
@@ -260,7 +261,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
                 r = robust_plan(sc, model, samples, seed, share, ceil, joint=joint, original=plan,
                                 empty_place_cost=empty_place_cost)
             except InfeasibleError as err:
-                meta["robust"] = {"status": "infeasible", "share": share, "joint": joint, "ceiling": ceil,
+                meta["robust"] = {"status": Status.INFEASIBLE.value, "share": share, "joint": joint, "ceiling": ceil,
                                   "message": str(err)}
                 write_json(out / "uncertainty.json", meta)
                 raise
@@ -270,7 +271,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
                       f"Robust plan (hotels within ceiling in {share:.0%} of futures{' jointly' if joint else ''}) "
                       f"on {r.fresh.contingency.shape[0]:,} fresh samples", ceil, other=r.fresh_original,
                       other_label="original plan", label="robust plan")
-            meta["robust"] = {"status": "optimal", "share": share, "joint": joint, "ceiling": r.ceiling,
+            meta["robust"] = {"status": Status.OPTIMAL.value, "share": share, "joint": joint, "ceiling": r.ceiling,
                               "quantile_level": round(r.level, 4), "need_target": r.need_target,
                               "in_sample_share_within": r.in_sample, "in_sample_target": round(r.target, 4),
                               "fresh_share_within_all_years": r.joint_share,

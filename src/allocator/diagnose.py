@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from allocator.data import ModelData
 from allocator.errors import InfeasibleError
 from allocator.model import INF, LinearProgram
+from allocator.status import Status
 
 LEVERS = ("ceiling", "capacity", "growth", "cluster", "agreements")
 #: Relaxations smaller than this (people) are solver round-off, not advice, and are not reported.
@@ -239,7 +240,7 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
 
     elastic, meta = _elastic(d, lp, active)
     raw = solve_lp(elastic, "highs")
-    if raw.status != "optimal":
+    if raw.status != Status.OPTIMAL:
         return None
     total = float(raw.objective)
     slack = elastic.c > 0
@@ -250,7 +251,7 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
         row_lower=np.append(elastic.row_lower, -INF), row_upper=np.append(elastic.row_upper, total * (1 + 1e-9) + 1e-6),
         variables=lp.variables, rows=lp.rows)
     raw2 = solve_lp(phase2, "highs")
-    x = raw2.x if raw2.status == "optimal" else raw.x
+    x = raw2.x if raw2.status == Status.OPTIMAL else raw.x
     return total, x, meta
 
 

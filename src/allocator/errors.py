@@ -2,20 +2,56 @@
 
 Every error a user can cause derives from :class:`AllocatorError` and carries a
 message written for the person who wrote the scenario, not for a programmer.
+:data:`EXIT_CODES` is the exit-code table; README.md, docs/cli.md, docs/api.md
+and docs/design.md show it as :func:`exit_code_table` renders it (a test checks).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allocator.status import GAP_TOLERANCE
+
 EXIT_OK = 0
 EXIT_ERROR = 1          # unexpected internal error (a bug: please report it)
 EXIT_SCENARIO = 2       # bad input: the scenario or its tables
 EXIT_INFEASIBLE = 3     # hard constraints conflict
-EXIT_TIME_LIMIT = 4     # the time limit was hit before any feasible plan was found
+EXIT_TIME_LIMIT = 4     # the time limit left no plan better than "nobody newly placed"
 EXIT_VERIFY = 5         # the plan failed the independent verifier (never written)
 EXIT_SOLVER = 6         # the solver is missing or failed
 EXIT_OUTPUT = 7         # the output folder cannot be written as asked (e.g. not empty without --force)
+EXIT_NOT_OPTIMAL = 8    # a plan was written, but the time limit stopped the solver before it was proven optimal
+
+#: (code, meaning, raised as, the message starts) for every exit code of the CLI.
+EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
+    ("0", "success (for `solve`: the plan is optimal, verified and written)", "", ""),
+    ("1", "an unexpected error, which is a bug: run again with `--debug` and report the output",
+     "any other exception", "`allocator: unexpected error (...)`"),
+    ("2", "bad scenario or bad command line: a file, line and column or key is named",
+     "`ScenarioError`; click's usage errors", "`allocator: error in scenario:`; `Error:`"),
+    ("3", "infeasible: the hard constraints cannot all hold; names the constraint family and the years",
+     "`InfeasibleError`", "`allocator: infeasible:`"),
+    ("4", "the time limit was reached before any plan better than \"nobody newly placed\" was found; "
+          "nothing is written unless `--write-incomplete` is given",
+     "`TimeLimitError`", "`allocator: time limit:`"),
+    ("5", "the plan failed the independent verifier; nothing is written",
+     "`VerificationError`", "`allocator: plan failed verification:`"),
+    ("6", "the solver is not installed or failed", "`SolverError`", "`allocator: solver error:`"),
+    ("7", "the output folder cannot be written as asked: not empty without `--force`, not a folder, "
+          "or another run is writing to it", "`OutputError`", "`allocator: output error:`"),
+    ("8", "a plan was written, but the time limit stopped the solver before it was proven optimal "
+          f"(a gap above {GAP_TOLERANCE:g}): `summary.json` has `status: time_limit` and the `gap`",
+     "`NotOptimalError` (by the CLI; `solve()` returns the plan)", "`allocator: not proven optimal:`"),
+    ("130 / 143", "interrupted by Ctrl-C (SIGINT) / stopped by SIGTERM; no partial output is left",
+     "", "`allocator: interrupted`"),
+)
+
+
+def exit_code_table() -> str:
+    """:data:`EXIT_CODES` as the Markdown table every document shows."""
+    lines = ["| Code | Meaning | Raised as | Message starts |", "|---|---|---|---|"]
+    lines += ["|" + "|".join(f" {cell} " if cell else " " for cell in row) + "|" for row in EXIT_CODES]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -77,9 +113,19 @@ class InfeasibleError(AllocatorError):
 
 
 class TimeLimitError(AllocatorError):
-    """The time limit stopped the solver before it found any feasible plan."""
+    """The time limit stopped the solver before it found any plan better than "nobody newly placed"."""
 
     exit_code = EXIT_TIME_LIMIT
+
+
+class NotOptimalError(AllocatorError):
+    """A plan was written, but the time limit stopped the solver before it was proven optimal.
+
+    Raised by the command line after writing, so that a script sees a non-zero exit code;
+    :func:`allocator.solve` returns such a plan with ``status == "time_limit"`` and its gap.
+    """
+
+    exit_code = EXIT_NOT_OPTIMAL
 
 
 class VerificationError(AllocatorError):

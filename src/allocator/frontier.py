@@ -44,11 +44,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allocator.data import ModelData, prepare
-from allocator.errors import InfeasibleError, SolverError
+from allocator.errors import InfeasibleError
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.scenario import Scenario
-from allocator.solvers._highs import highs_bounds, new_highs, pass_lp
-from allocator.warm import _collect
+from allocator.solvers._highs import collect, highs_bounds, highs_model
+from allocator.status import Status
 
 MEASURES = ("l1", "minmax")
 
@@ -108,12 +108,10 @@ class _Model:
 
     def __init__(self, e: EquityLP) -> None:
         self.e = e
-        self.h = new_highs()
-        self.h.setOptionValue("random_seed", 0)
-        lp = e.lp
-        if not pass_lp(self.h, lp):
-            raise SolverError("HiGHS refused the frontier model")
-        self.cost = lp.c.copy()
+        # HiGHS's defaults, not the large-model ones (measured for cold solves only): the frontier's
+        # re-solves move one bound at a time from the last basis, and its tables stay as they were
+        self.h = highs_model(e.lp, large_model=False)
+        self.cost = e.lp.c.copy()
         self.iterations = 0
 
     def objective(self, c: np.ndarray) -> None:
@@ -136,9 +134,9 @@ class _Model:
     def run(self):
         t0 = time.perf_counter()
         self.h.run()
-        raw = _collect(self.h, self.e.lp, time.perf_counter() - t0)
+        raw = collect(self.h, self.e.lp, time.perf_counter() - t0)
         self.iterations += raw.info.get("simplex_iterations", 0)
-        if raw.status != "optimal":
+        if raw.status != Status.OPTIMAL:
             raise InfeasibleError(f"the frontier model is {raw.status} ({raw.message}); "
                                   "solve the scenario itself first (allocator solve) to see why")
         return raw

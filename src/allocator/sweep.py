@@ -52,6 +52,7 @@ from allocator.data import ModelData, prepare
 from allocator.errors import AllocatorError, Issue, ScenarioError
 from allocator.model import LinearProgram, build_lp
 from allocator.scenario import Scenario
+from allocator.status import Status
 
 #: Columns that record how long a point took: the only ones that differ between two runs of a sweep.
 TIMING_COLUMNS = ("solve_seconds", "point_seconds")
@@ -451,7 +452,7 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     from allocator.warm import solve_cold
 
     t0 = time.perf_counter()
-    row: dict[str, Any] = {"point_id": pid, "params": dict(params), "status": "error", "warm": False,
+    row: dict[str, Any] = {"point_id": pid, "params": dict(params), "status": Status.ERROR.value, "warm": False,
                            "warm_note": "", "objective": None, "message": ""}
     try:
         sc = apply_params(base, params)
@@ -474,10 +475,10 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
             raw = solve_cold(lp)
         row["simplex_iterations"] = int(raw.info.get("simplex_iterations", 0))
         row["solve_seconds"] = round(raw.seconds, 6)
-        row["status"] = raw.status
+        row["status"] = Status(raw.status).value
         years = [int(y) for y in d.years]
         row["years"] = years
-        if raw.status == "optimal":
+        if raw.status == Status.OPTIMAL:
             row["objective"] = float(raw.objective)
             S = lp.value(raw.x, "stock").reshape(d.shape)
             C = lp.value(raw.x, "contingency").reshape(d.shape[1], d.shape[2])
@@ -487,17 +488,17 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
                 R = whole_people(d, S)
                 fails = verify_plan(sc, S, C, raw.objective, R, h["contingency"][:, None])
                 if fails:
-                    row["status"] = "verify_failed"
+                    row["status"] = Status.VERIFY_FAILED.value
                     row["message"] = "; ".join(fails[:5])
-        elif raw.status == "infeasible":
+        elif raw.status == Status.INFEASIBLE:
             row.update(_shortfall(d, lp))
         else:
             row["message"] = raw.message
     except ScenarioError as err:
-        row["status"] = "invalid"
+        row["status"] = Status.INVALID.value
         row["message"] = str(err)
     except Exception as err:  # noqa: BLE001 - one bad point must not end a long sweep
-        row["status"] = "error"
+        row["status"] = Status.ERROR.value
         row["message"] = f"{type(err).__name__}: {err}"
     row["point_seconds"] = round(time.perf_counter() - t0, 6)
     return row
@@ -820,7 +821,7 @@ class _Progress:
         return self
 
     def advance(self, status: str) -> None:
-        if status != "optimal":
+        if status != Status.OPTIMAL:
             self.failed += 1
         if self.progress is not None:
             note = f"{self.failed} not optimal" if self.failed else ""

@@ -34,7 +34,8 @@ import numpy as np
 
 from allocator.model import LinearProgram
 from allocator.solvers import RawSolution
-from allocator.solvers._highs import highs_bounds, pass_lp
+from allocator.solvers._highs import collect, highs_bounds, highs_model
+from allocator.status import Status
 
 
 def structure_difference(base: LinearProgram, lp: LinearProgram) -> str | None:
@@ -82,31 +83,20 @@ class WarmSolver:
     """
 
     def __init__(self, base: LinearProgram, basis: str = "reference") -> None:
-        from allocator.solvers._highs import new_highs
-
         if basis not in ("reference", "previous"):
             raise ValueError(f"basis must be 'reference' or 'previous', got {basis!r}")
         self.basis_mode = basis
         self.base = base
-        self.h = new_highs()
-        self.h.setOptionValue("random_seed", 0)
-        self._load(base)
+        # HiGHS's defaults, not the large-model ones: those are measured for cold solves, and
+        # re-solves from a basis keep the results of sweeps as they were
+        self.h = highs_model(base, large_model=False)
         self.current = base
         t0 = time.perf_counter()
         self.h.run()
         self.base_seconds = time.perf_counter() - t0
-        import highspy
-
-        self.reference = None
-        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            self.reference = self.h.getBasis()
+        base_raw = collect(self.h, base, self.base_seconds)
+        self.reference = self.h.getBasis() if base_raw.status == Status.OPTIMAL else None
         self.solves = 0
-
-    def _load(self, lp: LinearProgram) -> None:
-        if not pass_lp(self.h, lp):
-            from allocator.errors import SolverError
-
-            raise SolverError("HiGHS refused the model (passModel returned an error)")
 
     @property
     def usable(self) -> bool:
@@ -147,33 +137,12 @@ class WarmSolver:
         start = time.perf_counter()
         h.run()
         self.solves += 1
-        raw = _collect(h, lp, time.perf_counter() - start)
+        raw = collect(h, lp, time.perf_counter() - start)
         return WarmResult(raw, True, "", changed)
 
 
 def _not_solved() -> RawSolution:
-    return RawSolution("not_solved", None, None)
-
-
-def _collect(h, lp: LinearProgram, seconds: float) -> RawSolution:
-    """A :class:`RawSolution` from a HiGHS object that has just run (as in ``solve_highs``)."""
-    import highspy
-
-    M = highspy.HighsModelStatus
-    ms = h.getModelStatus()
-    info = h.getInfo()
-    common = dict(solver="highs", solver_version=h.version() if hasattr(h, "version") else "unknown",
-                  seconds=seconds, info={"simplex_iterations": int(info.simplex_iteration_count),
-                                         "ipm_iterations": int(info.ipm_iteration_count)})
-    if ms == M.kOptimal:
-        sol = h.getSolution()
-        return RawSolution("optimal", np.asarray(sol.col_value), info.objective_function_value,
-                           np.asarray(sol.row_dual), np.asarray(sol.col_dual), gap=0.0, **common)
-    if ms in (M.kInfeasible, M.kUnboundedOrInfeasible):
-        return RawSolution("infeasible", None, None, message=h.modelStatusToString(ms), **common)
-    if ms == M.kUnbounded:
-        return RawSolution("unbounded", None, None, message=h.modelStatusToString(ms), **common)
-    return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)
+    return RawSolution(Status.NOT_SOLVED, None, None)
 
 
 def solve_cold(lp: LinearProgram) -> RawSolution:

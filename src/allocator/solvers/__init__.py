@@ -15,6 +15,7 @@ import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.status import Status
 
 SOLVERS = ("highs", "ortools", "pulp")
 #: How the HiGHS backend starts on a model built from scenario data (see docs/performance.md):
@@ -24,12 +25,12 @@ STARTS = ("auto", "prices", "cold")
 
 @dataclass
 class RawSolution:
-    status: str                       # optimal | infeasible | time_limit | unbounded | error
+    status: Status                    # how the solve ended (allocator.status: one map per backend)
     x: np.ndarray | None              # primal values (None when there is no feasible point)
     objective: float | None
     row_dual: np.ndarray | None = None
     col_dual: np.ndarray | None = None
-    gap: float | None = None          # relative optimality gap, when stopped early
+    gap: float | None = None          # relative optimality gap to a valid lower bound, when stopped early
     solver: str = ""
     solver_version: str = ""
     seconds: float = 0.0

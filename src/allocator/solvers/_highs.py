@@ -1,4 +1,10 @@
-"""HiGHS through highspy, passing the CSR arrays straight to ``Highs.passModel``."""
+"""HiGHS through highspy: the one place that sets HiGHS up and reads its result.
+
+Every HiGHS model in allocator is made by :func:`highs_model` -- the solve (``solve_highs``), the
+warm-started re-solves of sweeps (``allocator.warm``), the frontier, the price-guided start's
+area plans and the MPS/LP export -- so that all of them are silent, seeded, pass the model in one
+``passModel`` call and read HiGHS's status through one map (:data:`allocator.status.HIGHS`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.status import Status, from_highs
 
 if TYPE_CHECKING:  # imported for annotations only: allocator.solvers imports this module lazily
     from allocator.solvers import RawSolution
@@ -23,6 +30,8 @@ _QUIET = False
 #: benchmarks/RESULTS.md; the optimum is the same (checked in benchmarks/test_bench.py).
 LARGE_MODEL_COLUMNS = 50_000
 LARGE_MODEL_OPTIONS = {"simplex_dual_edge_weight_strategy": 1}
+#: HiGHS's random seed, fixed so that a solve gives the same plan on every run.
+RANDOM_SEED = 0
 
 
 def new_highs():
@@ -30,7 +39,10 @@ def new_highs():
     first construction in a process; it is sent to /dev/null so that CLI output and
     piped CSV stay clean."""
     global _QUIET
-    import highspy
+    try:
+        import highspy
+    except ImportError as err:  # pragma: no cover - a dependency
+        raise SolverError(f"highspy is not installed ({err}); pip install highspy") from None
 
     if _QUIET:
         h = highspy.Highs()
@@ -46,6 +58,44 @@ def new_highs():
             os.close(saved)
         _QUIET = True
     h.setOptionValue("output_flag", False)
+    return h
+
+
+def set_option(h, key: str, value) -> None:
+    """Set one HiGHS option; an unknown name or a bad value is an error, not ignored."""
+    import highspy
+
+    if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS refused the option {key}={value!r} (unknown name or bad value)")
+
+
+def set_time_limit(h, seconds: float | None) -> None:
+    """The seconds HiGHS may run (``None``: no limit)."""
+    if seconds is not None:
+        set_option(h, "time_limit", float(seconds))
+
+
+def highs_model(lp: LinearProgram, *, time_limit: float | None = None, options: dict | None = None,
+                large_model: bool | None = None, basis: tuple[np.ndarray, np.ndarray] | None = None):
+    """A silent, seeded ``highspy.Highs`` holding ``lp``, ready to ``run()``.
+
+    ``large_model``: apply :data:`LARGE_MODEL_OPTIONS` (``None``: from
+    :data:`LARGE_MODEL_COLUMNS` columns up, as measured for cold solves; ``True``/``False``:
+    always/never). ``options`` (HiGHS options by name) come last and win. ``basis``: a starting
+    basis as arrays of HiGHS basis codes (see :func:`set_basis`).
+    """
+    h = new_highs()
+    set_option(h, "random_seed", RANDOM_SEED)
+    set_time_limit(h, time_limit)
+    if large_model or (large_model is None and lp.num_col >= LARGE_MODEL_COLUMNS):
+        for key, value in LARGE_MODEL_OPTIONS.items():
+            set_option(h, key, value)
+    for key, value in (options or {}).items():
+        set_option(h, key, value)
+    if not pass_lp(h, lp):
+        raise SolverError("HiGHS refused the model (passModel returned an error)")
+    if basis is not None:
+        set_basis(h, *basis)
     return h
 
 
@@ -92,72 +142,51 @@ def set_basis(h, col_status: np.ndarray, row_status: np.ndarray) -> None:
         raise SolverError("HiGHS refused the starting basis")
 
 
-def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None,
-                basis: tuple[np.ndarray, np.ndarray] | None = None) -> RawSolution:
-    from allocator.solvers import RawSolution
+def collect(h, lp: LinearProgram, seconds: float) -> RawSolution:
+    """A :class:`RawSolution` from a HiGHS model that has just run.
 
-    try:
-        import highspy
-    except ImportError as err:  # pragma: no cover - a dependency
-        raise SolverError(f"highspy is not installed ({err}); pip install highspy") from None
-    start = time.perf_counter()
-    h = new_highs()
-    h.setOptionValue("random_seed", 0)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    if lp.num_col >= LARGE_MODEL_COLUMNS:
-        for key, value in LARGE_MODEL_OPTIONS.items():
-            h.setOptionValue(key, value)
-    for key, value in (options or {}).items():
-        h.setOptionValue(key, value)
-    if not pass_lp(h, lp):
-        raise SolverError("HiGHS refused the model (passModel returned an error)")
-    if basis is not None:
-        set_basis(h, *basis)
-    h.run()
-    seconds = time.perf_counter() - start
+    At a limit HiGHS may hold a primal feasible point (never the dual simplex, which has none
+    until the end): it is returned with status ``time_limit``, otherwise ``x`` is ``None``;
+    ``info["bound"]`` is the valid lower bound HiGHS's duals give (``None`` if they give none).
+    """
+    from allocator.solvers import RawSolution
+    from allocator.solvers._fallback import lagrangian_bound
+
     ms = h.getModelStatus()
+    status = from_highs(ms)
     info = h.getInfo()
-    version = h.version() if hasattr(h, "version") else "unknown"
-    M = highspy.HighsModelStatus
-    primal_ok = info.primal_solution_status == 2   # kSolutionStatusFeasible
-    sol = h.getSolution()
-    common = dict(solver="highs", solver_version=version, seconds=seconds,
+    common = dict(solver="highs", solver_version=h.version() if hasattr(h, "version") else "unknown",
+                  seconds=seconds, message=h.modelStatusToString(ms),
                   info={"simplex_iterations": int(info.simplex_iteration_count),
                         "ipm_iterations": int(info.ipm_iteration_count)})
-    if ms == M.kOptimal:
-        return RawSolution("optimal", np.asarray(sol.col_value), info.objective_function_value,
-                           np.asarray(sol.row_dual), np.asarray(sol.col_dual), gap=0.0, **common)
-    if ms in (M.kInfeasible,):
-        return RawSolution("infeasible", None, None, message=h.modelStatusToString(ms), **common)
-    if ms in (M.kUnboundedOrInfeasible, M.kUnbounded):
-        return RawSolution("infeasible" if ms == M.kUnboundedOrInfeasible else "unbounded", None, None,
-                           message=h.modelStatusToString(ms), **common)
-    if ms in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, M.kHighsInterrupt):
-        if primal_ok:
-            x = np.asarray(sol.col_value)
-            obj = float(lp.c @ x + lp.offset)
-            bound = info.dual_solution_status == 2 and h.getDualObjectiveValue() or None
-            gap = abs(obj - bound) / max(1.0, abs(obj)) if bound is not None else None
-            return RawSolution("time_limit", x, obj, gap=gap, message=h.modelStatusToString(ms), **common)
-        return _fallback_at_limit(lp, h.modelStatusToString(ms), common)
-    return RawSolution("error", None, None, message=h.modelStatusToString(ms), **common)
+    if status == Status.OPTIMAL:
+        sol = h.getSolution()
+        return RawSolution(status, np.asarray(sol.col_value), info.objective_function_value,
+                           np.asarray(sol.row_dual), np.asarray(sol.col_dual), gap=0.0,
+                           **{**common, "message": ""})
+    if status != Status.TIME_LIMIT:
+        return RawSolution(status, None, None, **common)
+    sol = h.getSolution()
+    common["info"]["bound"] = lagrangian_bound(lp, np.asarray(sol.row_dual)) if sol.dual_valid else None
+    if info.primal_solution_status == 2:                  # kSolutionStatusFeasible
+        x = np.asarray(sol.col_value)
+        return RawSolution(status, x, float(lp.c @ x + lp.offset), **common)
+    return RawSolution(status, None, None, **common)
 
 
-def _fallback_at_limit(lp: LinearProgram, why: str, common: dict) -> RawSolution:
-    """The limit stopped HiGHS before it had a primal feasible point (always the case for the
-    dual simplex, and for any method stopped inside presolve): return the always-feasible
-    "nobody newly placed" plan with its gap to a valid bound, rather than nothing."""
-    from allocator.solvers import RawSolution
-    from allocator.solvers._fallback import balance_bound, nobody_new
+def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dict | None = None,
+                basis: tuple[np.ndarray, np.ndarray] | None = None,
+                incumbent: np.ndarray | None = None) -> RawSolution:
+    """Solve ``lp`` with HiGHS. When a limit stops HiGHS, the best feasible plan at hand is
+    returned with status ``time_limit`` and its gap (:func:`allocator.solvers._fallback.at_limit`):
+    HiGHS's own point, ``incumbent`` (the price-guided start's area plans) made feasible, or the
+    always-feasible "nobody newly placed" plan."""
+    from allocator.solvers._fallback import at_limit
 
-    x = nobody_new(lp)
-    if x is None:
-        return RawSolution("time_limit", None, None, message=why, **common)
-    obj = float(lp.c @ x + lp.offset)
-    bound = balance_bound(lp)
-    gap = abs(obj - bound) / max(1.0, abs(obj)) if bound is not None else None
-    common = dict(common, info=dict(common.get("info", {}), fallback="nobody_new"))
-    return RawSolution("time_limit", x, obj, gap=gap,
-                       message=f"{why} before the solver had a feasible plan; returned the always-feasible plan "
-                               "that places nobody new (raise the time limit for a better one)", **common)
+    start = time.perf_counter()
+    h = highs_model(lp, time_limit=time_limit, options=options, basis=basis)
+    h.run()
+    raw = collect(h, lp, time.perf_counter() - start)
+    if raw.status == Status.TIME_LIMIT:
+        raw = at_limit(lp, raw, incumbent)
+    return raw

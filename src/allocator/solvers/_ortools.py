@@ -20,6 +20,7 @@ import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.status import from_ortools
 
 
 def _child(src: str, dst: str) -> None:  # pragma: no cover - runs in the child process
@@ -69,10 +70,7 @@ def solve_ortools(lp: LinearProgram, time_limit: float | None = None) -> "RawSol
         obj = float(z["objective"]) if "objective" in z else None
         duals = z["row_dual"] if "row_dual" in z else None
     seconds = time.perf_counter() - start
-    status = {"OPTIMAL": "optimal", "INFEASIBLE": "infeasible", "UNBOUNDED": "unbounded"}.get(name, "error")
-    if name in ("FEASIBLE", "ABNORMAL", "NOT_SOLVED") and time_limit is not None:
-        status = "time_limit"
-    return RawSolution(status, x, obj, row_dual=duals, solver="ortools-glop", solver_version=version,
+    return RawSolution(from_ortools(name, time_limit), x, obj, row_dual=duals, solver="ortools-glop", solver_version=version,
                        seconds=seconds, message=name)
 
 

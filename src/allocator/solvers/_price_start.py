@@ -29,6 +29,11 @@ that is already almost optimal, so that the last step, the dual simplex on the
    people in contingency, otherwise the area column with the smallest reduced
    cost in that row (the marginal area); the ceiling rows' slacks.
 4. **HiGHS dual simplex on the whole model** from that basis, to optimality.
+   If a time limit stops it first, the areas' plans of step 2 are the plan
+   returned (completed and checked against every row and bound, or repaired
+   towards them from "nobody newly placed"; see
+   :func:`allocator.solvers._fallback.at_limit`), with status ``time_limit``
+   and their gap to a valid lower bound.
 
 Correctness does not depend on the prices: step 4 solves the monolithic model
 to HiGHS's optimality tolerances, so the optimum is the monolithic optimum
@@ -50,6 +55,8 @@ import numpy as np
 
 from allocator.data import ModelData, roll_need
 from allocator.model import LinearProgram, build_lp
+from allocator.solvers._highs import highs_model, set_time_limit, solve_highs
+from allocator.status import Status, from_highs
 
 #: ``start="auto"`` uses the price-guided start from this many areas and columns up.
 #: Measured (benchmarks/RESULTS.md): at 2,000 areas × 10 years × 3 cohorts the price-guided start
@@ -120,7 +127,7 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
     ds, _ = sample_areas(d)
     lps = build_lp(ds)
     raw = _solve_sample(ds, lps, deadline, options)
-    if raw.status == "infeasible":
+    if raw.status == Status.INFEASIBLE:
         # a sample can fail a scaled ceiling or the agreements its few areas cannot share out;
         # its prices without them are still a start (the whole model keeps every rule)
         nan = np.full_like(ds.agreed_min, np.nan)
@@ -130,7 +137,7 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
         info["sample_relaxed"] = "without the contingency ceiling and agreements"
     info["sample_areas"] = ds.shape[0]
     info["sample_seconds"] = round(time.perf_counter() - t0, 4)
-    if raw.status != "optimal":
+    if raw.status != Status.OPTIMAL:
         info["start"] = f"cold: the sample of {ds.shape[0]} areas ended {raw.status}"
         return None
     lam = raw.row_dual[lps.rows["national_balance"].slice]
@@ -156,8 +163,6 @@ def hotel_prices(lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
 def _solve_sample(ds: ModelData, lps: LinearProgram, deadline: float | None, options: dict | None):
     """The sample's model: by the price-guided start itself when the sample is still large
     (35,000 areas: a sample of 8,750), else cold."""
-    from allocator.solvers._highs import solve_highs
-
     if wanted(ds, lps, "auto"):
         return solve_price_start(ds, lps, _remaining(deadline), options)
     return solve_highs(lps, time_limit=_remaining(deadline), options=options)
@@ -201,12 +206,12 @@ class AreaPlans:
 
     The areas are split into ``parts`` block-diagonal LPs (one per core), each a persistent
     HiGHS model: a new set of prices changes only costs, so a re-solve starts from the last basis.
+    ``complete`` turns True once every part has solved: from then on ``x`` holds a plan for every
+    area that keeps all its own rows (a later round that stops early leaves a part's last plan).
     """
 
     def __init__(self, lp: LinearProgram, s: Split, dispersed: np.ndarray | None, options: dict | None,
                  parts: int = 2) -> None:
-        from allocator.solvers._highs import pass_arrays
-
         self.lp, self.s = lp, s
         bal = lp.rows["national_balance"].slice
         self.A_bal = lp.A[bal]                                 # the national balance rows
@@ -226,34 +231,33 @@ class AreaPlans:
             rows = np.flatnonzero((s.row_area >= edges[k]) & (s.row_area < edges[k + 1]))
             if cols.size == 0:
                 continue
-            h = _highs(options)
-            pass_arrays(h, lp.c[cols], A_loc[rows][:, cols].tocsr(), lp.col_lower[cols], lp.col_upper[cols],
-                        rl[rows], ru[rows])
-            self.parts.append((h, cols, rows))
+            part = LinearProgram(c=lp.c[cols], A=A_loc[rows][:, cols].tocsr(), col_lower=lp.col_lower[cols],
+                                 col_upper=lp.col_upper[cols], row_lower=rl[rows], row_upper=ru[rows],
+                                 variables={}, rows={})
+            self.parts.append((highs_model(part, options=options, large_model=True), cols, rows))
         self.pool = _pool() if min(len(self.parts), os.cpu_count() or 1) > 1 else None
         self.x = fixed.copy()
+        self.complete = False
         self.iterations = 0
 
     def solve(self, lam: np.ndarray, deadline: float | None) -> bool:
         """Every area's plan at prices ``lam`` (T,H); False when a part did not solve to optimality."""
-        import highspy
-
         cost = self.lp.c - self.A_bal.T @ lam.ravel()          # the linking rows priced out
 
         def run(part) -> bool:
             h, cols, _ = part
             h.changeColsCost(cols.size, np.arange(cols.size, dtype=np.int32), np.ascontiguousarray(cost[cols]))
-            if deadline is not None:
-                h.setOptionValue("time_limit", _remaining(deadline))
+            set_time_limit(h, _remaining(deadline))
             h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if from_highs(h.getModelStatus()) != Status.OPTIMAL:
                 return False
             self.x[cols] = h.getSolution().col_value
             self.iterations += int(h.getInfo().simplex_iteration_count)
             return True
 
-        ok = list(self.pool.map(run, self.parts)) if self.pool else [run(p) for p in self.parts]
-        return all(ok)
+        ok = all(list(self.pool.map(run, self.parts)) if self.pool else [run(p) for p in self.parts])
+        self.complete = self.complete or ok
+        return ok
 
     def implied_contingency(self) -> np.ndarray:
         """People the areas' plans leave in contingency, per national balance row (negative: too many placed)."""
@@ -356,14 +360,14 @@ def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None 
                       options: dict | None = None):
     """Solve ``lp`` (built from ``d``) with the price-guided start; a :class:`RawSolution`.
 
-    ``info["start"]`` is ``"prices"`` when the start was used, otherwise ``"cold: <why>"``.
+    ``info["start"]`` is ``"prices"`` when the start was used, otherwise ``"cold: <why>"``. When a
+    time limit stops the last step, the areas' plans (once every area has one) are offered as the
+    plan to return (:func:`allocator.solvers._fallback.at_limit`).
     """
-    from allocator.solvers._highs import solve_highs
-
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
     info: dict = {}
-    basis = None
+    basis = areas_x = None
     why = unsupported(lp)
     s = None if why else split(lp)
     if why is None and s is None:
@@ -384,17 +388,26 @@ def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None 
                 else:
                     basis = whole_basis(lp, s, plans.statuses())
                     info["start"] = "prices"
+                if plans.complete:
+                    areas_x = plans.x.copy()
             finally:
                 plans.close()
             info["area_iterations"] = plans.iterations
             del plans
             _trim()
             info["area_seconds"] = round(time.perf_counter() - t1, 4)
-    raw = solve_highs(lp, time_limit=_remaining(deadline), options=options, basis=basis)
+    raw = _solve_whole(lp, _remaining(deadline), options, basis, areas_x)
     raw.info.update(info)
     raw.info["final_seconds"] = round(raw.seconds, 4)
     raw.seconds = time.perf_counter() - t0
     return raw
+
+
+def _solve_whole(lp: LinearProgram, time_limit: float | None, options: dict | None,
+                 basis: tuple[np.ndarray, np.ndarray] | None, areas_x: np.ndarray | None):
+    """Step 4: HiGHS on the whole model from ``basis``; the areas' plans ``areas_x`` are the plan
+    to return if the time limit stops it first."""
+    return solve_highs(lp, time_limit=time_limit, options=options, basis=basis, incumbent=areas_x)
 
 
 def _trim() -> None:
@@ -423,16 +436,6 @@ def _pool() -> cf.ThreadPoolExecutor:
 
 def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(1e-3, deadline - time.perf_counter())
-
-
-def _highs(options: dict | None):
-    from allocator.solvers._highs import LARGE_MODEL_OPTIONS, new_highs
-
-    h = new_highs()
-    h.setOptionValue("random_seed", 0)
-    for key, value in {**LARGE_MODEL_OPTIONS, **(options or {})}.items():
-        h.setOptionValue(key, value)
-    return h
 
 
 __all__ = ["solve_price_start", "sample_areas", "split", "unsupported", "wanted"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.status import Status, from_pulp
 
 
 def to_pulp(lp: LinearProgram):
@@ -56,11 +57,11 @@ def solve_pulp(lp: LinearProgram, time_limit: float | None = None) -> "RawSoluti
         solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
         prob.solve(solver)
     seconds = time.perf_counter() - start
-    status = pulp.LpStatus[prob.status]
+    name = pulp.LpStatus[prob.status]
+    status = from_pulp(name, time_limit)
     version = getattr(pulp, "__version__", "unknown")
-    if status == "Optimal":
+    if status == Status.OPTIMAL:
         values = np.array([v.value() or 0.0 for v in x])
-        return RawSolution("optimal", values, float(pulp.value(prob.objective) or 0.0) if lp.num_col else lp.offset,
+        return RawSolution(status, values, float(pulp.value(prob.objective) or 0.0) if lp.num_col else lp.offset,
                            solver="pulp-cbc", solver_version=version, seconds=seconds)
-    mapped = {"Infeasible": "infeasible", "Unbounded": "unbounded"}.get(status, "error")
-    return RawSolution(mapped, None, None, solver="pulp-cbc", solver_version=version, seconds=seconds, message=status)
+    return RawSolution(status, None, None, solver="pulp-cbc", solver_version=version, seconds=seconds, message=name)

@@ -16,12 +16,10 @@ def write_model(lp: LinearProgram, target: str | Path) -> Path:
     """
     import highspy
 
-    target = Path(target)
-    from allocator.solvers._highs import new_highs, pass_lp
+    from allocator.solvers._highs import highs_model
 
-    h = new_highs()
-    if not pass_lp(h, lp):
-        raise SolverError("HiGHS refused the model")
+    target = Path(target)
+    h = highs_model(lp)
     for blocks, setter in ((lp.variables, h.passColName), (lp.rows, h.passRowName)):
         for name, block in blocks.items():
             for k in range(block.size):
