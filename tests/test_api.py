@@ -99,9 +99,13 @@ def test_write_refuses_a_non_empty_folder(tmp_path: Path, example_plan: Plan) ->
     (out / "extra.txt").write_text("x")
     with pytest.raises(OutputError, match="not empty"):
         example_plan.write(out)
+    with pytest.raises(OutputError, match=r"holds files allocator did not write there \(extra.txt\)"):
+        example_plan.write(out, force=True)               # force replaces only what allocator wrote
     assert (out / "extra.txt").exists()
+    (out / "extra.txt").unlink()
+    (out / "allocations.csv").write_text("old")
     example_plan.write(out, force=True)
-    assert not (out / "extra.txt").exists()
+    assert (out / "allocations.csv").read_text() != "old"
 
 
 def test_read_plan_of_a_non_plan_folder(tmp_path: Path) -> None:

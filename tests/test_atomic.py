@@ -21,7 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example"
 UK = ROOT / "scenarios" / "uk-2025" / "central.yaml"
-PLAN_FILES = {"allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json", "timings.json"}
+PLAN_FILES = {"allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json", "timings.json",
+              ".allocator-output.json"}
 
 
 def _cmd(scenario: Path, out: Path, *extra: str) -> list[str]:

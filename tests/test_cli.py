@@ -132,10 +132,18 @@ def test_solve_refuses_a_non_empty_folder_without_force(tmp_path: Path) -> None:
     assert proc.returncode != 0 and "not empty" in proc.stderr
     assert snapshot(out) == before
 
+    # --force replaces only a folder allocator wrote: never one holding someone's notes (issue 11)
+    result = run("solve", EXAMPLE, "--out", out, "--force")
+    assert result.exit_code == 7 and "was not written by allocator" in result.stderr
+    assert snapshot(out) == before
+
+    (out / "notes.txt").unlink()
+    assert run("solve", EXAMPLE, "--out", out).exit_code == 0       # empty: no --force needed
+    (out / "allocations.csv").write_text("old")
     result = run("solve", EXAMPLE, "--out", out, "--force")
     assert result.exit_code == 0, result.output
-    names = {p.name for p in out.iterdir()}
-    assert set(PLAN_FILES) <= names and "notes.txt" not in names
+    assert set(PLAN_FILES) <= {p.name for p in out.iterdir()}
+    assert (out / "allocations.csv").read_text() != "old"
 
 
 def test_infeasible_exits_3_and_writes_nothing(tmp_path: Path) -> None:

@@ -174,8 +174,8 @@ def test_cli_compare_writes_csv_and_markdown(plans, tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "Trajectory" in res.output and "Regions" in res.output and "Councils whose allocations" in res.output
-    assert sorted(p.name for p in out.iterdir()) == ["compare.md", "compare_areas.csv", "compare_regions.csv",
-                                                     "compare_trajectory.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".allocator-output.json", "compare.md", "compare_areas.csv",
+                                                     "compare_regions.csv", "compare_trajectory.csv"]
     areas = (out / "compare_areas.csv").read_text().splitlines()
     assert areas == ["plan,area_code,area_name,region,final_base,final_plan,final_difference,sum_abs_difference",
                      "b,Z,Area Z,R2,40,120,80,100", "b,X,Area X,R1,120,60,-60,70"]

@@ -119,7 +119,7 @@ def test_regional_reports(uk, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     alloc = uk["plan"].allocations
     regions = sorted(alloc["region"].unique())
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))   # and the marker
     assert len(files) == len(regions) + 1 and "index.html" in files
     index = (out / "index.html").read_text(encoding="utf-8")
     for region in regions:

@@ -10,6 +10,10 @@ from pathlib import Path
 import click
 
 from allocator.errors import ScenarioError
+from allocator.output import check_target, echo
+
+#: What ``report --out`` may be called (the report is one HTML file).
+REPORT_SUFFIXES = (".html", ".htm")
 
 
 def _console():
@@ -43,11 +47,14 @@ def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the tables into this folder: compare_trajectory.csv, compare_regions.csv, "
                    "compare_areas.csv (raw numbers) and compare.md (formatted).")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
               help="Solver for any scenario given instead of a plan folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (use with --out in scripts).")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def compare(plans: tuple[Path, ...], top: int, out: Path | None, solver: str, quiet: bool, debug: bool) -> None:
+def compare(plans: tuple[Path, ...], top: int, out: Path | None, force: bool, solver: str, quiet: bool,
+            debug: bool) -> None:
     """Compare two or more PLANS side by side; the first is the baseline.
 
     Each of PLANS is a plan folder written by `allocator solve`, or a scenario
@@ -72,29 +79,34 @@ def compare(plans: tuple[Path, ...], top: int, out: Path | None, solver: str, qu
     with error_boundary(debug):
         if len(plans) < 2:
             raise ScenarioError("compare needs at least two plans", file="command line")
+        if out is not None:
+            check_target(out, force=force, protect=plans)
         loaded = _load_all(plans, solver, quiet)
         result = compare_plans(loaded, [str(p) for p in plans], top=top)
-        written = result.write(out) if out is not None else []
+        written = result.write(out, force=force, protect=plans) if out is not None else []
         if not quiet:
             result.render(_console())
             if written:
-                click.echo(f"Comparison written to {out}/ ({', '.join(p.name for p in written)})")
+                echo(f"Comparison written to {out}/ ({', '.join(p.name for p in written)})")
 
 
 @click.command()
 @click.argument("plan_dir", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="The HTML file to write (a folder with --by-region).")
+              help="The HTML file to write (.html or .htm; a folder with --by-region).")
 @click.option("--compare", "compare_with", type=click.Path(exists=True, path_type=Path), default=None,
               help="Another plan (or scenario) to compare against: its differences are shown throughout.")
 @click.option("--by-region", is_flag=True,
               help="Write one report per region into the --out folder, with an index.html linking them.")
+@click.option("--force", is_flag=True, help="With --by-region: replace the --out folder if it holds an earlier "
+                                          "output of allocator (and nothing else). A single report file is "
+                                          "always replaced.")
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
               help="Solver for a scenario given instead of a plan folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool, solver: str, quiet: bool,
-           debug: bool) -> None:
+def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool, force: bool, solver: str,
+           quiet: bool, debug: bool) -> None:
     """Write an HTML report of the plan in PLAN_DIR: one self-contained file that opens offline.
 
     Headline figures (and what changes against --compare), charts of people in
@@ -111,27 +123,26 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
     """
     from allocator.cli import error_boundary
     from allocator.compare import short_names
-    from allocator.errors import OutputError
     from allocator.progress import track
     from allocator.report import write_region_reports, write_report
 
     with error_boundary(debug):
         paths = (plan_dir,) if compare_with is None else (plan_dir, compare_with)
+        if not by_region and out.suffix.lower() not in REPORT_SUFFIXES:
+            raise ScenarioError(f"report --out {out}: the report is an HTML file, so the name must end in .html or "
+                                f".htm (got {out.suffix or 'no extension'})", file="command line")
+        check_target(out, force=force, protect=paths, what="folder" if by_region else "file")
         loaded = _load_all(paths, solver, quiet)
         names = short_names([str(p) for p in paths])
         kwargs = {"label": names[0]}
         if compare_with is not None:
             kwargs.update(compare=loaded[1], compare_label=names[1])
         if by_region:
-            if out.exists() and not out.is_dir():
-                raise OutputError(f"--out {out} is a file; with --by-region it must be a folder")
-            written = write_region_reports(loaded[0], out, progress=lambda rs: track(
+            written = write_region_reports(loaded[0], out, force=force, protect=paths, progress=lambda rs: track(
                 rs, "Writing regional reports", quiet=quiet, label=lambda r: r), **kwargs)
             if not quiet:
-                click.echo(f"Wrote {len(written) - 1} regional reports and {written[0]} (the index).")
+                echo(f"Wrote {len(written) - 1} regional reports and {written[0]} (the index).")
         else:
-            if out.exists() and out.is_dir():
-                raise OutputError(f"--out {out} is a folder; give a file name such as {out / 'report.html'}")
-            path = write_report(loaded[0], out, **kwargs)
+            path = write_report(loaded[0], out, protect=paths, **kwargs)
             if not quiet:
-                click.echo(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB; opens offline in any browser).")
+                echo(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB; opens offline in any browser).")

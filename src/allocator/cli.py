@@ -15,6 +15,7 @@ import click
 
 from allocator.errors import EXIT_ERROR, EXIT_SCENARIO, AllocatorError, NotOptimalError, ScenarioError, TimeLimitError
 from allocator.status import GAP_TOLERANCE, Status, proven_optimal
+from allocator.output import echo
 
 EPILOG_SOLVE = """\b
 Examples:
@@ -41,15 +42,15 @@ def error_boundary(debug: bool):
         if debug:
             raise
         kind = ERROR_WORDS.get(type(err).__name__, "error")
-        click.echo(f"allocator: {kind}: {err}", err=True)
+        echo(f"allocator: {kind}: {err}", err=True)
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as err:  # noqa: BLE001 - the last line of defence for users
         if debug:
             raise
-        click.echo(f"allocator: unexpected error ({type(err).__name__}: {err}). "
-                   "This is a bug: run again with --debug and report the output.", err=True)
+        echo(f"allocator: unexpected error ({type(err).__name__}: {err}). "
+             "This is a bug: run again with --debug and report the output.", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -84,7 +85,8 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         names = ", ".join(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
     if out is not None:
-        files = sorted(p.name for p in Path(out).iterdir() if p.is_file()) if Path(out).is_dir() else []
+        files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and not p.name.startswith(".")) \
+            if Path(out).is_dir() else []
         lines.append(f"Full outputs: {out}/ ({', '.join(files) or 'allocations.csv, trajectory.csv, regions.csv, summary.json'})")
     return lines
 
@@ -121,8 +123,8 @@ def validate(scenario: Path, debug: bool) -> None:
     with error_boundary(debug):
         sc = load_scenario(scenario)
         cfg = sc.config
-        click.echo(f"OK: {cfg.name}: {len(sc.areas)} areas in {sc.areas['region'].nunique()} regions, "
-                   f"years {cfg.years[0]}-{cfg.years[-1]}, cohorts: {', '.join(sc.cohort_names)}.")
+        echo(f"OK: {cfg.name}: {len(sc.areas)} areas in {sc.areas['region'].nunique()} regions, "
+             f"years {cfg.years[0]}-{cfg.years[-1]}, cohorts: {', '.join(sc.cohort_names)}.")
 
 
 @cli.command(epilog=EPILOG_SOLVE)
@@ -142,7 +144,8 @@ def validate(scenario: Path, debug: bool) -> None:
               help="How HiGHS starts. auto: the price-guided start from 4,000 areas up (prices from a sample of "
                    "areas give a near-optimal first basis); prices: always; cold: HiGHS's own start. "
                    "Every start reaches the same optimum (docs/performance.md).")
-@click.option("--force", is_flag=True, help="Replace the output folder if it already holds files.")
+@click.option("--force", is_flag=True, help="Replace the output folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
 @click.option("--status-quo/--no-status-quo", default=False, show_default=True,
               help="Also solve the status quo (no new procurement) and report the cost difference.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
@@ -160,15 +163,14 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, writ
     exits 8, even with -q (exit codes: docs/cli.md).
     """
     from allocator.api import solve as run_solve
-    from allocator.plan import output_lock
+    from allocator.output import check_target, input_paths, output_lock
     from allocator.progress import spinner
     from allocator.scenario import load_scenario
 
     if start == "prices" and solver != "highs":
         raise click.UsageError(f"--start prices needs --solver highs (got --solver {solver})")
     with error_boundary(debug):
-        if out.exists() and out.is_dir() and any(out.iterdir()) and not force:
-            raise_output(f"output folder {out} is not empty; use --force to replace it")
+        check_target(out, force=force, protect=[scenario])   # before solving: the same rules apply when writing
         sc = load_scenario(scenario)
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
@@ -177,10 +179,10 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, writ
                 if status_quo:
                     sq = status_quo_plan(sc, solver)
                     plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
-            plan.write(out, force=force, format=fmt, locked=True)
+            plan.write(out, force=force, format=fmt, locked=True, protect=[scenario, *input_paths(sc)])
         if not quiet:
             for line in headline_lines(plan, out):
-                click.echo(line)
+                echo(line)
         refuse_not_optimal(plan, out, quiet)
 
 
@@ -190,8 +192,8 @@ def refuse_not_optimal(plan, out: Path, quiet: bool) -> None:
     gap = plan.summary.get("gap")
     if proven_optimal(plan.status, gap):
         if plan.status != Status.OPTIMAL and not quiet:
-            click.echo(f"Note: the time limit stopped the solver with the plan proven within {GAP_TOLERANCE:g} "
-                       "of the optimum.")
+            echo(f"Note: the time limit stopped the solver with the plan proven within {GAP_TOLERANCE:g} "
+                 "of the optimum.")
         return
     within = f"within {gap:.2%} of the optimum" if gap is not None else "at an unknown distance from the optimum"
     if plan.summary.get("incumbent") == "nobody_new":
@@ -213,12 +215,6 @@ def status_quo_plan(sc, solver: str = "highs"):
     if sq.config.policy.contingency_ceiling:
         sq = sq.with_policy(contingency_ceiling=None)
     return run_solve(sq, solver=solver)
-
-
-def raise_output(message: str) -> None:
-    from allocator.errors import OutputError
-
-    raise OutputError(message)
 
 
 from allocator.analyst_cli import compare, report  # noqa: E402 - the analyst commands live in their own module
@@ -249,7 +245,7 @@ def export(scenario: Path, target: Path, debug: bool) -> None:
             raise ScenarioError(f"export target must end in .mps or .lp, got '{target.name}'", file="command line")
         lp = build_lp(prepare(load_scenario(scenario)))
         write_model(lp, target)
-        click.echo(f"Wrote {target} ({lp.num_col:,} variables, {lp.num_row:,} rows, {lp.A.nnz:,} nonzeros).")
+        echo(f"Wrote {target} ({lp.num_col:,} variables, {lp.num_row:,} rows, {lp.A.nnz:,} nonzeros).")
 
 
 from allocator.cli_explore import frontier, sweep, uncertainty  # noqa: E402 - sweeps, frontier, uncertain arrivals
@@ -282,7 +278,7 @@ def explain(plan: Path, area: str, debug: bool) -> None:
         lines = explain_area(read_plan(plan).allocations, area)
         if not lines:
             raise ScenarioError(f"no area '{area}' in {plan}/allocations.csv", file="command line")
-        click.echo("\n".join(lines))
+        echo("\n".join(lines))
 
 
 def _terminate(signum: int, frame) -> None:  # noqa: ARG001

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from allocator.status import Status
+from allocator.output import check_target, echo, input_paths, safe_csv, write_folder
 from allocator.sweep import VIRTUAL_KEYS
 
 
@@ -97,17 +98,17 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
                  else f"a Dask LocalCluster of {workers} worker(s)" if scheduler
                  else f"{workers} local process{'es' if workers > 1 else ''}" if workers > 1 else "this process")
         rate = result.points_per_minute
-        click.echo(f"Sweep of '{sc.name}': {len(result.table)} points ({result.solved} solved now, "
-                   f"{result.skipped} already done) in {result.seconds:.1f} s"
-                   + (f" ({rate:,.0f} points/min)" if rate == rate else "")
-                   + f" on {where}; warm starts {'off' if cold else 'on'}.")
-        click.echo("Status: " + ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items())) + ".")
+        echo(f"Sweep of '{sc.name}': {len(result.table)} points ({result.solved} solved now, "
+             f"{result.skipped} already done) in {result.seconds:.1f} s"
+             + (f" ({rate:,.0f} points/min)" if rate == rate else "")
+             + f" on {where}; warm starts {'off' if cold else 'on'}.")
+        echo("Status: " + ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items())) + ".")
         t = result.table
         if not t.empty and not cold:
-            click.echo(f"Warm-started: {int(t['warm'].sum())} of {len(t)} points (warm_note says why not, "
-                       "for the others).")
-        click.echo(preview(t, [a.key for a in axes]))
-        click.echo(f"Table: {out}/results.parquet and {out}/results.csv")
+            echo(f"Warm-started: {int(t['warm'].sum())} of {len(t)} points (warm_note says why not, "
+                 "for the others).")
+        echo(preview(t, [a.key for a in axes]))
+        echo(f"Table: {out}/results.parquet and {out}/results.csv")
 
 
 # --------------------------------------------------------------------------- frontier
@@ -126,10 +127,12 @@ Examples:
                    "by keeping people in hotels longer.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for frontier.csv, frontier.png and frontier.json.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: bool, out: Path, quiet: bool,
-             debug: bool) -> None:
+def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: bool, out: Path, force: bool,
+             quiet: bool, debug: bool) -> None:
     """The cost against equity trade-off of SCENARIO: what each step of fairness costs per year.
 
     Epsilon-constraint: for each level of unfairness (people away from their
@@ -140,15 +143,16 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
     from allocator.scenario import load_scenario
 
     with _boundary(debug):
+        check_target(out, force=force, protect=[scenario])   # before the work; checked again when writing
         sc = load_scenario(scenario)
         f = compute_frontier(sc, points=points, measure=measure, no_extra_hotels=no_extra_hotels)
-        f.write(out)
+        f.write(out, force=force, protect=[scenario, *input_paths(sc)])
         if quiet:
             return
         t = f.table
-        click.echo(f"Cost-equity frontier of '{sc.name}' ({f.measure} measure, {len(t)} steps"
-                   f"{', no extra hotel use' if no_extra_hotels else ''}; {f.seconds:.2f} s, "
-                   f"{f.simplex_iterations:,} simplex iterations).")
+        echo(f"Cost-equity frontier of '{sc.name}' ({f.measure} measure, {len(t)} steps"
+             f"{', no extra hotel use' if no_extra_hotels else ''}; {f.seconds:.2f} s, "
+             f"{f.simplex_iterations:,} simplex iterations).")
         show = t[["share_of_range", "deviation_per_year", "cost_per_year", "extra_cost_per_year",
                   "step_cost_per_person", "contingency_total", "gini_final"]].copy()
         show.columns = ["step", "unfair/yr", "cost/yr", "extra/yr", "£ per person-yr (step)", "hotel person-yrs",
@@ -158,13 +162,13 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
         for col in ("cost/yr", "extra/yr"):
             show[col] = show[col].map(_money)
         show["£ per person-yr (step)"] = show["£ per person-yr (step)"].map(lambda v: "" if v != v else f"£{v:,.0f}")
-        click.echo(show.to_string(index=False))
+        echo(show.to_string(index=False))
         if f.scenario_point:
             p = f.scenario_point
-            click.echo(f"The scenario itself (equity weight £{p['equity_weight']:,.0f} per person-year): "
-                       f"unfairness {p['deviation_per_year']:,.0f} a year, cost {_money(p['cost_per_year'])} a year, "
-                       f"Gini {p['gini_final']:.3f}.")
-        click.echo(f"Written: {out}/frontier.csv, {out}/frontier.png, {out}/frontier.json")
+            echo(f"The scenario itself (equity weight £{p['equity_weight']:,.0f} per person-year): "
+                 f"unfairness {p['deviation_per_year']:,.0f} a year, cost {_money(p['cost_per_year'])} a year, "
+                 f"Gini {p['gini_final']:.3f}.")
+        echo(f"Written: {out}/frontier.csv, {out}/frontier.png, {out}/frontier.json")
 
 
 # --------------------------------------------------------------------------- uncertainty
@@ -196,11 +200,13 @@ Examples:
                                             "year separately.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for percentiles.csv, samples.parquet, fan.png (and robust_plan/, robust_check.csv).")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int, seed: int, cv: float, rho: float,
                 empty_place_cost: float, robust: bool, ceiling: str | None, share: float, joint: bool, out: Path,
-                quiet: bool, debug: bool) -> None:
+                force: bool, quiet: bool, debug: bool) -> None:
     """Evaluate a plan against many sampled arrival paths; optionally solve a robust plan.
 
     PLAN_OR_SCENARIO is a plan folder (from `allocator solve`; give --scenario
@@ -209,15 +215,15 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
     (hotels). Prints and writes percentiles of hotel use and cost per year and a
     fan chart. See docs/uncertainty.md for the sampling model and the rule.
     """
-    import pandas as pd
-
     from allocator.api import solve
     from allocator.errors import InfeasibleError, ScenarioError
     from allocator.plan import read_plan
     from allocator.scenario import load_scenario
-    from allocator.uncertainty import ArrivalModel, evaluate, fan_chart, parse_ceiling, robust_plan, streams, write_json
+    from allocator.uncertainty import ArrivalModel, evaluate, parse_ceiling, robust_plan, streams
 
     with _boundary(debug):
+        inputs = [p for p in (plan_or_scenario, scenario_path) if p is not None]
+        check_target(out, force=force, protect=inputs)
         is_plan = plan_or_scenario.is_dir() and (plan_or_scenario / "summary.json").exists()
         if is_plan:
             if scenario_path is None:
@@ -238,17 +244,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
             ceil = {int(k): float(v) for k, v in sc.config.policy.contingency_ceiling.items()}
         rng, _ = streams(seed)
         ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost)
-        out.mkdir(parents=True, exist_ok=True)
         pct = ev.percentiles(ceil)
-        pct.to_csv(out / "percentiles.csv", index=False, lineterminator="\n")
-        n = ev.contingency.shape[0]
-        long = pd.DataFrame({"sample": [s for s in range(n) for _ in years], "year": years * n,
-                             "need": ev.need.ravel(), "dispersed": ev.dispersed.ravel(),
-                             "contingency": ev.contingency.ravel(), "empty_places": ev.empty_places.ravel(),
-                             "cost": ev.cost.ravel()})
-        long.to_parquet(out / "samples.parquet", index=False)
-        fan_chart(ev, out / "fan.png", f"{sc.name}: {samples:,} sampled arrival paths (cv {cv:g}, rho {rho:g}, "
-                                       f"seed {seed})", ceil)
         meta = {"scenario": sc.name, "scenario_sha256": sc.sha256, "plan": str(plan_or_scenario),
                 "samples": samples, "seed": seed, "cv": cv, "rho": rho, "empty_place_cost": empty_place_cost,
                 "sampling": "arrivals_t x exp(sigma z_t - sigma^2/2), sigma^2 = ln(1+cv^2), z AR(1) with rho",
@@ -256,6 +252,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
                         "down when fewer need a place, free beds filled pro rata when more do; the rest in hotels"}
         if not quiet:
             _print_evaluation(pct, sc.name, samples, cv, rho, seed)
+        r, failed = None, None
         if robust:
             try:
                 r = robust_plan(sc, model, samples, seed, share, ceil, joint=joint, original=plan,
@@ -263,38 +260,65 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
             except InfeasibleError as err:
                 meta["robust"] = {"status": Status.INFEASIBLE.value, "share": share, "joint": joint, "ceiling": ceil,
                                   "message": str(err)}
-                write_json(out / "uncertainty.json", meta)
-                raise
-            r.plan.write(out / "robust_plan", force=True)
-            r.check.to_csv(out / "robust_check.csv", index=False, lineterminator="\n")
-            fan_chart(r.fresh, out / "fan_robust.png",
-                      f"Robust plan (hotels within ceiling in {share:.0%} of futures{' jointly' if joint else ''}) "
-                      f"on {r.fresh.contingency.shape[0]:,} fresh samples", ceil, other=r.fresh_original,
-                      other_label="original plan", label="robust plan")
-            meta["robust"] = {"status": Status.OPTIMAL.value, "share": share, "joint": joint, "ceiling": r.ceiling,
-                              "quantile_level": round(r.level, 4), "need_target": r.need_target,
-                              "in_sample_share_within": r.in_sample, "in_sample_target": round(r.target, 4),
-                              "fresh_share_within_all_years": r.joint_share,
-                              "robust_total_cost": float(r.plan.trajectory["total_cost"].sum()),
-                              "original_total_cost": float(plan.trajectory["total_cost"].sum()),
-                              "robust_expected_cost": float(r.fresh.cost.sum(axis=1).mean()),
-                              "original_expected_cost": float(r.fresh_original.cost.sum(axis=1).mean())}
-            if not quiet:
-                click.echo("")
-                click.echo(f"Robust plan: hotel use within {r.ceiling} in at least {share:.0%} of futures"
-                           f"{' (all years jointly)' if joint else ' (each year)'}. Solved for need at its "
-                           f"{r.level:.1%} quantile ({r.in_sample:.1%} of the {samples:,} planning samples within "
-                           f"the ceiling); checked on {r.fresh.contingency.shape[0]:,} fresh samples:")
-                click.echo(r.check.to_string(index=False))
-                click.echo(f"Share of fresh futures within the ceiling in every year: robust "
-                           f"{r.joint_share['robust']:.1%}, original plan "
-                           f"{r.joint_share.get('original', float('nan')):.1%}.")
-                click.echo(f"Expected cost over the plan: robust {_money(meta['robust']['robust_expected_cost'])}, "
-                           f"original {_money(meta['robust']['original_expected_cost'])}.")
-        write_json(out / "uncertainty.json", meta)
+                failed = err             # the evaluation is still written, then the error is reported
+            else:
+                meta["robust"] = {"status": Status.OPTIMAL.value, "share": share, "joint": joint, "ceiling": r.ceiling,
+                                  "quantile_level": round(r.level, 4), "need_target": r.need_target,
+                                  "in_sample_share_within": r.in_sample, "in_sample_target": round(r.target, 4),
+                                  "fresh_share_within_all_years": r.joint_share,
+                                  "robust_total_cost": float(r.plan.trajectory["total_cost"].sum()),
+                                  "original_total_cost": float(plan.trajectory["total_cost"].sum()),
+                                  "robust_expected_cost": float(r.fresh.cost.sum(axis=1).mean()),
+                                  "original_expected_cost": float(r.fresh_original.cost.sum(axis=1).mean())}
+                if not quiet:
+                    _print_robust(r, meta, share, joint, samples)
+        titles = (f"{sc.name}: {samples:,} sampled arrival paths (cv {cv:g}, rho {rho:g}, seed {seed})",
+                  f"Robust plan (hotels within ceiling in {share:.0%} of futures{' jointly' if joint else ''}) "
+                  f"on {r.fresh.contingency.shape[0]:,} fresh samples" if r is not None else "")
+        with write_folder(out, kind="uncertainty", force=force, protect=inputs) as tmp:
+            _write_uncertainty(tmp, ev, pct, meta, years, titles, ceil, r)
+        if failed is not None:
+            raise failed
         if not quiet:
-            extra = ", robust_plan/, robust_check.csv, fan_robust.png" if robust else ""
-            click.echo(f"Written: {out}/ (percentiles.csv, samples.parquet, fan.png, uncertainty.json{extra})")
+            extra = ", robust_plan/, robust_check.csv, fan_robust.png" if r is not None else ""
+            echo(f"Written: {out}/ (percentiles.csv, samples.parquet, fan.png, uncertainty.json{extra})")
+
+
+def _print_robust(r, meta: dict, share: float, joint: bool, samples: int) -> None:
+    echo("")
+    echo(f"Robust plan: hotel use within {r.ceiling} in at least {share:.0%} of futures"
+         f"{' (all years jointly)' if joint else ' (each year)'}. Solved for need at its "
+         f"{r.level:.1%} quantile ({r.in_sample:.1%} of the {samples:,} planning samples within "
+         f"the ceiling); checked on {r.fresh.contingency.shape[0]:,} fresh samples:")
+    echo(r.check.to_string(index=False))
+    echo(f"Share of fresh futures within the ceiling in every year: robust "
+         f"{r.joint_share['robust']:.1%}, original plan "
+         f"{r.joint_share.get('original', float('nan')):.1%}.")
+    echo(f"Expected cost over the plan: robust {_money(meta['robust']['robust_expected_cost'])}, "
+         f"original {_money(meta['robust']['original_expected_cost'])}.")
+
+
+def _write_uncertainty(folder: Path, ev, pct, meta: dict, years: list[int], titles: tuple[str, str], ceil,
+                       r=None) -> None:
+    """The files of ``allocator uncertainty`` in ``folder`` (a temporary folder swapped into place)."""
+    import pandas as pd
+
+    from allocator.uncertainty import fan_chart, write_json
+
+    safe_csv(pct).to_csv(folder / "percentiles.csv", index=False, lineterminator="\n")
+    n = ev.contingency.shape[0]
+    long = pd.DataFrame({"sample": [s for s in range(n) for _ in years], "year": years * n,
+                         "need": ev.need.ravel(), "dispersed": ev.dispersed.ravel(),
+                         "contingency": ev.contingency.ravel(), "empty_places": ev.empty_places.ravel(),
+                         "cost": ev.cost.ravel()})
+    long.to_parquet(folder / "samples.parquet", index=False)
+    fan_chart(ev, folder / "fan.png", titles[0], ceil)
+    if r is not None:
+        r.plan.write(folder / "robust_plan")
+        safe_csv(r.check).to_csv(folder / "robust_check.csv", index=False, lineterminator="\n")
+        fan_chart(r.fresh, folder / "fan_robust.png", titles[1], ceil, other=r.fresh_original,
+                  other_label="original plan", label="robust plan")
+    write_json(folder / "uncertainty.json", meta)
 
 
 def _print_evaluation(pct, name: str, samples: int, cv: float, rho: float, seed: int) -> None:
@@ -308,4 +332,4 @@ def _print_evaluation(pct, name: str, samples: int, cv: float, rho: float, seed:
                      f"{c.at[y, 'p95']:>8,.0f} {c.at[y, 'share_above_plan']:>9.0%}   "
                      f"{_money(k.at[y, 'plan']):>11} {_money(k.at[y, 'p50']):>10} "
                      f"{_money(k.at[y, 'p95']):>10}")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))

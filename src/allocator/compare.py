@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.plan import Plan, read_plan, safe_csv
+from allocator.output import clean_text, safe_csv, write_folder
+from allocator.plan import Plan, read_plan
 
 # (trajectory column, title, kind) - kind decides the number format
 METRICS = (
@@ -82,21 +83,22 @@ class Comparison:
 
     # ------------------------------------------------------------------ display
     def render(self, console) -> None:
-        """Print the comparison as rich tables on ``console``."""
+        """Print the comparison as rich tables on ``console`` (names as plain text: :func:`_shown`)."""
         from rich import box
         from rich.table import Table
 
         base, others = self.labels[0], self.labels[1:]
+        shown = {n: _shown(n) for n in self.labels}
         console.print(f"[bold]Comparing {len(self.labels)} plans[/bold]; differences are each plan minus "
-                      f"[bold]{base}[/bold].")
+                      f"[bold]{shown[base]}[/bold].")
         t = Table(title="Trajectory: national figures at the end of each year", box=box.SIMPLE_HEAVY,
                   title_justify="left", title_style="bold")
         t.add_column("Measure", style="bold", no_wrap=True)
         t.add_column("Year", justify="right")
         for name in self.labels:
-            t.add_column(name, justify="right")
+            t.add_column(shown[name], justify="right")
         for name in others:
-            t.add_column(f"{name}\n− {base}", justify="right", style="cyan")
+            t.add_column(f"{shown[name]}\n− {shown[base]}", justify="right", style="cyan")
         kinds = {title: kind for _, title, kind in METRICS}
         metrics = list(dict.fromkeys(self.trajectory["metric"]))
         for metric in metrics:
@@ -109,7 +111,7 @@ class Comparison:
                 t.add_row(*cells, end_section=i == len(rows) - 1)
         console.print(t)
         if self.totals is not None:
-            parts = [f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()]
+            parts = [f"{_shown(r['plan'])} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()]
             console.print("Total cost over all years: " + ", ".join(parts) + ".")
             console.print()
 
@@ -118,29 +120,29 @@ class Comparison:
                   title_justify="left", title_style="bold")
         t.add_column("Region", style="bold", no_wrap=True)
         for name in self.labels:
-            t.add_column(name, justify="right")
+            t.add_column(shown[name], justify="right")
         for name in others:
-            t.add_column(f"{name}\n− {base}", justify="right", style="cyan")
+            t.add_column(f"{shown[name]}\n− {shown[base]}", justify="right", style="cyan")
         for name in self.labels:
-            t.add_column(f"{name}\nper 10k", justify="right", style="dim")
+            t.add_column(f"{shown[name]}\nper 10k", justify="right", style="dim")
         for _, r in final.iterrows():
-            t.add_row(str(r["region"]), *[fmt(r[n], "people") for n in self.labels],
+            t.add_row(_shown(r["region"]), *[fmt(r[n], "people") for n in self.labels],
                       *[fmt(r[f"{n}-{base}"], "people", signed=True) for n in others],
                       *[fmt(r[f"{n} per 10k"], "rate") for n in self.labels])
         console.print(t)
 
-        t = Table(title=f"Councils whose allocations differ most from {base}", box=box.SIMPLE_HEAVY,
+        t = Table(title=f"Councils whose allocations differ most from {shown[base]}", box=box.SIMPLE_HEAVY,
                   title_justify="left", title_style="bold")
         t.add_column("Plan", no_wrap=True)
         t.add_column("Council", style="bold", no_wrap=True)
         t.add_column("Code", style="dim", no_wrap=True)
         t.add_column("Region")
-        t.add_column(f"{self.final_year} {base}", justify="right")
+        t.add_column(f"{self.final_year} {shown[base]}", justify="right")
         t.add_column(f"{self.final_year} plan", justify="right")
         t.add_column("Difference", justify="right", style="cyan")
         t.add_column("Σ|difference|\nall years", justify="right")
         for _, r in self.areas.iterrows():
-            t.add_row(str(r["plan"]), str(r["area_name"]), str(r["area_code"]), str(r["region"]),
+            t.add_row(_shown(r["plan"]), _shown(r["area_name"]), _shown(r["area_code"]), _shown(r["region"]),
                       fmt(r["final_base"], "people"), fmt(r["final_plan"], "people"),
                       fmt(r["final_difference"], "people", signed=True), fmt(r["sum_abs_difference"], "people"))
         if self.areas.empty:
@@ -189,24 +191,29 @@ class Comparison:
         lines += [f"## Regions, end of {self.final_year}", "", _markdown(final), "",
                   f"## Councils whose allocations differ most from {base}", "",
                   _markdown(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
-        return "\n".join(lines)
+        return clean_text("\n".join(lines), multiline=True)   # names from plan folders and paths
 
-    def write(self, folder: str | Path) -> list[Path]:
-        """Write compare_trajectory.csv, compare_regions.csv, compare_areas.csv and compare.md."""
+    def write(self, folder: str | Path, *, force: bool = False, protect=()) -> list[Path]:
+        """Write compare_trajectory.csv, compare_regions.csv, compare_areas.csv and compare.md into
+        ``folder``, atomically (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output)."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in (("trajectory", self.trajectory), ("regions", self.regions), ("areas", self.areas)):
-            path = folder / f"compare_{name}.csv"
-            safe_csv(table).to_csv(path, index=False, lineterminator="\n")
-            written.append(path)
-        md = folder / "compare.md"
-        md.write_text(self.markdown(), encoding="utf-8")
-        return [*written, md]
+        names = [f"compare_{name}.csv" for name in ("trajectory", "regions", "areas")] + ["compare.md"]
+        with write_folder(folder, kind="compare", force=force, protect=protect) as tmp:
+            for name, table in zip(names, (self.trajectory, self.regions, self.areas)):
+                safe_csv(table).to_csv(tmp / name, index=False, lineterminator="\n")
+            (tmp / "compare.md").write_text(self.markdown(), encoding="utf-8")
+        return [folder / name for name in names]
+
+
+def _shown(value) -> str:
+    """A name as rich prints it: control characters escaped, never read as markup (``[/bold]``)."""
+    from rich.markup import escape
+
+    return escape(clean_text(value))
 
 
 def _cell(value) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return clean_text(value).replace("|", "\\|")
 
 
 _TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name"}

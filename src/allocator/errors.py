@@ -37,8 +37,11 @@ EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
     ("5", "the plan failed the independent verifier; nothing is written",
      "`VerificationError`", "`allocator: plan failed verification:`"),
     ("6", "the solver is not installed or failed", "`SolverError`", "`allocator: solver error:`"),
-    ("7", "the output folder cannot be written as asked: not empty without `--force`, not a folder, "
-          "or another run is writing to it", "`OutputError`", "`allocator: output error:`"),
+    ("7", "the output cannot be written as asked: a folder not empty without `--force`, a folder `--force` may "
+          "not replace (one allocator did not write, the current folder, an input's folder), a symbolic link, "
+          "another run writing to it, or the file system refusing (a full disk, a file-size limit, a read-only "
+          "folder, a file where a folder should be); the message names the path, and the previous output is left "
+          "as it was", "`OutputError`", "`allocator: output error:`"),
     ("8", "a plan was written, but the time limit stopped the solver before it was proven optimal "
           f"(a gap above {GAP_TOLERANCE:g}): `summary.json` has `status: time_limit` and the `gap`",
      "`NotOptimalError` (by the CLI; `solve()` returns the plan)", "`allocator: not proven optimal:`"),

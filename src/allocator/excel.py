@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -24,7 +26,12 @@ import pandas as pd
 
 from allocator.errors import Issue, ScenarioError
 
-from allocator.plan import FORMULA_STARTS as RISKY_START  # noqa: E402 - one definition of a risky first character
+from allocator.output import FORMULA_STARTS as RISKY_START  # one definition of a risky first character
+from allocator.output import TIMING_KEYS, clean_text
+
+#: Timestamp of every zip entry and of the workbook's created/modified dates: the same plan gives
+#: the same bytes (1980-01-01 is the earliest date a zip entry can hold).
+FIXED_TIME = dt.datetime(1980, 1, 1)
 
 # Number formats by column name (anything else numeric: general).
 _PEOPLE = {"need", "dispersed", "contingency", "placements", "stock", "capacity", "procured", "cap", "population",
@@ -54,7 +61,9 @@ def _cell_value(v):
 
 
 def _write_text(cell, text: str) -> None:
-    """Put ``text`` in ``cell`` as a string that can never be run as a formula."""
+    """Put ``text`` in ``cell`` as a string that can never be run as a formula (control characters,
+    which Excel refuses, written out as ``\\xNN``)."""
+    text = clean_text(text)
     cell.value = text
     cell.data_type = "s"            # openpyxl guessed "f" for text starting with "="; force a string
     if text.startswith(RISKY_START):
@@ -115,7 +124,11 @@ def _flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
 
 
 def write_workbook(plan, path: str | Path) -> Path:
-    """Write ``plan`` as one .xlsx workbook: allocations, trajectory, regions, summary (and start)."""
+    """Write ``plan`` as one .xlsx workbook: allocations, trajectory, regions, summary (and start).
+
+    The same plan gives the same bytes on every run: the zip entries and the workbook's dates
+    carry a fixed timestamp, and the wall-clock timings are left out (they are in timings.json).
+    """
     from openpyxl import Workbook
 
     path = Path(path)
@@ -125,16 +138,35 @@ def write_workbook(plan, path: str | Path) -> Path:
     _write_table(ws, plan.allocations)
     _write_table(wb.create_sheet("trajectory"), plan.trajectory)
     _write_table(wb.create_sheet("regions"), plan.regions)
-    summary = pd.DataFrame(_flatten(plan.summary), columns=["key", "value"])
+    facts = {k: v for k, v in plan.summary.items() if k not in TIMING_KEYS}   # wall-clock: in timings.json
+    summary = pd.DataFrame(_flatten(facts), columns=["key", "value"])
     summary["value"] = [v if isinstance(v, (int, float, bool)) or v is None else str(v) for v in summary["value"]]
     _write_table(wb.create_sheet("summary"), summary)
     if getattr(plan, "start", None) is not None:
         _write_table(wb.create_sheet("start"), plan.start)
     wb.properties.creator = "allocator"
-    # a fixed timestamp keeps the workbook the same for the same plan
-    wb.properties.created = wb.properties.modified = dt.datetime(2000, 1, 1)
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(_fixed_times(buf.getvalue()))
     return path
+
+
+def _fixed_times(xlsx: bytes) -> bytes:
+    """The workbook with every zip entry dated :data:`FIXED_TIME` and the same created/modified dates
+    (openpyxl stamps the time of saving on both)."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                              data)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- reading areas

@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from allocator.data import ModelData, prepare
 from allocator.errors import InfeasibleError
 from allocator.model import Block, LinearProgram, build_lp
+from allocator.output import safe_csv, write_folder
 from allocator.scenario import Scenario
 from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
@@ -160,15 +161,17 @@ class Frontier:
     simplex_iterations: int = 0
     meta: dict = field(default_factory=dict)
 
-    def write(self, folder: str | Path) -> Path:
+    def write(self, folder: str | Path, *, force: bool = False, protect=()) -> Path:
+        """frontier.csv, frontier.json and frontier.png in ``folder``, written atomically
+        (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output)."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.table.to_csv(folder / "frontier.csv", index=False, lineterminator="\n")
         meta = {"scenario": self.scenario_name, "measure": self.measure, "years": self.years,
                 "scenario_point": self.scenario_point, "seconds": round(self.seconds, 3),
                 "simplex_iterations": self.simplex_iterations, **self.meta}
-        (folder / "frontier.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        self.plot(folder / "frontier.png")
+        with write_folder(folder, kind="frontier", force=force, protect=protect) as tmp:
+            safe_csv(self.table).to_csv(tmp / "frontier.csv", index=False, lineterminator="\n")
+            (tmp / "frontier.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            self.plot(tmp / "frontier.png")
         return folder
 
     def plot(self, path: str | Path) -> Path:

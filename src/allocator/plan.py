@@ -2,20 +2,17 @@
 
 :class:`Plan` holds tidy pandas tables (``allocations``, ``trajectory``,
 ``regions``) and a ``summary`` dict, and writes them atomically with
-:meth:`Plan.write`. :func:`read_plan` reads a written plan back.
+:meth:`Plan.write` (through :mod:`allocator.output`, the writer every command
+uses). :func:`read_plan` reads a written plan back.
 """
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import json
 import os
-import sys
 import time
-from contextlib import contextmanager
-import shutil
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +21,8 @@ import pandas as pd
 
 from allocator.data import ModelData
 from allocator.errors import OutputError
+from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
+    FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
 from allocator.rounding import largest_first, round_keeping_total
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
@@ -108,17 +107,18 @@ class Plan:
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
     def write(self, directory: str | Path, force: bool = False, format: str = "csv",  # noqa: A002
-              locked: bool = False) -> Path:
-        """Write the plan's files into ``directory`` atomically.
+              locked: bool = False, *, protect: Iterable[str | Path] = ()) -> Path:
+        """Write the plan's files into ``directory`` atomically (:func:`allocator.output.write_folder`).
 
-        * The files go into a temporary folder beside ``directory``, which is then
-          swapped into place in one step (``renameat2(RENAME_EXCHANGE)`` on Linux; two
-          renames elsewhere). A reader, or a run killed at any moment, sees the previous
+        * The files go into a temporary folder beside ``directory``, which is then swapped
+          into place in one step: a reader, or a run killed at any moment, sees the previous
           complete plan or the new one, never a mix.
-        * While writing, ``.<name>.lock`` beside the folder is held (``flock``): a second
-          writer to the same folder fails at once instead of interleaving. Pass
-          ``locked=True`` when the caller already holds it (:func:`output_lock`).
-        * An existing non-empty folder is replaced only with ``force=True``.
+        * While writing, ``.<name>.lock`` beside the folder is held: a second writer to the
+          same folder fails at once. Pass ``locked=True`` when the caller already holds it
+          (:func:`allocator.output.output_lock`).
+        * An existing non-empty folder is replaced only with ``force=True``, and only when
+          allocator wrote it and it holds nothing else; never the current folder, an input in
+          ``protect`` (e.g. the scenario's files) or a folder that holds one.
         * ``format="xlsx"`` also writes ``plan.xlsx`` (the CSV files stay: they are the plan).
 
         ``summary.json`` holds everything that follows from the scenario, so two runs write
@@ -126,42 +126,9 @@ class Plan:
         """
         if format not in ("csv", "xlsx"):
             raise OutputError(f"unknown plan format '{format}'; use 'csv' or 'xlsx'")
-        target = Path(directory)
-        if locked:
-            return self._write_locked(target, force, format)
-        with output_lock(target):
-            return self._write_locked(target, force, format)
-
-    def _write_locked(self, target: Path, force: bool, fmt: str) -> Path:
-        if target.exists() and not target.is_dir():
-            raise OutputError(f"output path {target} exists and is not a folder")
-        if target.exists() and any(target.iterdir()) and not force:
-            raise OutputError(f"output folder {target} is not empty; use --force (force=True) to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in target.parent.glob(f".{target.name}.tmp-*"):      # left by a killed run; we hold the lock
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in target.parent.glob(f".{target.name}.old-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)          # mkdtemp makes 0700; a plan folder is as readable as any other
-        try:
-            self._write_files(tmp, fmt)
-            if target.exists():
-                if _exchange(tmp, target):     # tmp now holds the old plan
-                    shutil.rmtree(tmp, ignore_errors=True)
-                else:
-                    old = target.parent / f".{target.name}.old-{os.getpid()}"
-                    os.replace(target, old)
-                    os.replace(tmp, target)
-                    shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return target
+        with write_folder(directory, kind="plan", force=force, protect=protect, locked=locked) as tmp:
+            self._write_files(tmp, format)
+        return Path(directory)
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:
         pause = float(os.environ.get("ALLOCATOR_TEST_WRITE_PAUSE", "0") or 0)   # test hook: widen the window
@@ -183,71 +150,6 @@ class Plan:
             with open(folder / name, "w", encoding="utf-8", newline="\n") as fh:
                 json.dump(payload, fh, indent=2, sort_keys=False, ensure_ascii=False)
                 fh.write("\n")
-
-
-#: Wall-clock measurements: written to timings.json so that summary.json is reproducible.
-TIMING_KEYS = ("build_seconds", "solve_seconds", "interpret_seconds", "verify_seconds")
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE). False if unsupported."""
-    if sys.platform != "linux":
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    AT_FDCWD, RENAME_EXCHANGE = -100, 2  # noqa: N806
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
-
-
-@contextmanager
-def output_lock(target: str | Path):
-    """Hold ``.<name>.lock`` beside the output folder; fail at once if another run holds it.
-
-    The lock file is removed when the run ends (also on errors and Ctrl-C). A run killed
-    with SIGKILL leaves it behind; that is harmless: the lock is the ``flock``, which the
-    kernel releases with the process, not the file's existence.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    path = target.parent / f".{target.name}.lock"
-    fh = open(path, "a+")  # noqa: SIM115 - held for the duration
-    try:
-        try:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - not POSIX: best effort only
-            pass
-        except OSError:
-            raise OutputError(f"another allocator run is writing to {target}; wait for it to finish") from None
-        try:
-            yield path
-        finally:
-            path.unlink(missing_ok=True)       # still holding the lock: leave no clutter beside the output
-    finally:
-        fh.close()
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
-
-    Only text values are touched (a number such as -12.5 stays a number). Used for every CSV
-    the engine writes: plans, comparisons, sweeps.
-    """
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            values = out[col].tolist()
-            if any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in values):
-                out[col] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in values]
-    return out
 
 
 def read_plan(directory: str | Path) -> Plan:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,6 +22,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+from allocator.output import clean_text
 
 T = TypeVar("T")
 
@@ -39,7 +42,7 @@ def spinner(message: str, quiet: bool = False) -> Iterator[None]:
     if console is None:
         yield
         return
-    with console.status(message, spinner="dots"):
+    with console.status(escape(clean_text(message)), spinner="dots"):   # names are shown as they are, not as markup
         yield
 
 
@@ -60,6 +63,6 @@ def track(items: Iterable[T], description: str, total: int | None = None, quiet:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(description, total=total, item="")
         for item in items:
-            progress.update(task, item=str(label(item)) if label else "")
+            progress.update(task, item=escape(clean_text(label(item))) if label else "")
             yield item
             progress.advance(task)

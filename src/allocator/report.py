@@ -14,9 +14,7 @@ Strategic Migration Partnership to share with its councils) and an index.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from html import escape
 from importlib import metadata
 from pathlib import Path
 
@@ -25,6 +23,8 @@ import pandas as pd
 
 from allocator.compare import compare_plans, fmt
 from allocator.hexmap import RATE_CLASSES, corners, layout, rate_colour
+from allocator.output import escape_html as escape
+from allocator.output import safe_file_names, write_file, write_folder
 from allocator.plan import Plan
 from allocator.svg import hbars, line_chart, stacked_bars
 
@@ -191,10 +191,6 @@ def _map_legend(show_over: bool) -> str:
     if show_over:
         items += '<span class="key"><i class="sw over"></i>over its cluster limit</span>'
     return f'<div class="legend map-legend"><b>People per 10,000 residents:</b> {items}</div>'
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "region"
 
 
 def _th(label: str, kind: str = "num") -> str:
@@ -666,12 +662,12 @@ def _page(title: str, label: str, sections: list[str], footer: str) -> str:
 
 
 # --------------------------------------------------------------------------- files
-def write_report(plan: Plan, out: str | Path, **kwargs) -> Path:
-    """Write :func:`build_report` to ``out`` (an .html file); returns the path."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(plan, **kwargs), encoding="utf-8")
-    return out
+def write_report(plan: Plan, out: str | Path, *, protect=(), **kwargs) -> Path:
+    """Write :func:`build_report` to ``out`` (an .html file) atomically; returns the path.
+
+    An earlier report is replaced only by a complete new one (:func:`allocator.output.write_file`).
+    """
+    return write_file(out, build_report(plan, **kwargs), protect=protect)
 
 
 def regions_of(plan: Plan) -> list[str]:
@@ -679,20 +675,33 @@ def regions_of(plan: Plan) -> list[str]:
 
 
 def write_region_reports(plan: Plan, folder: str | Path, *, label: str | None = None, compare: Plan | None = None,
-                         compare_label: str | None = None, progress=None) -> list[Path]:
-    """One report per region in ``folder`` (``<region>.html``) and an ``index.html`` linking them.
+                         compare_label: str | None = None, progress=None, force: bool = False,
+                         protect=()) -> list[Path]:
+    """One report per region in ``folder`` and an ``index.html`` linking them, written atomically
+    (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output).
 
-    ``progress`` wraps the list of regions (e.g. :func:`allocator.progress.track`).
+    Each region's file name is a safe slug of its name (:func:`allocator.output.safe_file_names`),
+    with a short hash of the name when two names share a slug, when a name has no Latin letters or
+    digits, or when it would be ``index``. ``progress`` wraps the list of regions
+    (e.g. :func:`allocator.progress.track`).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    with write_folder(folder, kind="report", force=force, protect=protect) as tmp:
+        pages = _region_pages(plan, tmp, label=label, compare=compare, compare_label=compare_label,
+                              progress=progress)
+    return [folder / p.name for p in pages]
+
+
+def _region_pages(plan: Plan, folder: Path, *, label: str | None, compare: Plan | None, compare_label: str | None,
+                  progress) -> list[Path]:
     regions = regions_of(plan)
+    files = safe_file_names(regions)
     label = label or str(plan.summary.get("scenario", "plan"))
     paths, links = [], []
     at = area_table(plan)
     final = at.years[-1]
     for region in (progress(regions) if progress else regions):
-        path = folder / f"{_slug(region)}.html"
+        path = folder / files[region]
         path.write_text(build_report(plan, label=label, compare=compare, compare_label=compare_label,
                                      region=region, index_link="index.html"), encoding="utf-8")
         paths.append(path)

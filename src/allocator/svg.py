@@ -7,7 +7,8 @@ Numbers on axes are formatted for reading (thousands separators, £ millions).
 from __future__ import annotations
 
 import math
-from html import escape
+
+from allocator.output import escape_html as escape
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 

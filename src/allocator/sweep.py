@@ -35,8 +35,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,6 +49,7 @@ import yaml
 from allocator.data import ModelData, prepare
 from allocator.errors import AllocatorError, Issue, ScenarioError
 from allocator.model import LinearProgram, build_lp
+from allocator.output import atomic_write_bytes, check_path, input_paths, open_resumable, output_lock, safe_csv
 from allocator.scenario import Scenario
 from allocator.status import Status
 
@@ -535,23 +534,6 @@ def flatten(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- files
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _json_default(o: Any) -> Any:
     if isinstance(o, np.integer):
         return int(o)
@@ -565,7 +547,7 @@ def _json_default(o: Any) -> Any:
 def write_point(folder: Path, row: dict[str, Any]) -> Path:
     """Write one finished point to ``folder/points/<id>.json`` atomically."""
     path = folder / "points" / f"{row['point_id']}.json"
-    _atomic_write(path, (json.dumps(row, default=_json_default, sort_keys=True, allow_nan=False) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(row, default=_json_default, sort_keys=True, allow_nan=False) + "\n").encode())
     return path
 
 
@@ -621,13 +603,10 @@ def write_table(folder: Path, table: pd.DataFrame) -> None:
     """``results.parquet`` and ``results.csv``, each written atomically."""
     import io
 
-    from allocator.plan import safe_csv
-
     buf = io.BytesIO()
     table.to_parquet(buf, index=False)
-    _atomic_write(folder / "results.parquet", buf.getvalue())
-    _atomic_write(folder / "results.csv",
-                  safe_csv(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    atomic_write_bytes(folder / "results.parquet", buf.getvalue())
+    atomic_write_bytes(folder / "results.csv", safe_csv(table).to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def _manifest(scenario: Scenario, axes_keys: list[str], points: list[dict], ids: list[str], how: dict) -> bytes:
@@ -658,10 +637,27 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
     retries : how many times a task that failed (an exception, a lost worker,
         a broken local pool) is tried again
     on_point : called with each finished point's record, after it is written
+
+    ``out`` must be new, empty or a sweep folder allocator wrote (which is then resumed); its
+    lock (:func:`allocator.output.output_lock`) is held for the whole run, so a second sweep
+    into the same folder fails at once.
     """
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    points = list(points)
+    check_path(folder, input_paths(scenario))    # before the lock: the current folder, inputs, a path below a file
+    with output_lock(folder):
+        open_resumable(folder, "sweep", SWEEP_FILES, protect=input_paths(scenario))
+        return _sweep_into(folder, scenario, list(points), workers=workers, scheduler=scheduler, warm=warm,
+                           verify=verify, retries=retries, progress=progress, on_point=on_point, how=how)
+
+
+#: What a sweep folder holds (the marker lists them, so that a resumed sweep is recognised).
+SWEEP_FILES = ("points", "results.csv", "results.parquet", "sweep.json")
+
+
+def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], *, workers: int,
+                scheduler: str | None, warm: bool, verify: bool, retries: int, progress: bool,
+                on_point: Callable[[dict], None] | None, how: dict | None) -> SweepResult:
+    """:func:`run_sweep` once the folder is locked and checked."""
     keys: list[str] = []
     for p in points:
         keys += [k for k in p if k not in keys]
@@ -681,9 +677,9 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
                 seen.append(p[key])
                 apply_params(scenario, {key: p[key]})
     structural = tuple(structural_keys(scenario, points)) if warm else ()
-    _atomic_write(folder / "sweep.json", _manifest(scenario, keys, points, ids,
-                                                   {"warm": warm, "verify": verify,
-                                                    "structural_keys": list(structural), **(how or {})}))
+    atomic_write_bytes(folder / "sweep.json", _manifest(scenario, keys, points, ids,
+                                                        {"warm": warm, "verify": verify,
+                                                         "structural_keys": list(structural), **(how or {})}))
     done = {pid for pid in ids if read_point(folder, pid) is not None}
     todo = [pid for pid in ids if pid not in done]
     counts: dict[str, int] = {}

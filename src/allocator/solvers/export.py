@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allocator.errors import SolverError
+from allocator.errors import OutputError, SolverError
 from allocator.model import LinearProgram
+from allocator.output import write_file
 
 
 def write_model(lp: LinearProgram, target: str | Path) -> Path:
     """Write ``lp`` to ``target``; the format follows the suffix (``.mps`` or ``.lp``).
 
     Columns are named ``<block>_<n>`` and rows ``<family>_<n>`` after the blocks
-    in :attr:`LinearProgram.variables` and :attr:`LinearProgram.rows`.
+    in :attr:`LinearProgram.variables` and :attr:`LinearProgram.rows`. The file is
+    written atomically (:func:`allocator.output.write_file`): an earlier model file
+    is replaced only by a complete new one.
     """
     import highspy
 
@@ -24,7 +27,9 @@ def write_model(lp: LinearProgram, target: str | Path) -> Path:
         for name, block in blocks.items():
             for k in range(block.size):
                 setter(block.start + k, f"{name}_{k}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if h.writeModel(str(target)) == highspy.HighsStatus.kError:
-        raise SolverError(f"HiGHS could not write {target}")
-    return target
+
+    def write(tmp: Path) -> None:
+        if h.writeModel(str(tmp)) == highspy.HighsStatus.kError:
+            raise OutputError(f"HiGHS could not write {target}; nothing was changed")
+
+    return write_file(target, write)
