@@ -103,9 +103,15 @@ def write_areas(path: Path, rows: list[dict]) -> Path:
 
 
 def write_scenario(folder: Path, cfg: dict, rows: list[dict], yaml_name: str = "scenario.yaml") -> Path:
-    """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path."""
+    """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path.
+
+    ``cfg['agreements']`` may be a list of agreement rows (dicts) instead of a file name: they are
+    written to ``agreements.csv``, which the YAML then names."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / yaml_name
+    if isinstance(cfg.get("agreements"), list):
+        write_areas(folder / "agreements.csv", cfg["agreements"])
+        cfg = {**cfg, "agreements": "agreements.csv"}
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     write_areas(folder / cfg["areas"], rows)
     return path
@@ -266,13 +272,39 @@ BAD_INPUTS: tuple[BadInput, ...] = (
 
 
 # --------------------------------------------------------------------------- random scenarios
+def _amount(draw: st.DrawFn, low: int, high: int) -> float:
+    """A number of people, often whole, sometimes with a fraction (fractional inputs are valid)."""
+    return draw(st.integers(low, high)) + draw(st.sampled_from([0.0, 0.0, 0.0, 0.25, 0.4, 0.5, 0.6]))
+
+
+def _agreements(draw: st.DrawFn, rows: list[dict], years: list[int], rates: dict, limit: int) -> list[dict]:
+    """A few agreed allocations (exact, minimum or maximum whole people) near what an area keeps of
+    today's people (its survivors, by cohort exit ``rates``) and within its cluster cap (``limit``
+    residents per person unless the row has its own), so that most are feasible and many bind."""
+    out = []
+    for r in rows:
+        if r["status"] == "excluded" or draw(st.integers(0, 2)) != 0:
+            continue
+        k = draw(st.integers(0, len(years) - 1))
+        kept = sum(r[f"stock_{h}" if h else "stock"] * (1 - rate) ** (k + 1) for h, rate in rates.items())
+        most = max(math.floor(r["population"] / (r.get("cluster_limit") or limit)), math.ceil(kept - 1e-9))
+        kind = "maximum" if r["status"] == "volunteered" else draw(st.sampled_from(["exact", "minimum", "maximum"]))
+        value = {"exact": min(math.ceil(kept - 1e-9) + draw(st.integers(0, 3)), most),
+                 "minimum": min(max(math.floor(kept + 1e-9) + draw(st.integers(-20, 3)), 0), most),
+                 "maximum": math.ceil(kept - 1e-9) + draw(st.integers(0, 60))}[kind]
+        out.append({"area_code": r["area_code"], "year": years[k], kind: value})
+    return out
+
+
 @st.composite
 def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> tuple[dict, list[dict]]:
-    """A random valid small scenario: (config dict, area rows).
+    """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
-    2-8 areas, 1-4 years, maybe volunteered/excluded areas, a growth limit, a
-    contingency ceiling (which may make it infeasible), l1 or minmax equity,
-    and maybe two cohorts with their own columns.
+    2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
+    a contingency ceiling (which may make it infeasible), procurement costs, l1 or minmax equity,
+    maybe two cohorts with their own columns, maybe agreed allocations (``cfg['agreements']`` is
+    then a list of rows: :func:`write_scenario` writes them), and fractional arrivals, contingency,
+    ceilings and growth limits.
     """
     n_a = draw(st.integers(2, max_areas))
     n_t = draw(st.integers(1, max_years))
@@ -304,18 +336,18 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> 
         for r in rows:
             r.setdefault("cluster_limit", None)
     total_stock = sum(sum(v for k, v in r.items() if k.startswith("stock")) for r in rows)
-    arrivals = [draw(st.integers(0, 3_000)) for _ in years]
+    arrivals = [_amount(draw, 0, 3_000) for _ in years]
     policy: dict[str, Any] = {"cluster_limit": draw(st.sampled_from([100, 150, 200, 300]))}
     if draw(st.booleans()):
-        policy["max_growth"] = {"absolute": draw(st.integers(0, 300)),
+        policy["max_growth"] = {"absolute": _amount(draw, 0, 300),
                                 "relative": draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))}
     if draw(st.booleans()):
         ceiling_years = draw(st.lists(st.sampled_from(years), min_size=1, unique=True))
-        policy["contingency_ceiling"] = {y: draw(st.integers(0, 2_000)) for y in sorted(ceiling_years)}
+        policy["contingency_ceiling"] = {y: _amount(draw, 0, 2_000) for y in sorted(ceiling_years)}
     objective = {"cost_weight": draw(st.sampled_from([0, 1])), "contingency_weight": 1,
                  "equity_weight": draw(st.sampled_from([0, 500, 5_000])),
                  "equity_measure": draw(st.sampled_from(["l1", "minmax"]))}
-    cfg = config(years, arrivals, exit_rate=exit_rate, contingency_start=draw(st.integers(0, 3_000)),
+    cfg = config(years, arrivals, exit_rate=exit_rate, contingency_start=_amount(draw, 0, 3_000),
                  hotel=draw(st.sampled_from([20_000, 52_925])),
                  procurement_per_place=draw(st.sampled_from([0, 0, 3_000])), policy=policy, objective=objective)
     if cohorts:
@@ -323,7 +355,13 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> 
         cfg["cohorts"] = [{"name": "single", "arrivals_share": share},
                           {"name": "family", "arrivals_share": 1 - share}]
         if draw(st.booleans()):
-            cfg["cohorts"][1]["exit_rate"] = draw(st.sampled_from([0.1, 0.25]))
+            cfg["cohorts"][1]["exit_rate"] = draw(st.sampled_from([0.0, 0.1, 0.25]))
+    rates = {h: exit_rate for h in names}
+    if cohorts and "exit_rate" in cfg["cohorts"][1]:
+        rates["family"] = cfg["cohorts"][1]["exit_rate"]
+    agreements = _agreements(draw, rows, years, rates, policy["cluster_limit"]) if draw(st.booleans()) else []
+    if agreements:
+        cfg["agreements"] = agreements
     cfg["description"] = f"{n_a} areas, {n_t} years, start stock {total_stock}"
     return cfg, rows
 

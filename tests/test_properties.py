@@ -2,9 +2,11 @@
 
 Every generated scenario either raises InfeasibleError (and then the diagnosis is
 right: lifting the named ceilings by the reported shortfall makes it feasible) or
-gives a plan that passes the verifier and whose written files obey every rule,
-recomputed here from the generated inputs, not from allocator's own arrays.
-Writing twice, and solving twice, gives byte-identical files.
+gives a plan that passes the verifier and whose written files obey every rule in
+whole people, recomputed here from the generated inputs, not from allocator's own
+arrays: capacity, caps, agreements, the ceiling's whole part, and the rules linking
+years (nobody moved out, growth limit). Writing twice, and solving twice, gives
+byte-identical files.
 
 Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or dev (300).
 """
@@ -19,7 +21,8 @@ import pandas as pd
 import pytest
 from hypothesis import event, given
 
-from allocator import InfeasibleError, load_scenario, read_plan, solve
+from allocator import InfeasibleError, load_scenario, prepare, read_plan, solve
+from allocator.rounding import broken_rules, exact_rounding, fast_rounding, whole_rules
 from allocator.verify import verify_plan
 from tests.conftest import (
     PLAN_CSVS,
@@ -44,6 +47,7 @@ def expected(cfg: dict, rows: list[dict]) -> dict:
     for y in years:
         level = {h: (1 - rates[h]) * level[h] + cfg["demand"]["arrivals"][y] * shares[h] for h in cohorts}
         out["need"].append(sum(level.values()))
+    out["exit_rate"] = rates
     for r in rows:
         limit = r.get("cluster_limit") or cfg["policy"]["cluster_limit"]
         first = r["available_from"] if r["status"] == "volunteered" else years[0]
@@ -57,6 +61,7 @@ def expected(cfg: dict, rows: list[dict]) -> dict:
             "inherited_by_cohort": {h or "all": [r[col("stock", h)] * (1 - rates[h]) ** (k + 1)
                                                  for k in range(len(years))] for h in cohorts},
             "capacity0": {h or "all": r[col("capacity", h)] for h in cohorts},
+            "stock0": {h or "all": r[col("stock", h)] for h in cohorts},
             "pace": {h or "all": r[col("procurement_per_year", h)] for h in cohorts},
         }
     return out
@@ -106,10 +111,38 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
     assert (traj["dispersed"] + traj["contingency"] == traj["need"]).all()
     np.testing.assert_array_equal(traj["need"].to_numpy(), np.round(ex["need"]).astype(int))
     assert (traj["contingency"] >= 0).all()
-    for year, ceiling in (cfg["policy"].get("contingency_ceiling") or {}).items():
-        assert traj.loc[traj["year"] == year, "contingency"].item() <= ceiling
+    for year, ceiling in (cfg["policy"].get("contingency_ceiling") or {}).items():   # people are whole
+        assert traj.loc[traj["year"] == year, "contingency"].item() <= math.floor(ceiling + 1e-9)
+    for agreement in cfg.get("agreements") or []:
+        total = totals[(agreement["area_code"], agreement["year"])]
+        assert agreement.get("minimum", agreement.get("exact", 0)) <= total, agreement
+        assert total <= agreement.get("maximum", agreement.get("exact", math.inf)), agreement
+    check_links(cfg, ex, alloc)
     region_sum = alloc.groupby(["region", "year"])["stock"].sum()
     assert regions.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
+
+
+def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:
+    """The rules linking years, on the written whole people: nobody moved out (each area and cohort
+    holds at least last year's people times (1 - exit rate), rounded down; with no exits, at least
+    last year's people) and the growth limit (rounded up), the first year against today's stock."""
+    years = cfg["years"]
+    growth = cfg["policy"].get("max_growth")
+    stock = alloc.set_index(["area_code", "cohort", "year"])["stock"]
+    for code, a in ex["areas"].items():
+        prev_total = sum(a["stock0"].values())
+        for k, year in enumerate(years):
+            total = 0
+            for cohort, prev in a["stock0"].items():
+                prev = prev if k == 0 else stock[(code, cohort, years[k - 1])]
+                now = stock[(code, cohort, year)]
+                rate = ex["exit_rate"][None if cohort == "all" else cohort]
+                assert now >= math.floor((1 - rate) * prev + 1e-6), (code, cohort, year, prev, now)
+                total += now
+            if growth and a["open"][k]:
+                most = math.ceil((1 + growth.get("relative", 0)) * prev_total + growth.get("absolute", 0) - 1e-6)
+                assert total <= most, (code, year, prev_total, total)
+            prev_total = total
 
 
 @given(case=random_scenario())
@@ -121,9 +154,12 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
         plan = solve(scenario)
     except InfeasibleError as err:
         event("infeasible")
-        # Only a ceiling can make a scenario infeasible; lifting each named year's ceiling by
-        # the reported shortfall must make it feasible, and dropping the ceilings too.
-        assert cfg["policy"].get("contingency_ceiling"), "infeasible without any ceiling"
+        # Only a ceiling or an agreement can make a scenario infeasible: without both it is feasible.
+        # Without agreements, lifting each named year's ceiling by the reported shortfall must make it feasible.
+        assert cfg["policy"].get("contingency_ceiling") or cfg.get("agreements"), "infeasible without a ceiling"
+        solve(scenario.with_agreements(None).with_policy(contingency_ceiling=None))
+        if cfg.get("agreements"):
+            return
         ceiling_option = [r for r in err.relaxations if r["option"] == "ceiling"]
         assert ceiling_option and all(r["places_short"] > 0 for r in ceiling_option)
         assert "contingency_ceiling" in str(err)
@@ -132,10 +168,19 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
             assert f"contingency_ceiling {r['year']}" in str(err)
             lifted[r["year"]] = math.ceil(r["ceiling"] + r["places_short"] + 1e-3)
         solve(scenario.with_policy(contingency_ceiling=lifted))
-        solve(scenario.with_policy(contingency_ceiling=None))
         return
 
     event(f"plan, {'cohorts' if scenario.has_cohorts else 'one cohort'}, {scenario.config.objective.equity_measure}")
+    event(f"plan with {'agreements' if cfg.get('agreements') else 'no agreements'}")
+    # the integer program on its own: from every cell rounded down (which misses the totals) it must
+    # still find a whole-people plan that keeps every rule (most random plans never need it)
+    d = prepare(scenario)
+    w = whole_rules(d, plan.exact_stock)
+    event("whole people: " + ("integer program" if broken_rules(w, fast_rounding(w)) else "fast rounding kept"))
+    repaired = exact_rounding(w, w.base.astype(np.int64))
+    assert broken_rules(w, repaired) == []
+    whole_cont = (np.round(d.need.sum(axis=1)) - repaired.sum(axis=(0, 2))).astype(np.int64)[:, None]
+    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, repaired, whole_cont) == []
     # the independent verifier, on the exact plan and on the whole people read back from disk
     out = plan.write(root / "plan")
     back = read_plan(out)

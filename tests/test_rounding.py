@@ -1,10 +1,11 @@
-"""Whole people: largest-remainder rounding, and two regressions found by the property tests.
+"""Whole people: largest-remainder rounding, and regressions found by the property tests.
 
-Both regressions made a valid scenario fail its own verifier (exit 5) before the
-fix in ``plan.whole_people``: the whole-people national total is now the exact
-total rounded, clipped so that it never exceeds the whole need nor leaves more
-people in contingency than the whole ceiling allows, and split over cohorts so
-that the cohorts add up to it.
+Each regression made a valid scenario fail its own verifier (exit 5) before it was fixed in
+the whole-people rounding (now ``allocator.rounding.whole_people``): the whole-people national
+total is the exact total rounded, clipped so that it never exceeds the whole need nor leaves
+more people in contingency than the whole ceiling allows, and split over cohorts so that the
+cohorts add up to it; where the fast rounding cannot meet it, the integer program does.
+tests/test_whole_people.py has the cases of issues 11 and 16.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def test_a_cohort_blocked_by_the_cap_passes_its_person_on(tmp_path: Path) -> Non
     12.75 dispersed of a need of 13 and the whole national total is 13. Singles round first:
     A01 takes 10 (its whole cap), which leaves no room for its half family, so the families'
     share (1) found nowhere to go and the plan had 12 (verifier: "national total 2024 is 12,
-    expected 13"). Now the shortfall goes to the next largest fraction with room: A02's half
-    single becomes 1."""
+    expected 13"). The integer program now finds the plan closest to the fast rounding that
+    meets the total: A02's half single becomes 1."""
     rows = []
     for code, single, family in (("A00", 3, 0), ("A01", 19, 1), ("A02", 1, 0)):
         r = area(code, population=1_000, cost=2_000)
@@ -135,8 +136,8 @@ def test_cohorts_rounded_in_another_order_when_the_first_misses_the_total(tmp_pa
     exact plan keeps, among others, 0.5 of a single and 2.5 families in A02 (cap 3) and 3.5 singles
     in A05 (inherited over its cap; its whole limit is 4). Singles first, A02's half single wins
     the tie with A05's and goes up, which leaves A02 room for only 2 families: 9 of the 10 whole
-    people. Families first, A02 takes 3 families and A05 rounds up to 4: 10. Years that miss
-    their total are now rounded again in the other cohort orders."""
+    people. Families first, A02 takes 3 families and A05 rounds up to 4: 10. A year that misses
+    its total in the fast rounding is now repaired by the integer program."""
     blank = {"stock": 0, "capacity": 0, "procurement_per_year": 0}
     spec = {"A00": {}, "A01": {"status": "volunteered", "available_from": 2023, "procurement_per_year_family": 1},
             "A02": {"stock_single": 1, "capacity_single": 1, "stock_family": 3, "capacity_family": 3},

@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from allocator import Plan, Scenario, VerificationError, prepare
+from allocator import Plan, Scenario, VerificationError, prepare, solve
 from allocator.api import finish
 from allocator.cli import cli
 from allocator.errors import EXIT_VERIFY
 from allocator.model import build_lp
 from allocator.solvers import solve_lp
 from allocator.verify import verify_plan
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, area, config, load
+from tests.test_whole_people import nobody_leaves
 
 
 @dataclasses.dataclass
@@ -178,3 +179,58 @@ def test_a_failing_plan_is_never_written(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == EXIT_VERIFY == 5
     assert "capacity: made up for the test" in result.stderr
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- whole people: rules linking years
+def test_whole_people_moved_out(example_scenario: Scenario, good: Numbers) -> None:
+    """N06 Northgate keeps at least 0.65 × last year's whole people: halve its whole 2027 stock."""
+    i = idx(example_scenario, "N06")
+    good.R[i, 1, 0] = good.R[i, 0, 0] // 2
+    assert_fails(good.check(example_scenario), "whole people: exit_decay N06 2027")
+
+
+def test_whole_people_grew_too_fast(example_scenario: Scenario, good: Numbers) -> None:
+    """S02 Kingsmead grows by at most 60 + 0.5 × its 60 people today: 151 whole people in 2026 is too many."""
+    good.R[idx(example_scenario, "S02"), 0, 0] = 151
+    assert_fails(good.check(example_scenario), "whole people: max_growth S02 2026")
+
+
+def test_a_person_rounded_away_with_nobody_leaving(tmp_path: Path) -> None:
+    """The scenario of tests/test_whole_people.py::test_nobody_leaves_so_nobody_is_rounded_away (exit rate
+    0; exact A, B, C = 0.5 each in 2026 and 0.5, 0.5, 1.0 in 2027). The old rounding's plan, A, B, C =
+    1, 1, 0 then 1, 0, 1, is within a person of the exact plan in every cell and keeps every total,
+    but B loses a person with nobody leaving: only the survivors rule catches it."""
+    sc = nobody_leaves(tmp_path)
+    plan = solve(sc)
+    R = np.array([[[1], [1]], [[1], [0]], [[0], [1]]])
+    Cint = np.zeros((2, 1), dtype=np.int64)
+    fails = verify_plan(sc, plan.exact_stock, plan.exact_contingency, plan.objective, R, Cint)
+    assert fails == ["whole people: exit_decay B 2027 all: stock 0 below last year's 1 less exits (1): "
+                     "a person moved out"]
+
+
+def test_whole_growth_beyond_the_limit(tmp_path: Path) -> None:
+    """tests/test_whole_people.py::test_growth_limit_kept_in_whole_people: exact A = 0.4 then 1.4, B 0 then
+    0.2, growth at most 1 a year. The old rounding's A = 0 then 2 (B 0, 0) is within a person of
+    every exact cell and keeps the totals; only the whole growth limit catches it."""
+    cfg = config([2026, 2027], [0.4, 1.2], exit_rate=0.0, hotel=50_000, policy={"max_growth": {"absolute": 1}})
+    sc = load(tmp_path, cfg, [area("A", cost=1_000, capacity=10), area("B", cost=2_000, capacity=10)])
+    plan = solve(sc)
+    R = np.array([[[0], [2]], [[0], [0]]])
+    fails = verify_plan(sc, plan.exact_stock, plan.exact_contingency, plan.objective, R, np.zeros((2, 1), np.int64))
+    assert fails == ["whole people: max_growth A 2027: stock 2 above 1"]
+
+
+def test_a_fractional_ceiling_is_checked_as_its_whole_part(tmp_path: Path) -> None:
+    """Ceiling 87.4: people are whole, so at most 87 may stay in hotels, in the exact plan and in the
+    whole-people plan (tests/test_whole_people.py::test_a_fractional_ceiling_applies_as_its_whole_part:
+    need 187.6, one area). The old plan, exact 100.2 / 87.4 and whole 100 / 88, fails both."""
+    cfg = config([2026], [187.6], hotel=50_000, policy={"contingency_ceiling": {2026: 87.4}})
+    sc = load(tmp_path, cfg, [area("A", capacity=200, cost=60_000)])
+    S, C = np.array([[[100.2]]]), np.array([[87.4]])
+    fails = verify_plan(sc, S, C, None, np.array([[[100]]]), np.array([[88]]))
+    assert "contingency_ceiling: 2026: 87.4000 above 87.4 (whole people: 87)" in fails
+    assert "whole people: contingency 2026 is 88, above the ceiling 87.4 (whole people: 87)" in fails
+    assert "whole people: national total 2026 is 100, expected 101" in fails
+    S, C = np.array([[[100.6]]]), np.array([[87.0]])
+    assert verify_plan(sc, S, C, None, np.array([[[101]]]), np.array([[87]])) == []

@@ -20,7 +20,8 @@ from allocator.diagnose import diagnose_infeasible
 from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
-from allocator.plan import Plan, end_position, interpret, start_position, whole_people
+from allocator.plan import Plan, end_position, interpret, start_position
+from allocator.rounding import whole_people
 from allocator.scenario import Scenario
 from allocator.solvers import RawSolution, solve_lp
 from allocator.status import Status
@@ -108,7 +109,10 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     n_a, n_t, n_h = d.shape
     S = lp.value(raw.x, "stock").reshape(n_a, n_t, n_h)
     C = lp.value(raw.x, "contingency").reshape(n_t, n_h)
-    R = whole_people(d, S)
+    try:
+        R = whole_people(d, S)
+    except VerificationError as err:     # say first what is wrong with the exact plan, if anything
+        raise VerificationError((verify_plan(scenario, S, C, raw.objective) if verify else []) + err.failures) from None
     alloc, traj, regions = interpret(d, S, C, R)
     limited_by, shadow = binding(d, lp, raw.x, raw.row_dual, raw.col_dual)
     alloc["limited_by"] = limited_by.ravel()

@@ -45,7 +45,7 @@ class ModelData:
     total_ub: np.ndarray           # (A,T) cluster limit on total stock, never below the inherited stock
     growth_abs: float | None
     growth_rel: float | None
-    ceiling: np.ndarray            # (T,) contingency ceiling, NaN where none
+    ceiling: np.ndarray            # (T,) contingency ceiling in whole people (rounded down), NaN where none
     hotel_cost: float
     procurement_cost: float
     cost_weight: float
@@ -138,8 +138,8 @@ def prepare(scenario: Scenario) -> ModelData:
     total_ub = np.maximum(cluster_cap[:, None], inherited.sum(axis=2))
 
     ceiling = np.full(n_t, np.nan)
-    for year, value in (cfg.policy.contingency_ceiling or {}).items():
-        ceiling[int(np.flatnonzero(years == year)[0])] = value
+    for year, value in (cfg.policy.contingency_ceiling or {}).items():   # people are whole: 87.4 allows 87
+        ceiling[int(np.flatnonzero(years == year)[0])] = np.floor(value + 1e-9)
 
     agreed_min = np.full((n_a, n_t), np.nan)
     agreed_max = np.full((n_a, n_t), np.nan)

@@ -269,9 +269,10 @@ def add_contingency_ceiling(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
     .. math::
         \sum_h C_{th} \le \bar C_t \qquad \forall t \text{ with a ceiling}
 
-    Row block ``contingency_ceiling`` (year). A hard limit: if capacity, caps and
-    growth limits cannot absorb enough people, the scenario is infeasible and
-    the solver reports how many places are missing in which years.
+    :math:`\bar C_t` is the scenario's ceiling rounded down (people are whole: 87.4 allows 87;
+    done in :func:`allocator.data.prepare`). Row block ``contingency_ceiling`` (year). A hard
+    limit: if capacity, caps and growth limits cannot absorb enough people, the scenario is
+    infeasible and the solver reports how many places are missing in which years.
     """
     years = np.flatnonzero(~np.isnan(d.ceiling))
     if years.size == 0:

@@ -8,7 +8,6 @@ uses). :func:`read_plan` reads a written plan back.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import time
@@ -23,7 +22,7 @@ from allocator.data import ModelData
 from allocator.errors import OutputError
 from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
     FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
-from allocator.rounding import largest_first, round_keeping_total
+from allocator.rounding import round_keeping_total
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 
@@ -168,69 +167,6 @@ def read_plan(directory: str | Path) -> Plan:
         start=(pd.read_csv(d / "start.csv", dtype={"area_code": str}, keep_default_na=False)
                if (d / "start.csv").exists() else None),
     )
-
-
-def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
-    """Round the exact stock (A,T,H) to whole people, keeping national totals and limits."""
-    n_a, n_t, n_h = S.shape
-    room = np.where(d.eligible[:, :, None], np.floor(d.capacity_path + 1e-6), np.ceil(d.inherited - 1e-6))
-    room = np.maximum(room, np.ceil(d.inherited - 1e-6))
-    cap = np.maximum(d.cluster_cap[:, None], np.ceil(d.inherited.sum(axis=2) - 1e-6))   # (A,T)
-    floors = np.floor(S + 1e-9)
-    # Each year's whole national total: the exact total rounded, but never above the whole need and
-    # never leaving more people in contingency than the whole ceiling allows (round-half-to-even can
-    # otherwise overshoot it by one); split over cohorts so that the cohorts add up to it.
-    national = national_whole_total(S.sum(axis=(0, 2)), d.need.sum(axis=1), d.ceiling)
-    targets = round_keeping_total(S.sum(axis=0).T, total=national)               # (H,T)
-
-    def by_cohorts(order: tuple[int, ...]) -> np.ndarray:
-        """Round the cohorts in ``order``, all areas and years at once; each leaves room under the
-        cap for the rounded-down values of the cohorts still to come."""
-        R = np.zeros(S.shape, dtype=np.int64)
-        for k, h in enumerate(order):
-            later = floors[:, :, list(order[k + 1:])].sum(axis=2)
-            done = R[:, :, list(order[:k])].sum(axis=2)
-            limit = np.minimum(room[:, :, h], cap - later - done)
-            R[:, :, h] = round_keeping_total(S[:, :, h], limit, total=targets[h])
-        return R
-
-    R = by_cohorts(tuple(range(n_h)))
-    # An earlier cohort can take an area's last whole place under the cap that a later cohort needed
-    # (found by hypothesis: 0.5 of a single rounded up where 2.5 families had to become 3), and the
-    # year then misses its national total. Such years are rounded again in the other cohort orders
-    # (years are independent here); the first order that meets the total is kept.
-    whole = national.astype(np.int64)                                               # (T,) whole numbers already
-    short = whole - R.sum(axis=(0, 2))
-    for order in itertools.islice(itertools.permutations(range(n_h)), 1, 120):
-        if not (short != 0).any():
-            break
-        other = by_cohorts(order)
-        fixed = (short != 0) & (other.sum(axis=(0, 2)) == whole)
-        R[:, fixed, :] = other[:, fixed, :]
-        short[fixed] = 0
-    # When no order meets it (found by hypothesis: 9.5 singles and 0.5 of a family in an area capped
-    # at 10), round up other cells of the year, largest fraction first, where the exact plan holds
-    # more than the rounded one and there is room, and only in a cohort still below its exact total
-    # rounded up (each cohort's whole total stays within a person of its exact one).
-    for h in range(n_h):
-        if not (short > 0).any():
-            break
-        free = np.minimum(room[:, :, h] - R[:, :, h], cap - R.sum(axis=2))         # (A,T)
-        frac = S[:, :, h] - R[:, :, h]
-        below = np.ceil(S[:, :, h].sum(axis=0) - 1e-6) - R[:, :, h].sum(axis=0)    # (T,) units this cohort may take
-        can = (free >= 1 - 1e-9) & (frac > 1e-9)
-        add = can & largest_first(np.where(can, frac, -1.0), np.minimum(short, below))
-        R[:, :, h] += add
-        short -= add.sum(axis=0)
-    return R
-
-
-def national_whole_total(exact_total: np.ndarray, need: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
-    """(T,) whole people dispersed each year: ``round(exact_total)`` clipped to
-    ``[round(need) - ceil(ceiling), round(need)]`` (ceiling NaN where there is none)."""
-    need_int = np.round(need)
-    whole_ceiling = np.where(np.isnan(ceiling), np.inf, np.ceil(np.nan_to_num(ceiling) - 1e-9))
-    return np.clip(np.round(exact_total), need_int - whole_ceiling, need_int)
 
 
 def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

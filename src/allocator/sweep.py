@@ -47,7 +47,7 @@ import pandas as pd
 import yaml
 
 from allocator.data import ModelData, prepare
-from allocator.errors import AllocatorError, Issue, ScenarioError
+from allocator.errors import AllocatorError, Issue, ScenarioError, VerificationError
 from allocator.model import LinearProgram, build_lp
 from allocator.output import atomic_write_bytes, check_path, input_paths, open_resumable, output_lock, safe_csv
 from allocator.scenario import Scenario
@@ -372,18 +372,19 @@ def structural_keys(scenario: Scenario, points: list[dict[str, Any]], limit: int
     return found
 
 
-def headline(d: ModelData, S: np.ndarray, C: np.ndarray) -> dict[str, Any]:
+def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = None) -> dict[str, Any]:
     """The sweep's headline figures from an exact solution, per year.
 
     Computed exactly as :func:`allocator.plan.interpret` computes the
     trajectory (whole people, lazy procurement schedule, Gini over area rates),
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
-    agree.
+    agree. ``R`` is the whole-people stock when the caller has it already.
     """
-    from allocator.plan import capacity_schedule, weighted_gini, whole_people
+    from allocator.plan import capacity_schedule, weighted_gini
+    from allocator.rounding import whole_people
 
     n_a, n_t, n_h = S.shape
-    R = whole_people(d, S)
+    R = whole_people(d, S) if R is None else R
     total = R.sum(axis=2)
     national = total.sum(axis=0)
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
@@ -446,7 +447,7 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     Never raises for a bad point: an invalid value, an infeasible scenario or a
     verifier failure is recorded in ``status`` and ``message``.
     """
-    from allocator.plan import whole_people
+    from allocator.rounding import whole_people
     from allocator.verify import verify_plan
     from allocator.warm import solve_cold
 
@@ -481,10 +482,10 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
             row["objective"] = float(raw.objective)
             S = lp.value(raw.x, "stock").reshape(d.shape)
             C = lp.value(raw.x, "contingency").reshape(d.shape[1], d.shape[2])
-            h = headline(d, S, C)
+            R = whole_people(d, S)
+            h = headline(d, S, C, R)
             row["headline"] = {k: np.asarray(v).tolist() for k, v in h.items()}
             if verify:
-                R = whole_people(d, S)
                 fails = verify_plan(sc, S, C, raw.objective, R, h["contingency"][:, None])
                 if fails:
                     row["status"] = Status.VERIFY_FAILED.value
@@ -496,6 +497,9 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     except ScenarioError as err:
         row["status"] = Status.INVALID.value
         row["message"] = str(err)
+    except VerificationError as err:              # no whole-people plan keeps every rule
+        row["status"] = "verify_failed"
+        row["message"] = "; ".join(err.failures[:5])
     except Exception as err:  # noqa: BLE001 - one bad point must not end a long sweep
         row["status"] = Status.ERROR.value
         row["message"] = f"{type(err).__name__}: {err}"

@@ -8,13 +8,19 @@ and checks the numbers of a plan against them:
   a tolerance of 1e-6 relative, and the objective recomputed from the plan
   must equal the solver's objective;
 * the whole-people plan must be within one person of the exact plan in every
-  cell, keep every year's national total, and never exceed a capacity or a cap.
+  cell, and keep, in whole people, every rule: capacity, cap, agreements, national
+  and cohort totals, the contingency ceiling, and the rules linking years (nobody
+  moved out: never below last year's survivors rounded down; growth limit).
+
+People are whole: a contingency ceiling applies as its whole part (87.4 allows 87),
+to the exact plan and to the whole-people plan.
 
 A plan that fails is never written as a success.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -22,6 +28,18 @@ import numpy as np
 from allocator.scenario import Scenario
 
 TOL = 1e-6
+
+
+def _report(fails: list[str], mask: np.ndarray, text, prefix: str = "") -> None:
+    """Add ``prefix + text(*index)`` for the first ten cells where ``mask`` holds (each list stays readable)."""
+    for idx in list(zip(*np.nonzero(mask)))[:10]:
+        fails.append(prefix + text(*idx))
+
+
+def _ceiling_text(ceiling: float) -> str:
+    """A ceiling as the scenario gives it, with its whole part when it has a fraction."""
+    whole = math.floor(ceiling + 1e-9)
+    return f"{ceiling:g}" if abs(whole - ceiling) <= 1e-9 else f"{ceiling:g} (whole people: {whole})"
 
 
 def _expected(scenario: Scenario) -> dict:
@@ -119,9 +137,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
     scale = max(1.0, float(ex["need"].max()))
     tol = TOL * scale
 
-    def report(mask: np.ndarray, text) -> None:
-        for idx in list(zip(*np.nonzero(mask)))[:10]:
-            fails.append(text(*idx))
+    report = functools.partial(_report, fails)
 
     prev = ex["s0"]
     for k, y in enumerate(years):
@@ -156,8 +172,8 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         for h in np.flatnonzero(C[k] < -tol):
             fails.append(f"contingency negative: {y} {cohorts[h]}: {C[k, h]:.6f}")
         ceiling = (cfg.policy.contingency_ceiling or {}).get(y)
-        if ceiling is not None and C[k].sum() > ceiling + tol:
-            fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {ceiling:g}")
+        if ceiling is not None and C[k].sum() > math.floor(ceiling + 1e-9) + tol:
+            fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {_ceiling_text(ceiling)}")
         prev = St
 
     if objective is not None and exact_objective:
@@ -178,6 +194,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
 
 def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R: np.ndarray,
                   Cint: np.ndarray | None) -> list[str]:
+    """The whole-people plan ``R`` against every rule in whole people (docs/model.md)."""
     fails: list[str] = []
     codes = scenario.areas["area_code"].tolist()
     years = ex["years"]
@@ -185,47 +202,71 @@ def _verify_whole(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, R:
         return ["whole people: stock is not whole numbers"]
     if (R < 0).any():
         fails.append("whole people: negative stock")
+    report = functools.partial(_report, fails, prefix="whole people: ")
+
+    total = R.sum(axis=2)
     if scenario.agreements is not None:
-        whole_total = R.sum(axis=2)
         for row in scenario.agreements.itertuples():
             i, k = codes.index(row.area_code), years.index(row.year)
-            if (not np.isnan(row.minimum) and whole_total[i, k] < row.minimum) or \
-                    (not np.isnan(row.maximum) and whole_total[i, k] > row.maximum):
-                fails.append(f"whole people: agreement {row.area_code} {row.year}: stock {whole_total[i, k]} "
+            if (not np.isnan(row.minimum) and total[i, k] < row.minimum) or \
+                    (not np.isnan(row.maximum) and total[i, k] > row.maximum):
+                fails.append(f"whole people: agreement {row.area_code} {row.year}: stock {total[i, k]} "
                              f"outside [{row.minimum:g}, {row.maximum:g}]")
-    far = np.abs(R - S) >= 1.0 - 1e-9
-    for i, k, h in list(zip(*np.nonzero(far)))[:10]:
-        fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} is a person or more from {S[i, k, h]:.4f}")
-    # the national total over cohorts is the exact total rounded, moved by at most one person so that
-    # it never exceeds the whole need nor leaves more in contingency than the whole ceiling allows
+    report(np.abs(R - S) >= 1.0 - 1e-9,
+           lambda i, k, h: f"{codes[i]} {years[k]} stock {R[i, k, h]} is a person or more from {S[i, k, h]:.4f}")
+    # national total: the exact total rounded down or up (within a person), never above the whole need,
+    # never leaving more in contingency than the ceiling's whole part
     ceilings = scenario.config.policy.contingency_ceiling or {}
     need_int = np.round(ex["need"].sum(axis=1))
-    whole_ceiling = np.array([math.ceil(ceilings[y] - 1e-9) if y in ceilings else np.inf for y in years])
-    want = np.clip(np.round(S.sum(axis=(0, 2))), need_int - whole_ceiling, need_int)
+    whole_ceiling = np.array([math.floor(ceilings[y] + 1e-9) if y in ceilings else np.inf for y in years])
     got = R.sum(axis=(0, 2))
-    for k in np.flatnonzero(got != want)[:10]:
-        fails.append(f"whole people: national total {years[k]} is {got[k]}, expected {int(want[k])}")
+    exact = S.sum(axis=(0, 2))
+    lo = np.maximum(np.floor(exact + 1e-9), need_int - whole_ceiling)
+    hi = np.minimum(np.ceil(exact - 1e-9), need_int)
+    report((got < lo) | (got > hi), lambda k: f"national total {years[k]} is {got[k]}, expected {lo[k]:g}"
+           + (f" to {hi[k]:g}" if hi[k] > lo[k] else ""))
     cohort_far = np.abs(R.sum(axis=0) - S.sum(axis=0)) >= 1.0 - 1e-9
-    for k, h in list(zip(*np.nonzero(cohort_far)))[:10]:
-        fails.append(f"whole people: cohort {scenario.cohort_names[h]} total {years[k]} is {R.sum(axis=0)[k, h]}, "
-                     f"a person or more from {S.sum(axis=0)[k, h]:.4f}")
+    report(cohort_far, lambda k, h: f"cohort {scenario.cohort_names[h]} total {years[k]} is {R.sum(axis=0)[k, h]}, "
+           f"a person or more from {S.sum(axis=0)[k, h]:.4f}")
     room = np.where(ex["open"][:, :, None], np.floor(ex["k0"][:, None, :] + ex["q"][:, None, :] * ex["years_open"][:, :, None] + 1e-6),
                     np.ceil(ex["inherited"] - 1e-6))
     room = np.maximum(room, np.ceil(ex["inherited"] - 1e-6))
-    for i, k, h in list(zip(*np.nonzero(R > room)))[:10]:
-        fails.append(f"whole people: {codes[i]} {years[k]} stock {R[i, k, h]} above capacity {room[i, k, h]:g}")
+    report(R > room, lambda i, k, h: f"{codes[i]} {years[k]} stock {R[i, k, h]} above capacity {room[i, k, h]:g}")
     cap = np.maximum(ex["cap"][:, None], np.ceil(ex["inherited"].sum(axis=2) - 1e-6))
-    total = R.sum(axis=2)
-    for i, k in list(zip(*np.nonzero(total > cap)))[:10]:
-        fails.append(f"whole people: {codes[i]} {years[k]} stock {total[i, k]} above cluster cap {cap[i, k]:g}")
+    report(total > cap, lambda i, k: f"{codes[i]} {years[k]} stock {total[i, k]} above cluster cap {cap[i, k]:g}")
+    fails += _verify_whole_links(scenario, ex, R)
     if Cint is not None:
         if (Cint < 0).any():
             fails.append("whole people: negative contingency")
-        for k in np.flatnonzero(got + Cint.sum(axis=1) != need_int)[:10]:
-            fails.append(f"whole people: national_balance {years[k]}: dispersed {got[k]} + contingency "
-                         f"{Cint[k].sum()} is not the need {int(need_int[k])}")
-        for k, y in enumerate(years):
-            ceiling = (scenario.config.policy.contingency_ceiling or {}).get(y)
-            if ceiling is not None and Cint[k].sum() > math.ceil(ceiling - 1e-9):
-                fails.append(f"whole people: contingency {y} is {Cint[k].sum()}, above the ceiling {ceiling:g}")
+        report(got + Cint.sum(axis=1) != need_int, lambda k: f"national_balance {years[k]}: dispersed {got[k]} + "
+               f"contingency {Cint[k].sum()} is not the need {int(need_int[k])}")
+        report(Cint.sum(axis=1) > whole_ceiling, lambda k: f"contingency {years[k]} is {Cint[k].sum()}, above the "
+               f"ceiling {_ceiling_text(ceilings[years[k]])}")
+    return fails
+
+
+def _verify_whole_links(scenario: Scenario, ex: dict, R: np.ndarray) -> list[str]:
+    """The rules linking years, in whole people.
+
+    * Nobody moved out: each cell holds at least last year's whole people times (1 - exit rate),
+      rounded down (with no exits: at least last year's people). The first year against today's stock.
+    * Growth limit: an area that can receive people holds at most (1 + relative) × last year's whole
+      total + absolute, rounded up.
+    """
+    fails: list[str] = []
+    codes = scenario.areas["area_code"].tolist()
+    cohorts = scenario.cohort_names
+    growth = scenario.config.policy.max_growth
+    limited = growth is not None and (growth.absolute is not None or growth.relative is not None)
+    prev = ex["s0"]
+    for k, y in enumerate(ex["years"]):
+        survivors = np.floor((1 - ex["e"]) * prev + 1e-6)
+        _report(fails, R[:, k, :] < survivors, lambda i, h: f"whole people: exit_decay {codes[i]} {y} {cohorts[h]}: "
+                f"stock {R[i, k, h]} below last year's {prev[i, h]:g} less exits ({survivors[i, h]:g}): a person moved out")
+        if limited:
+            most = np.ceil((1 + (growth.relative or 0.0)) * prev.sum(axis=1) + (growth.absolute or 0.0) - 1e-6)
+            total = R[:, k, :].sum(axis=1)
+            _report(fails, (total > most) & ex["open"][:, k],
+                    lambda i: f"whole people: max_growth {codes[i]} {y}: stock {total[i]} above {most[i]:g}")
+        prev = R[:, k, :]
     return fails
