@@ -121,3 +121,23 @@ def test_svg_for_a_page_has_no_address_metadata_or_repeated_ids(example_plan) ->
 ])
 def test_axis_numbers(value, kind, thousands, text) -> None:
     assert charts.tick_label(value, kind, thousands=thousands) == text
+
+
+def test_what_a_plan_reaches_for_figures_never_imports_the_plan_back() -> None:
+    """``Plan.plot`` and ``Plan._repr_html_`` import plot and pages: neither they nor what they import
+    (charts, hexmap) may import plan, compare, report or api, or the modules would import in a circle."""
+    def imports(name: str) -> set[str]:
+        tree = ast.parse((SRC / f"{name}.py").read_text(encoding="utf-8"))
+        found = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        found |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        found |= {f"allocator.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+                  and n.module == "allocator" for a in n.names}
+        return {m for m in found if m.startswith("allocator.")}
+
+    reached, todo = set(), ["plot", "pages"]
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        todo += [m.split(".")[1] for m in imports(name) if m.split(".")[1] not in reached]
+    assert {"plot", "pages", "charts", "hexmap", "output"} <= reached
+    assert not reached & {"plan", "compare", "report", "api"}

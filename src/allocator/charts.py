@@ -182,8 +182,8 @@ def stacked_bars(ax, x_labels: list[str], stacks: list[dict], *, kind: str = "mo
             _tip(line, f"{markers['label']}, {x_labels[x]}: {value_label(v, kind)}")
             first = False
     ax.set_xticks(xs, [text(x) for x in x_labels])
-    ax.margins(y=0.12)
-    ax.set_ylim(bottom=0)
+    marked = [v for v in (markers or {}).get("values", []) if v is not None and not _nan(v)]
+    ax.set_ylim(0, max([*base, *marked, 1.0]) * 1.12)          # room for the totals above the columns
     _frame(ax, kind)
     if title:
         ax.set_title(text(title), fontsize="medium", fontweight="bold")
