@@ -13,9 +13,11 @@ import json
 import re
 import shutil
 import subprocess
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib
 import pytest
 from click.testing import CliRunner
 
@@ -81,7 +83,9 @@ def test_report_is_self_contained(uk) -> None:
     assert not re.search(r"https?://", html), "no address of any web resource, not even in text"
     assert not re.search(r"""\s(src|srcset|action|formaction|poster|data)\s*=""", html)
     assert re.findall(r"<link\b[^>]*>", html) == ['<link rel="icon" href="data:,">']
-    assert "@import" not in html and "url(" not in html
+    assert "@import" not in html
+    assert not re.search(r"url\((?!#[\w-]+\))", html), "url() only for a part of the page (a chart's clip path)"
+    assert not re.search(r"""href="(?!#|data:,"|[\w-]+\.html")""", html), "links only inside the page or the folder"
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert len(html) < 1_000_000
 
@@ -93,7 +97,7 @@ def test_report_has_every_section(uk) -> None:
     end = uk["plan"].summary["headline"]["end"]
     assert f"{end['dispersed']:,}" in html                                  # 98,807 in dispersal
     assert "What changes against high-arrivals" in html
-    assert html.count('<svg class="chart"') == 2                            # people; costs
+    assert html.count('<svg class="chart"') == 3                            # people; costs; fair share
     assert html.count("<tr data-code=") == 361                             # the table of every council
 
 
@@ -155,6 +159,40 @@ def test_text_from_the_plan_is_escaped(example_scenario) -> None:
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert html.count("<script>") == 2                                       # only the report's own two
+
+
+def test_names_are_text_in_charts_not_mathtext_or_control_characters(example_scenario) -> None:
+    areas = example_scenario.areas.copy()
+    areas.loc[0, "area_name"] = "Cost $x^2$ \\frac{"
+    areas["region"] = areas["region"].where(areas["region"] != areas.loc[1, "region"], "North $1$ \x1b[31m")
+    plan = solve(example_scenario.with_areas(areas))
+    html = build_report(plan)
+    assert "\x1b" not in html
+    chart = html[html.index('<section id="fair-share">'):html.index('<section id="councils">')]
+    assert ">North $1$ \\x1b[31m</text>" in chart                      # the region's name, as written
+    region = plan.allocations.loc[plan.allocations["area_name"] == "Cost $x^2$ \\frac{", "region"].iloc[0]
+    assert ">Cost $x^2$ \\frac{</text>" in build_report(plan, region=region)
+    plan.plot.fair_share(region=region)                                 # no mathtext error either
+
+
+def test_same_plan_same_bytes_whatever_the_users_matplotlib_settings(example_plan, monkeypatch) -> None:
+    """matplotlib's SVG ids (a random salt unless set), its date and the user's style never reach the file;
+    long plan names fit their charts (no layout warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = build_report(example_plan, compare=example_plan)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+    style = {"lines.linewidth": 7, "font.size": 30, "axes.facecolor": "black", "svg.hashsalt": None,
+             "svg.fonttype": "path"}
+    with matplotlib.rc_context(style):
+        again = build_report(example_plan, compare=example_plan)
+        assert matplotlib.rcParams["lines.linewidth"] == 7                 # the user's settings are kept
+    assert again == first
+
+
+def test_the_report_written_by_the_cli_is_the_report_of_the_api(uk) -> None:
+    assert build_report(uk["plan"], label="central", compare=uk["other"], compare_label="high-arrivals") \
+        == uk["html"].read_text(encoding="utf-8")
 
 
 def test_plan_html_summary_for_notebooks(example_plan) -> None:

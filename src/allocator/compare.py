@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.output import clean_text, safe_csv, write_folder
+from allocator.output import clean_text, fmt, safe_csv, write_folder
 from allocator.plan import Plan, read_plan
 
 # (trajectory column, title, kind) - kind decides the number format
@@ -30,23 +30,6 @@ METRICS = (
     ("areas_hosting", "Areas hosting", "count"),
 )
 _ROUND = {"people": 0, "count": 0, "money": 2, "gini": 4, "rate": 2}
-
-
-def fmt(value: float, kind: str, signed: bool = False) -> str:
-    """A number as people read it: thousands separators, £ millions, never scientific notation."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if signed and round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
-        return "0"
-    sign = "+" if signed and value > 0 else ""
-    if kind == "money":
-        m = value / 1e6
-        return f"{'-' if m < 0 else sign}£{abs(m):,.1f}m"
-    if kind == "gini":
-        return f"{sign}{value:.3f}"
-    if kind == "rate":
-        return f"{sign}{value:,.1f}"
-    return f"{sign}{value:,.0f}"
 
 
 def load_plan_or_solve(path: str | Path, solver: str = "highs") -> Plan:

@@ -175,13 +175,11 @@ class Frontier:
         return folder
 
     def plot(self, path: str | Path) -> Path:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # optional and heavy; a Figure needs no pyplot backend
 
         t = self.table
-        fig, ax = plt.subplots(figsize=(8, 5.2), dpi=120)
+        fig = Figure(figsize=(8, 5.2), dpi=120)
+        ax = fig.subplots()
         x = t["deviation_per_year"] / 1e3
         y = t["cost_per_year"] / 1e6
         ax.plot(x, y, "-o", color="#1f4e79", ms=4, label="cheapest plan at each level of fairness")
@@ -209,7 +207,6 @@ class Frontier:
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
         fig.savefig(path)
-        plt.close(fig)
         return Path(path)
 
 

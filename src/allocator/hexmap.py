@@ -4,7 +4,9 @@ The layout is Open Innovations' hexjson of the 361 UK local authority
 districts (2023 codes, MIT licence), shipped as package data in
 ``allocator/resources``. Each area is one hexagon; :func:`layout` places the
 areas of a plan and says which codes the layout does not know (for example
-the invented codes of ``scenarios/example``).
+the invented codes of ``scenarios/example``). :func:`hex_map` prepares the map for the
+HTML report (written as SVG by its template); ``plan.plot.map()`` draws the same layout and
+colours with matplotlib.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from allocator.output import fmt
 
 HEXJSON = "uk-local-authority-districts-2023.hexjson"
 
@@ -100,3 +104,47 @@ def rate_colour(rate: float) -> str:
         if rate < upper:
             return colour
     return RATE_CLASSES[-1][1]
+
+
+# --------------------------------------------------------------------------- the map in a page
+@dataclass(frozen=True)
+class Hexagon:
+    code: str
+    points: str         # the polygon's corners, "x,y x,y ..." in SVG units
+    fill: str
+    label: str          # the tooltip: name, code, people, rate (and "over its cluster limit")
+    over: bool
+
+
+@dataclass(frozen=True)
+class HexMap:
+    """A hex map ready to write as inline SVG (templates/report.html.j2, macro ``hexmap``)."""
+
+    view_box: str
+    max_width: float    # px: hexagons no bigger than about 45 px across
+    hexagons: list[Hexagon]   # over-the-limit ones last, so that their outline is drawn on top
+    missing: list[str]
+
+
+def hex_map(codes: list[str], names: dict, rates: dict, stocks: dict, over: dict,
+            hex_size: float = 10.0) -> HexMap:
+    """The hexagons of ``codes`` coloured by ``rates`` (people per 10,000 residents), each with its
+    figures as a tooltip. Written as SVG by a template rather than drawn by matplotlib: every
+    hexagon stays one element with its area code, a native tooltip and CSS classes that the
+    page's script and style hook (see docs/design.md)."""
+    lay = layout(codes)
+    if not lay.centres:
+        return HexMap("", 0.0, [], lay.missing)
+    x0, y0, x1, y1 = lay.bounds
+    pad = 0.6
+    view_box = (f"{(x0 - pad) * hex_size:.1f} {(y0 - pad) * hex_size:.1f} {(x1 - x0 + 2 * pad) * hex_size:.1f} "
+                f"{(y1 - y0 + 2 * pad) * hex_size:.1f}")
+    hexagons = []
+    for code, (cx, cy) in lay.centres.items():
+        pts = " ".join(f"{px * hex_size:.1f},{py * hex_size:.1f}" for px, py in corners(cx, cy, 0.97))
+        rate, is_over = rates.get(code, math.nan), bool(over.get(code))
+        label = (f"{names.get(code, code)} ({code}): {fmt(stocks.get(code, math.nan), 'people')} people, "
+                 f"{fmt(rate, 'rate')} per 10,000" + (" — over its cluster limit" if is_over else ""))
+        hexagons.append(Hexagon(code, pts, rate_colour(rate), label, is_over))
+    hexagons.sort(key=lambda h: h.over)          # stable: the layout's order otherwise
+    return HexMap(view_box, (x1 - x0 + 2 * pad) * hex_size * 2.6, hexagons, lay.missing)

@@ -15,7 +15,8 @@
   folder, an input or a folder that contains one; a symbolic link is refused.
 * :func:`clean_text`, :func:`safe_csv`, :func:`escape_html` and :func:`echo` keep
   control characters (terminal escape sequences) and spreadsheet formulas out of
-  every output; :func:`safe_file_names` turns names into distinct, safe file names.
+  every output (:func:`plain_text` reads such a name back); :func:`safe_file_names` turns
+  names into distinct, safe file names; :func:`fmt` writes a number as people read it.
 
 Every operating-system error while writing (a full disk, a file-size limit, a read-only
 folder, a file where a folder should be) becomes an :class:`~allocator.errors.OutputError`
@@ -29,6 +30,7 @@ import errno
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -94,6 +96,27 @@ def escape_html(value: object, quote: bool = True) -> str:
     return html.escape(clean_text(value), quote=quote)
 
 
+def fmt(value: float | None, kind: str, signed: bool = False) -> str:
+    """A number as people read it: thousands separators, £ millions, never scientific notation.
+
+    ``kind`` is ``people``, ``count``, ``money``, ``gini`` or ``rate``; with ``signed`` a
+    difference too small to show is ``0`` and a positive one has a ``+``.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if signed and round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
+        return "0"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "money":
+        m = value / 1e6
+        return f"{'-' if m < 0 else sign}£{abs(m):,.1f}m"
+    if kind == "gini":
+        return f"{sign}{value:.3f}"
+    if kind == "rate":
+        return f"{sign}{value:,.1f}"
+    return f"{sign}{value:,.0f}"
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Wall-clock measurements: written to timings.json (never to summary.json or plan.xlsx), so that
@@ -121,6 +144,13 @@ def safe_csv(df: pd.DataFrame) -> pd.DataFrame:
                 out[col] = [_safe_cell(v) if isinstance(v, str) else v for v in values]
     out.columns = [_safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def plain_text(value: object) -> str:
+    """A name read back from a CSV output, without the apostrophe :func:`safe_csv` put before text
+    a spreadsheet would run as a formula (for pages, where a formula runs nowhere)."""
+    s = "" if value is None else str(value)
+    return s[1:] if len(s) > 1 and s[0] == "'" and s[1:].startswith(FORMULA_STARTS) else s
 
 
 _RESERVED_STEMS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

@@ -89,13 +89,14 @@ class Plan:
 
     @property
     def plot(self):
-        """Figures of this plan: ``plan.plot.trajectory()``, ``plan.plot.map()`` (matplotlib)."""
-        from allocator.plot import PlanPlot
+        """Figures of this plan (matplotlib): ``plan.plot.trajectory()``, ``plan.plot.map()``,
+        ``plan.plot.fair_share()``."""
+        from allocator.plot import PlanPlot   # matplotlib: heavy, and only for figures
 
         return PlanPlot(self)
 
     def _repr_html_(self) -> str:
-        from allocator.report import plan_summary_html
+        from allocator.pages import plan_summary_html   # Jinja2: only for notebooks and reports
 
         return plan_summary_html(self)
 

@@ -1,135 +1,227 @@
-"""Figures of a plan for notebooks and scripts: ``plan.plot.trajectory()``, ``plan.plot.map()``.
+"""Figures of a plan: ``plan.plot.trajectory()``, ``plan.plot.map()``, ``plan.plot.fair_share()``.
 
-Both return a :class:`matplotlib.figure.Figure` (not drawn through pyplot, so a
-notebook shows it once and a script can ``fig.savefig("plan.png")``).
+Each returns a :class:`matplotlib.figure.Figure` (made directly, not through pyplot: a
+notebook shows it once, a script can ``fig.savefig("plan.png")``, and the user's matplotlib
+backend is never touched). The HTML report draws its charts with the same functions
+(:func:`draw_people`, :func:`draw_costs`, :func:`draw_fair_share`) and inlines them as SVG;
+only its hex maps are written by :mod:`allocator.hexmap` (see docs/design.md).
+
+:func:`area_table` is the per-area view of a plan that the report and the maps share.
 """
 
 from __future__ import annotations
 
-import io
 import math
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch, Polygon
+
+from allocator import charts
+from allocator.charts import BLUE, GREEN, ORANGE
 from allocator.hexmap import RATE_CLASSES, corners, layout, rate_colour
-
-BLUE, ORANGE, GREEN = "#2f6db5", "#d9822b", "#3a9a6a"
-
-
-_FIGURE_CLASS = None
+from allocator.output import plain_text
 
 
-def _figure(width: float, height: float):
-    """A matplotlib Figure that a notebook shows once, as a PNG, even without ``%matplotlib inline``."""
-    global _FIGURE_CLASS
-    if _FIGURE_CLASS is None:
-        from matplotlib.figure import Figure
+# --------------------------------------------------------------------------- the per-area view
+@dataclass
+class AreaTable:
+    """Per-area figures of one plan: people per year (cohorts summed), today and the area facts."""
 
-        class PlanFigure(Figure):
-            def _repr_png_(self) -> bytes:
-                buf = io.BytesIO()
-                self.savefig(buf, format="png", dpi=100)
-                return buf.getvalue()
+    meta: pd.DataFrame          # index area_code: area_name, region, population (NaN if unknown), status
+    stock: pd.DataFrame         # index area_code, columns years
+    rate: pd.DataFrame          # per 10,000 residents, index area_code, columns years
+    over: pd.DataFrame          # bool, over the cluster limit
+    fair: pd.DataFrame          # fair share
+    cap: pd.Series
+    now: pd.Series | None       # stock today (None when the plan folder has no start.csv)
+    now_rate: pd.Series | None
 
-        _FIGURE_CLASS = PlanFigure
-    return _FIGURE_CLASS(figsize=(width, height), layout="constrained")
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.stock.columns]
+
+    def codes(self, region: str | None = None) -> list[str]:
+        """The area codes, in the plan's order (only ``region``'s when given)."""
+        if region is None:
+            return list(self.meta.index)
+        return list(self.meta.index[self.meta["region"] == region])
+
+    def on_map(self, year: int | str) -> tuple[pd.Series, pd.Series, pd.Series, str]:
+        """Rate per 10,000, people and over-the-limit per area in ``year`` (or ``"now"``), and a title."""
+        if year == "now":
+            if self.now is None:
+                raise ValueError("this plan has no start position (start.csv); solve the scenario again")
+            return self.now_rate, self.now, self.now > self.cap, "Now"
+        if int(year) not in self.years:
+            raise ValueError(f"year {year} is not in the plan ({self.years[0]}-{self.years[-1]})")
+        y = int(year)
+        return self.rate[y], self.stock[y], self.over[y], f"End of {y}"
 
 
+def _as_bool(v) -> bool:
+    return bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true"
+
+
+def area_table(plan) -> AreaTable:
+    """The per-area view of ``plan`` (names read back without their spreadsheet apostrophe)."""
+    a = plan.allocations.copy()
+    a["area_code"] = a["area_code"].map(plain_text)
+    order = list(dict.fromkeys(a["area_code"]))
+    g = a.groupby(["area_code", "year"], sort=False).agg(
+        stock=("stock", "sum"), rate=("rate_per_10k", "first"), over=("over_cap", "first"),
+        fair=("fair_share", "first"), cap=("cap", "first"))
+
+    def wide(col: str) -> pd.DataFrame:
+        w = g[col].unstack("year").reindex(order)
+        w.columns = [int(c) for c in w.columns]
+        return w
+
+    meta = a.drop_duplicates("area_code").set_index("area_code")[["area_name", "region"]].reindex(order)
+    meta["area_name"] = meta["area_name"].map(plain_text)
+    meta["region"] = meta["region"].map(plain_text)
+    stock, rate = wide("stock"), wide("rate")
+    now = now_rate = None
+    if plan.start is not None:
+        s = plan.start.copy()
+        s["area_code"] = s["area_code"].map(plain_text)
+        s = s.drop_duplicates("area_code").set_index("area_code").reindex(order)
+        meta["population"] = s["population"].astype(float)
+        meta["status"] = s["status"].astype(str) if "status" in s else "existing"
+        now = s["stock"].astype(float)
+        now_rate = (now / meta["population"] * 1e4).round(2)
+    else:
+        last = stock.columns[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            meta["population"] = np.where(rate[last] > 0, stock[last] / rate[last] * 1e4, np.nan)
+        meta["status"] = ""
+    cap = g["cap"].groupby(level=0, sort=False).first().reindex(order)
+    return AreaTable(meta, stock, rate, wide("over").map(_as_bool), wide("fair"), cap, now, now_rate)
+
+
+# --------------------------------------------------------------------------- charts of a plan
+def label_of(plan, default: str = "plan") -> str:
+    return str(plan.summary.get("scenario", default))
+
+
+def people_series(plan, label: str, dashed: bool = False) -> list[dict]:
+    """People in dispersal and in hotels, now and at the end of each year, as :func:`charts.lines` series."""
+    t = plan.trajectory
+    start = plan.summary.get("headline", {}).get("start", {})
+    return [{"label": f"{name} ({label})", "values": [start.get(col), *t[col].astype(float).tolist()],
+             "colour": colour, "dash": dashed}
+            for col, name, colour in (("dispersed", "In dispersal", BLUE), ("contingency", "In hotels", ORANGE))]
+
+
+def year_labels(plan, now: bool = True) -> list[str]:
+    return (["Now"] if now else []) + [str(int(y)) for y in plan.trajectory["year"]]
+
+
+def draw_people(ax, plan, label: str, compare=None, compare_label: str | None = None) -> None:
+    """People in hotels and in dispersal from now to the end of the plan; ``compare`` dashed."""
+    series = people_series(plan, label)
+    if compare is not None:
+        other = people_series(compare, compare_label or label_of(compare, "comparison"), dashed=True)
+        years = plan.trajectory["year"].tolist()
+        ct = compare.trajectory.set_index("year")
+        for s, col in zip(other, ("dispersed", "contingency")):      # on this plan's years
+            s["values"] = [s["values"][0], *[float(ct.at[y, col]) if y in ct.index else None for y in years]]
+        series += other
+    charts.lines(ax, year_labels(plan), series, kind="people", title="People in hotels and in dispersal")
+    ax.set_ylabel("people (end of year)", color=charts.MUTED, fontsize="small")
+    charts.legend(ax)
+
+
+def draw_costs(ax, plan, compare=None, compare_label: str | None = None) -> None:
+    """The cost per year, stacked by kind; ``compare``'s total as a dashed line across each year."""
+    t = plan.trajectory
+    stacks = [{"label": name, "values": t[col].astype(float).tolist(), "colour": colour}
+              for col, name, colour in (("accommodation_cost", "Dispersal accommodation", BLUE),
+                                        ("contingency_cost", "Hotels (contingency)", ORANGE),
+                                        ("procurement_cost", "Procurement", GREEN))]
+    markers = None
+    if compare is not None:
+        ct = compare.trajectory.set_index("year")
+        markers = {"label": f"Total cost ({compare_label or label_of(compare, 'comparison')})",
+                   "values": [float(ct.at[y, "total_cost"]) if y in ct.index else None for y in t["year"]]}
+    charts.stacked_bars(ax, year_labels(plan, now=False), stacks, kind="money", title="Cost per year",
+                        markers=markers)
+    charts.legend(ax)
+
+
+def fair_share_rows(plan, at: AreaTable, region: str | None = None) -> list[dict]:
+    """Regions (or ``region``'s councils) at the end of the plan against their fair share, largest first."""
+    final = at.years[-1]
+    if region is None:
+        reg = plan.regions.assign(region=plan.regions["region"].map(plain_text))
+        fin = reg[reg["year"] == final].set_index("region").sort_values("stock", ascending=False, kind="stable")
+        now = at.now.groupby(at.meta["region"]).sum() if at.now is not None else None
+        names, value, fair, rate = fin.index, fin["stock"], fin["fair_share"], fin["rate_per_10k"]
+    else:
+        codes = at.codes(region)
+        value = at.stock.loc[codes, final].sort_values(ascending=False, kind="stable")
+        names = at.meta.loc[value.index, "area_name"]
+        fair, rate, now = at.fair.loc[value.index, final], at.rate.loc[value.index, final], at.now
+    rows = []
+    for key, name, v, f, r in zip(value.index, names, value, fair, rate):
+        pct = f"{v / f:.0%} of fair share" if f > 0 else "no fair share"
+        rows.append({"label": name, "value": float(v), "fair": float(f), "text": f"{v:,.0f} · {pct} · {r:.1f}/10k",
+                     "now": float(now.get(key, 0)) if now is not None else None})
+    return rows
+
+
+def draw_fair_share(fig, plan, at: AreaTable, region: str | None = None) -> None:
+    charts.fair_share_bars(fig.add_subplot(), fair_share_rows(plan, at, region))
+
+
+def fair_share_size(rows: int) -> tuple[float, float]:
+    """Width and height (inches) of a fair-share chart of ``rows`` bars."""
+    return 15.4, 0.9 + 0.36 * rows
+
+
+# --------------------------------------------------------------------------- plan.plot
 class PlanPlot:
     """Plots of one plan; reached as ``plan.plot``."""
 
     def __init__(self, plan) -> None:
         self.plan = plan
 
-    def trajectory(self, compare=None, label: str | None = None, compare_label: str | None = None):
+    def trajectory(self, compare=None, *, label: str | None = None, compare_label: str | None = None):
         """People in hotels and in dispersal over the years, and the cost per year.
 
-        ``compare``: another plan, drawn dashed.
+        ``compare``: another plan, drawn dashed (its total cost as a dashed line on each year).
         """
-        plan = self.plan
-        label = label or str(plan.summary.get("scenario", "plan"))
-        fig = _figure(11, 4.6)
+        fig = charts.figure(11, 4.6)
         ax1, ax2 = fig.subplots(1, 2)
-        self._people(ax1, plan, label, dashed=False)
-        if compare is not None:
-            compare_label = compare_label or str(compare.summary.get("scenario", "comparison"))
-            self._people(ax1, compare, compare_label, dashed=True)
-        ax1.set_title("People in hotels and in dispersal")
-        ax1.set_ylabel("people (end of year)")
-        ax1.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-        ax1.set_ylim(bottom=0)
-        ax1.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
-        ax1.grid(axis="y", color="#e3e6ea")
-
-        t = plan.trajectory
-        years = [str(y) for y in t["year"]]
-        bottom = [0.0] * len(years)
-        for col, name, colour in (("accommodation_cost", "Dispersal accommodation", BLUE),
-                                  ("contingency_cost", "Hotels (contingency)", ORANGE),
-                                  ("procurement_cost", "Procurement", GREEN)):
-            values = [v / 1e6 for v in t[col].astype(float)]
-            if any(values):
-                ax2.bar(years, values, bottom=bottom, color=colour, label=name, width=0.6)
-                bottom = [b + v for b, v in zip(bottom, values)]
-        if compare is not None:
-            ct = compare.trajectory.set_index("year")
-            ax2.scatter(years, [ct.at[y, "total_cost"] / 1e6 if y in ct.index else math.nan for y in t["year"]],
-                        marker="_", s=900, color="#222", label=f"Total ({compare_label})", zorder=3)
-        ax2.set_title("Cost per year")
-        ax2.set_ylabel("£ million")
-        ax2.yaxis.set_major_formatter(lambda v, _: f"£{v:,.0f}m")
-        ax2.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
-        ax2.grid(axis="y", color="#e3e6ea")
-        ax2.set_axisbelow(True)
-        for ax in (ax1, ax2):
-            ax.spines[["top", "right"]].set_visible(False)
+        label = label or label_of(self.plan)
+        draw_people(ax1, self.plan, label, compare, compare_label)
+        draw_costs(ax2, self.plan, compare, compare_label)
         return fig
 
-    @staticmethod
-    def _people(ax, plan, label: str, dashed: bool) -> None:
-        t = plan.trajectory
-        start = plan.summary.get("headline", {}).get("start", {})
-        xs = ["now", *[str(y) for y in t["year"]]]
-        style = "--" if dashed else "-"
-        marker = "o"
-        for col, name, colour in (("dispersed", "In dispersal", BLUE), ("contingency", "In hotels", ORANGE)):
-            ys = [start.get(col, math.nan), *t[col].astype(float)]
-            ax.plot(xs, ys, style, marker=marker, color=colour, label=f"{name} ({label})",
-                    markerfacecolor="white" if dashed else colour)
+    def fair_share(self, region: str | None = None):
+        """Regions (or ``region``'s councils) at the end of the plan against their fair share."""
+        at = area_table(self.plan)
+        if region is not None and not at.codes(region):
+            raise ValueError(f"no council in region '{region}'")
+        fig = charts.figure(*fair_share_size(len(at.codes(region)) if region else
+                                             self.plan.regions["region"].nunique()))
+        draw_fair_share(fig, self.plan, at, region)
+        return fig
 
-    def map(self, year: int | str | None = None, region: str | None = None, ax=None):
+    def map(self, year: int | str | None = None, *, region: str | None = None, ax=None):
         """Hex map of people per 10,000 residents.
 
         ``year``: a plan year, or ``"now"`` for today's position (default: the final year).
         ``region``: only that region's councils. Areas whose codes are not UK council codes
         (the hex layout's 2023 codes) cannot be drawn; the title says how many are missing.
         """
-        from matplotlib.patches import Patch, Polygon
-
-        plan = self.plan
-        a = plan.allocations
-        years = sorted(int(y) for y in a["year"].unique())
-        if year is None:
-            year = years[-1]
-        if region is not None:
-            a = a[a["region"] == region]
-        codes = list(dict.fromkeys(a["area_code"].astype(str)))
-        if year == "now":
-            if plan.start is None:
-                raise ValueError("this plan has no start position (start.csv); solve the scenario again")
-            s = plan.start.set_index(plan.start["area_code"].astype(str))
-            rate = s["rate_per_10k"].to_dict()
-            over = (s["stock"] > s["cap"]).to_dict()
-            title = "Now"
-        else:
-            if int(year) not in years:
-                raise ValueError(f"year {year} is not in the plan ({years[0]}-{years[-1]})")
-            g = a[a["year"] == int(year)].groupby("area_code", sort=False).agg(
-                rate=("rate_per_10k", "first"), over=("over_cap", "first"))
-            g.index = g.index.astype(str)
-            rate, over = g["rate"].to_dict(), g["over"].astype(bool).to_dict()
-            title = f"End of {year}"
+        at = area_table(self.plan)
+        codes = at.codes(region)
+        rate, _, over, title = at.on_map(at.years[-1] if year is None else year)
         lay = layout(codes)
         if ax is None:
-            fig = _figure(6, 7.5)
+            fig = charts.figure(6, 7.5)
             ax = fig.add_subplot()
         else:
             fig = ax.figure

@@ -449,13 +449,11 @@ def fan_chart(ev: Evaluation, path: str | Path, title: str, ceiling: dict[int, f
 
     ``other`` (e.g. the original plan beside a robust one) is drawn as lines: its median and 95th percentile.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure   # optional and heavy; a Figure needs no pyplot backend
 
     years = np.array(ev.years)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), dpi=120)
+    fig = Figure(figsize=(11, 4.6), dpi=120)
+    axes = fig.subplots(1, 2)
     panels = (("contingency", 1e3, "People in contingency (hotels), thousands", ev.plan.contingency),
               ("cost", 1e6, "Cost per year, £ million", ev.plan.total_cost))
     for ax, (metric, unit, heading, plan_path) in zip(axes, panels):
@@ -481,7 +479,6 @@ def fan_chart(ev: Evaluation, path: str | Path, title: str, ceiling: dict[int, f
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return Path(path)
 
 
