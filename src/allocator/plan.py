@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import sys
-import time
 from contextlib import contextmanager
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ import pandas as pd
 from allocator.data import ModelData
 from allocator.errors import OutputError
 from allocator.rounding import largest_first, round_keeping_total
+from allocator.testhooks import gate
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 
@@ -164,15 +164,13 @@ class Plan:
         return target
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:
-        pause = float(os.environ.get("ALLOCATOR_TEST_WRITE_PAUSE", "0") or 0)   # test hook: widen the window
         tables = [("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
                   ("regions.csv", self.regions)]
         if self.start is not None:
             tables.append(("start.csv", self.start))
         for name, table in tables:
             safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
-            if pause:
-                time.sleep(pause)
+            gate("plan-write")                 # test hook (allocator.testhooks): inert unless a test set it
         if fmt == "xlsx":
             from allocator.excel import write_workbook
 
