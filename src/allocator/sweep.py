@@ -447,9 +447,11 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     verifier failure is recorded in ``status`` and ``message``.
     """
     from allocator.plan import whole_people
+    from allocator.testhooks import gate
     from allocator.verify import verify_plan
     from allocator.warm import solve_cold
 
+    gate("sweep-point")                 # test hook (allocator.testhooks): inert unless a test set it
     t0 = time.perf_counter()
     row: dict[str, Any] = {"point_id": pid, "params": dict(params), "status": "error", "warm": False,
                            "warm_note": "", "objective": None, "message": ""}
@@ -717,16 +719,22 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
 def _run_processes(scenario: Scenario, tasks: list[tuple[str, dict]], finished: Callable[[dict], None],
                    workers: int, warm: bool, verify: bool, retries: int, structural: tuple = (),
                    sha: str | None = None) -> None:
-    """Local worker processes; a crashed pool is replaced and its unfinished points resubmitted."""
+    """Local worker processes; a crashed pool is replaced and its unfinished points resubmitted.
+
+    The workers die with this process, even when it is killed with SIGKILL (:mod:`allocator.lifeline`).
+    """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    from allocator.lifeline import tie_to_parent
 
     remaining = dict(tasks)
     attempt = 0
     ctx = multiprocessing.get_context("spawn")   # no fork of a process that may hold solver threads
     while remaining:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=tie_to_parent,
+                                   initargs=(os.getpid(),))
         try:
             pending = {pool.submit(solve_point, scenario, p, pid, warm, verify, structural, sha): pid
                        for pid, p in remaining.items()}
