@@ -2,8 +2,8 @@
 
 A sweep's local worker processes each hold a scenario and a solver (hundreds of MB on the national
 scenario). When the sweep is killed in a way that runs no clean-up (SIGKILL, the out-of-memory
-killer, a closed terminal's SIGHUP on the process group leader only), its workers must not live
-on. :func:`tie_to_parent` is the pool's initializer and ties each worker to the sweep's life twice:
+killer), its workers must not live on. :func:`tie_to_parent` is the pool's initializer and ties
+each worker to the sweep's life twice:
 
 * on Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills the worker the moment the
   thread that started it ends (the sweep starts its pool from the thread that runs the sweep,
@@ -13,7 +13,7 @@ on. :func:`tie_to_parent` is the pool's initializer and ties each worker to the 
 
 A parent that died before the worker got this far is caught by the same check, run once at start.
 Dask workers need neither: ``distributed`` ends its worker processes when their parent's pipe
-closes (tested in ``tests/test_sweep.py``).
+closes. ``tests/test_lifeline.py`` checks all three ways.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 PR_SET_PDEATHSIG = 1
 EXIT_ORPHANED = 70          # the worker's exit status when its parent is gone (never seen by a user)
@@ -44,10 +45,9 @@ def _die_with_parent_linux() -> bool:
 
 
 def _watch(parent_pid: int, interval: float) -> None:
-    stop = threading.Event()
-    while not stop.wait(interval):
-        if _parent_gone(parent_pid):
-            os._exit(EXIT_ORPHANED)
+    while not _parent_gone(parent_pid):
+        time.sleep(interval)
+    os._exit(EXIT_ORPHANED)
 
 
 def tie_to_parent(parent_pid: int, use_prctl: bool = True, interval: float = 1.0) -> None:
