@@ -45,8 +45,9 @@ def test_columns_with_funding(example_plan: Plan) -> None:
     assert len(example_plan.allocations) == 12 * 5
     assert example_plan.trajectory["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     r = example_plan.regions
-    assert list(r.columns[:4]) == ["region", "year", "stock", "fair_share"] and "rate_per_10k" in r.columns
-    assert sorted(r["region"].unique()) == ["North", "South"] and len(r) == 2 * 5
+    assert list(r.columns) == ["region", "year", "position", "stock", "fair_share", "population", "rate_per_10k"]
+    assert sorted(r["region"].unique()) == ["North", "South"] and len(r) == 2 * (1 + 5)   # the start and 5 years
+    assert r.loc[r["position"] == "start", "year"].tolist() == [2025, 2025]
 
 
 def test_columns_without_funding(tmp_path: Path) -> None:

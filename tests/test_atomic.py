@@ -1,10 +1,15 @@
 """Outputs are atomic, locked and reproducible (issue 7), tested with real processes and signals.
 
-A run is killed (SIGINT, SIGTERM, SIGKILL) while it is writing: the test waits until the
-run's temporary folder appears beside the output, then sends the signal. Writing is
-slowed by the test hook ``ALLOCATOR_TEST_WRITE_PAUSE`` (seconds after each table) so the
-signal lands mid-write. Afterwards the output folder holds either the previous complete
-plan, byte for byte, or the new complete plan; never a mix, never a partial folder.
+A run is killed (SIGINT, SIGTERM, SIGKILL) while it is writing. Nothing here guesses how fast a
+run is (issue 11, C14): the run is held mid-write at the test gate ``plan-write``
+(:mod:`allocator.testhooks`, through ``ALLOCATOR_TEST_GATE``), right after its first table is in
+the temporary folder, and stays there until the test lets it go. The test waits for the run to
+reach the gate, then sends the signal (or starts a second run). Afterwards the output folder holds
+either the previous complete plan, byte for byte, or the new complete plan; never a mix, never a
+partial folder.
+
+Timeouts below are hang guards only (a run that never reaches the gate fails the test instead
+of blocking it); they are generous because a busy 2-core machine can take minutes.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from allocator.testhooks import ENV as GATE_ENV
+from allocator.testhooks import reached, release
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example"
 UK = ROOT / "scenarios" / "uk-2025" / "central.yaml"
 PLAN_FILES = {"allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json", "timings.json",
               ".allocator-output.json"}
+HANG_GUARD = 600          # seconds: only to stop a broken run from blocking the suite
 
 
 def _cmd(scenario: Path, out: Path, *extra: str) -> list[str]:
@@ -34,22 +43,28 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _run(scenario: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(_cmd(scenario, out, *extra), capture_output=True, text=True, timeout=120,
+    return subprocess.run(_cmd(scenario, out, *extra), capture_output=True, text=True, timeout=HANG_GUARD,
                           env={**os.environ, **(env or {})})
 
 
-def _start_slow(scenario: Path, out: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "ALLOCATOR_TEST_WRITE_PAUSE": "0.4"}
+def _start_held(scenario: Path, out: Path, gates: Path, *extra: str) -> subprocess.Popen:
+    """Start a solve that stops at the gate ``plan-write`` (mid-write) until :func:`release`."""
+    gates.mkdir(exist_ok=True)
+    env = {**os.environ, GATE_ENV: str(gates)}
     return subprocess.Popen(_cmd(scenario, out, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
-def _wait_for_tmp(parent: Path, name: str, proc: subprocess.Popen, timeout: float = 60) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and proc.poll() is None:
-        if any(p.name.startswith(f".{name}.tmp-") and any(p.iterdir()) for p in parent.iterdir()):
-            return True
+def _wait_until_held(gates: Path, proc: subprocess.Popen) -> None:
+    """Return once ``proc`` waits at the gate; fail if it ends first (or hangs past the guard)."""
+    end = time.monotonic() + HANG_GUARD
+    while proc.pid not in reached(gates, "plan-write"):
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the run ended (exit {proc.returncode}) before reaching the gate: {err.decode()}")
+        if time.monotonic() > end:
+            proc.kill()
+            pytest.fail(f"the run did not reach the gate within {HANG_GUARD} s")
         time.sleep(0.01)
-    return False
 
 
 @pytest.mark.slow
@@ -59,10 +74,12 @@ def test_killed_while_writing_leaves_the_previous_plan(tmp_path: Path, sig: sign
     assert _run(EXAMPLE, out).returncode == 0
     before = _snapshot(out)
     assert set(before) == PLAN_FILES
-    proc = _start_slow(UK, out, "--force")                  # a different scenario into the same folder
-    assert _wait_for_tmp(tmp_path, "plan", proc), proc.communicate()
+    gates = tmp_path / "gates"
+    proc = _start_held(UK, out, gates, "--force")            # a different scenario into the same folder
+    _wait_until_held(gates, proc)
+    assert any(p.name.startswith(".plan.tmp-") for p in tmp_path.iterdir())   # mid-write: the temporary folder
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    proc.wait(timeout=HANG_GUARD)
     assert proc.returncode != 0
     assert _snapshot(out) == before                          # the old plan, untouched, byte for byte
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".plan.tmp-")]
@@ -79,22 +96,27 @@ def test_killed_while_writing_leaves_the_previous_plan(tmp_path: Path, sig: sign
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killed_first_run_leaves_nothing(tmp_path: Path, sig: signal.Signals) -> None:
     out = tmp_path / "plan"
-    proc = _start_slow(EXAMPLE, out)
-    assert _wait_for_tmp(tmp_path, "plan", proc)
+    gates = tmp_path / "gates"
+    proc = _start_held(EXAMPLE, out, gates)
+    _wait_until_held(gates, proc)
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    proc.wait(timeout=HANG_GUARD)
     assert not out.exists()
 
 
 @pytest.mark.slow
 def test_two_solves_cannot_write_the_same_folder(tmp_path: Path) -> None:
     out = tmp_path / "plan"
-    first = _start_slow(UK, out)
-    assert _wait_for_tmp(tmp_path, "plan", first)
-    second = _run(EXAMPLE, out, "--force")
-    assert second.returncode == 7
-    assert "another allocator run is writing to" in second.stderr
-    assert first.wait(timeout=120) == 0
+    gates = tmp_path / "gates"
+    first = _start_held(UK, out, gates)
+    try:
+        _wait_until_held(gates, first)                       # the first run holds the lock, mid-write
+        second = _run(EXAMPLE, out, "--force")               # however long this takes, the first one waits
+        assert second.returncode == 7, second.stderr
+        assert "another allocator run is writing to" in second.stderr
+    finally:
+        release(gates, "plan-write")
+    assert first.wait(timeout=HANG_GUARD) == 0
     assert set(_snapshot(out)) == PLAN_FILES                 # the first run's plan, whole
     assert "UK national" in (out / "summary.json").read_text()
 

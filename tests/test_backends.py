@@ -36,7 +36,7 @@ def test_example_objective_agrees_with_highs(backend: str, example_scenario: Sce
     assert reverify(example_scenario, plan) == []
 
 
-@settings(max_examples=int(os.environ.get("BACKEND_EXAMPLES", "12")))
+@settings(max_examples=int(os.environ.get("BACKEND_EXAMPLES", "12")), deadline=None)   # three solvers: no time limit
 @given(case=random_scenario(max_areas=6, max_years=3))
 def test_backends_agree_on_random_scenarios(case: tuple[dict, list[dict]], tmp_path_factory: pytest.TempPathFactory) -> None:
     """Same generated scenario, three solvers: all infeasible, or all optimal with the same objective.

@@ -11,14 +11,16 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from allocator import build_lp, load_scenario, prepare, solve
 from allocator.cli import cli
-from allocator.explain import binding
+from allocator.errors import ScenarioError
+from allocator.explain import binding, find_area
 from allocator.solvers import solve_lp
-from tests.conftest import area, config, load
+from tests.conftest import area, config, load, write_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 
@@ -127,3 +129,68 @@ def test_explain_command(tmp_path: Path) -> None:
     assert by_name.output == result.output
     missing = runner.invoke(cli, ["explain", str(out), "NOPE"])
     assert missing.exit_code == 2 and "no area 'NOPE'" in missing.output
+
+
+# --------------------------------------------------------------------------- finding the area (issue 11, D18)
+NAMED = {"S12000049": "Glasgow City", "S12000033": "Aberdeen City", "E08000035": "Leeds",
+         "E06000010": "Kingston upon Hull, City of", "E06000014": "York", "E06000047": "County Durham"}
+
+
+def _named_allocations() -> pd.DataFrame:
+    return pd.DataFrame({"area_code": [c for c in NAMED for _ in (2026, 2027)],
+                         "area_name": [n for n in NAMED.values() for _ in (2026, 2027)]})
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("S12000049", "S12000049"), ("s12000049", "S12000049"),          # the code, any case
+    ("Glasgow City", "S12000049"), ("glasgow  CITY", "S12000049"),    # the full name, any case and spacing
+    ("Glasgow", "S12000049"), ("glas", "S12000049"),                  # a unique start of the name
+    ("Hull", "E06000010"), ("durham", "E06000047"),                   # unique whole words
+    ("York", "E06000014"),                                            # the full name wins over longer names
+])
+def test_find_area_by_code_name_start_or_words(query: str, code: str) -> None:
+    assert find_area(_named_allocations(), query) == code
+
+
+def test_find_area_lists_candidates_or_suggests_names() -> None:
+    with pytest.raises(ScenarioError, match=r"'city' matches 3 areas in the plan: Glasgow City \(S12000049\), "
+                                            r"Aberdeen City \(S12000033\), Kingston upon Hull, City of"):
+        find_area(_named_allocations(), "city")
+    with pytest.raises(ScenarioError, match=r"no area 'Leedz' in the plan; did you mean Leeds \(E08000035\)\?"):
+        find_area(_named_allocations(), "Leedz")
+    with pytest.raises(ScenarioError, match=r"no area 'Zzz' in the plan; give an area code or name"):
+        find_area(_named_allocations(), "Zzz")
+
+
+def test_explain_finds_an_area_by_part_of_its_name(tmp_path: Path) -> None:
+    cfg = config([2026], [30], exit_rate=0.5)
+    rows = [area("S12000049", name="Glasgow City", capacity=50), area("S12000033", name="Aberdeen City", capacity=50)]
+    scenario = tmp_path / "scenario"
+    write_scenario(scenario, cfg, rows)
+    out = tmp_path / "plan"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["solve", str(scenario), "--out", str(out), "-q"]).exit_code == 0
+    glasgow = runner.invoke(cli, ["explain", str(out), "Glasgow"])
+    assert glasgow.exit_code == 0, glasgow.output
+    assert glasgow.output.startswith("Glasgow City (S12000049), R1:")
+    both = runner.invoke(cli, ["explain", str(out), "city"])
+    assert both.exit_code == 2 and "'city' matches 2 areas" in both.output
+    none = runner.invoke(cli, ["explain", str(out), "Glasgw"])
+    assert none.exit_code == 2 and "did you mean Glasgow City (S12000049)?" in none.output
+
+
+@pytest.mark.parametrize("given", ["folder", "yaml"])
+def test_explain_on_a_scenario_says_solve_it_first(tmp_path: Path, given: str) -> None:
+    path = EXAMPLE if given == "folder" else EXAMPLE / "scenario.yaml"
+    result = CliRunner().invoke(cli, ["explain", str(path), "Leeds"])
+    assert result.exit_code == 2, result.output
+    assert f"{path} is a scenario, not a plan folder: solve it first with `allocator solve {path} --out DIR`" \
+        in result.output
+    assert "Traceback" not in result.output
+
+
+def test_explain_on_a_folder_that_is_not_a_plan(tmp_path: Path) -> None:
+    empty = CliRunner().invoke(cli, ["explain", str(tmp_path), "Leeds"])
+    assert empty.exit_code == 2 and "is not a plan folder" in empty.output
+    missing = CliRunner().invoke(cli, ["explain", str(tmp_path / "nope"), "Leeds"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output

@@ -9,7 +9,6 @@ hypothesis profile (``HYPOTHESIS_PROFILE=ci`` small, ``dev`` many).
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import yaml

@@ -49,7 +49,7 @@ def test_corpus_through_a_real_process(name: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c["case"] == name)
     out = tmp_path / "plan"
     proc = subprocess.run([sys.executable, "-m", "allocator.cli", "solve", str(HOSTILE / name), "--out", str(out)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=600)   # a hang guard only
     assert proc.returncode == int(case["exit_code"])
     assert re.search(case["message_regex"], proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout

@@ -119,7 +119,12 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
         assert total <= agreement.get("maximum", agreement.get("exact", math.inf)), agreement
     check_links(cfg, ex, alloc)
     region_sum = alloc.groupby(["region", "year"])["stock"].sum()
-    assert regions.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
+    in_years = regions[regions["position"] == "end of year"]
+    assert in_years.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
+    start = pd.read_csv(folder / "start.csv", dtype={"area_code": str}, keep_default_na=False)
+    at_start = regions[regions["position"] == "start"]            # one row per region, dated the year before
+    assert (at_start["year"] == years[0] - 1).all() and len(regions) == len(at_start) * (len(years) + 1)
+    assert at_start.set_index("region")["stock"].sort_index().equals(start.groupby("region")["stock"].sum())
 
 
 def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:

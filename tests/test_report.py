@@ -202,7 +202,8 @@ def test_plan_html_summary_for_notebooks(example_plan) -> None:
 
 
 # --------------------------------------------------------------------------- the browser
-def chromium(args: list[str], profile: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+def chromium(args: list[str], profile: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run headless chromium; ``timeout`` is a hang guard only (scripts run in virtual time, not wall time)."""
     profile.mkdir(parents=True, exist_ok=True)
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",

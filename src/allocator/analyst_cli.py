@@ -44,16 +44,22 @@ def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
 @click.argument("plans", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
               help="How many councils to list per plan.")
+@click.option("--sort-by", type=click.Choice(["change", "funding", "rate"]), default=None,
+              help="Also rank each plan's councils, largest first: change = people at the end of the final "
+                   "year minus people at the start; funding = funding summed over all years; rate = people "
+                   "per 10,000 residents at the end of the final year. With --sort-by one plan is enough.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the tables into this folder: compare_trajectory.csv, compare_regions.csv, "
-                   "compare_areas.csv (raw numbers) and compare.md (formatted).")
+                   "compare_areas.csv, compare_ranking.csv with --sort-by (raw numbers) and compare.md "
+                   "(formatted).")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
                                           "(and nothing else).")
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
               help="Solver for any scenario given instead of a plan folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (use with --out in scripts).")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def compare(plans: tuple[Path, ...], top: int, out: Path | None, force: bool, solver: str, quiet: bool,
+def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | None, force: bool, solver: str,
+            quiet: bool,
             debug: bool) -> None:
     """Compare two or more PLANS side by side; the first is the baseline.
 
@@ -65,24 +71,31 @@ def compare(plans: tuple[Path, ...], top: int, out: Path | None, force: bool, so
     residents, areas over the cluster limit and areas hosting, with each
     plan's difference from the first; people in dispersal per region in the
     final year; and the councils whose allocations differ most from the first
-    plan (summed over the years).
+    plan (summed over the years). With --sort-by, a fourth table ranks each
+    plan's councils by their change in people, funding or rate (one plan is
+    then enough, and only that table is printed).
 
     \b
     Examples:
       allocator compare out/central out/high-arrivals
       allocator compare out/central scenarios/uk-2025/low-arrivals.yaml
       allocator compare out/a out/b out/c --top 20 --out out/comparison -q
+      allocator compare out/central --sort-by change --top 10
     """
     from allocator.cli import error_boundary
-    from allocator.compare import compare_plans
+    from allocator.compare import compare_plans, short_names
+    from allocator.ranking import rank_councils
 
     with error_boundary(debug):
-        if len(plans) < 2:
-            raise ScenarioError("compare needs at least two plans", file="command line")
+        if len(plans) < 2 and sort_by is None:
+            raise ScenarioError("compare needs at least two plans (or one plan with --sort-by)", file="command line")
         if out is not None:
             check_target(out, force=force, protect=plans)
         loaded = _load_all(plans, solver, quiet)
-        result = compare_plans(loaded, [str(p) for p in plans], top=top)
+        if len(plans) == 1:
+            result = rank_councils(loaded, short_names([str(plans[0])]), sort_by, top)
+        else:
+            result = compare_plans(loaded, [str(p) for p in plans], top=top, sort_by=sort_by)
         written = result.write(out, force=force, protect=plans) if out is not None else []
         if not quiet:
             result.render(_console())

@@ -13,7 +13,6 @@ from importlib import metadata
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from allocator.data import ModelData, prepare
 from allocator.diagnose import diagnose_infeasible

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from allocator.errors import EXIT_ERROR, EXIT_SCENARIO, AllocatorError, NotOptimalError, ScenarioError, TimeLimitError
+from allocator.errors import EXIT_ERROR, AllocatorError, NotOptimalError, ScenarioError, TimeLimitError
 from allocator.status import GAP_TOLERANCE, Status, proven_optimal
 from allocator.output import echo
 
@@ -262,6 +262,11 @@ cli.add_command(uncertainty)
 def explain(plan: Path, area: str, debug: bool) -> None:
     """Say in plain words why AREA (a code or a name) has the numbers it has in a solved PLAN.
 
+    PLAN is a folder written by `allocator solve`. AREA is matched without
+    regard to case: the area code, the full name, then a unique start of the
+    name or whole words in it (Glasgow finds Glasgow City). When several areas
+    match they are listed; when none does, the closest names are suggested.
+
     For each year: the people housed, what limited the number (cluster limit,
     capacity, procurement pace, growth limit, agreement, fair share, ...) and,
     where a limit is tight, what one more place there would save a year.
@@ -271,14 +276,26 @@ def explain(plan: Path, area: str, debug: bool) -> None:
       allocator explain out/uk-2025-central E08000035
       allocator explain out/example "Kingsmead"
     """
-    from allocator.explain import explain_area
+    from allocator.compare import is_plan_folder
+    from allocator.explain import explain_area, find_area
     from allocator.plan import read_plan
 
     with error_boundary(debug):
-        lines = explain_area(read_plan(plan).allocations, area)
-        if not lines:
-            raise ScenarioError(f"no area '{area}' in {plan}/allocations.csv", file="command line")
-        echo("\n".join(lines))
+        if not is_plan_folder(plan):
+            raise ScenarioError(_not_a_plan(plan, f'allocator explain DIR "{area}"'), file="command line")
+        allocations = read_plan(plan).allocations
+        echo("\n".join(explain_area(allocations, find_area(allocations, area, f"{plan}/allocations.csv"))))
+
+
+def _not_a_plan(path: Path, then: str) -> str:
+    """Why ``path`` is not a plan folder, and what to run instead."""
+    is_scenario = (path.is_file() and path.suffix.lower() in (".yaml", ".yml")) or (path / "scenario.yaml").is_file()
+    if is_scenario:
+        return (f"{path} is a scenario, not a plan folder: solve it first with "
+                f"`allocator solve {path} --out DIR`, then `{then}`")
+    if not path.exists():
+        return f"{path} does not exist: give a plan folder written by `allocator solve SCENARIO --out DIR`"
+    return f"{path} is not a plan folder (no summary.json): give a folder written by `allocator solve SCENARIO --out DIR`"
 
 
 def _terminate(signum: int, frame) -> None:  # noqa: ARG001

@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.output import clean_text, fmt, safe_csv, write_folder
-from allocator.plan import Plan, read_plan
+from allocator.plan import START, Plan, read_plan
+from allocator.ranking import Ranking, rank_councils
 
 # (trajectory column, title, kind) - kind decides the number format
 METRICS = (
@@ -55,6 +56,7 @@ class Comparison:
     areas: pd.DataFrame           # areas whose stock differs most from the first plan
     labels: list[str]             # short plan names, the first is the baseline
     totals: pd.DataFrame | None = None   # plan, total cost over all years, final-year figures
+    ranking: Ranking | None = None       # councils ranked by --sort-by (allocator.ranking)
 
     @property
     def base(self) -> str:
@@ -132,6 +134,8 @@ class Comparison:
             console.print("No council's allocation differs between the plans.")
         else:
             console.print(t)
+        if self.ranking is not None:
+            self.ranking.render(console)
 
     def text(self, width: int = 120) -> str:
         """The comparison as plain text (the terminal tables without colour)."""
@@ -153,7 +157,8 @@ class Comparison:
         traj = traj.rename(columns={f"{n}-{base}": f"{n} − {base}" for n in others})
         traj["metric"] = traj["metric"].where(traj["metric"] != traj["metric"].shift(), "")
         traj = traj[["metric", *[c for c in traj.columns if c != "metric"]]]
-        final = self.regions[self.regions["year"] == self.final_year].drop(columns="year").copy()
+        final = self.regions[self.regions["year"] == self.final_year].drop(columns=["year", "position"],
+                                                                             errors="ignore").copy()
         for col in final.columns[1:]:
             final[col] = [fmt(v, "rate" if col.endswith("per 10k") else "people", signed="-" in col and
                               col.endswith(f"-{base}")) for v in final[col]]
@@ -174,18 +179,22 @@ class Comparison:
         lines += [f"## Regions, end of {self.final_year}", "", _markdown(final), "",
                   f"## Councils whose allocations differ most from {base}", "",
                   _markdown(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
+        if self.ranking is not None:
+            lines.append(self.ranking.markdown())
         return clean_text("\n".join(lines), multiline=True)   # names from plan folders and paths
 
     def write(self, folder: str | Path, *, force: bool = False, protect=()) -> list[Path]:
         """Write compare_trajectory.csv, compare_regions.csv, compare_areas.csv and compare.md into
         ``folder``, atomically (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output)."""
         folder = Path(folder)
-        names = [f"compare_{name}.csv" for name in ("trajectory", "regions", "areas")] + ["compare.md"]
+        names = [f"compare_{name}.csv" for name in ("trajectory", "regions", "areas")]
         with write_folder(folder, kind="compare", force=force, protect=protect) as tmp:
             for name, table in zip(names, (self.trajectory, self.regions, self.areas)):
                 safe_csv(table).to_csv(tmp / name, index=False, lineterminator="\n")
+            if self.ranking is not None:
+                names.append(self.ranking.write_csv(tmp).name)
             (tmp / "compare.md").write_text(self.markdown(), encoding="utf-8")
-        return [folder / name for name in names]
+        return [folder / name for name in [*names, "compare.md"]]
 
 
 def _shown(value) -> str:
@@ -199,7 +208,7 @@ def _cell(value) -> str:
     return clean_text(value).replace("|", "\\|")
 
 
-_TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name"}
+_TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name", "council", "code"}
 
 
 def _markdown(df: pd.DataFrame) -> str:
@@ -230,10 +239,12 @@ def short_names(labels: list[str]) -> list[str]:
 _short = short_names   # kept for callers of the old name
 
 
-def compare_plans(plans: list[Plan], labels: list[str], top: int = 10) -> Comparison:
+def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: str | None = None) -> Comparison:
     """Side-by-side tables for two or more plans over the same years.
 
-    Areas or regions present in only some plans count as 0 people in the others.
+    Areas or regions present in only some plans count as 0 people in the others. With
+    ``sort_by`` (``change``, ``funding`` or ``rate``) the comparison also ranks each plan's
+    councils (:func:`allocator.ranking.rank_councils`, the first ``top`` of each).
     """
     if len(plans) < 2:
         raise ValueError("compare_plans needs at least two plans")
@@ -253,9 +264,15 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10) -> Compar
     trajectory = pd.DataFrame(rows, dtype=object)
     trajectory["year"] = trajectory["year"].astype("int64")
 
+    # Start rows (regions.csv ``position`` "start") are compared when every plan has them; a plan
+    # folder written before they existed has none, and its start must not count as 0 people.
+    with_start = all("position" in p.regions.columns for p in plans)
     reg = None
     for name, plan in zip(names, plans):
-        r = plan.regions.set_index(["region", "year"])
+        r = plan.regions
+        if "position" in r.columns and not with_start:
+            r = r[r["position"] != START]
+        r = r.set_index(["region", "year"])
         part = r[["stock"]].rename(columns={"stock": name}).join(
             (r["stock"] / r["population"] * 1e4).round(2).rename(f"{name} per 10k"))
         reg = part if reg is None else reg.join(part, how="outer")
@@ -265,6 +282,10 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10) -> Compar
         reg[f"{name}-{base}"] = reg[name] - reg[base]
     regions = reg.reset_index()[["region", "year", *names, *[f"{n}-{base}" for n in names[1:]],
                                  *[f"{n} per 10k" for n in names]]]
+    if with_start:          # the first plan's label where plans share a (region, year)
+        position = pd.concat([p.regions.set_index(["region", "year"])["position"] for p in plans])
+        position = position[~position.index.duplicated()]
+        regions.insert(2, "position", position.reindex(pd.MultiIndex.from_frame(regions[["region", "year"]])).to_numpy())
     regions = regions.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
 
     final = years[-1]
@@ -304,4 +325,5 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10) -> Compar
         "plan": names,
         "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
     })
-    return Comparison(trajectory, regions, areas, names, totals)
+    ranking = rank_councils(plans, names, sort_by, top) if sort_by is not None else None
+    return Comparison(trajectory, regions, areas, names, totals, ranking)

@@ -257,7 +257,6 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
 
 def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
     """Explain an infeasible scenario by the smallest relaxation of each policy lever."""
-    from allocator.solvers import solve_lp
 
     levers = _levers_in_use(d, lp)
     options: list[tuple[str, float, list[str], list[dict]]] = []

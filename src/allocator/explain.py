@@ -33,9 +33,13 @@ For every area, year (and cohort) the plan records in ``allocations.csv``:
 
 from __future__ import annotations
 
+import difflib
+import re
+
 import numpy as np
 
 from allocator.data import ModelData
+from allocator.errors import ScenarioError
 from allocator.model import LinearProgram
 
 TOL = 1e-6
@@ -135,6 +139,48 @@ REASON_WORDS = {
     "demand met": "nobody is left in hotels that year: the number balances cost against fairness between areas",
     "cost": "places elsewhere were cheaper (in cost and fairness) for the people still in hotels",
 }
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _contains_words(name: str, query: list[str]) -> bool:
+    """``query`` appears in ``name`` as whole consecutive words ("Hull" in "Kingston upon Hull, City of")."""
+    words = _words(name)
+    n = len(query)
+    return n > 0 and any(words[i:i + n] == query for i in range(len(words) - n + 1))
+
+
+def find_area(allocations, query: str, where: str = "the plan") -> str:
+    """The ``area_code`` that ``query`` names in a plan's allocations table.
+
+    Tried in turn, each case-insensitively: the area code; the full area name; then the names
+    that start with ``query`` or contain it as whole words ("Glasgow" finds "Glasgow City").
+    Raises :class:`ScenarioError` listing the candidates when several areas match, or suggesting
+    the closest names and codes (difflib) when none does.
+    """
+    areas = allocations.drop_duplicates("area_code")
+    codes = areas["area_code"].astype(str).tolist()
+    names = areas["area_name"].astype(str).tolist()
+    q = " ".join(query.split()).casefold()
+    for keys in ([c.casefold() for c in codes], [" ".join(n.split()).casefold() for n in names]):
+        hits = [i for i, k in enumerate(keys) if k == q]
+        if len(hits) == 1:
+            return codes[hits[0]]
+    hits = [i for i, n in enumerate(names) if n.casefold().startswith(q) or _contains_words(n, _words(q))] if q else []
+    if len(hits) == 1:
+        return codes[hits[0]]
+    if hits:
+        shown = ", ".join(f"{names[i]} ({codes[i]})" for i in hits[:10])
+        more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
+        raise ScenarioError(f"'{query}' matches {len(hits)} areas in {where}: {shown}{more}; "
+                            "give the area code or more of the name", file="command line")
+    by_key = {n.casefold(): f"{n} ({c})" for c, n in zip(codes, names)}
+    by_key.update({c.casefold(): f"{n} ({c})" for c, n in zip(codes, names)})
+    close = list(dict.fromkeys(by_key[k] for k in difflib.get_close_matches(q, list(by_key), n=5, cutoff=0.6)))
+    hint = f"; did you mean {', '.join(close)}?" if close else "; give an area code or name from allocations.csv"
+    raise ScenarioError(f"no area '{query}' in {where}{hint}", file="command line")
 
 
 def explain_area(allocations, code: str) -> list[str]:

@@ -99,7 +99,8 @@ def escape_html(value: object, quote: bool = True) -> str:
 def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     """A number as people read it: thousands separators, £ millions, never scientific notation.
 
-    ``kind`` is ``people``, ``count``, ``money``, ``gini`` or ``rate``; with ``signed`` a
+    ``kind`` is ``people``, ``count``, ``money`` (£ millions), ``pounds`` (whole £), ``gini`` or
+    ``rate``; with ``signed`` a
     difference too small to show is ``0`` and a positive one has a ``+``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -107,6 +108,8 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     if signed and round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
         return "0"
     sign = "+" if signed and value > 0 else ""
+    if kind == "pounds":
+        return f"{'-' if value < 0 else sign}£{abs(value):,.0f}"
     if kind == "money":
         m = value / 1e6
         return f"{'-' if m < 0 else sign}£{abs(m):,.1f}m"

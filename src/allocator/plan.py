@@ -9,8 +9,6 @@ uses). :func:`read_plan` reads a written plan back.
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from allocator.errors import OutputError
 from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
     FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
 from allocator.rounding import round_keeping_total
+from allocator.testhooks import gate
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 
@@ -131,15 +130,13 @@ class Plan:
         return Path(directory)
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:
-        pause = float(os.environ.get("ALLOCATOR_TEST_WRITE_PAUSE", "0") or 0)   # test hook: widen the window
         tables = [("allocations.csv", self.allocations), ("trajectory.csv", self.trajectory),
                   ("regions.csv", self.regions)]
         if self.start is not None:
             tables.append(("start.csv", self.start))
         for name, table in tables:
             safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
-            if pause:
-                time.sleep(pause)
+            gate("plan-write")                 # test hook (allocator.testhooks): inert unless a test set it
         if fmt == "xlsx":
             from allocator.excel import write_workbook
 
@@ -235,20 +232,36 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
 
-    # ---- regions
-    region = d.areas["region"].to_numpy()
-    frames = []
-    for t, year in enumerate(d.years):                                   # T groupbys, vectorised inside
-        g = pd.DataFrame({"region": region, "stock": total[:, t], "fair_share": fair[:, t],
-                          "population": d.population}).groupby("region", sort=True).sum()
-        g.insert(0, "year", year)
-        frames.append(g.reset_index())
-    regions = pd.concat(frames, ignore_index=True)[["region", "year", "stock", "fair_share", "population"]]
+    return alloc, traj, region_table(d, total, fair)
+
+
+#: ``position`` in regions.csv: the start (today's people, dated the year before the first
+#: planning year) and the end of each planning year.
+START, YEAR_END = "start", "end of year"
+
+
+def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray) -> pd.DataFrame:
+    """regions.csv: one row per region for the start position and for the end of each year.
+
+    ``total`` (A,T) whole people and ``fair`` (A,T) fair shares at the end of each year. The start
+    row is dated the year before the first planning year, with ``position`` "start": today's stock
+    (rounded to whole people, as in start.csv) and its fair share over the areas open in the first
+    planning year.
+    """
+    start = np.round(d.stock0.sum(axis=1)).astype(np.int64)
+    stock = np.column_stack([start, total]).astype(np.int64)                    # (A, T+1)
+    fair_all = np.column_stack([d.share()[:, 0] * start.sum(), fair])
+    years = np.concatenate([[int(d.years[0]) - 1], np.asarray(d.years, dtype=np.int64)])
+    n_a, n_y = stock.shape
+    regions = pd.DataFrame({
+        "region": np.repeat(d.areas["region"].to_numpy(), n_y), "year": np.tile(years, n_a),
+        "stock": stock.ravel(), "fair_share": fair_all.ravel(), "population": np.repeat(d.population, n_y),
+    }).groupby(["region", "year"], sort=True).sum().reset_index()
+    regions.insert(2, "position", np.where(regions["year"] == years[0], START, YEAR_END))
     regions["fair_share"] = regions["fair_share"].round(2)
     regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
     regions["population"] = regions["population"].round().astype(np.int64)
-    regions = regions.sort_values(["region", "year"], kind="stable").reset_index(drop=True)
-    return alloc, traj, regions
+    return regions
 
 
 def start_position(d: ModelData) -> dict:

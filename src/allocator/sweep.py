@@ -35,6 +35,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -448,9 +449,11 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     verifier failure is recorded in ``status`` and ``message``.
     """
     from allocator.rounding import whole_people
+    from allocator.testhooks import gate
     from allocator.verify import verify_plan
     from allocator.warm import solve_cold
 
+    gate("sweep-point")                 # test hook (allocator.testhooks): inert unless a test set it
     t0 = time.perf_counter()
     row: dict[str, Any] = {"point_id": pid, "params": dict(params), "status": Status.ERROR.value, "warm": False,
                            "warm_note": "", "objective": None, "message": ""}
@@ -718,16 +721,22 @@ def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], 
 def _run_processes(scenario: Scenario, tasks: list[tuple[str, dict]], finished: Callable[[dict], None],
                    workers: int, warm: bool, verify: bool, retries: int, structural: tuple = (),
                    sha: str | None = None) -> None:
-    """Local worker processes; a crashed pool is replaced and its unfinished points resubmitted."""
+    """Local worker processes; a crashed pool is replaced and its unfinished points resubmitted.
+
+    The workers die with this process, even when it is killed with SIGKILL (:mod:`allocator.lifeline`).
+    """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    from allocator.lifeline import tie_to_parent
 
     remaining = dict(tasks)
     attempt = 0
     ctx = multiprocessing.get_context("spawn")   # no fork of a process that may hold solver threads
     while remaining:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=tie_to_parent,
+                                   initargs=(os.getpid(),))
         try:
             pending = {pool.submit(solve_point, scenario, p, pid, warm, verify, structural, sha): pid
                        for pid, p in remaining.items()}

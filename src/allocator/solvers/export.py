@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allocator.errors import OutputError, SolverError
+from allocator.errors import OutputError
 from allocator.model import LinearProgram
 from allocator.output import write_file
 

@@ -1,0 +1,143 @@
+"""Rank the councils of one or more plans: ``allocator compare --sort-by change|funding|rate --top N``.
+
+For each plan, every council's figures (cohorts added up):
+
+``start``
+    people in dispersal at the start, today's position (``start.csv``, ``stock``)
+``final``
+    people in dispersal at the end of the final planning year (``allocations.csv``, ``stock``)
+``change``
+    ``final`` minus ``start``: positive when the council houses more people at the end
+``rate_per_10k``
+    people per 10,000 residents at the end of the final year (``allocations.csv``, ``rate_per_10k``)
+``funding``
+    the council's funding summed over every planning year, £ (``allocations.csv``, ``funding``,
+    the area's figure, counted once per year even with cohorts); only when the scenario has a
+    ``funding`` section
+
+The ``--sort-by`` figure ranks the councils, largest first (ties by area code), and the first
+``--top`` of each plan are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import ScenarioError
+from allocator.output import clean_text, fmt, safe_csv, write_folder
+from allocator.plan import Plan
+
+#: ``--sort-by`` choices: the column ranked and how the tables say it (largest first; ties by area code).
+SORT_BY = {
+    "change": ("change", "their change in people from the start to the end of {last}"),
+    "funding": ("funding", "their funding over {first}–{last}"),
+    "rate": ("rate_per_10k", "people per 10,000 residents at the end of {last}"),
+}
+
+
+def council_figures(plan: Plan, label: str, by: str) -> pd.DataFrame:
+    """One row per council of ``plan``: start, final, change, rate_per_10k (and funding)."""
+    a = plan.allocations
+    final = int(a["year"].max())
+    by_year = a.groupby(["area_code", "year"], sort=True)
+    out = a.drop_duplicates("area_code").set_index("area_code")[["area_name", "region"]].sort_index()
+    out["start"] = np.nan
+    if plan.start is not None:
+        out["start"] = plan.start.set_index("area_code")["stock"].reindex(out.index)
+    elif by == "change":
+        raise ScenarioError(f"{label} has no start.csv (it was written by an older allocator), so the change "
+                            "from the start is not known: solve the scenario again", file="command line")
+    out["final"] = by_year["stock"].sum().xs(final, level="year").reindex(out.index)
+    out["change"] = out["final"] - out["start"]
+    out["rate_per_10k"] = by_year["rate_per_10k"].first().xs(final, level="year").reindex(out.index)
+    if "funding" in a.columns:          # the area's figure, repeated on each cohort row
+        out["funding"] = by_year["funding"].first().groupby(level="area_code").sum().reindex(out.index)
+    elif by == "funding":
+        raise ScenarioError(f"{label} has no funding column: its scenario has no funding section "
+                            "(see docs/scenario-format.md)", file="command line")
+    return out.reset_index()
+
+
+@dataclass
+class Ranking:
+    """The councils of each plan ranked by one figure (:data:`SORT_BY`), the first ``top`` of each."""
+
+    table: pd.DataFrame            # plan, rank, area_code, area_name, region, start, final, change, rate_per_10k[, funding]
+    by: str
+    first_year: int
+    final_year: int
+
+    @property
+    def title(self) -> str:
+        return "Councils ranked by " + SORT_BY[self.by][1].format(first=self.first_year, last=self.final_year)
+
+    def _shown(self) -> pd.DataFrame:
+        """The table with numbers formatted for reading and readable column names."""
+        t = self.table.copy()
+        for col, kind in (("start", "people"), ("final", "people"), ("rate_per_10k", "rate"), ("funding", "pounds")):
+            if col in t:
+                t[col] = [fmt(v, kind) for v in t[col]]
+        t["change"] = [fmt(v, "people", signed=True) for v in t["change"]]
+        t["rank"] = t["rank"].astype(str)
+        t = t[["plan", "rank", "area_name", "area_code", *t.columns[4:]]]
+        return t.rename(columns={"area_name": "council", "area_code": "code", "final": f"end of {self.final_year}",
+                                 "rate_per_10k": f"per 10k, {self.final_year}", "funding": "funding, all years"})
+
+    def render(self, console) -> None:
+        from rich import box
+        from rich.markup import escape
+        from rich.table import Table
+
+        shown = self._shown()
+        t = Table(title=self.title, box=box.SIMPLE_HEAVY, title_justify="left", title_style="bold")
+        for col in shown.columns:
+            t.add_column(col, justify="left" if col in ("plan", "council", "code", "region") else "right",
+                         no_wrap=col in ("plan", "code"), style="bold" if col == "council" else None)
+        for row in shown.itertuples(index=False):
+            t.add_row(*[escape(clean_text(v)) for v in row])    # names never read as markup
+        console.print(t)
+
+    def markdown(self) -> str:
+        from allocator.compare import _markdown
+
+        return "\n".join([f"## {self.title}", "", _markdown(self._shown()), ""])
+
+    def write_csv(self, folder: str | Path) -> Path:
+        """``compare_ranking.csv``: the table as raw numbers."""
+        path = Path(folder) / "compare_ranking.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        safe_csv(self.table).to_csv(path, index=False, lineterminator="\n")
+        return path
+
+    def write(self, folder: str | Path, *, force: bool = False, protect=()) -> list[Path]:
+        """``compare_ranking.csv`` and ``compare.md`` (the ranking alone, formatted), written atomically
+        (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output)."""
+        folder = Path(folder)
+        with write_folder(folder, kind="compare", force=force, protect=protect) as tmp:
+            csv = self.write_csv(tmp)
+            text = f"# Councils of {', '.join(dict.fromkeys(self.table['plan']))}\n\n{self.markdown()}"
+            (tmp / "compare.md").write_text(clean_text(text, multiline=True), encoding="utf-8")
+        return [folder / csv.name, folder / "compare.md"]
+
+
+def rank_councils(plans: list[Plan], labels: list[str], by: str, top: int = 10) -> Ranking:
+    """Each plan's ``top`` councils by ``by`` (a key of :data:`SORT_BY`), largest first, ties by code."""
+    if by not in SORT_BY:
+        raise ScenarioError(f"--sort-by must be one of {', '.join(SORT_BY)}, got '{by}'", file="command line")
+    column = SORT_BY[by][0]
+    frames = []
+    for label, plan in zip(labels, plans):
+        f = council_figures(plan, label, by)
+        f = f.sort_values([column, "area_code"], ascending=[False, True], kind="stable").head(top)
+        f.insert(0, "rank", np.arange(1, len(f) + 1))
+        f.insert(0, "plan", label)
+        frames.append(f)
+    table = pd.concat(frames, ignore_index=True)
+    if table["start"].notna().all():
+        table[["start", "change"]] = table[["start", "change"]].astype("int64")
+    years = pd.concat([p.allocations["year"] for p in plans])
+    return Ranking(table, by, int(years.min()), int(years.max()))
