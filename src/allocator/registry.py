@@ -28,7 +28,7 @@ is missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -141,6 +141,13 @@ class Solved:
     lp: LinearProgram
     x: np.ndarray
     row_dual: np.ndarray | None
+    limits: CellLimits = field(init=False)
+    S: np.ndarray = field(init=False)              # (A,T,H) exact stock
+    total: np.ndarray = field(init=False)          # (A,T) area totals
+    C: np.ndarray = field(init=False)              # (T,) contingency
+    scale: np.ndarray = field(init=False)          # (A,T,H) max(1, |S|): tolerances are relative
+    eligible: np.ndarray = field(init=False)       # (A,T,1)
+    over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap
 
     def __post_init__(self) -> None:
         n_a, n_t, n_h = self.d.shape
@@ -282,7 +289,7 @@ def _describe_capacity(r: Relaxed, fam: Family, side: str, slack: np.ndarray, bl
         places=("places", "sum"), year=("year", "min")).sort_values("places", ascending=False)
     parts = [f"{g} {v.places:,.0f} (used from {int(v.year)})" for g, v in by_region.iterrows()]
     line = f"{extra.sum():,.0f} more bed spaces than capacity and procurement_per_year allow: " + ", ".join(parts)
-    return [line], [{"lever": "capacity", "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": y,
+    return [line], [{"lever": fam.lever.name, "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": y,
                      "amount": float(extra[a])} for a, y in zip(idx, years)]
 
 
@@ -292,7 +299,7 @@ def _describe_cluster(r: Relaxed, fam: Family, side: str, slack: np.ndarray, blo
         return [], []
     parts = [f"{r.names[a]} +{slack[a]:,.0f}" for a in idx[np.argsort(-slack[idx])][:8]]
     line = f"cluster caps raised by {slack.sum():,.0f} people in {idx.size} area(s): " + ", ".join(parts)
-    return [line], [{"lever": "cluster", "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": None,
+    return [line], [{"lever": fam.lever.name, "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": None,
                      "amount": float(slack[a])} for a in idx]
 
 
