@@ -8,12 +8,14 @@ limits, growth settings, funding, fair-share weights and agreements.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from allocator import prepare
+from allocator.data import cell_limits
 from tests.conftest import area, config, load, tiny_cohort_scenario as cohort_scenario
 from tests.conftest import tiny_config as base_config, tiny_rows as base_rows
 
@@ -34,8 +36,9 @@ def test_base_instance_every_array(tmp_path: Path) -> None:
     inherited A = 40·0.5 = 20, 40·0.25 = 10; B 0.
     capacity_path = capacity + procurement × years open (t - open_year + 1, at least 0):
     A 60 + 10·1 = 70, 60 + 10·2 = 80; B 0 + 30·0 = 0, 0 + 30·1 = 30.
-    stock_ub = capacity_path where eligible, else inherited: A 70, 80; B 0, 30.
-    total_ub = max(cap, inherited total): A 75, 75; B 300, 300.
+    cell_limits: capacity = capacity_path where eligible, else inherited: A 70, 80; B 0, 30;
+    cluster = max(cap, inherited total): A 75, 75; B 300, 300; the stock bound (one cohort) =
+    max(min(capacity, cluster), inherited): A 70, 75; B 0, 30. In whole people the same (all whole).
     No funding: both grants 0. No agreements: agreed_min/max all NaN.
     """
     d = prepare(load(tmp_path, base_config(), base_rows()))
@@ -61,8 +64,13 @@ def test_base_instance_every_array(tmp_path: Path) -> None:
     assert d.eligible.tolist() == [[True, True], [False, True]]
     eq(d.inherited, [[[20], [10]], [[0], [0]]])
     eq(d.capacity_path, [[[70], [80]], [[0], [30]]])
-    eq(d.stock_ub, [[[70], [80]], [[0], [30]]])
-    eq(d.total_ub, [[75, 75], [300, 300]])
+    lim = cell_limits(d)
+    eq(lim.lower, [[[20], [10]], [[0], [0]]])
+    eq(lim.capacity, [[[70], [80]], [[0], [30]]])
+    eq(lim.cluster, [[75, 75], [300, 300]])
+    eq(lim.upper, [[[70], [75]], [[0], [30]]])
+    eq(lim.total_lower, [[0, 0], [0, 0]])
+    eq(lim.total_upper, [[75, 75], [300, 300]])
     assert (d.growth_abs, d.growth_rel) == (20.0, 0.5)
     eq(d.ceiling, [NAN, 30])
     assert (d.hotel_cost, d.procurement_cost, d.cost_weight, d.contingency_weight, d.equity_weight) == \
@@ -108,7 +116,7 @@ def test_cohort_contingency_share_defaults_to_arrivals_share(tmp_path: Path) -> 
 def test_when_volunteered_areas_open(tmp_path: Path) -> None:
     """Years 2026-2028. available_from 2024 (before the plan) opens now: open_year 0, years open
     1, 2, 3, capacity path 5 + 2·(1, 2, 3) = 7, 9, 11. 2026: open_year 0, the same path.
-    2028: open_year 2, years open 0, 0, 1: path 5, 5, 7, stock_ub 0, 0, 7 (closed years: inherited
+    2028: open_year 2, years open 0, 0, 1: path 5, 5, 7, capacity limit 0, 0, 7 (closed years: inherited
     0). 2031 (after the plan): open_year 3 = T, never eligible, path 5, 5, 5.
     """
     cfg = config([2026, 2027, 2028], [10, 10, 10])
@@ -118,7 +126,7 @@ def test_when_volunteered_areas_open(tmp_path: Path) -> None:
     assert d.open_year.tolist() == [0, 0, 2, 3]
     assert d.eligible.tolist() == [[True] * 3, [True] * 3, [False, False, True], [False] * 3]
     eq(d.capacity_path[:, :, 0], [[7, 9, 11], [7, 9, 11], [5, 5, 7], [5, 5, 5]])
-    eq(d.stock_ub[:, :, 0], [[7, 9, 11], [7, 9, 11], [0, 0, 7], [0, 0, 0]])
+    eq(cell_limits(d).capacity[:, :, 0], [[7, 9, 11], [7, 9, 11], [0, 0, 7], [0, 0, 0]])
 
 
 def test_table_without_optional_columns(tmp_path: Path) -> None:
@@ -140,7 +148,7 @@ def test_local_cluster_limits(tmp_path: Path) -> None:
             area("C", population=20_099, cluster_limit=None)]
     d = prepare(load(tmp_path, config(), rows))
     eq(d.cluster_cap, [200, 100, 100])
-    eq(d.total_ub[:, 0], [200, 100, 100])
+    eq(cell_limits(d).cluster[:, 0], [200, 100, 100])
 
 
 def test_inherited_stock_decays_and_only_dust_is_zeroed(tmp_path: Path) -> None:
@@ -150,7 +158,7 @@ def test_inherited_stock_decays_and_only_dust_is_zeroed(tmp_path: Path) -> None:
     d = prepare(load(tmp_path, cfg, [area("A", stock=1, capacity=1)]))
     np.testing.assert_allclose(d.inherited[0, :, 0], [0.01, 1e-4, 1e-6, 1e-8, 0.0], rtol=1e-9, atol=0)
     assert d.inherited[0, 4, 0] == 0.0
-    eq(d.total_ub[0], [5_000] * 5)
+    eq(cell_limits(d).cluster[0], [5_000] * 5)
 
 
 def test_growth_settings(tmp_path: Path) -> None:
@@ -204,3 +212,40 @@ def test_agreements_land_in_their_cells(tmp_path: Path) -> None:
     d = prepare(sc)
     eq(d.agreed_min, [[7, NAN], [NAN, 3]])
     eq(d.agreed_max, [[7, NAN], [NAN, NAN]])
+
+
+def test_cell_limits_in_whole_people(tmp_path: Path) -> None:
+    """Two cohorts, one year, e = 0.5. A: stock 25 and 15 (inherited 12.5, 7.5; total 20), capacity 30 and
+    16, no procurement, population 3,000 (cap 15: inherited above it). B: volunteered from 2027, never
+    open in the plan (inherited 0).
+
+    Exact: capacity = path where open: 30, 10; cluster = max(15, 20) = 20; the bound with two cohorts is
+    max(capacity, inherited) (the cap is a row): 30, 16. B: 0 everywhere. With paths of 30.6 and 16.6
+    (as if procured in fractions), in whole people: paths rounded down (30, 16), inherited rounded up
+    (13, 8), cluster max(15, ceil 20) = 20; room max(30, 13), max(16, 8) = 30, 16; B stays 0.
+    An agreed maximum of 18 for A makes its total upper limit 18, and an agreed minimum of 16 its total
+    lower limit (0 where there is no agreement).
+    """
+    cfg = config([2026], [0], exit_rate=0.5, cohorts=[{"name": "single", "arrivals_share": 0.5},
+                                                       {"name": "family", "arrivals_share": 0.5}])
+    rows = [area("A", population=3_000, stock_single=25, stock_family=15, capacity_single=30, capacity_family=16,
+                 procurement_per_year_single=0, procurement_per_year_family=0),
+            area("B", status="volunteered", available_from=2027, stock_single=0, stock_family=0, capacity_single=0,
+                 capacity_family=0, procurement_per_year_single=0, procurement_per_year_family=0)]
+    for r in rows:
+        for k in ("stock", "capacity", "procurement_per_year"):
+            r.pop(k)
+    d = prepare(load(tmp_path, cfg, rows))
+    exact = cell_limits(d)
+    eq(exact.lower[0, 0], [12.5, 7.5])
+    eq(exact.capacity[:, 0], [[30, 16], [0, 0]])
+    eq(exact.cluster[:, 0], [20, 5_000])
+    eq(exact.upper[:, 0], [[30, 16], [0, 0]])
+    whole = cell_limits(dataclasses.replace(d, capacity_path=d.capacity_path + 0.6), whole=True)
+    eq(whole.lower[0, 0], [13, 8])
+    eq(whole.capacity[:, 0], [[30, 16], [0, 0]])
+    eq(whole.room[:, 0], [[30, 16], [0, 0]])
+    eq(whole.cluster[:, 0], [20, 5_000])
+    agreed = dataclasses.replace(d, agreed_min=np.array([[16.0], [np.nan]]), agreed_max=np.array([[18.0], [np.nan]]))
+    eq(cell_limits(agreed).total_upper[:, 0], [18, 5_000])
+    eq(cell_limits(agreed).total_lower[:, 0], [16, 0])

@@ -155,7 +155,7 @@ def test_whole_people_balance(example_scenario: Scenario, good: Numbers) -> None
     assert_fails(good.check(example_scenario), "whole people: national_balance")
 
 
-@pytest.mark.parametrize(("field", "family"), [("total_ub", "cluster_limit:"), ("stock_ub", "capacity:")])
+@pytest.mark.parametrize(("field", "family"), [("cluster_cap", "cluster_limit:"), ("capacity_path", "capacity:")])
 def test_a_model_built_from_wrong_data_is_caught(example_scenario: Scenario, field: str, family: str) -> None:
     """The verifier recomputes the rules from the scenario, not from the model's arrays: an LP built
     from data with every cap (or capacity) raised by 500 yields a plan that fails verification."""

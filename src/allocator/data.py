@@ -41,8 +41,6 @@ class ModelData:
     eligible: np.ndarray           # (A,T) bool: may receive people in year t
     inherited: np.ndarray          # (A,T,H) stock left of today's people at the end of t: s0 (1-e)^(t+1)
     capacity_path: np.ndarray      # (A,T,H) most bed spaces by the end of t: capacity0 + procurement × years open
-    stock_ub: np.ndarray           # (A,T,H) upper bound on stock from availability, exclusion and capacity
-    total_ub: np.ndarray           # (A,T) cluster limit on total stock, never below the inherited stock
     growth_abs: float | None
     growth_rel: float | None
     ceiling: np.ndarray            # (T,) contingency ceiling in whole people (rounded down), NaN where none
@@ -70,6 +68,61 @@ class ModelData:
         w = np.where(self.eligible, self.weight[:, None], 0.0)
         total = w.sum(axis=0)
         return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
+@dataclass(frozen=True)
+class CellLimits:
+    """The limits on each stock cell (A,T,H) and on each area's total (A,T), from :func:`cell_limits`."""
+
+    lower: np.ndarray      # (A,T,H) inherited stock: today's people stay until they leave
+    capacity: np.ndarray   # (A,T,H) capacity path where the area can receive people, inherited stock where not
+    cluster: np.ndarray    # (A,T) cluster cap on the area's total, never below its inherited total
+    agreed_min: np.ndarray | None  # (A,T) agreed least total, NaN where none
+    agreed_max: np.ndarray | None  # (A,T) agreed most total, NaN where none
+
+    @property
+    def room(self) -> np.ndarray:
+        """(A,T,H) the most a cell may hold on its own rules: capacity, eligibility, inherited stock."""
+        return np.maximum(self.capacity, self.lower)
+
+    @property
+    def upper(self) -> np.ndarray:
+        """(A,T,H) the upper bound on a stock variable: :attr:`room`, and with one cohort also the
+        cluster cap (a bound is cheaper than a row); never below the inherited stock."""
+        if self.capacity.shape[2] != 1:
+            return self.room
+        return np.maximum(np.minimum(self.capacity, self.cluster[:, :, None]), self.lower)
+
+    @property
+    def total_lower(self) -> np.ndarray:
+        """(A,T) the least an area's total may be: its agreed minimum, 0 where none."""
+        if self.agreed_min is None:
+            return np.zeros(self.cluster.shape)
+        return np.nan_to_num(self.agreed_min, nan=0.0)
+
+    @property
+    def total_upper(self) -> np.ndarray:
+        """(A,T) the most an area's total may be: its cluster cap, or its agreed maximum if lower."""
+        return self.cluster if self.agreed_max is None else np.fmin(self.cluster, self.agreed_max)
+
+
+def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
+    """The limits on every stock cell and area total: capacity path and procurement pace,
+    eligibility (excluded, not yet open), inherited stock, cluster cap and agreements.
+
+    The one place they are computed; the model's bounds, the whole-people rounding, ``explain``
+    and the infeasibility diagnosis read them here (the verifier recomputes them from the
+    scenario). ``whole=True`` gives them in whole people: capacity paths rounded down, inherited
+    stock rounded up (today's people are never rounded out).
+    """
+    inherited, path = d.inherited, d.capacity_path
+    inherited_total = inherited.sum(axis=2)
+    if whole:
+        inherited, path = np.ceil(inherited - 1e-6), np.floor(path + 1e-6)
+        inherited_total = np.ceil(inherited_total - 1e-6)
+    return CellLimits(lower=inherited, capacity=np.where(d.eligible[:, :, None], path, inherited),
+                      cluster=np.maximum(d.cluster_cap[:, None], inherited_total),
+                      agreed_min=d.agreed_min, agreed_max=d.agreed_max)
 
 
 def roll_need(start: np.ndarray, arrivals: np.ndarray, survive: np.ndarray) -> np.ndarray:
@@ -134,8 +187,6 @@ def prepare(scenario: Scenario) -> ModelData:
     inherited[inherited < 1e-9] = 0.0                                      # no 1e-16-people bounds
     years_open = np.maximum(t_idx[None, :] - open_year[:, None] + 1, 0)    # (A,T)
     capacity_path = capacity0[:, None, :] + procurement[:, None, :] * years_open[:, :, None]
-    stock_ub = np.where(eligible[:, :, None], capacity_path, inherited)
-    total_ub = np.maximum(cluster_cap[:, None], inherited.sum(axis=2))
 
     ceiling = np.full(n_t, np.nan)
     for year, value in (cfg.policy.contingency_ceiling or {}).items():   # people are whole: 87.4 allows 87
@@ -157,8 +208,7 @@ def prepare(scenario: Scenario) -> ModelData:
         years=years, cohorts=cohorts, population=population, weight=weight, cluster_cap=cluster_cap,
         stock0=stock0, capacity0=capacity0, procurement=procurement, cost=cost, exit_rate=exit_rate,
         arrivals=arrivals, contingency0=contingency0, need=need, open_year=open_year, excluded=excluded,
-        eligible=eligible, inherited=inherited, capacity_path=capacity_path, stock_ub=stock_ub,
-        total_ub=total_ub,
+        eligible=eligible, inherited=inherited, capacity_path=capacity_path,
         growth_abs=None if growth is None or (growth.absolute is None and growth.relative is None)
         else float(growth.absolute or 0.0),
         growth_rel=None if growth is None or (growth.absolute is None and growth.relative is None)

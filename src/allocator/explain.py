@@ -35,110 +35,78 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from allocator import registry
 from allocator.data import ModelData
 from allocator.errors import ScenarioError
 from allocator.model import LinearProgram
 
-TOL = 1e-6
+TOL = registry.TOL
 
-
-def _row_state(lp: LinearProgram, x: np.ndarray, dual: np.ndarray | None, family: str,
-               shape: tuple[int, int], upper: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(A,T) masks of rows of ``family`` at their upper (or lower) bound, and their saving per unit."""
-    tight = np.zeros(shape, bool)
-    saving = np.full(shape, np.nan)
-    block = lp.rows.get(family)
-    if block is None:
-        return tight, saving
-    rows = slice(block.start, block.start + block.size)
-    activity = lp.A[rows] @ x
-    bound = (lp.row_upper if upper else lp.row_lower)[rows]
-    scale = np.maximum(1.0, np.abs(bound))
-    at = np.isfinite(bound) & (np.abs(activity - bound) <= TOL * scale)
-    a, t = block.index["area"], block.index["year"]
-    tight[a[at], t[at]] = True
-    if dual is not None:
-        saving[a[at], t[at]] = np.abs(dual[rows][at])
-    return tight, saving
+#: The reasons when no rule binds: whether anyone is left in hotels that year.
+NOTHING_BINDS = {
+    "demand met": "nobody is left in hotels that year: the number balances cost against fairness between areas",
+    "cost": "places elsewhere were cheaper (in cost and fairness) for the people still in hotels",
+}
 
 
 def binding(d: ModelData, lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray | None,
             col_dual: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """``limited_by`` text (A,T,H) and ``shadow_price`` (A,T,H) for the exact solution ``x``."""
+    """``limited_by`` text (A,T,H) and ``shadow_price`` (A,T,H) for the exact solution ``x``.
+
+    The reasons are those of the registry's families (:func:`allocator.registry.reasons`), in
+    their order: each where its ``binds`` holds, or where the family's rows are tight.
+    """
     n_a, n_t, n_h = d.shape
-    S = lp.value(x, "stock").reshape(n_a, n_t, n_h)
-    total = S.sum(axis=2)
-    C = lp.value(x, "contingency").reshape(n_t, n_h).sum(axis=1)
-    scale = np.maximum(1.0, np.abs(S))
-    reasons = [[[[] for _ in range(n_h)] for _ in range(n_t)] for _ in range(n_a)]
-
-    def mark(mask: np.ndarray, text: str) -> None:
-        mask = np.broadcast_to(mask, (n_a, n_t, n_h))
-        for i, t, h in zip(*np.nonzero(mask)):              # only the cells that carry this reason
-            reasons[i][t][h].append(text)
-
-    eligible = d.eligible[:, :, None]
-    mark(d.excluded[:, None, None] & np.ones((1, n_t, 1), bool), "excluded")
-    mark(~eligible & ~d.excluded[:, None, None], "not yet available")
-    inherited_over = (d.inherited.sum(axis=2) > d.cluster_cap[:, None] + TOL)[:, :, None]
-    mark(eligible & inherited_over, "inherited over cap")
-    at_cap = (total >= d.cluster_cap[:, None] - TOL * np.maximum(1, total))[:, :, None]
-    mark(eligible & at_cap & ~inherited_over, "cluster limit")
-    at_capacity = eligible & (S >= d.capacity_path - TOL * scale)
-    procures = (d.procurement > 0)[:, None, :]
-    mark(at_capacity & ~procures, "capacity")
-    mark(at_capacity & procures, "procurement pace")
-    growth_tight, growth_saving = _row_state(lp, x, row_dual, "max_growth", (n_a, n_t))
-    mark(growth_tight[:, :, None], "growth limit")
-    ag_hi, ag_hi_saving = _row_state(lp, x, row_dual, "agreement", (n_a, n_t), upper=True)
-    ag_lo, _ = _row_state(lp, x, row_dual, "agreement", (n_a, n_t), upper=False)
-    mark((ag_hi | ag_lo)[:, :, None], "agreement")
-    prev = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
-    floor = (1.0 - d.exit_rate)[None, None, :] * prev
-    mark(eligible & ~inherited_over & (prev > TOL) & (S <= floor + TOL * scale), "exits only")
-    cluster_tight, cluster_saving = _row_state(lp, x, row_dual, "cluster_limit", (n_a, n_t))
-    if "fair_share" in lp.rows:
-        fair = d.share() * (d.need.sum(axis=1) - C)[None, :]
-        mark(eligible & (np.abs(total - fair) <= TOL * np.maximum(1, fair))[:, :, None], "fair share reached")
-
-    text = np.empty((n_a, n_t, n_h), dtype=object)
-    for i in range(n_a):                                     # assemble strings (A·T·H small lists)
-        for t in range(n_t):
-            for h in range(n_h):
-                found = reasons[i][t][h]
-                if not found:
-                    found = ["demand met"] if C[t] <= TOL * max(1.0, d.need[t].sum()) else ["cost"]
-                text[i, t, h] = "; ".join(found)
+    s = registry.Solved(d, lp, x, row_dual)
+    tags = list(registry.reasons().items())
+    bits = np.zeros((n_a, n_t, n_h), np.int64)               # bit k: reason k holds the cell
+    for k, (tag, pairs) in enumerate(tags):
+        for family, reason in pairs:
+            held = reason.binds(s) if reason.binds is not None else s.tight(family.name, family.sides)[0]
+            bits |= np.broadcast_to(held, bits.shape).astype(np.int64) << k
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    words = np.array(["; ".join(tag for k, (tag, _) in enumerate(tags) if p >> k & 1) for p in patterns], dtype=object)
+    text = words[inverse.reshape(-1)].reshape(n_a, n_t, n_h)
+    met = s.C <= TOL * np.maximum(1.0, d.need.sum(axis=1))                 # (T,) nobody left in hotels
+    free = bits == 0
+    text[free] = np.array(["cost", "demand met"], dtype=object)[np.broadcast_to(met[None, :, None], free.shape)[free] * 1]
 
     shadow = np.full((n_a, n_t, n_h), np.nan)
     if col_dual is not None:
         rc = lp.value(col_dual, "stock").reshape(n_a, n_t, n_h)
         ub = lp.value(lp.col_upper, "stock").reshape(n_a, n_t, n_h)
-        at_ub = np.isfinite(ub) & (S >= ub - TOL * scale) & eligible
+        at_ub = np.isfinite(ub) & (s.S >= ub - TOL * s.scale) & s.eligible
         shadow = np.where(at_ub, np.maximum(-rc, 0.0), np.nan)
-    for saving in (growth_saving, cluster_saving, ag_hi_saving):
-        extra = np.broadcast_to(saving[:, :, None], shadow.shape)
-        shadow = np.where(np.isnan(shadow), extra, shadow)
+    for family in registry.FAMILIES:                        # the duals of tight upper limits on a total
+        if family.shadow:
+            saving = s.tight(family.name, ("upper",))[1]
+            shadow = np.where(np.isnan(shadow), saving, shadow)
     return text, np.round(shadow, 2)
 
 
-REASON_WORDS = {
-    "excluded": "the area is not a dispersal area (status excluded): it takes no new placements",
-    "not yet available": "the area has volunteered but opens later (available_from)",
-    "inherited over cap": "people already there exceed the cluster cap, so nobody new is placed until exits bring it under",
-    "cluster limit": "it is at the cluster cap (one supported person per cluster_limit residents)",
-    "capacity": "it is at today's capacity and the area procures no new bed spaces",
-    "procurement pace": "it is at capacity: today's bed spaces plus the most that can be procured each year",
-    "growth limit": "it grew as fast as policy.max_growth allows",
-    "agreement": "an agreed allocation fixes or bounds this number",
-    "fair share reached": "it is exactly at its fair share of the national total",
-    "exits only": "nobody new was placed: these are the people still there from last year (nobody is moved out)",
-    "demand met": "nobody is left in hotels that year: the number balances cost against fairness between areas",
-    "cost": "places elsewhere were cheaper (in cost and fairness) for the people still in hotels",
-}
+class _ReasonWords(Mapping):
+    """Every reason's plain words: the registry's families', then :data:`NOTHING_BINDS`; read
+    from the registry when used, so a family registered later is explained too."""
+
+    def _words(self) -> dict[str, str]:
+        words = {tag: pairs[0][1].words for tag, pairs in registry.reasons().items()}
+        return {**words, **NOTHING_BINDS}
+
+    def __getitem__(self, tag: str) -> str:
+        return self._words()[tag]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words())
+
+    def __len__(self) -> int:
+        return len(self._words())
+
+
+REASON_WORDS: Mapping[str, str] = _ReasonWords()
 
 
 def _words(text: str) -> list[str]:

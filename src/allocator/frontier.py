@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from allocator import registry
 from allocator.data import ModelData, prepare
 from allocator.errors import InfeasibleError
 from allocator.model import Block, LinearProgram, build_lp
@@ -81,14 +82,12 @@ def equity_lp(scenario: Scenario, measure: str | None = None) -> EquityLP:
     d = prepare(sc)
     lp = build_lp(d)
     equity = np.zeros(lp.num_col)
-    if measure == "l1":
-        equity[lp.variables["over"].slice] = 1.0
-        equity[lp.variables["under"].slice] = 1.0
-        zero = [lp.variables["over"].slice, lp.variables["under"].slice]
-    else:
-        equity[lp.variables["top_rate"].slice] = 1.0
-        equity[lp.variables["dispersed"].slice] = -1.0
-        zero = [lp.variables["top_rate"].slice, lp.variables["dispersed"].slice]
+    zero = []
+    for family in registry.rows():          # the measure's columns and weights, from its family's record
+        if family.equity and family.when(d):
+            for name, weight in family.equity:
+                equity[lp.variables[name].slice] = weight
+                zero.append(lp.variables[name].slice)
     money = lp.c.copy()
     for s in zero:
         money[s] = 0.0

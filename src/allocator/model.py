@@ -1,421 +1,48 @@
-r"""Build: the linear program, one function per constraint family.
+r"""Build: the linear program of a scenario, family by family.
 
-Each ``add_<family>`` function carries its mathematics in its docstring, in the
-notation of ``docs/model.md``, and adds one named row block. Rows are built as
-COO triplets from broadcast index arrays (no Python loop over areas or years)
-and assembled once into a CSR matrix.
-
-Variables (all continuous, people unless stated):
-
-===================  ==============  =================================================
-name in code         symbol          meaning
-===================  ==============  =================================================
-``stock``            :math:`S_{ith}` people in dispersed accommodation in area i, end of t
-``contingency``      :math:`C_{th}`  people in hotels/other contingency, end of t
-``dispersed``        :math:`D_t`     national dispersed total (only with an equity term)
-``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
-``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
-``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
-===================  ==============  =================================================
+:func:`build_lp` adds the variables and their bounds (:func:`allocator.families.add_variables`),
+then the row families of the registry (:data:`allocator.registry.FAMILIES`) in its order, each
+by its ``add_<family>`` function in :mod:`allocator.families`, where its mathematics is, in the
+notation of ``docs/model.md``. The linear program itself (:class:`LinearProgram`, built through
+:class:`LPBuilder`) is in :mod:`allocator.lp`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
-import numpy as np
-import scipy.sparse as sp
-
+from allocator import registry
 from allocator.data import ModelData
-
-INF = np.inf
-
-
-@dataclass(frozen=True)
-class Block:
-    """A named block of variables or rows: where it starts and what it indexes."""
-
-    name: str
-    start: int
-    size: int
-    index: dict[str, np.ndarray] = field(default_factory=dict)   # e.g. {"area": ..., "year": ...} per entry
-
-    @property
-    def slice(self) -> slice:
-        return slice(self.start, self.start + self.size)
-
-
-@dataclass(frozen=True)
-class LinearProgram:
-    """min c·x + offset  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper."""
-
-    c: np.ndarray
-    A: sp.csr_matrix
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    variables: dict[str, Block]
-    rows: dict[str, Block]
-    offset: float = 0.0
-
-    @property
-    def num_col(self) -> int:
-        return len(self.c)
-
-    @property
-    def num_row(self) -> int:
-        return self.A.shape[0]
-
-    def value(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x[self.variables[name].slice]
-
-
-class LPBuilder:
-    """Collects variable blocks and row blocks as arrays, then assembles CSR once."""
-
-    def __init__(self) -> None:
-        self.n_col = 0
-        self.n_row = 0
-        self._c: list[np.ndarray] = []
-        self._lb: list[np.ndarray] = []
-        self._ub: list[np.ndarray] = []
-        self._rl: list[np.ndarray] = []
-        self._ru: list[np.ndarray] = []
-        self._ri: list[np.ndarray] = []
-        self._ci: list[np.ndarray] = []
-        self._v: list[np.ndarray] = []
-        self.variables: dict[str, Block] = {}
-        self.rows: dict[str, Block] = {}
-
-    def add_variables(self, name: str, shape: tuple[int, ...], lower: np.ndarray | float,
-                      upper: np.ndarray | float, cost: np.ndarray | float,
-                      index: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Add a block of variables; returns their column numbers, shaped ``shape``."""
-        size = int(np.prod(shape))
-        cols = np.arange(self.n_col, self.n_col + size).reshape(shape)
-        self._c.append(np.broadcast_to(np.asarray(cost, float), shape).ravel())
-        self._lb.append(np.broadcast_to(np.asarray(lower, float), shape).ravel())
-        self._ub.append(np.broadcast_to(np.asarray(upper, float), shape).ravel())
-        self.variables[name] = Block(name, self.n_col, size, index or {})
-        self.n_col += size
-        return cols
-
-    def add_rows(self, name: str, n: int, terms: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]],
-                 lower: np.ndarray | float, upper: np.ndarray | float,
-                 index: dict[str, np.ndarray] | None = None) -> None:
-        """Add ``n`` rows. Each term is (local row numbers, column numbers, coefficients), broadcast."""
-        if n == 0:
-            return
-        for rows, cols, vals in terms:
-            rows, cols, vals = np.broadcast_arrays(np.asarray(rows), np.asarray(cols), np.asarray(vals, float))
-            self._ri.append(rows.ravel() + self.n_row)
-            self._ci.append(cols.ravel())
-            self._v.append(vals.ravel())
-        self._rl.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self._ru.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
-        self.rows[name] = Block(name, self.n_row, n, index or {})
-        self.n_row += n
-
-    def build(self, offset: float = 0.0) -> LinearProgram:
-        def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
-        A = sp.coo_matrix((cat(self._v), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
-                          shape=(self.n_row, self.n_col)).tocsr()
-        A.sum_duplicates()
-        A.eliminate_zeros()
-        return LinearProgram(c=cat(self._c), A=A, col_lower=cat(self._lb), col_upper=cat(self._ub),
-                             row_lower=cat(self._rl), row_upper=cat(self._ru),
-                             variables=dict(self.variables), rows=dict(self.rows), offset=offset)
-
-
-@dataclass
-class _Vars:
-    """Column numbers of each variable block, shaped by its dimensions."""
-
-    stock: np.ndarray                   # (A,T,H)
-    contingency: np.ndarray             # (T,H)
-    dispersed: np.ndarray | None = None  # (T,)
-    top_rate: np.ndarray | None = None   # (T,)
-    procured: np.ndarray | None = None   # (A,H)
-
-
-def _grid(*shape: int) -> list[np.ndarray]:
-    return list(np.indices(shape).reshape(len(shape), -1))
-
-
-# --------------------------------------------------------------------------- variables
-def add_variables(lp: LPBuilder, d: ModelData) -> _Vars:
-    r"""Variables, their bounds and their objective coefficients.
-
-    .. math::
-        s_{ih}(1-e_h)^{t+1} \le S_{ith} \le \bar S_{ith}, \qquad C_{th} \ge 0
-
-    where :math:`\bar S_{ith}` is 0 before a volunteered area opens, the
-    inherited stock in an excluded area, and otherwise today's capacity plus
-    the most that could have been procured since the area opened
-    (``capacity_path``). With one cohort the cluster limit is folded into this
-    bound too (a bound is cheaper than a row). Objective: ``cost_weight`` ×
-    cost per place on each :math:`S_{ith}`, ``contingency_weight`` × hotel
-    cost on each :math:`C_{th}`.
-    """
-    n_a, n_t, n_h = d.shape
-    ub = d.stock_ub.copy()
-    if n_h == 1:
-        ub[:, :, 0] = np.minimum(ub[:, :, 0], d.total_ub)
-    ub = np.maximum(ub, d.inherited)   # today's people are never bounded out
-    a, t, h = np.indices((n_a, n_t, n_h))
-    stock = lp.add_variables("stock", (n_a, n_t, n_h), d.inherited, ub,
-                             d.cost_weight * d.cost[:, None, :],
-                             {"area": a.ravel(), "year": t.ravel(), "cohort": h.ravel()})
-    t2, h2 = np.indices((n_t, n_h))
-    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF, d.contingency_weight * d.hotel_cost,
-                                   {"year": t2.ravel(), "cohort": h2.ravel()})
-    return _Vars(stock=stock, contingency=contingency)
-
-
-# --------------------------------------------------------------------------- families
-def add_national_balance(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""Everyone who needs accommodation is either dispersed or in contingency.
-
-    .. math::
-        \sum_i S_{ith} + C_{th} = N_{th} \qquad \forall t, h
-
-    with :math:`N_{th} = (1-e_h) N_{t-1,h} + a_{th}` and :math:`N_{-1,h}` today's
-    dispersed stock plus ``contingency_start``. Row block ``national_balance``
-    (year, cohort): the few linking rows of the model.
-    """
-    n_a, n_t, n_h = d.shape
-    row = np.arange(n_t * n_h).reshape(n_t, n_h)
-    lp.add_rows("national_balance", n_t * n_h,
-                [(row[None, :, :], v.stock, 1.0), (row, v.contingency, 1.0)],
-                d.need.ravel(), d.need.ravel(), {"year": _grid(n_t, n_h)[0], "cohort": _grid(n_t, n_h)[1]})
-
-
-def add_exit_decay(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""Nobody is moved out of an area: stock only shrinks by exits.
-
-    .. math::
-        S_{ith} - (1-e_h)\,S_{i,t-1,h} \ge 0 \qquad \forall i,\ t \ge 1,\ h
-
-    (for the first year this is the lower bound :math:`S_{i0h} \ge (1-e_h)s_{ih}`).
-    The left side is the year's new placements :math:`X_{ith}`. Row block
-    ``exit_decay`` (area, year, cohort).
-    """
-    n_a, n_t, n_h = d.shape
-    if n_t < 2:
-        return
-    n = n_a * (n_t - 1) * n_h
-    row = np.arange(n).reshape(n_a, n_t - 1, n_h)
-    a, t, h = np.indices((n_a, n_t - 1, n_h))
-    lp.add_rows("exit_decay", n,
-                [(row, v.stock[:, 1:, :], 1.0), (row, v.stock[:, :-1, :], -(1.0 - d.exit_rate)[None, None, :])],
-                0.0, INF, {"area": a.ravel(), "year": t.ravel() + 1, "cohort": h.ravel()})
-
-
-def add_max_growth(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""An area's stock grows by at most ``absolute + relative × last year's stock``.
-
-    .. math::
-        \sum_h S_{ith} - (1+\rho) \sum_h S_{i,t-1,h} \le \gamma
-        \qquad \forall i,\ t \text{ where } i \text{ can receive people}
-
-    with :math:`S_{i,-1,h} = s_{ih}` (today's stock, moved to the right side).
-    Row block ``max_growth`` (area, year); absent when ``policy.max_growth`` is not set.
-    """
-    if d.growth_abs is None:
-        return
-    n_a, n_t, n_h = d.shape
-    cells = np.flatnonzero(d.eligible.ravel())        # (area, year) pairs, area-major
-    if cells.size == 0:
-        return
-    a, t = np.divmod(cells, n_t)
-    row = np.arange(cells.size)
-    rel = 1.0 + d.growth_rel
-    terms = [(row[:, None], v.stock[a, t, :], 1.0)]
-    later = t >= 1
-    terms.append((row[later][:, None], v.stock[a[later], t[later] - 1, :], -rel))
-    rhs = np.full(cells.size, d.growth_abs)
-    rhs[~later] += rel * d.stock0[a[~later]].sum(axis=1)
-    lp.add_rows("max_growth", cells.size, terms, -INF, rhs, {"area": a, "year": t})
-
-
-def add_cluster_limit(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""At most one supported person per ``cluster_limit`` residents, on total stock.
-
-    .. math::
-        \sum_h S_{ith} \le \max\!\Big(\big\lfloor P_i / L_i \big\rfloor,\ \sum_h s_{ih}(1-e_h)^{t+1}\Big)
-
-    Stock inherited above the cap may only decay: the area takes nobody new
-    until exits bring it under the cap. With one cohort this is a bound on
-    :math:`S_{it}` (see :func:`add_variables`); with several it is row block
-    ``cluster_limit`` (area, year).
-    """
-    n_a, n_t, n_h = d.shape
-    if n_h == 1:
-        return
-    cells = np.flatnonzero(d.eligible.ravel())
-    a, t = np.divmod(cells, n_t)
-    row = np.arange(cells.size)
-    lp.add_rows("cluster_limit", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)],
-                -INF, d.total_ub[a, t], {"area": a, "year": t})
-
-
-def add_contingency_ceiling(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""The hotel exit trajectory: at most :math:`\bar C_t` people in contingency.
-
-    .. math::
-        \sum_h C_{th} \le \bar C_t \qquad \forall t \text{ with a ceiling}
-
-    :math:`\bar C_t` is the scenario's ceiling rounded down (people are whole: 87.4 allows 87;
-    done in :func:`allocator.data.prepare`). Row block ``contingency_ceiling`` (year). A hard
-    limit: if capacity, caps and growth limits cannot absorb enough people, the scenario is
-    infeasible and the solver reports how many places are missing in which years.
-    """
-    years = np.flatnonzero(~np.isnan(d.ceiling))
-    if years.size == 0:
-        return
-    row = np.arange(years.size)
-    lp.add_rows("contingency_ceiling", years.size, [(row[:, None], v.contingency[years, :], 1.0)],
-                -INF, d.ceiling[years], {"year": years})
-
-
-def add_agreement(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""Agreed allocations: decisions taken jointly, honoured by every solve.
-
-    .. math::
-        \underline{g}_{it} \le \sum_h S_{ith} \le \overline{g}_{it}
-        \qquad \forall (i, t) \text{ in the agreements table}
-
-    (an ``exact`` agreement sets both sides). Row block ``agreement`` (area, year);
-    absent when the scenario has no agreements. Like the contingency ceiling, an
-    agreement can make the scenario infeasible; the diagnosis then says by how much
-    each agreement would have to be loosened.
-    """
-    cells = np.flatnonzero((~np.isnan(d.agreed_min) | ~np.isnan(d.agreed_max)).ravel())
-    if cells.size == 0:
-        return
-    n_t = d.shape[1]
-    a, t = np.divmod(cells, n_t)
-    row = np.arange(cells.size)
-    lower = np.nan_to_num(d.agreed_min[a, t], nan=-INF)
-    upper = np.nan_to_num(d.agreed_max[a, t], nan=INF)
-    lp.add_rows("agreement", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)], lower, upper, {"area": a, "year": t})
-
-
-def add_procurement(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""New bed spaces, paid for once, when ``costs.procurement_per_place`` > 0.
-
-    .. math::
-        S_{ith} - G_{ih} \le K_{ih} \qquad 0 \le G_{ih} \le q_{ih}\, n_i
-
-    :math:`G_{ih}` is the bed spaces procured over the plan (the highest stock
-    ever needed above today's capacity :math:`K_{ih}`); :math:`n_i` the years the
-    area is open. Objective: ``cost_weight`` × ``procurement_per_place`` ×
-    :math:`G_{ih}`. The pace limit :math:`q_{ih}` per year is already in the
-    bound on :math:`S_{ith}`. Row block ``procurement`` (area, year, cohort).
-    """
-    if d.procurement_cost <= 0:
-        return
-    n_a, n_t, n_h = d.shape
-    years_open = np.maximum(n_t - d.open_year, 0)
-    a, h = np.indices((n_a, n_h))
-    v.procured = lp.add_variables("procured", (n_a, n_h), 0.0, d.procurement * years_open[:, None],
-                                  d.cost_weight * d.procurement_cost, {"area": a.ravel(), "cohort": h.ravel()})
-    cells = np.flatnonzero(np.repeat(d.eligible[:, :, None], n_h, axis=2).ravel())
-    a, t, h = np.unravel_index(cells, (n_a, n_t, n_h))
-    row = np.arange(cells.size)
-    lp.add_rows("procurement", cells.size, [(row, v.stock[a, t, h], 1.0), (row, v.procured[a, h], -1.0)],
-                -INF, d.capacity0[a, h], {"area": a, "year": t, "cohort": h})
-
-
-def add_dispersed_total(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""One national total per year, so fair-share rows stay short.
-
-    .. math::
-        D_t + \sum_h C_{th} = \sum_h N_{th}
-
-    Row block ``dispersed_total`` (year). :math:`D_t` equals
-    :math:`\sum_{i,h} S_{ith}` through the balance rows, without a dense row.
-    Only built when the objective has an equity term.
-    """
-    n_t = d.shape[1]
-    cost = -d.equity_weight if d.equity_measure == "minmax" else 0.0   # the -D_t of the minmax term
-    v.dispersed = lp.add_variables("dispersed", (n_t,), 0.0, INF, cost, {"year": np.arange(n_t)})
-    row = np.arange(n_t)
-    lp.add_rows("dispersed_total", n_t, [(row, v.dispersed, 1.0), (row[:, None], v.contingency, 1.0)],
-                d.need.sum(axis=1), d.need.sum(axis=1), {"year": row})
-
-
-def add_fair_share(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""Distance from the fair share (``equity_measure: l1``).
-
-    .. math::
-        \sum_h S_{ith} - \phi_{it} D_t - u^+_{it} + u^-_{it} = 0,
-        \qquad \phi_{it} = \frac{w_i}{\sum_{j \in E_t} w_j} \text{ for } i \in E_t
-
-    :math:`E_t` is the set of areas that can receive people in year t. Objective:
-    ``equity_weight`` × :math:`(u^+ + u^-)`. Row block ``fair_share`` (area, year).
-    """
-    n_a, n_t, _ = d.shape
-    cells = np.flatnonzero(d.eligible.ravel())
-    a, t = np.divmod(cells, n_t)
-    idx = {"area": a, "year": t}
-    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight, idx)
-    under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
-    row = np.arange(cells.size)
-    share = d.share()[a, t]
-    lp.add_rows("fair_share", cells.size,
-                [(row[:, None], v.stock[a, t, :], 1.0), (row, v.dispersed[t], -share),
-                 (row, over, -1.0), (row, under, 1.0)], 0.0, 0.0, idx)
-
-
-def add_top_rate(lp: LPBuilder, d: ModelData, v: _Vars) -> None:
-    r"""The highest rate per unit of weight (``equity_measure: minmax``).
-
-    .. math::
-        \sum_h S_{ith} - \phi_{it} Z_t \le 0 \qquad \forall i \in E_t,\ w_i > 0
-
-    :math:`Z_t` is the national total there would be if every area had the
-    highest area's rate; objective ``equity_weight`` × :math:`(Z_t - D_t)`, the
-    people "in excess" of an even spread. Row block ``top_rate`` (area, year).
-    """
-    n_a, n_t, _ = d.shape
-    v.top_rate = lp.add_variables("top_rate", (n_t,), 0.0, INF, d.equity_weight, {"year": np.arange(n_t)})
-    cells = np.flatnonzero((d.eligible & (d.weight[:, None] > 0)).ravel())
-    a, t = np.divmod(cells, n_t)
-    row = np.arange(cells.size)
-    lp.add_rows("top_rate", cells.size, [(row[:, None], v.stock[a, t, :], 1.0), (row, v.top_rate[t], -d.share()[a, t])],
-                -INF, 0.0, {"area": a, "year": t})
-
-
-Family = tuple[str, Callable[[LPBuilder, ModelData, _Vars], None]]
-
-#: Every constraint family, in build order. docs/model.md documents each by this name.
-FAMILIES: tuple[Family, ...] = (
-    ("national_balance", add_national_balance),
-    ("exit_decay", add_exit_decay),
-    ("max_growth", add_max_growth),
-    ("cluster_limit", add_cluster_limit),
-    ("contingency_ceiling", add_contingency_ceiling),
-    ("agreement", add_agreement),
-    ("procurement", add_procurement),
+from allocator.families import (
+    Vars,
+    add_agreement,
+    add_cluster_limit,
+    add_contingency_ceiling,
+    add_dispersed_total,
+    add_exit_decay,
+    add_fair_share,
+    add_max_growth,
+    add_national_balance,
+    add_procurement,
+    add_top_rate,
+    add_variables,
 )
-EQUITY_FAMILIES: dict[str, tuple[Family, ...]] = {
-    "l1": (("dispersed_total", add_dispersed_total), ("fair_share", add_fair_share)),
-    "minmax": (("dispersed_total", add_dispersed_total), ("top_rate", add_top_rate)),
-}
+from allocator.lp import INF, Block, LinearProgram, LPBuilder
 
 
 def build_lp(d: ModelData) -> LinearProgram:
-    """Assemble the whole linear program for prepared data. Pure: no solver involved."""
+    """Assemble the whole linear program for prepared data. Pure: no solver involved.
+
+    The row families are those of the registry, in its order, each where its ``when(d)`` holds
+    (the equity families only with an equity term, of their measure); each ``add_`` function
+    then adds its rows only where there are any (no growth rows without ``policy.max_growth``).
+    """
     lp = LPBuilder()
     v = add_variables(lp, d)
-    families = FAMILIES
-    if d.equity_weight > 0:
-        families = families + EQUITY_FAMILIES[d.equity_measure]
-    for _, add in families:
-        add(lp, d, v)
+    for family in registry.rows():
+        if family.when(d):
+            family.add(lp, d, v)
     return lp.build()
+
+
+__all__ = ["INF", "Block", "LPBuilder", "LinearProgram", "Vars", "add_agreement", "add_cluster_limit",
+           "add_contingency_ceiling", "add_dispersed_total", "add_exit_decay", "add_fair_share", "add_max_growth",
+           "add_national_balance", "add_procurement", "add_top_rate", "add_variables", "build_lp"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.data import ModelData
+from allocator.data import ModelData, cell_limits
 from allocator.errors import VerificationError
 from allocator.model import LinearProgram, LPBuilder
 
@@ -100,17 +100,13 @@ def whole_rules(d: ModelData, S: np.ndarray) -> WholeRules:
     """The whole-people bounds of :class:`WholeRules` for exact stock ``S``."""
     base = np.floor(S + EPS)
     frac = np.where(S - base > EPS, S - base, 0.0)
-    inherited_up = np.ceil(d.inherited - 1e-6)
-    room = np.where(d.eligible[:, :, None], np.floor(d.capacity_path + 1e-6), inherited_up)
-    room = np.maximum(room, inherited_up)
-    up = (frac > 0) & (base + 1 <= room)
-    area_hi = np.maximum(d.cluster_cap[:, None], np.ceil(d.inherited.sum(axis=2) - 1e-6))     # (A,T)
-    if d.agreed_max is not None:
-        area_hi = np.fmin(area_hi, d.agreed_max)
+    limits = cell_limits(d, whole=True)          # capacity paths rounded down, inherited stock rounded up
+    up = (frac > 0) & (base + 1 <= limits.room)
+    area_hi = limits.total_upper.copy()                                                         # (A,T)
     if d.growth_abs is not None:
         first = np.ceil((1.0 + d.growth_rel) * d.stock0.sum(axis=1) + d.growth_abs - TOL)
         area_hi[:, 0] = np.where(d.eligible[:, 0], np.minimum(area_hi[:, 0], first), area_hi[:, 0])
-    area_lo = np.zeros(area_hi.shape) if d.agreed_min is None else np.nan_to_num(d.agreed_min, nan=0.0)
+    area_lo = limits.total_lower
     cohort = S.sum(axis=0)                                                                      # (T,H)
     exact = S.sum(axis=(0, 2))                                                                  # (T,)
     need = np.round(d.need.sum(axis=1))

@@ -31,8 +31,10 @@ import dataclasses
 
 import numpy as np
 
+from allocator import registry
 from allocator.model import LinearProgram
 from allocator.status import Status
+
 
 def _rows(lp: LinearProgram, name: str):
     block = lp.rows.get(name)
@@ -53,35 +55,48 @@ def _set_to_meet(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> Non
     x[block.start + j] = need / np.asarray(coef[r, j]).ravel()
 
 
+def _set_distance(lp: LinearProgram, x: np.ndarray, rows: slice, above: str, below: str) -> None:
+    """Set ``above``/``below`` (one entry per row of ``rows``) to the part of each row's activity
+    without them above and below 0 (the distance from the fair share: sum_h S - share * D)."""
+    if above not in lp.variables:
+        return
+    for var in (above, below):
+        x[lp.variables[var].slice] = 0.0
+    gap = lp.A[rows] @ x
+    x[lp.variables[above].slice] = np.maximum(gap, 0.0)
+    x[lp.variables[below].slice] = np.maximum(-gap, 0.0)
+
+
+def _set_highest(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> None:
+    """Set ``var`` to the least value keeping every row of ``rows`` (each at most 0): the highest
+    ratio of the rest of the row's activity to the column's coefficient (the top rate)."""
+    if var not in lp.variables:
+        return
+    blk = lp.variables[var]
+    x[blk.slice] = 0.0
+    A = lp.A[rows]
+    act = A @ x
+    coef = A[:, blk.slice].tocoo()
+    z = np.zeros(blk.size)
+    np.maximum.at(z, coef.col, act[coef.row] / -coef.data)
+    x[blk.slice] = z
+
+
+_COMPLETE = {"meet": _set_to_meet, "distance": _set_distance, "highest": _set_highest}
+
+
 def complete(lp: LinearProgram, x: np.ndarray) -> np.ndarray | None:
-    """``x`` with the national and equity columns set from its area columns: contingency to meet
-    the national balance, the dispersed total to meet its rows, ``over``/``under`` the distance
-    from the fair share, ``top_rate`` the highest rate. None when the model has no national balance."""
-    bal = _rows(lp, "national_balance")
-    if bal is None or "stock" not in lp.variables:
+    """``x`` with the national and equity columns set from its area columns, by each family's
+    ``complete`` in the registry, in its order: contingency to meet the national balance, the
+    dispersed total to meet its rows, ``over``/``under`` the distance from the fair share,
+    ``top_rate`` the highest rate. None when the model has no national balance."""
+    if _rows(lp, registry.priced().name) is None or "stock" not in lp.variables:
         return None
     x = np.array(x, dtype=float)
-    _set_to_meet(lp, x, bal, "contingency")
-    tot = _rows(lp, "dispersed_total")
-    if tot is not None:
-        _set_to_meet(lp, x, tot, "dispersed")
-    fair = _rows(lp, "fair_share")
-    if fair is not None and "over" in lp.variables:
-        for var in ("over", "under"):
-            x[lp.variables[var].slice] = 0.0
-        gap = lp.A[fair] @ x                              # sum_h S - share * D
-        x[lp.variables["over"].slice] = np.maximum(gap, 0.0)
-        x[lp.variables["under"].slice] = np.maximum(-gap, 0.0)
-    top = _rows(lp, "top_rate")
-    if top is not None and "top_rate" in lp.variables:
-        blk = lp.variables["top_rate"]
-        x[blk.slice] = 0.0
-        A = lp.A[top]
-        act = A @ x
-        coef = A[:, blk.slice].tocoo()
-        z = np.zeros(blk.size)
-        np.maximum.at(z, coef.col, act[coef.row] / -coef.data)
-        x[blk.slice] = z
+    for family in registry.rows():
+        rows = _rows(lp, family.name)
+        if family.complete is not None and rows is not None:
+            _COMPLETE[family.complete.how](lp, x, rows, *family.complete.columns)
     return x
 
 
@@ -207,12 +222,12 @@ def trivial_bound(lp: LinearProgram) -> float | None:
 
 def balance_bound(lp: LinearProgram) -> float | None:
     """A valid lower bound: the optimum of the model keeping only the bounds and the
-    ``national_balance`` rows (solved exactly by a greedy fill, cheapest first, per row).
+    national balance rows (the registry's priced family) (solved exactly by a greedy fill, cheapest first, per row).
 
     Dropping rows can only lower the optimum, so this bounds the true optimum from below;
     it is much tighter than :func:`trivial_bound` because everyone must be housed somewhere.
     """
-    bal = _rows(lp, "national_balance")
+    bal = _rows(lp, registry.priced().name)
     if bal is None:
         return trivial_bound(lp)
     A = lp.A[bal].tocsr()

@@ -53,6 +53,7 @@ import time
 
 import numpy as np
 
+from allocator import registry
 from allocator.data import ModelData, roll_need
 from allocator.model import LinearProgram, build_lp
 from allocator.solvers._highs import highs_model, set_time_limit, solve_highs
@@ -72,21 +73,29 @@ PRICE_ROUNDS = 6
 PRICE_TOLERANCE = 0.002
 #: The first correction step, as a share of the hotel price; it doubles until the need is crossed.
 PRICE_STEP = 0.03
-LINKING_ROWS = ("national_balance", "dispersed_total", "contingency_ceiling")
+#: The registry's ``price_start`` roles of linking rows this start handles (every other family is local or declined).
+LINKING_ROLES = ("priced", "basic slack", "basic column")
 #: Fields of ModelData indexed by area first.
 _AREA_FIELDS = ("population", "weight", "cluster_cap", "stock0", "capacity0", "procurement", "cost", "open_year",
-                "excluded", "eligible", "inherited", "capacity_path", "stock_ub", "total_ub", "agreed_min",
-                "agreed_max")
+                "excluded", "eligible", "inherited", "capacity_path", "agreed_min", "agreed_max")
 
 # HiGHS basis status codes (HighsBasisStatus)
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
 
 
+def linking(lp: LinearProgram) -> list[registry.Family]:
+    """The families in ``lp`` whose rows the start treats as linking rows (the registry's
+    ``price_start`` role: priced, basic slack or basic column), in registry order."""
+    return [f for f in registry.rows() if f.price_start.role in LINKING_ROLES and f.name in lp.rows]
+
+
 def unsupported(lp: LinearProgram) -> str | None:
-    """Why the price-guided start cannot be used on ``lp`` (None when it can)."""
-    if "top_rate" in lp.variables:
-        return "the minmax equity measure ties every area to the national top rate"
-    if "stock" not in lp.variables or "national_balance" not in lp.rows:
+    """Why the price-guided start cannot be used on ``lp`` (None when it can): a family in it that
+    the start declines (the registry's ``price_start``), or no area stock or national balance."""
+    for family in registry.rows():
+        if family.price_start.role == "declines" and family.name in lp.rows:
+            return family.price_start.why
+    if "stock" not in lp.variables or registry.priced().name not in lp.rows:
         return "the model has no area stock or national balance"
     return None
 
@@ -130,30 +139,37 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
     if raw.status == Status.INFEASIBLE:
         # a sample can fail a scaled ceiling or the agreements its few areas cannot share out;
         # its prices without them are still a start (the whole model keeps every rule)
-        nan = np.full_like(ds.agreed_min, np.nan)
-        ds = dataclasses.replace(ds, ceiling=np.full_like(ds.ceiling, np.nan), agreed_min=nan, agreed_max=nan.copy())
+        dropped = [f for f in registry.FAMILIES if f.sample_drop is not None]
+        ds = dataclasses.replace(ds, **{k: v for f in dropped for k, v in f.sample_drop(ds).items()})
         lps = build_lp(ds)
         raw = _solve_sample(ds, lps, deadline, options)
-        info["sample_relaxed"] = "without the contingency ceiling and agreements"
+        info["sample_relaxed"] = "without " + " and ".join(f.title for f in dropped)
     info["sample_areas"] = ds.shape[0]
     info["sample_seconds"] = round(time.perf_counter() - t0, 4)
     if raw.status != Status.OPTIMAL:
         info["start"] = f"cold: the sample of {ds.shape[0]} areas ended {raw.status}"
         return None
-    lam = raw.row_dual[lps.rows["national_balance"].slice]
+    lam = raw.row_dual[lps.rows[registry.priced().name].slice]
     top = hotel_prices(lps, raw.row_dual)
     dispersed = None
-    if "dispersed" in lps.variables:
+    column = _basic_column(lps)
+    if column is not None:                 # the national total D_t: the sample's share of need, scaled up
         need_s = ds.need.sum(axis=1)
-        ratio = np.divide(lps.value(raw.x, "dispersed"), need_s, out=np.ones_like(need_s), where=need_s > 0)
+        ratio = np.divide(lps.value(raw.x, column), need_s, out=np.ones_like(need_s), where=need_s > 0)
         dispersed = d.need.sum(axis=1) * ratio
     return lam, top, dispersed
+
+
+def _basic_column(lp: LinearProgram) -> str | None:
+    """The national column that a linking family of ``lp`` makes basic, one per row (``D_t``), if any."""
+    columns = [f.price_start.column for f in linking(lp) if f.price_start.role == "basic column"]
+    return columns[0] if columns else None
 
 
 def hotel_prices(lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
     """The price of each national balance row at which contingency is worth using: the contingency
     column's cost less the duals of its other rows (the dispersed total, a ceiling)."""
-    bal = lp.rows["national_balance"]
+    bal = lp.rows[registry.priced().name]
     cont = lp.variables["contingency"]
     y = row_dual.copy()
     y[bal.slice] = 0.0
@@ -193,8 +209,8 @@ def split(lp: LinearProgram) -> Split | None:
     np.maximum.at(hi, row_of[has], a[has])
     local = (lo == hi) & (hi >= 0)
     link = np.flatnonzero(~local)
-    expected = np.concatenate([np.arange(lp.rows[k].start, lp.rows[k].start + lp.rows[k].size)
-                               for k in LINKING_ROWS if k in lp.rows])
+    expected = np.concatenate([np.arange(lp.rows[f.name].start, lp.rows[f.name].start + lp.rows[f.name].size)
+                               for f in linking(lp)])
     if not np.array_equal(np.sort(expected), link):
         return None                         # a family links areas in a way this start does not know
     local_rows = np.flatnonzero(local)
@@ -213,12 +229,12 @@ class AreaPlans:
     def __init__(self, lp: LinearProgram, s: Split, dispersed: np.ndarray | None, options: dict | None,
                  parts: int = 2) -> None:
         self.lp, self.s = lp, s
-        bal = lp.rows["national_balance"].slice
+        bal = lp.rows[registry.priced().name].slice
         self.A_bal = lp.A[bal]                                 # the national balance rows
         self.need = lp.row_upper[bal]
         fixed = np.zeros(lp.num_col)                           # national columns at their estimates
         if dispersed is not None:
-            fixed[lp.variables["dispersed"].slice] = dispersed
+            fixed[lp.variables[_basic_column(lp)].slice] = dispersed
         A_loc = lp.A[s.local_rows]
         shift = A_loc @ np.where(s.col_area < 0, fixed, 0.0)
         rl = lp.row_lower[s.local_rows] - shift
@@ -334,11 +350,12 @@ def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, n
     national = np.flatnonzero(s.col_area < 0)
     col[national] = np.where(np.isfinite(lp.col_lower[national]), LOWER, ZERO)
     row[s.link_rows] = LOWER
-    if "dispersed" in lp.variables:                           # D_t, one per dispersed-total row
-        col[lp.variables["dispersed"].slice] = BASIC
-    if "contingency_ceiling" in lp.rows:                      # the ceiling rows' slacks
-        row[lp.rows["contingency_ceiling"].slice] = BASIC
-    bal = lp.rows["national_balance"]
+    for family in linking(lp):
+        if family.price_start.role == "basic column":          # D_t, one per dispersed-total row
+            col[lp.variables[family.price_start.column].slice] = BASIC
+        elif family.price_start.role == "basic slack":         # the ceiling rows' slacks
+            row[lp.rows[family.name].slice] = BASIC
+    bal = lp.rows[registry.priced().name]
     cont = lp.variables["contingency"]
     A_bal = lp.A[bal.slice]
     implied = plans["implied"]                                # people the areas' plans leave in contingency

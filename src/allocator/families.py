@@ -1,0 +1,288 @@
+r"""The constraint families: one ``add_<family>`` function per family, its mathematics in its docstring.
+
+Each function adds one named row block (or, for :func:`add_variables`, the variables and their
+bounds) in the notation of ``docs/model.md``; the ``.. math::`` block of each docstring appears
+there word for word (``tests/test_registry.py`` checks it). Rows are built as COO triplets from
+broadcast index arrays (no Python loop over areas or years). Which families are built, and in
+which order, is the registry's business (:mod:`allocator.registry`); what each family means for
+the rest of the engine (the lever that relaxes it, the reason ``explain`` gives, how the
+price-guided start treats it) is its record there.
+
+Variables (all continuous, people unless stated):
+
+===================  ==============  =================================================
+name in code         symbol          meaning
+===================  ==============  =================================================
+``stock``            :math:`S_{ith}` people in dispersed accommodation in area i, end of t
+``contingency``      :math:`C_{th}`  people in hotels/other contingency, end of t
+``dispersed``        :math:`D_t`     national dispersed total (only with an equity term)
+``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
+``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
+``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
+===================  ==============  =================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from allocator.data import ModelData, cell_limits
+from allocator.lp import INF, LPBuilder
+
+
+@dataclass
+class Vars:
+    """Column numbers of each variable block, shaped by its dimensions."""
+
+    stock: np.ndarray                   # (A,T,H)
+    contingency: np.ndarray             # (T,H)
+    dispersed: np.ndarray | None = None  # (T,)
+    top_rate: np.ndarray | None = None   # (T,)
+    procured: np.ndarray | None = None   # (A,H)
+
+
+def _grid(*shape: int) -> list[np.ndarray]:
+    return list(np.indices(shape).reshape(len(shape), -1))
+
+
+# --------------------------------------------------------------------------- variables
+def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
+    r"""Variables, their bounds and their objective coefficients.
+
+    .. math::
+        I_{ith} \;\le\; S_{ith} \;\le\; \max\big(U_{ith},\; I_{ith}\big), \qquad C_{th} \ge 0
+
+    :math:`I_{ith} = s_{ih}(1-e_h)^{t+1}` is the inherited stock; :math:`U_{ith}` is the
+    capacity path :math:`\bar K_{ith}` where the area can receive people (capacity path and
+    procurement pace), the inherited stock where it cannot (excluded, not yet open) and, with
+    one cohort, also at most the cluster cap (a bound is cheaper than a row). All from
+    :func:`allocator.data.cell_limits`. Objective: ``cost_weight`` × cost per place on each
+    :math:`S_{ith}`, ``contingency_weight`` × hotel cost on each :math:`C_{th}`.
+    """
+    n_a, n_t, n_h = d.shape
+    limits = cell_limits(d)
+    a, t, h = np.indices((n_a, n_t, n_h))
+    stock = lp.add_variables("stock", (n_a, n_t, n_h), limits.lower, limits.upper,
+                             d.cost_weight * d.cost[:, None, :],
+                             {"area": a.ravel(), "year": t.ravel(), "cohort": h.ravel()})
+    t2, h2 = np.indices((n_t, n_h))
+    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF, d.contingency_weight * d.hotel_cost,
+                                   {"year": t2.ravel(), "cohort": h2.ravel()})
+    return Vars(stock=stock, contingency=contingency)
+
+
+# --------------------------------------------------------------------------- families
+def add_national_balance(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Everyone who needs accommodation is either dispersed or in contingency.
+
+    .. math::
+        \sum_{i \in A} S_{ith} + C_{th} = N_{th} \qquad \forall\, t \in T,\ h \in H
+
+    with :math:`N_{th} = (1-e_h) N_{t-1,h} + a_{th}` and :math:`N_{-1,h}` today's
+    dispersed stock plus ``contingency_start``. Row block ``national_balance``
+    (year, cohort): the few linking rows of the model.
+    """
+    n_a, n_t, n_h = d.shape
+    row = np.arange(n_t * n_h).reshape(n_t, n_h)
+    lp.add_rows("national_balance", n_t * n_h,
+                [(row[None, :, :], v.stock, 1.0), (row, v.contingency, 1.0)],
+                d.need.ravel(), d.need.ravel(), {"year": _grid(n_t, n_h)[0], "cohort": _grid(n_t, n_h)[1]})
+
+
+def add_exit_decay(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Nobody is moved out of an area: stock only shrinks by exits.
+
+    .. math::
+        S_{ith} - (1-e_h)\,S_{i,t-1,h} \;\ge\; 0 \qquad \forall\, i \in A,\ t \ge 1,\ h \in H
+
+    (for the first year this is the lower bound :math:`S_{i0h} \ge (1-e_h)s_{ih}`).
+    The left side is the year's new placements :math:`X_{ith}`. Row block
+    ``exit_decay`` (area, year, cohort).
+    """
+    n_a, n_t, n_h = d.shape
+    if n_t < 2:
+        return
+    n = n_a * (n_t - 1) * n_h
+    row = np.arange(n).reshape(n_a, n_t - 1, n_h)
+    a, t, h = np.indices((n_a, n_t - 1, n_h))
+    lp.add_rows("exit_decay", n,
+                [(row, v.stock[:, 1:, :], 1.0), (row, v.stock[:, :-1, :], -(1.0 - d.exit_rate)[None, None, :])],
+                0.0, INF, {"area": a.ravel(), "year": t.ravel() + 1, "cohort": h.ravel()})
+
+
+def add_max_growth(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""An area's stock grows by at most ``absolute + relative × last year's stock``.
+
+    .. math::
+        \sum_h S_{ith} - (1+\rho)\sum_h S_{i,t-1,h} \;\le\; \gamma \qquad \forall\, t,\ i \in E_t
+
+    with :math:`S_{i,-1,h} = s_{ih}` (today's stock, moved to the right side).
+    Row block ``max_growth`` (area, year); absent when ``policy.max_growth`` is not set.
+    """
+    if d.growth_abs is None:
+        return
+    n_a, n_t, n_h = d.shape
+    cells = np.flatnonzero(d.eligible.ravel())        # (area, year) pairs, area-major
+    if cells.size == 0:
+        return
+    a, t = np.divmod(cells, n_t)
+    row = np.arange(cells.size)
+    rel = 1.0 + d.growth_rel
+    terms = [(row[:, None], v.stock[a, t, :], 1.0)]
+    later = t >= 1
+    terms.append((row[later][:, None], v.stock[a[later], t[later] - 1, :], -rel))
+    rhs = np.full(cells.size, d.growth_abs)
+    rhs[~later] += rel * d.stock0[a[~later]].sum(axis=1)
+    lp.add_rows("max_growth", cells.size, terms, -INF, rhs, {"area": a, "year": t})
+
+
+def add_cluster_limit(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""At most one supported person per ``cluster_limit`` residents, on total stock.
+
+    .. math::
+        \sum_h S_{ith} \;\le\; \max\Big(\kappa_i,\ \sum_h s_{ih}(1-e_h)^{t+1}\Big) \qquad \forall\, t,\ i \in E_t
+
+    Stock inherited above the cap may only decay: the area takes nobody new
+    until exits bring it under the cap. With one cohort this is a bound on
+    :math:`S_{it}` (see :func:`add_variables`); with several it is row block
+    ``cluster_limit`` (area, year).
+    """
+    n_a, n_t, n_h = d.shape
+    if n_h == 1:
+        return
+    cells = np.flatnonzero(d.eligible.ravel())
+    a, t = np.divmod(cells, n_t)
+    row = np.arange(cells.size)
+    lp.add_rows("cluster_limit", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)],
+                -INF, cell_limits(d).cluster[a, t], {"area": a, "year": t})
+
+
+def add_contingency_ceiling(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""The hotel exit trajectory: at most :math:`\bar C_t` people in contingency.
+
+    .. math::
+        \sum_h C_{th} \;\le\; \bar C_t \qquad \forall\, t \text{ with a ceiling}
+
+    :math:`\bar C_t` is the scenario's ceiling rounded down (people are whole: 87.4 allows 87;
+    done in :func:`allocator.data.prepare`). Row block ``contingency_ceiling`` (year). A hard
+    limit: if capacity, caps and growth limits cannot absorb enough people, the scenario is
+    infeasible and the solver reports how many places are missing in which years.
+    """
+    years = np.flatnonzero(~np.isnan(d.ceiling))
+    if years.size == 0:
+        return
+    row = np.arange(years.size)
+    lp.add_rows("contingency_ceiling", years.size, [(row[:, None], v.contingency[years, :], 1.0)],
+                -INF, d.ceiling[years], {"year": years})
+
+
+def add_agreement(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Agreed allocations: decisions taken jointly, honoured by every solve.
+
+    .. math::
+        \underline g_{it} \;\le\; \sum_h S_{ith} \;\le\; \overline g_{it} \qquad \forall\, (i, t) \text{ in the agreements table}
+
+    (an ``exact`` agreement sets both sides). Row block ``agreement`` (area, year);
+    absent when the scenario has no agreements. Like the contingency ceiling, an
+    agreement can make the scenario infeasible; the diagnosis then says by how much
+    each agreement would have to be loosened.
+    """
+    cells = np.flatnonzero((~np.isnan(d.agreed_min) | ~np.isnan(d.agreed_max)).ravel())
+    if cells.size == 0:
+        return
+    n_t = d.shape[1]
+    a, t = np.divmod(cells, n_t)
+    row = np.arange(cells.size)
+    lower = np.nan_to_num(d.agreed_min[a, t], nan=-INF)
+    upper = np.nan_to_num(d.agreed_max[a, t], nan=INF)
+    lp.add_rows("agreement", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)], lower, upper, {"area": a, "year": t})
+
+
+def add_procurement(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""New bed spaces, paid for once, when ``costs.procurement_per_place`` > 0.
+
+    .. math::
+        S_{ith} - G_{ih} \;\le\; K_{ih} \qquad \forall\, t,\ i \in E_t,\ h, \qquad\qquad
+        0 \le G_{ih} \le q_{ih}\,(\lvert T\rvert - o_i)
+
+    :math:`G_{ih}` is the bed spaces procured over the plan (the highest stock
+    ever needed above today's capacity :math:`K_{ih}`); :math:`\lvert T\rvert - o_i` the
+    years the area is open. Objective: ``cost_weight`` × ``procurement_per_place`` ×
+    :math:`G_{ih}`. The pace limit :math:`q_{ih}` per year is already in the
+    bound on :math:`S_{ith}`. Row block ``procurement`` (area, year, cohort).
+    """
+    if d.procurement_cost <= 0:
+        return
+    n_a, n_t, n_h = d.shape
+    years_open = np.maximum(n_t - d.open_year, 0)
+    a, h = np.indices((n_a, n_h))
+    v.procured = lp.add_variables("procured", (n_a, n_h), 0.0, d.procurement * years_open[:, None],
+                                  d.cost_weight * d.procurement_cost, {"area": a.ravel(), "cohort": h.ravel()})
+    cells = np.flatnonzero(np.repeat(d.eligible[:, :, None], n_h, axis=2).ravel())
+    a, t, h = np.unravel_index(cells, (n_a, n_t, n_h))
+    row = np.arange(cells.size)
+    lp.add_rows("procurement", cells.size, [(row, v.stock[a, t, h], 1.0), (row, v.procured[a, h], -1.0)],
+                -INF, d.capacity0[a, h], {"area": a, "year": t, "cohort": h})
+
+
+def add_dispersed_total(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""One national total per year, so fair-share rows stay short.
+
+    .. math::
+        D_t + \sum_h C_{th} = \sum_h N_{th} \qquad \forall\, t
+
+    Row block ``dispersed_total`` (year). :math:`D_t` equals
+    :math:`\sum_{i,h} S_{ith}` through the balance rows, without a dense row.
+    Only built when the objective has an equity term.
+    """
+    n_t = d.shape[1]
+    cost = -d.equity_weight if d.equity_measure == "minmax" else 0.0   # the -D_t of the minmax term
+    v.dispersed = lp.add_variables("dispersed", (n_t,), 0.0, INF, cost, {"year": np.arange(n_t)})
+    row = np.arange(n_t)
+    lp.add_rows("dispersed_total", n_t, [(row, v.dispersed, 1.0), (row[:, None], v.contingency, 1.0)],
+                d.need.sum(axis=1), d.need.sum(axis=1), {"year": row})
+
+
+def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Distance from the fair share (``equity_measure: l1``).
+
+    .. math::
+        \sum_h S_{ith} - \phi_{it}\,D_t - u^+_{it} + u^-_{it} = 0, \qquad u^+_{it}, u^-_{it} \ge 0
+        \qquad \forall\, t,\ i \in E_t
+
+    :math:`E_t` is the set of areas that can receive people in year t, and
+    :math:`\phi_{it} = w_i / \sum_{j \in E_t} w_j` the fair-share fraction. Objective:
+    ``equity_weight`` × :math:`(u^+ + u^-)`. Row block ``fair_share`` (area, year).
+    """
+    n_a, n_t, _ = d.shape
+    cells = np.flatnonzero(d.eligible.ravel())
+    a, t = np.divmod(cells, n_t)
+    idx = {"area": a, "year": t}
+    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight, idx)
+    under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
+    row = np.arange(cells.size)
+    share = d.share()[a, t]
+    lp.add_rows("fair_share", cells.size,
+                [(row[:, None], v.stock[a, t, :], 1.0), (row, v.dispersed[t], -share),
+                 (row, over, -1.0), (row, under, 1.0)], 0.0, 0.0, idx)
+
+
+def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""The highest rate per unit of weight (``equity_measure: minmax``).
+
+    .. math::
+        \sum_h S_{ith} - \phi_{it}\,Z_t \;\le\; 0 \qquad \forall\, t,\ i \in E_t \text{ with } w_i > 0
+
+    :math:`Z_t` is the national total there would be if every area had the
+    highest area's rate; objective ``equity_weight`` × :math:`(Z_t - D_t)`, the
+    people "in excess" of an even spread. Row block ``top_rate`` (area, year).
+    """
+    n_a, n_t, _ = d.shape
+    v.top_rate = lp.add_variables("top_rate", (n_t,), 0.0, INF, d.equity_weight, {"year": np.arange(n_t)})
+    cells = np.flatnonzero((d.eligible & (d.weight[:, None] > 0)).ravel())
+    a, t = np.divmod(cells, n_t)
+    row = np.arange(cells.size)
+    lp.add_rows("top_rate", cells.size, [(row[:, None], v.stock[a, t, :], 1.0), (row, v.top_rate[t], -d.share()[a, t])],
+                -INF, 0.0, {"area": a, "year": t})

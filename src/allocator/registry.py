@@ -1,0 +1,445 @@
+"""The family registry: one record per rule of the model, read by every part of the engine.
+
+A *family* is a rule of the model: a block of rows built by one ``add_<family>`` function
+(:mod:`allocator.families`), or a rule folded into the bounds on the stock variables
+(``add_variables``, from :func:`allocator.data.cell_limits`). Its :class:`Family` record says
+everything the rest of the engine needs to know about it:
+
+* ``build_lp`` builds the row families in the order of :data:`FAMILIES`, each when its
+  ``when(d)`` holds;
+* the infeasibility diagnosis (:mod:`allocator.diagnose`) gives slack to every family with a
+  ``lever``, on its ``sides``, one slack ``per`` row, area or area and cohort, and words the
+  relaxation with its ``describe``;
+* ``explain`` (:mod:`allocator.explain`) marks a cell with a family's ``reasons`` where they
+  bind (by default: where the family's rows are tight), and takes the dual of its tight rows as
+  the shadow price where ``shadow`` is set;
+* the price-guided start (:mod:`allocator.solvers._price_start`) solves ``local`` families
+  within each area's LP and treats the others by their ``price_start`` role; the time-limit
+  fallback (:mod:`allocator.solvers._fallback`) sets national columns by their ``complete``;
+* the verifier (:mod:`allocator.verify`) rechecks each family by the rule named ``verifier``,
+  recomputed from the scenario (the registry only names it);
+* docs/model.md documents each family in the section ``doc`` and in its family table.
+
+Adding a rule is one ``add_`` function, one record here, one verifier rule and one section of
+docs/model.md (docs/design.md, "How to add a rule"); ``tests/test_registry.py`` fails when one
+is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from allocator import families as fm
+from allocator.data import CellLimits, ModelData, cell_limits
+from allocator.lp import Block, LinearProgram
+
+#: Tolerance (people) for a rule to count as binding in ``explain``.
+TOL = 1e-6
+#: Relaxations smaller than this (people) are solver round-off, not advice, and are not reported.
+REPORT_TOL = 1e-2
+
+
+# --------------------------------------------------------------------------- the record
+@dataclass(frozen=True)
+class Lever:
+    """A policy lever the infeasibility diagnosis may relax (docs/infeasibility.md)."""
+
+    name: str
+    title: str           # the option's heading, e.g. "raise the contingency ceiling"
+    hard: bool = False   # its relaxations say which years are in conflict
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A word of ``limited_by`` and the plain words ``allocator explain`` gives for it."""
+
+    tag: str
+    words: str
+    #: (A,T,H)-broadcastable mask of the cells it holds; None: where the family's rows are tight
+    binds: Callable[[Solved], np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class PriceStart:
+    """How the price-guided start treats a family (docs/performance.md)."""
+
+    role: str              # local | priced | basic slack | basic column | declines
+    column: str = ""       # basic column: the national column made basic, one per row
+    why: str = ""          # declines: why the start is not used
+
+    def __str__(self) -> str:
+        return f"{self.role} `{self.column}`" if self.column else self.role
+
+
+LOCAL = PriceStart("local")             # every row within one area: solved in that area's LP
+PRICED = PriceStart("priced")           # the linking rows priced out: their duals are the prices
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How the time-limit fallback sets a family's national columns from the area columns.
+
+    ``meet``: ``columns[0]`` so that each row meets its lower bound; ``distance``: ``columns[0]``
+    and ``columns[1]`` the part of each row's activity above and below 0; ``highest``:
+    ``columns[0]`` the least value keeping every row."""
+
+    how: str
+    columns: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.how} " + ", ".join(f"`{c}`" for c in self.columns)
+
+
+def always(d: ModelData) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Family:
+    """One rule of the model and what every part of the engine does with it (module docstring)."""
+
+    name: str                   # the row-block name (kind "row"), or the rule's name (kind "bound")
+    kind: str                   # "row": a block of rows; "bound": folded into the bounds on stock
+    title: str                  # in plain words
+    add: Callable               # the add_ function that builds it (bounds: add_variables)
+    verifier: str               # the verify.py rule that rechecks it (its failures start "<verifier>:")
+    doc: str                    # its section heading in docs/model.md
+    when: Callable[[ModelData], bool] = always   # rows: whether build_lp builds it; bounds: whether it applies
+    lever: Lever | None = None  # the lever that relaxes it in the infeasibility diagnosis
+    sides: tuple[str, ...] = ("upper",)   # the bounds of its rows the lever relaxes (and explain checks)
+    per: str = "row"            # one slack per "row", per "area" (a cap raised once) or per "area_cohort"
+    bound: Callable[[ModelData, CellLimits], tuple[np.ndarray, np.ndarray]] | None = None  # bounds: cells, limit
+    describe: Callable | None = None      # words for its relaxation (None: one line per relaxed row)
+    reasons: tuple[Reason, ...] = ()
+    shadow: bool = False        # the dual of its tight upper rows is the value of one more place
+    price_start: PriceStart = LOCAL
+    complete: Completion | None = None
+    sample_drop: Callable[[ModelData], dict] | None = None   # fields clearing it from a sample of areas
+    equity: tuple[tuple[str, float], ...] = ()                # columns × weights: its equity measure
+
+    @property
+    def links_areas(self) -> bool:
+        """Whether a row of the family reaches beyond one area (the price-guided start's linking rows)."""
+        return self.price_start.role != "local"
+
+    def present(self, d: ModelData, lp: LinearProgram) -> bool:
+        """Whether the family is in ``lp`` (built from ``d``)."""
+        return self.name in lp.rows if self.kind == "row" else self.when(d)
+
+
+# --------------------------------------------------------------------------- explain: a solved plan
+@dataclass
+class Solved:
+    """A solved plan as ``explain`` reads it: the data, the limits and the exact solution."""
+
+    d: ModelData
+    lp: LinearProgram
+    x: np.ndarray
+    row_dual: np.ndarray | None
+    limits: CellLimits = field(init=False)
+    S: np.ndarray = field(init=False)              # (A,T,H) exact stock
+    total: np.ndarray = field(init=False)          # (A,T) area totals
+    C: np.ndarray = field(init=False)              # (T,) contingency
+    scale: np.ndarray = field(init=False)          # (A,T,H) max(1, |S|): tolerances are relative
+    eligible: np.ndarray = field(init=False)       # (A,T,1)
+    over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap
+
+    def __post_init__(self) -> None:
+        n_a, n_t, n_h = self.d.shape
+        self.limits = cell_limits(self.d)
+        self.S = self.lp.value(self.x, "stock").reshape(n_a, n_t, n_h)
+        self.total = self.S.sum(axis=2)
+        self.C = self.lp.value(self.x, "contingency").reshape(n_t, n_h).sum(axis=1)
+        self.scale = np.maximum(1.0, np.abs(self.S))
+        self.eligible = self.d.eligible[:, :, None]
+        self.over_cap = (self.d.inherited.sum(axis=2) > self.d.cluster_cap[:, None] + TOL)[:, :, None]
+
+    def tight(self, name: str, sides: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(A,T,H) masks of cells whose rows of block ``name`` are at one of their ``sides``, and the
+        saving per unit (the rows' duals) where they are."""
+        n_a, n_t, n_h = self.d.shape
+        tight = np.zeros((n_a, n_t, n_h), bool)
+        saving = np.full((n_a, n_t, n_h), np.nan)
+        block = self.lp.rows.get(name)
+        if block is None or "area" not in block.index or "year" not in block.index:
+            return tight, saving
+        rows = block.slice
+        activity = self.lp.A[rows] @ self.x
+        a, t = block.index["area"], block.index["year"]
+        h = block.index.get("cohort")
+        for side in sides:
+            bound = (self.lp.row_upper if side == "upper" else self.lp.row_lower)[rows]
+            at = np.isfinite(bound) & (np.abs(activity - bound) <= TOL * np.maximum(1.0, np.abs(bound)))
+            dual = None if self.row_dual is None else np.abs(self.row_dual[rows][at])
+            if h is None:                                   # a row per area and year: every cohort
+                tight[a[at], t[at], :] = True
+                if dual is not None:
+                    saving[a[at], t[at], :] = dual[:, None]
+            else:
+                tight[a[at], t[at], h[at]] = True
+                if dual is not None:
+                    saving[a[at], t[at], h[at]] = dual
+        return tight, saving
+
+
+def _excluded(s: Solved) -> np.ndarray:
+    return s.d.excluded[:, None, None] & np.ones((1, s.d.shape[1], 1), bool)
+
+
+def _not_open(s: Solved) -> np.ndarray:
+    return ~s.eligible & ~s.d.excluded[:, None, None]
+
+
+def _inherited_over_cap(s: Solved) -> np.ndarray:
+    return s.eligible & s.over_cap
+
+
+def _at_cluster_cap(s: Solved) -> np.ndarray:
+    at_cap = (s.total >= s.d.cluster_cap[:, None] - TOL * np.maximum(1, s.total))[:, :, None]
+    return s.eligible & at_cap & ~s.over_cap
+
+
+def _at_capacity(s: Solved, procures: bool) -> np.ndarray:
+    at = s.eligible & (s.S >= s.limits.capacity - TOL * s.scale)
+    return at & ((s.d.procurement > 0)[:, None, :] == procures)
+
+
+def _exits_only(s: Solved) -> np.ndarray:
+    prev = np.concatenate([s.d.stock0[:, None, :], s.S[:, :-1, :]], axis=1)
+    floor = (1.0 - s.d.exit_rate)[None, None, :] * prev
+    return s.eligible & ~s.over_cap & (prev > TOL) & (s.S <= floor + TOL * s.scale)
+
+
+def _at_fair_share(s: Solved) -> np.ndarray:
+    if "fair_share" not in s.lp.rows:
+        return np.zeros((1, 1, 1), bool)
+    fair = s.d.share() * (s.d.need.sum(axis=1) - s.C)[None, :]
+    return s.eligible & (np.abs(s.total - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+
+
+# --------------------------------------------------------------------------- diagnose: a relaxed plan
+@dataclass
+class Relaxed:
+    """An elastic solution as the diagnosis words it."""
+
+    d: ModelData
+    S: np.ndarray              # (A,T,H)
+    limits: CellLimits
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        return self.d.areas["area_code"].to_numpy()
+
+    @cached_property
+    def names(self) -> np.ndarray:
+        return self.d.areas["area_name"].to_numpy()
+
+    @cached_property
+    def regions(self) -> np.ndarray:
+        return self.d.areas["region"].to_numpy()
+
+    def first_year_over(self, a: int) -> int:
+        """The first year area ``a`` holds more than its capacity path."""
+        over = np.flatnonzero((self.S[a] > self.limits.capacity[a] + 1e-6).any(axis=1))
+        return int(self.d.years[over[0]]) if over.size else int(self.d.years[0])
+
+
+Words = tuple[list[str], list[dict]]
+#: one relaxed row's words: (relaxed plan, block, row k, year, amount, side) -> (line, relaxation)
+Line = Callable[[Relaxed, Block, int, int, float, str], tuple[str, dict]]
+
+
+def _per_row(line: Line) -> Callable:
+    """A ``describe`` giving ``line(...)`` for each row of the block relaxed by more than ``REPORT_TOL``."""
+    def describe(r: Relaxed, fam: Family, side: str, slack: np.ndarray, block: Block | None) -> Words:
+        lines, found = [], []
+        for k in np.flatnonzero(slack > REPORT_TOL):
+            text, item = line(r, block, k, int(r.d.years[block.index["year"][k]]), float(slack[k]), side)
+            lines.append(text)
+            found.append(item)
+        return lines, found
+    return describe
+
+
+def describe_rows(r: Relaxed, fam: Family, side: str, slack: np.ndarray, block: Block | None) -> Words:
+    """The default words of a relaxation: one line per relaxed row, naming its area (if any) and year."""
+    def line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+        a = block.index["area"][k] if "area" in block.index else None
+        where = "" if a is None else f" {r.names[a]} ({r.codes[a]})"
+        item = {"lever": fam.lever.name, "family": fam.name, "year": year, "amount": amount, "side": side}
+        if a is not None:
+            item["area_code"] = str(r.codes[a])
+        return f"{fam.name}{where} {year}: allow {amount:,.0f} {'more' if side == 'upper' else 'fewer'} people", item
+    return _per_row(line)(r, fam, side, slack, block)
+
+
+def _describe_capacity(r: Relaxed, fam: Family, side: str, slack: np.ndarray, block: Block | None) -> Words:
+    n_a, _, n_h = r.d.shape
+    extra = slack.reshape(n_a, n_h).sum(axis=1)
+    idx = np.flatnonzero(extra > REPORT_TOL)
+    if not idx.size:
+        return [], []
+    years = [r.first_year_over(a) for a in idx]
+    by_region = pd.DataFrame({"region": r.regions[idx], "places": extra[idx], "year": years}).groupby("region").agg(
+        places=("places", "sum"), year=("year", "min")).sort_values("places", ascending=False)
+    parts = [f"{g} {v.places:,.0f} (used from {int(v.year)})" for g, v in by_region.iterrows()]
+    line = f"{extra.sum():,.0f} more bed spaces than capacity and procurement_per_year allow: " + ", ".join(parts)
+    return [line], [{"lever": fam.lever.name, "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": y,
+                     "amount": float(extra[a])} for a, y in zip(idx, years)]
+
+
+def _describe_cluster(r: Relaxed, fam: Family, side: str, slack: np.ndarray, block: Block | None) -> Words:
+    idx = np.flatnonzero(slack > REPORT_TOL)
+    if not idx.size:
+        return [], []
+    parts = [f"{r.names[a]} +{slack[a]:,.0f}" for a in idx[np.argsort(-slack[idx])][:8]]
+    line = f"cluster caps raised by {slack.sum():,.0f} people in {idx.size} area(s): " + ", ".join(parts)
+    return [line], [{"lever": fam.lever.name, "area_code": str(r.codes[a]), "region": str(r.regions[a]), "year": None,
+                     "amount": float(slack[a])} for a in idx]
+
+
+def _ceiling_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    c = r.d.ceiling[block.index["year"][k]]
+    return (f"{block.name} {year}: ceiling {c:,.0f}, lowest reachable {c + amount:,.0f} ({amount:,.0f} more "
+            f"dispersal places needed by the end of {year})",
+            {"lever": "ceiling", "family": block.name, "year": year, "ceiling": float(c),
+             "lowest_reachable": float(c + amount), "places_short": amount, "amount": amount})
+
+
+def _growth_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    a = block.index["area"][k]
+    return (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: allow {amount:,.0f} more people of growth",
+            {"lever": "growth", "area_code": str(r.codes[a]), "year": year, "amount": amount})
+
+
+def _agreement_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    a, t = block.index["area"][k], block.index["year"][k]
+    if side == "upper":
+        text = (f"{block.name} {r.codes[a]} {year}: maximum {r.d.agreed_max[a, t]:,.0f} loosened to "
+                f"{r.d.agreed_max[a, t] + amount:,.0f} (+{amount:,.0f})")
+    else:
+        text = (f"{block.name} {r.codes[a]} {year}: minimum {r.d.agreed_min[a, t]:,.0f} loosened to "
+                f"{r.d.agreed_min[a, t] - amount:,.0f} (-{amount:,.0f})")
+    return text, {"lever": "agreements", "area_code": str(r.codes[a]), "year": year, "amount": amount,
+                  "side": "maximum" if side == "upper" else "minimum"}
+
+
+# --------------------------------------------------------------------------- the records
+CEILING = Lever("ceiling", "raise the contingency ceiling", hard=True)
+CAPACITY = Lever("capacity", "procure more bed spaces")
+GROWTH = Lever("growth", "allow faster growth", hard=True)
+CLUSTER = Lever("cluster", "raise cluster caps")
+AGREEMENTS = Lever("agreements", "loosen agreements", hard=True)
+#: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
+LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS)
+
+CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
+                       _at_cluster_cap)
+#: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
+REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "cluster limit", "capacity",
+                "procurement pace", "growth limit", "agreement", "exits only", "fair share reached")
+
+FAMILIES: tuple[Family, ...] = (
+    # ---- rules folded into the bounds on stock (add_variables, from data.cell_limits)
+    Family("excluded", "bound", "exclusion", fm.add_variables, "capacity", "Excluded areas",
+           reasons=(Reason("excluded", "the area is not a dispersal area (status excluded): it takes no new "
+                           "placements", _excluded),)),
+    Family("not_yet_open", "bound", "not yet open", fm.add_variables, "capacity",
+           "Volunteered areas before they open",
+           reasons=(Reason("not yet available", "the area has volunteered but opens later (available_from)",
+                           _not_open),)),
+    Family("inherited", "bound", "inherited stock", fm.add_variables, "exit_decay", "Inherited stock",
+           reasons=(Reason("inherited over cap", "people already there exceed the cluster cap, so nobody new is "
+                           "placed until exits bring it under", _inherited_over_cap),)),
+    Family("capacity", "bound", "the capacity path (procurement pace)", fm.add_variables, "capacity",
+           "Capacity path and procurement pace", lever=CAPACITY, per="area_cohort",
+           bound=lambda d, lim: (np.broadcast_to(d.eligible[:, :, None], lim.capacity.shape), lim.capacity),
+           describe=_describe_capacity,
+           reasons=(Reason("capacity", "it is at today's capacity and the area procures no new bed spaces",
+                           lambda s: _at_capacity(s, procures=False)),
+                    Reason("procurement pace", "it is at capacity: today's bed spaces plus the most that can be "
+                           "procured each year", lambda s: _at_capacity(s, procures=True)))),
+    Family("cluster_cap", "bound", "the cluster cap (one cohort)", fm.add_variables, "cluster_limit",
+           "Cluster cap, one cohort", when=lambda d: d.shape[2] == 1, lever=CLUSTER, per="area",
+           bound=lambda d, lim: (d.eligible[:, :, None], lim.cluster[:, :, None]), describe=_describe_cluster,
+           reasons=(CLUSTER_LIMIT,)),
+    # ---- row families, in build order
+    Family("national_balance", "row", "the national balance", fm.add_national_balance, "national_balance",
+           "National balance", price_start=PRICED, complete=Completion("meet", ("contingency",))),
+    Family("exit_decay", "row", "exit decay (nobody is moved out)", fm.add_exit_decay, "exit_decay",
+           "Exit decay (nobody is moved out)",
+           reasons=(Reason("exits only", "nobody new was placed: these are the people still there from last year "
+                           "(nobody is moved out)", _exits_only),)),
+    Family("max_growth", "row", "the growth limit", fm.add_max_growth, "max_growth", "Growth limit", lever=GROWTH,
+           describe=_per_row(_growth_line), shadow=True,
+           reasons=(Reason("growth limit", "it grew as fast as policy.max_growth allows"),)),
+    Family("cluster_limit", "row", "the cluster limit (cohorts)", fm.add_cluster_limit, "cluster_limit",
+           "Cluster limit and inherited stock", lever=CLUSTER, per="area", describe=_describe_cluster, shadow=True,
+           reasons=(CLUSTER_LIMIT,)),
+    Family("contingency_ceiling", "row", "the contingency ceiling", fm.add_contingency_ceiling,
+           "contingency_ceiling", "Contingency ceiling (hotel exit trajectory)", lever=CEILING,
+           describe=_per_row(_ceiling_line), price_start=PriceStart("basic slack"),
+           sample_drop=lambda d: {"ceiling": np.full_like(d.ceiling, np.nan)}),
+    Family("agreement", "row", "agreements", fm.add_agreement, "agreement", "Agreed allocations", lever=AGREEMENTS,
+           sides=("upper", "lower"), describe=_per_row(_agreement_line), shadow=True,
+           reasons=(Reason("agreement", "an agreed allocation fixes or bounds this number"),),
+           sample_drop=lambda d: {"agreed_min": np.full_like(d.agreed_min, np.nan),
+                                  "agreed_max": np.full_like(d.agreed_max, np.nan)}),
+    Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
+    Family("dispersed_total", "row", "the national dispersed total", fm.add_dispersed_total, "objective",
+           "National dispersed total", when=lambda d: d.equity_weight > 0,
+           price_start=PriceStart("basic column", column="dispersed"), complete=Completion("meet", ("dispersed",))),
+    Family("fair_share", "row", "the fair share (l1 equity)", fm.add_fair_share, "objective",
+           "Fair share, `l1` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "l1",
+           reasons=(Reason("fair share reached", "it is exactly at its fair share of the national total",
+                           _at_fair_share),),
+           complete=Completion("distance", ("over", "under")), equity=(("over", 1.0), ("under", 1.0))),
+    Family("top_rate", "row", "the minmax equity measure", fm.add_top_rate, "objective",
+           "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
+           price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
+           complete=Completion("highest", ("top_rate",)), equity=(("top_rate", 1.0), ("dispersed", -1.0))),
+)
+
+
+# --------------------------------------------------------------------------- reading the registry
+def family(name: str) -> Family:
+    """The record of family ``name``."""
+    for f in FAMILIES:
+        if f.name == name:
+            return f
+    raise KeyError(name)
+
+
+def rows() -> tuple[Family, ...]:
+    """The row families, in build order."""
+    return tuple(f for f in FAMILIES if f.kind == "row")
+
+
+def levers() -> tuple[Lever, ...]:
+    """Every lever of a registered family: :data:`LEVERS` first, then any other in registry order."""
+    extra = [f.lever for f in FAMILIES if f.lever is not None and f.lever not in LEVERS]
+    return LEVERS + tuple(dict.fromkeys(extra))
+
+
+def reasons() -> dict[str, list[tuple[Family, Reason]]]:
+    """Every reason tag, in ``limited_by`` order, with the families and reasons giving it."""
+    found: dict[str, list[tuple[Family, Reason]]] = {tag: [] for tag in REASON_ORDER}
+    for f in FAMILIES:
+        for r in f.reasons:
+            found.setdefault(r.tag, []).append((f, r))
+    return {tag: pairs for tag, pairs in found.items() if pairs}
+
+
+def priced() -> Family:
+    """The family whose rows the price-guided start prices out (the national balance)."""
+    [f] = [f for f in FAMILIES if f.price_start.role == "priced"]
+    return f
+
+
+__all__ = ["FAMILIES", "LEVERS", "REASON_ORDER", "Completion", "Family", "Lever", "PriceStart", "Reason",
+           "Relaxed", "Solved", "describe_rows", "family", "levers", "priced", "reasons", "rows"]
