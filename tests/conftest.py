@@ -225,6 +225,20 @@ def _outside(folder: Path) -> Path:
     return write_scenario(inner, cfg, good_rows())
 
 
+def _cohorts_with_an_empty_cost(folder: Path) -> Path:
+    """Two cohorts with their own columns; E02's ``cost_per_place_family`` cell is empty."""
+    cfg = good_config()
+    cfg["cohorts"] = [{"name": "single", "arrivals_share": 0.7}, {"name": "family", "arrivals_share": 0.3}]
+    rows = good_rows()
+    for r in rows:
+        for h in ("single", "family"):
+            for base in ("stock", "capacity", "procurement_per_year"):
+                r[f"{base}_{h}"] = r[base] // 2
+        r["cost_per_place_family"] = 7_000
+    rows[1]["cost_per_place_family"] = None
+    return write_scenario(folder, cfg, rows)
+
+
 @dataclass(frozen=True)
 class BadInput:
     """A broken scenario: ``build(folder)`` writes it and returns the path to load; the error message
@@ -253,6 +267,14 @@ BAD_INPUTS: tuple[BadInput, ...] = (
              ("scenario.yaml", "'years'"), "increasing"),
     BadInput("non_numeric_cell", _with_rows(_set(1, capacity="lots")),
              ("areas.csv", "line 3", "'capacity'"), "lots"),
+    # the fair-share key naming a column the table lacks, or a text column; a cohort's empty cost cell
+    # (docs/scenario-format.md listed these as known problems ending in exit 1; issue 11, D20)
+    BadInput("fair_share_column_missing", _with_config(lambda c: c["policy"].update(fair_share="weight")),
+             ("areas.csv", "'weight'"), "required column is missing"),
+    BadInput("fair_share_text_column", _with_config(lambda c: c["policy"].update(fair_share="area_name")),
+             ("areas.csv", "'area_name'"), "not a numeric column"),
+    BadInput("cohort_cost_cell_empty", _cohorts_with_an_empty_cost,
+             ("areas.csv", "line 3", "'cost_per_place_family'"), "missing value"),
     BadInput("yaml_syntax_error", _with_yaml_text(lambda t: t.replace("exit_rate: 0.5", "exit_rate: [0.5")),
              ("scenario.yaml", "line "), "YAML"),
     BadInput("unknown_key", _with_config(lambda c: c["policy"].update(clusterlimit=250)),

@@ -105,6 +105,22 @@ def test_killed_first_run_leaves_nothing(tmp_path: Path, sig: signal.Signals) ->
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_a_stopped_run_says_so(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+    """The last row of the exit-code table: exit 130 (Ctrl-C) or 143 (SIGTERM), and the message
+    `allocator: interrupted` on standard error, also with -q (issue 11, D20: SIGTERM said nothing)."""
+    out = tmp_path / "plan"
+    gates = tmp_path / "gates"
+    proc = _start_held(EXAMPLE, out, gates)
+    _wait_until_held(gates, proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=HANG_GUARD)
+    assert proc.returncode == code
+    assert err.decode().strip().startswith("allocator: interrupted"), err.decode()
+    assert not out.exists()
+
+
+@pytest.mark.slow
 def test_two_solves_cannot_write_the_same_folder(tmp_path: Path) -> None:
     out = tmp_path / "plan"
     gates = tmp_path / "gates"

@@ -88,6 +88,24 @@ def test_equity_only_stock_proportional_to_population(tmp_path: Path) -> None:
     assert plan.objective == pytest.approx(0, abs=1e-6)
 
 
+def test_gini_is_weighted_by_the_fair_share_key(tmp_path: Path) -> None:
+    """The Gini of model.md with a fair-share key that is not the population (issue 11, D20).
+
+    A and B have 100,000 residents each and keep their people (exit rate 0, no arrivals): A 100
+    (rate 10 per 10,000), B 300 (rate 30). The key is 1 for A and 3 for B: p = 1/4, 3/4; the
+    Lorenz curve is the share of sum(w r) = 10 + 90, so Lambda_1 = 0.1, Lambda_2 = 1 and
+    G = 1 - (1/4 (0.1 + 0) + 3/4 (1 + 0.1)) = 0.15. (A share of the people housed, 1/4, would give
+    0; weighting by the equal populations would give 0.25.)
+    """
+    cfg = config([2026], [0], exit_rate=0, policy={"fair_share": "key"})
+    rows = [area("A", population=100_000, stock=100, capacity=100, key=1),
+            area("B", population=100_000, stock=300, capacity=300, key=3)]
+    plan = solve(load(tmp_path, cfg, rows))
+    assert written(plan, "A") == [100] and written(plan, "B") == [300]
+    assert plan.trajectory["gini"].tolist() == [0.15]
+    assert plan.summary["headline"]["start"]["gini"] == 0.15
+
+
 def test_equity_pulls_newcomers_even_when_hotels_are_free(tmp_path: Path) -> None:
     """Equity only, hotels free (contingency_weight 0): the newcomers go where the share is short.
 

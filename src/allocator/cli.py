@@ -298,9 +298,13 @@ def _not_a_plan(path: Path, then: str) -> str:
     return f"{path} is not a plan folder (no summary.json): give a folder written by `allocator solve SCENARIO --out DIR`"
 
 
+class Terminated(SystemExit):
+    """SIGTERM arrived: unwinds like Ctrl-C (every ``finally`` and context manager runs)."""
+
+
 def _terminate(signum: int, frame) -> None:  # noqa: ARG001
-    """SIGTERM behaves like Ctrl-C: unwind, remove temporary files, exit 143."""
-    raise SystemExit(128 + signum)
+    """SIGTERM behaves like Ctrl-C: unwind, remove temporary files, say so, exit 143."""
+    raise Terminated(128 + signum)
 
 
 def main() -> None:
@@ -312,6 +316,10 @@ def main() -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("\nallocator: interrupted; no partial output was left", err=True)
         sys.exit(130)
+    except Terminated as stop:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)    # a second SIGTERM now ends the process at once
+        click.echo("\nallocator: interrupted by SIGTERM; no partial output was left", err=True)
+        sys.exit(stop.code)
     except click.exceptions.Exit as stop:
         sys.exit(stop.exit_code)
     except click.ClickException as err:
