@@ -14,7 +14,7 @@ import numpy as np
 
 from allocator import load_scenario, prepare
 from allocator.model import build_lp
-from allocator.plan import interpret
+from allocator.interpret import interpret
 from allocator.rounding import whole_people
 from allocator.solvers import solve_lp
 from allocator.verify import verify_plan

@@ -17,7 +17,7 @@ from allocator.cli import cli
 from allocator.data import prepare
 from allocator.errors import ScenarioError
 from allocator.model import build_lp
-from allocator.plan import interpret
+from allocator.interpret import interpret
 from allocator.rounding import whole_people
 from allocator.sweep import (
     TIMING_COLUMNS,

@@ -19,7 +19,8 @@ from allocator.diagnose import diagnose_infeasible
 from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
-from allocator.plan import Plan, end_position, interpret, start_position
+from allocator.interpret import end_position, interpret, start_position
+from allocator.plan import Plan
 from allocator.rounding import whole_people
 from allocator.scenario import Scenario
 from allocator.solvers import RawSolution, solve_lp

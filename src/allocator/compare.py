@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.output import clean_text, fmt, safe_csv, write_folder
-from allocator.plan import START, Plan, read_plan
+from allocator.interpret import START
+from allocator.plan import Plan, read_plan
 from allocator.ranking import Ranking, rank_councils
 
 # (trajectory column, title, kind) - kind decides the number format

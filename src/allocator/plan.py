@@ -1,4 +1,4 @@
-"""Interpret: from the solver's numbers to a readable, checkable plan.
+"""The plan: what a solve returns, how it is written and read back.
 
 :class:`Plan` holds tidy pandas tables (``allocations``, ``trajectory``,
 ``regions``) and a ``summary`` dict, and writes them atomically with
@@ -16,46 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.data import ModelData
 from allocator.errors import OutputError
 from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
     FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
-from allocator.rounding import round_keeping_total
 from allocator.testhooks import gate
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
-
-
-def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Gini coefficient of ``values`` (rates) over units weighted by ``weights`` (population).
-
-    0 when every area has the same rate; approaching 1 when one area holds everyone.
-    """
-    mask = weights > 0
-    v, w = values[mask], weights[mask]
-    if v.size == 0 or (v * w).sum() <= 0:
-        return 0.0
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    wshare = w / w.sum()
-    amount = v * w
-    lorenz = np.cumsum(amount) / amount.sum()
-    prev = np.concatenate([[0.0], lorenz[:-1]])
-    return float(1.0 - np.sum(wshare * (lorenz + prev)))
-
-
-def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray, years_open: np.ndarray) -> np.ndarray:
-    """Latest procurement schedule that has enough bed spaces in time.
-
-    ``stock`` (A,T) whole people; returns capacity (A,T) at the end of each year:
-    :math:`K_t = \\max_{\\tau \\le t} L_\\tau`,
-    :math:`L_t = \\max(K^0, \\max_{\\tau \\ge t} S_\\tau - q (Y_\\tau - Y_t))` where
-    :math:`Y` counts the years the area has been open.
-    """
-    slack = stock - pace[:, None] * years_open                      # S_tau - q Y_tau
-    future = np.maximum.accumulate(slack[:, ::-1], axis=1)[:, ::-1]  # max over tau >= t
-    lazy = np.maximum(capacity0[:, None], future + pace[:, None] * years_open)
-    return np.maximum.accumulate(lazy, axis=1)
 
 
 @dataclass
@@ -167,135 +133,7 @@ def read_plan(directory: str | Path) -> Plan:
     )
 
 
-def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tidy tables from the exact stock ``S``, contingency ``C`` and whole-people stock ``R``."""
-    n_a, n_t, n_h = S.shape
-    prev_exact = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
-    placements_exact = S - (1.0 - d.exit_rate)[None, None, :] * prev_exact
-    X = np.stack([round_keeping_total(np.maximum(placements_exact[:, :, h], 0.0)) for h in range(n_h)], axis=2)
-
-    years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
-    K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
-                  for h in range(n_h)], axis=2)
-    K = np.ceil(K - 1e-9).astype(np.int64)
-    procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
-
-    total = R.sum(axis=2)                                                # (A,T)
-    prev_total = np.concatenate([np.round(d.stock0.sum(axis=1))[:, None], total[:, :-1]], axis=1)
-    national = total.sum(axis=0)                                         # (T,)
-    fair = d.share() * national[None, :]
-    rate = total / d.population[:, None] * 1e4
-    over_cap = total > d.cluster_cap[:, None]
-    funding = d.grant_occupied * total + d.grant_new * np.maximum(total - prev_total, 0)
-
-    need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
-    contingency_int = need_int - national
-
-    # ---- allocations
-    idx_a, idx_t, idx_h = (g.ravel() for g in np.indices((n_a, n_t, n_h)))
-    alloc = pd.DataFrame({
-        "area_code": d.areas["area_code"].to_numpy()[idx_a],
-        "area_name": d.areas["area_name"].to_numpy()[idx_a],
-        "region": d.areas["region"].to_numpy()[idx_a],
-        "year": d.years[idx_t],
-    })
-    if n_h > 1:
-        alloc["cohort"] = np.asarray(d.cohorts)[idx_h]
-    alloc["placements"] = X.ravel()
-    alloc["stock"] = R.ravel()
-    alloc["capacity"] = K.ravel()
-    alloc["procured"] = procured.ravel()
-    alloc["fair_share"] = np.round(fair[idx_a, idx_t], 2)
-    alloc["cap"] = d.cluster_cap[idx_a].astype(np.int64)
-    alloc["over_cap"] = over_cap[idx_a, idx_t]
-    alloc["rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
-    if d.grant_occupied or d.grant_new:
-        alloc["funding"] = np.round(funding[idx_a, idx_t], 2)
-
-    # ---- trajectory
-    accommodation = (d.cost[:, None, :] * R).sum(axis=(0, 2))
-    traj = pd.DataFrame({
-        "year": d.years,
-        "need": need_int,
-        "dispersed": national,
-        "contingency": contingency_int,
-        "placements": X.sum(axis=(0, 2)),
-        "accommodation_cost": np.round(accommodation, 2),
-        "contingency_cost": np.round(contingency_int * d.hotel_cost, 2),
-        "procurement_cost": np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2),
-    })
-    traj["total_cost"] = np.round(traj["accommodation_cost"] + traj["contingency_cost"] + traj["procurement_cost"], 2)
-    traj["gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]
-    traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
-    traj["areas_over_cap"] = over_cap.sum(axis=0)
-    traj["areas_hosting"] = (total > 0).sum(axis=0)
-    if d.grant_occupied or d.grant_new:
-        traj["funding"] = np.round(funding.sum(axis=0), 2)
-
-    return alloc, traj, region_table(d, total, fair)
-
-
 #: ``position`` in regions.csv: the start (today's people, dated the year before the first
 #: planning year) and the end of each planning year.
-START, YEAR_END = "start", "end of year"
 
 
-def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray) -> pd.DataFrame:
-    """regions.csv: one row per region for the start position and for the end of each year.
-
-    ``total`` (A,T) whole people and ``fair`` (A,T) fair shares at the end of each year. The start
-    row is dated the year before the first planning year, with ``position`` "start": today's stock
-    (rounded to whole people, as in start.csv) and its fair share over the areas open in the first
-    planning year.
-    """
-    start = np.round(d.stock0.sum(axis=1)).astype(np.int64)
-    stock = np.column_stack([start, total]).astype(np.int64)                    # (A, T+1)
-    fair_all = np.column_stack([d.share()[:, 0] * start.sum(), fair])
-    years = np.concatenate([[int(d.years[0]) - 1], np.asarray(d.years, dtype=np.int64)])
-    n_a, n_y = stock.shape
-    regions = pd.DataFrame({
-        "region": np.repeat(d.areas["region"].to_numpy(), n_y), "year": np.tile(years, n_a),
-        "stock": stock.ravel(), "fair_share": fair_all.ravel(), "population": np.repeat(d.population, n_y),
-    }).groupby(["region", "year"], sort=True).sum().reset_index()
-    regions.insert(2, "position", np.where(regions["year"] == years[0], START, YEAR_END))
-    regions["fair_share"] = regions["fair_share"].round(2)
-    regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
-    regions["population"] = regions["population"].round().astype(np.int64)
-    return regions
-
-
-def start_position(d: ModelData) -> dict:
-    """Headline figures for today's position (before the first planning year)."""
-    total = np.round(d.stock0.sum(axis=1))
-    rate = total / d.population * 1e4
-    region = pd.DataFrame({"region": d.areas["region"], "stock": total, "population": d.population}) \
-        .groupby("region").sum()
-    rr = (region["stock"] / region["population"] * 1e4).round(2)
-    return {
-        "dispersed": int(total.sum()),
-        "contingency": int(round(d.contingency0.sum())),
-        "areas_over_cap": int((total > d.cluster_cap).sum()),
-        "areas_hosting": int((total > 0).sum()),
-        "areas_hosting_nobody": int((total == 0).sum()),
-        "gini": round(weighted_gini(rate, d.weight), 4),
-        "max_rate_per_10k": round(float(rate.max()), 2),
-        "highest_region": {"region": str(rr.idxmax()), "rate_per_10k": float(rr.max())},
-        "lowest_region": {"region": str(rr.idxmin()), "rate_per_10k": float(rr.min())},
-    }
-
-
-def end_position(traj: pd.DataFrame, regions: pd.DataFrame) -> dict:
-    last = traj.iloc[-1]
-    final = regions[regions["year"] == last["year"]].set_index("region")["rate_per_10k"]
-    return {
-        "year": int(last["year"]),
-        "dispersed": int(last["dispersed"]),
-        "contingency": int(last["contingency"]),
-        "areas_over_cap": int(last["areas_over_cap"]),
-        "areas_hosting": int(last["areas_hosting"]),
-        "gini": float(last["gini"]),
-        "max_rate_per_10k": float(last["max_rate_per_10k"]),
-        "highest_region": {"region": str(final.idxmax()), "rate_per_10k": float(final.max())},
-        "lowest_region": {"region": str(final.idxmin()), "rate_per_10k": float(final.min())},
-        "total_cost_all_years": round(float(traj["total_cost"].sum()), 2),
-    }

@@ -376,12 +376,12 @@ def structural_keys(scenario: Scenario, points: list[dict[str, Any]], limit: int
 def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = None) -> dict[str, Any]:
     """The sweep's headline figures from an exact solution, per year.
 
-    Computed exactly as :func:`allocator.plan.interpret` computes the
+    Computed exactly as :func:`allocator.interpret.interpret` computes the
     trajectory (whole people, lazy procurement schedule, Gini over area rates),
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
     agree. ``R`` is the whole-people stock when the caller has it already.
     """
-    from allocator.plan import capacity_schedule, weighted_gini
+    from allocator.interpret import capacity_schedule, weighted_gini
     from allocator.rounding import whole_people
 
     n_a, n_t, n_h = S.shape
