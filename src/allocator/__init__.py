@@ -11,6 +11,7 @@ from allocator.data import ModelData, prepare
 from allocator.errors import (
     AllocatorError,
     InfeasibleError,
+    InputError,
     OutputError,
     ScenarioError,
     SolverError,
@@ -24,7 +25,7 @@ from allocator.scenario import Scenario, load_scenario
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocatorError", "InfeasibleError", "LinearProgram", "ModelData", "OutputError", "Plan", "Scenario",
-    "ScenarioError", "SolverError", "TimeLimitError", "VerificationError", "build_lp", "load_scenario",
+    "AllocatorError", "InfeasibleError", "InputError", "LinearProgram", "ModelData", "OutputError", "Plan",
+    "Scenario", "ScenarioError", "SolverError", "TimeLimitError", "VerificationError", "build_lp", "load_scenario",
     "prepare", "read_plan", "solve",
 ]

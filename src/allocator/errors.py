@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_ERROR = 1          # unexpected internal error (a bug: please report it)
-EXIT_SCENARIO = 2       # bad input: the scenario or its tables
+EXIT_SCENARIO = 2       # bad input: the scenario or its tables, or a plan folder read back
 EXIT_INFEASIBLE = 3     # hard constraints conflict
 EXIT_TIME_LIMIT = 4     # the time limit was hit before any feasible plan was found
 EXIT_VERIFY = 5         # the plan failed the independent verifier (never written)
@@ -64,6 +64,16 @@ class ScenarioError(AllocatorError, ValueError):
         lines = [f"{len(self.issues)} problems in the scenario:"]
         lines += [f"  * {issue}" for issue in self.issues]
         return "\n".join(lines)
+
+
+class InputError(ScenarioError):
+    """A file given as input that is not a scenario (a plan folder read back by ``compare``,
+    ``explain`` or ``report``) cannot be read or is malformed. Exit code 2, like a bad scenario."""
+
+    def _text(self) -> str:
+        if len(self.issues) == 1:
+            return str(self.issues[0])
+        return "\n".join([f"{len(self.issues)} problems:"] + [f"  * {issue}" for issue in self.issues])
 
 
 class InfeasibleError(AllocatorError):
