@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import allocator
-from allocator import OutputError, Plan, Scenario, load_scenario, read_plan, solve
+from allocator import InputError, OutputError, Plan, Scenario, load_scenario, read_plan, solve
 from allocator.data import prepare
 from allocator.model import build_lp
 from allocator.solvers import solve_lp
@@ -110,8 +110,10 @@ def test_write_refuses_a_non_empty_folder(tmp_path: Path, example_plan: Plan) ->
 
 
 def test_read_plan_of_a_non_plan_folder(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="missing allocations.csv"):
+    """Reading is input, not output: a folder that is not a plan is exit 2 (InputError), naming what is missing."""
+    with pytest.raises(InputError, match="missing allocations.csv") as info:
         read_plan(tmp_path)
+    assert info.value.exit_code == 2
 
 
 def test_cohort_tables_have_a_cohort_column(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -213,4 +214,110 @@ def test_xlsx_that_is_not_a_workbook(tmp_path: Path) -> None:
     path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx")
     shutil.copy(EXAMPLE / "areas.csv", tmp_path / "s" / "areas.xlsx")
     with pytest.raises(ScenarioError, match="areas.xlsx: cannot read the workbook"):
+        load_scenario(path)
+
+
+# --------------------------------------------------------------------------- hostile workbooks (issue 11)
+def _rewrite_part(path: Path, part: str, edit) -> None:
+    """Replace one part of a workbook (a zip of XML files) by ``edit(its bytes)``."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info.filename, z.read(info)) for info in z.infolist()]
+    assert part in dict(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            z.writestr(name, edit(data) if name == part else data)
+
+
+def _with_doctype(doctype: bytes, old: bytes, new: bytes):
+    """The part with a DOCTYPE put in front of its root and ``old`` replaced by ``new`` (an entity reference)."""
+    def edit(xml: bytes) -> bytes:
+        body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", xml)
+        assert old in body
+        return b'<?xml version="1.0"?>\n' + doctype + b"\n" + body.replace(old, new, 1)
+    return edit
+
+
+LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)) + b"]>")
+SHEET, WORKBOOK = "xl/worksheets/sheet1.xml", "xl/workbook.xml"      # openpyxl writes text into the sheet
+
+HOSTILE_WORKBOOKS = {
+    "cut short": (lambda p, secret: p.write_bytes(p.read_bytes()[:3000]), r"File is not a zip file"),
+    "broken sheet XML": (lambda p, secret: _rewrite_part(p, SHEET, lambda x: x[: len(x) // 2]),
+                         rf"broken XML in {SHEET}: "),
+    "broken workbook XML": (lambda p, secret: _rewrite_part(p, WORKBOOK, lambda x: x.replace(b"</", b"<", 1)),
+                            rf"broken XML in {WORKBOOK}: "),
+    "billion laughs in the workbook": (
+        lambda p, secret: _rewrite_part(p, WORKBOOK, _with_doctype(LAUGHS, b'name="Sheet"', b'name="&lol9;"')),
+        rf"{WORKBOOK} declares a DOCTYPE \(entities\), which spreadsheet programs never write"),
+    "billion laughs in the text cells": (
+        lambda p, secret: _rewrite_part(p, SHEET, _with_doctype(LAUGHS, b"<t>North</t>", b"<t>&lol9;</t>")),
+        rf"{SHEET} declares a DOCTYPE"),
+    "external entity": (
+        lambda p, secret: _rewrite_part(p, SHEET, _with_doctype(
+            b'<!DOCTYPE x [<!ENTITY secret SYSTEM "' + secret.as_uri().encode() + b'">]>', b"<t>North</t>",
+            b"<t>&secret;</t>")),
+        rf"{SHEET} declares a DOCTYPE"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_WORKBOOKS))
+def test_hostile_workbook_is_exit_2_naming_the_file(tmp_path: Path, case: str) -> None:
+    """Broken, "billion laughs" and external-entity workbooks were stopped by the XML parser but
+    ended "unexpected error ... this is a bug" (exit 1). Each is now refused by name (exit 2);
+    the secret file an external entity points at never reaches the output."""
+    path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx", sheet=None)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE", encoding="utf-8")
+    edit, message = HOSTILE_WORKBOOKS[case]
+    edit(tmp_path / "s" / "areas.xlsx", secret)
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert result.exit_code == 2, output
+    assert output.startswith("allocator: error in scenario: areas.xlsx: cannot read the workbook: "), output
+    assert re.search(message, output), output
+    assert "TOP-SECRET-VALUE" not in output and "Traceback" not in output
+
+
+def _validate_in_child(path: Path) -> subprocess.CompletedProcess:
+    """``allocator validate`` in a child process that may use at most 2 GB (the example needs less
+    than 1 GB) and 300 s: a workbook that would fill memory fails the test, never the machine."""
+    from tests.test_hostile import run_in_child
+
+    return run_in_child(["validate", str(path)], timeout=300, memory=2 * 1024**3)
+
+
+def test_far_away_cell_is_refused_without_exhausting_memory(tmp_path: Path) -> None:
+    """A 5.6 KB workbook with one value in XFD1048576 (Excel's last cell) was read as 1,048,576
+    rows of 16,384 cells and exhausted memory: in the capped child process the old behaviour ends
+    in a MemoryError (exit 1). Now only the cells that are there are read and the stray one is named."""
+    path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx", sheet=None, edit=lambda ws: ws.__setitem__(
+        "XFD1048576", 1))
+    assert (tmp_path / "s" / "areas.xlsx").stat().st_size < 10_000
+    proc = _validate_in_child(path)
+    assert proc.returncode == 2, proc.stderr
+    assert ("areas.xlsx: cell XFD1048576 holds a value, but a table may have at most 1,000 columns and 200,000 rows "
+            "below the header (stray cells far from the table?") in proc.stderr
+
+
+@pytest.mark.parametrize("edit", [
+    lambda ws: setattr(ws.cell(row=1_048_576, column=16_384), "font", openpyxl.styles.Font(bold=True)),
+    lambda ws: ws.parent.create_sheet("Notes").__setitem__("XFD1048576", "a note far away"),
+    lambda ws: ws.__setitem__("K20", "a note right of the table"),
+], ids=["formatted empty cell far away", "far cell on another sheet", "note right of the table"])
+def test_cells_that_are_not_the_table_are_not_refused(tmp_path: Path, edit) -> None:
+    """Only the used range of the areas sheet is read: formatting and other sheets do not count."""
+    path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx", sheet=None, edit=edit)
+    proc = _validate_in_child(path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("OK: Example - two regions, twelve councils: 12 areas in 2 regions")
+
+
+def test_sheet_with_too_many_columns_is_refused(tmp_path: Path) -> None:
+    def edit(ws):
+        for j in range(11, 1_012):
+            ws.cell(row=1, column=j, value=f"note_{j}")
+    path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx", sheet=None, edit=edit)
+    with pytest.raises(ScenarioError, match=r"areas\.xlsx: cell ALM1 holds a value, but a table may have at most "
+                                            r"1,000 columns"):
         load_scenario(path)

@@ -102,3 +102,109 @@ def test_oversized_table_is_refused_without_reading_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(scen)])
     assert result.exit_code == 2
     assert f"the limit for a table is {MAX_TABLE_BYTES:,}" in result.output
+
+
+# --------------------------------------------------------------------------- issue 11: files that are not files
+def deny_reading(monkeypatch, target: Path) -> None:
+    """Opening ``target`` fails with "permission denied", however it is opened.
+
+    Tests run as root in CI, where ``chmod 000`` does not stop reading, so the refusal is
+    simulated at the three ways Python opens a file (``os.open``, ``io.open``/``open``).
+    """
+    import builtins
+    import io
+
+    target = Path(target).resolve()
+    real_os_open, real_open = os.open, io.open
+
+    def denied(path) -> bool:
+        return isinstance(path, (str, os.PathLike)) and Path(path).resolve() == target
+
+    def os_open(path, *args, **kwargs):
+        if denied(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_os_open(path, *args, **kwargs)
+
+    def io_open(file, *args, **kwargs):
+        if denied(file):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(io, "open", io_open)
+    monkeypatch.setattr(builtins, "open", io_open)
+
+
+@pytest.mark.parametrize("name", ["scenario.yaml", "areas.csv", "agreements.csv"])
+def test_unreadable_file_is_exit_2_naming_it(tmp_path: Path, monkeypatch, name: str) -> None:
+    scen = tmp_path / "scen"
+    _copy_example(scen)
+    (scen / "agreements.csv").write_text("area_code,year,maximum\nN01,2027,500\n", encoding="utf-8")
+    with open(scen / "scenario.yaml", "a", encoding="utf-8") as fh:
+        fh.write("agreements: agreements.csv\n")
+    deny_reading(monkeypatch, scen / name)
+    result = CliRunner().invoke(cli, ["validate", str(scen)])
+    assert result.exit_code == 2, result.output
+    assert re.search(rf"{name}: cannot read the file: permission denied", result.output), result.output
+
+
+def run_in_child(args: list[str], timeout: float = 120, memory: int | None = None) -> subprocess.CompletedProcess:
+    """The command in a child process, so that a hang or a runaway read fails the test instead of
+    stopping the test run: a timeout, and optionally a cap on its address space (``memory`` bytes)."""
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return subprocess.run([sys.executable, "-m", "allocator.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=limit if memory else None)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("name", ["scenario.yaml", "areas.csv"])
+def test_fifo_is_refused_not_waited_on(tmp_path: Path, name: str) -> None:
+    """Reading a FIFO waits for ever for a writer (it hung before issue 11): refused unopened."""
+    scen = tmp_path / "scen"
+    _copy_example(scen)
+    (scen / name).unlink()
+    os.mkfifo(scen / name)
+    proc = run_in_child(["validate", str(scen)], timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{name}: is a named pipe (FIFO), not a file: give a file saved on disk" in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_device_is_refused_before_reading() -> None:
+    """/dev/zero never ends: it was read until memory ran out. Capped at 2 GB here, so the old
+    behaviour ends in a MemoryError (exit 1) instead of exhausting the machine."""
+    proc = run_in_child(["validate", "/dev/zero"], timeout=120, memory=2 * 1024**3)
+    assert proc.returncode == 2, proc.stderr
+    assert "allocator: error in scenario: /dev/zero: is a device, not a file" in proc.stderr
+
+
+def test_twenty_thousand_note_columns_are_refused_at_once(tmp_path: Path) -> None:
+    """A 430 KB table with 20,000 notes columns took more than 200 s to validate (the loader was
+    quadratic in the columns; 390 s measured on the development machine). It is now refused by the
+    column limit before any per-column work. The child process gets 120 s: far more than the
+    refusal needs on any machine (it reads one header line), far less than the old code took. The
+    loader's linearity below the limit is checked by counting calls in test_inputs.py."""
+    scen = tmp_path / "scen"
+    _copy_example(scen)
+    rows = list(csv.reader(open(EXAMPLE / "areas.csv", encoding="utf-8")))
+    with open(scen / "areas.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(rows[0] + [f"note_{i}" for i in range(20_000)])
+        writer.writerows(r + [""] * 20_000 for r in rows[1:])
+    proc = run_in_child(["validate", str(scen)], timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "areas.csv, line 1: 20,010 columns; a table may have at most 1,000" in proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_where_a_sweep_point_should_be_is_solved_again_not_waited_on(tmp_path: Path) -> None:
+    """A resumed sweep reads each finished point's file; a FIFO there hung it (child process with a timeout)."""
+    (tmp_path / "points").mkdir()
+    os.mkfifo(tmp_path / "points" / "p1.json")
+    code = ("from pathlib import Path; from allocator.sweep import read_point; "
+            f"print(read_point(Path({str(tmp_path)!r}), 'p1'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "None", proc.stderr

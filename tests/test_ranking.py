@@ -55,11 +55,14 @@ def plan_p(start: bool = True, funding: bool = True) -> Plan:
                 rows.append(row)
     alloc = pd.DataFrame(rows)
     traj = pd.DataFrame({"year": [2026, 2027], "dispersed": [150, 200], "contingency": [0, 0],
-                         "total_cost": [1.0, 1.0]})
+                         "accommodation_cost": [1.0, 1.0], "contingency_cost": [0.0, 0.0],
+                         "procurement_cost": [0.0, 0.0], "total_cost": [1.0, 1.0]})
     regions = alloc.assign(population=alloc["area_code"].map(POP) / 2).groupby(   # two cohort rows per area
-        ["region", "year"], as_index=False)[["stock", "population"]].sum()
+        ["region", "year"], as_index=False)[["stock", "fair_share", "population"]].sum()
+    regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
     start_table = pd.DataFrame({"area_code": list(START), "area_name": [f"Area {c}" for c in START],
-                                "region": [REGION[c] for c in START], "stock": list(START.values())})
+                                "region": [REGION[c] for c in START], "population": [POP[c] for c in START],
+                                "stock": list(START.values())})
     return Plan(alloc, traj, regions, {"scenario": "P"}, start=start_table if start else None)
 
 

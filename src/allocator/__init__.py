@@ -11,6 +11,7 @@ from allocator.data import ModelData, prepare
 from allocator.errors import (
     AllocatorError,
     InfeasibleError,
+    InputError,
     NotOptimalError,
     OutputError,
     ScenarioError,
@@ -26,7 +27,7 @@ from allocator.status import Status
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocatorError", "InfeasibleError", "LinearProgram", "ModelData", "NotOptimalError", "OutputError", "Plan",
+    "AllocatorError", "InfeasibleError", "InputError", "LinearProgram", "ModelData", "NotOptimalError", "OutputError", "Plan",
     "Scenario", "ScenarioError", "SolverError", "Status", "TimeLimitError", "VerificationError", "build_lp",
     "load_scenario", "prepare", "read_plan", "solve",
 ]

@@ -27,7 +27,8 @@ Examples:
 
 
 ERROR_WORDS = {
-    "ScenarioError": "error in scenario", "InfeasibleError": "infeasible", "TimeLimitError": "time limit",
+    "ScenarioError": "error in scenario", "InputError": "error in input", "InfeasibleError": "infeasible",
+    "TimeLimitError": "time limit",
     "VerificationError": "plan failed verification", "SolverError": "solver error", "OutputError": "output error",
     "NotOptimalError": "not proven optimal",
 }

@@ -14,7 +14,7 @@ from allocator.status import GAP_TOLERANCE
 
 EXIT_OK = 0
 EXIT_ERROR = 1          # unexpected internal error (a bug: please report it)
-EXIT_SCENARIO = 2       # bad input: the scenario or its tables
+EXIT_SCENARIO = 2       # bad input: the scenario or its tables, or a plan folder read back
 EXIT_INFEASIBLE = 3     # hard constraints conflict
 EXIT_TIME_LIMIT = 4     # the time limit left no plan better than "nobody newly placed"
 EXIT_VERIFY = 5         # the plan failed the independent verifier (never written)
@@ -27,8 +27,10 @@ EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
     ("0", "success (for `solve`: the plan is optimal, verified and written)", "", ""),
     ("1", "an unexpected error, which is a bug: run again with `--debug` and report the output",
      "any other exception", "`allocator: unexpected error (...)`"),
-    ("2", "bad scenario or bad command line: a file, line and column or key is named",
-     "`ScenarioError`; click's usage errors", "`allocator: error in scenario:`; `Error:`"),
+    ("2", "bad input: a scenario, or a plan folder read back by `compare`, `explain` or `report` that is "
+          "cut short, garbled or edited; or a bad command line. A file, line and column or key is named",
+     "`ScenarioError`, `InputError` (a plan folder); click's usage errors",
+     "`allocator: error in scenario:`, `allocator: error in input:`; `Error:`"),
     ("3", "infeasible: the hard constraints cannot all hold; names the constraint family and the years",
      "`InfeasibleError`", "`allocator: infeasible:`"),
     ("4", "the time limit was reached before any plan better than \"nobody newly placed\" was found; "
@@ -103,6 +105,16 @@ class ScenarioError(AllocatorError, ValueError):
         lines = [f"{len(self.issues)} problems in the scenario:"]
         lines += [f"  * {issue}" for issue in self.issues]
         return "\n".join(lines)
+
+
+class InputError(ScenarioError):
+    """A file given as input that is not a scenario (a plan folder read back by ``compare``,
+    ``explain`` or ``report``) cannot be read or is malformed. Exit code 2, like a bad scenario."""
+
+    def _text(self) -> str:
+        if len(self.issues) == 1:
+            return str(self.issues[0])
+        return "\n".join([f"{len(self.issues)} problems:"] + [f"  * {issue}" for issue in self.issues])
 
 
 class InfeasibleError(AllocatorError):

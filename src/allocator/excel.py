@@ -19,12 +19,15 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from pathlib import Path
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
 from allocator.errors import Issue, ScenarioError
+from allocator.inputs import MAX_TABLE_BYTES, MAX_TABLE_CELLS, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_width
 
 from allocator.output import FORMULA_STARTS as RISKY_START  # one definition of a risky first character
 from allocator.output import TIMING_KEYS, clean_text
@@ -170,6 +173,13 @@ def _fixed_times(xlsx: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------- reading areas
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384     # Excel's own sheet size (XFD1048576)
+MAX_XML_ELEMENTS = 12_000_000       # in one part of a workbook: about a table of MAX_TABLE_CELLS cells
+#: What openpyxl and zipfile raise on a broken workbook (ParseError is a SyntaxError).
+_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, KeyError, IndexError, OSError, ValueError,
+           TypeError, AttributeError, SyntaxError, NotImplementedError)
+
+
 def split_sheet(name: str) -> tuple[str, str | None]:
     """``"areas.xlsx#Councils"`` -> ``("areas.xlsx", "Councils")``; other names are returned unchanged."""
     base, sep, sheet = name.partition("#")
@@ -194,75 +204,203 @@ def _text(v) -> str:
     return str(v).strip()
 
 
-def read_areas_sheet(path: Path, sheet: str | None, label: str) -> pd.DataFrame:
-    """Read an areas table from an .xlsx workbook: the named sheet, or the first one.
+class _Refused(Exception):
+    """A workbook part that is not read any further (the reason is the message)."""
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """XML (what openpyxl may parse), not an image or an embedded file: checked by content, not by name."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True                                          # UTF-16 with a byte-order mark
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def _scan_part(head: bytes, stream, part: str) -> str | None:
+    """Stream one XML part of a workbook through expat, building nothing.
+
+    Raises :class:`_Refused` for a DOCTYPE (entity declarations: "billion laughs", external
+    entities), broken XML, more than :data:`MAX_XML_ELEMENTS` elements, more than Excel's own
+    1,048,576 rows or 16,384 cells in a row. Returns the reference of the first cell holding a
+    value beyond the table limits (row ``MAX_TABLE_ROWS + 1``, column ``MAX_TABLE_COLUMNS``), or None.
+    """
+    parser = expat.ParserCreate()
+    state = {"elements": 0, "row": 0, "cells": 0, "col": 0, "cell": None, "far": None}
+
+    def doctype(*_args) -> None:
+        raise _Refused(f"{part} declares a DOCTYPE (entities), which spreadsheet programs never write")
+
+    def start(name: str, attrs: dict) -> None:
+        state["elements"] += 1
+        if state["elements"] > MAX_XML_ELEMENTS:
+            raise _Refused(f"{part} holds more than {MAX_XML_ELEMENTS:,} XML elements")
+        tag = name.rpartition(":")[2]
+        if tag == "row":
+            r = attrs.get("r", "")
+            state["row"] = int(r) if r.isdigit() else state["row"] + 1
+            state["cells"] = state["col"] = 0
+            if state["row"] > EXCEL_MAX_ROWS:
+                raise _Refused(f"{part} has a row {state['row']:,}; Excel's limit is {EXCEL_MAX_ROWS:,}")
+        elif tag == "c":
+            state["cells"] += 1
+            if state["cells"] > EXCEL_MAX_COLUMNS:
+                raise _Refused(f"{part} has more than {EXCEL_MAX_COLUMNS:,} cells in row {state['row']:,}")
+            ref = _CELL_REF.fullmatch(attrs.get("r", ""))
+            row, state["col"] = (int(ref[2]), _column_number(ref[1])) if ref else (state["row"], state["col"] + 1)
+            state["cell"] = (attrs.get("r") or f"column {state['col']:,} of row {row:,}", row, state["col"])
+        elif tag in ("v", "f", "is") and state["cell"] and state["far"] is None:
+            ref, row, col = state["cell"]
+            if row > MAX_TABLE_ROWS + 1 or col > MAX_TABLE_COLUMNS:
+                state["far"] = ref
+
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "c":
+            state["cell"] = None
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(head, False)
+        while chunk := stream.read(1 << 20):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise _Refused(f"broken XML in {part}: {expat.errors.messages[err.code]} (line {err.lineno})") from None
+    return state["far"]
+
+
+def _scan_workbook(raw: bytes, label: str) -> dict[str, str | None]:
+    """Check a workbook's parts before openpyxl reads any: {part name: first value cell beyond the limits}."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > MAX_TABLE_BYTES:
+                raise ScenarioError(Issue(label, f"the workbook unpacks to {unpacked:,} bytes; the limit for a table "
+                                                 f"is {MAX_TABLE_BYTES:,}"))
+            found = {}
+            for m in members:
+                with archive.open(m) as stream:
+                    head = stream.read(64)
+                    if _looks_like_xml(head):
+                        found[m.filename] = _scan_part(head, stream, m.filename)
+            return found
+    except _Refused as why:
+        raise ScenarioError(Issue(label, f"cannot read the workbook: {why}")) from None
+    except ScenarioError:
+        raise
+    except _BROKEN as err:
+        raise ScenarioError(Issue(label, f"cannot read the workbook: {_why(err)}")) from None
+
+
+def _why(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return f"it is not a valid .xlsx file ({text})" if not isinstance(err, zipfile.BadZipFile) else text
+
+
+def _sheet_rows(ws):
+    """The rows of a read-only sheet as they are in the file: no padding to the dimension the file claims."""
+    ws.reset_dimensions()
+    return ws.iter_rows(values_only=True)
+
+
+def read_areas_sheet(raw: bytes, sheet: str | None, label: str) -> pd.DataFrame:
+    """Read an areas table from the bytes of an .xlsx workbook: the named sheet, or the first one.
 
     Row 1 is the header; row numbers in messages are the spreadsheet's own
     (``df.attrs["lines"]``, as for CSV line numbers). Returns text cells, like
-    the CSV reader; blank rows are skipped.
+    the CSV reader; blank rows are skipped. Every part of the workbook is checked first
+    (:func:`_scan_workbook`), and only the cells that are there are read, so a stray cell
+    far away (``XFD1048576``) is refused instead of filling memory with empty cells.
     """
     from openpyxl import load_workbook
 
-    if path.suffix.lower() == ".xls":    # pragma: no cover - resolved earlier by suffix
-        raise ScenarioError(Issue(label, "old .xls workbooks are not supported; save the file as .xlsx"))
+    scans = _scan_workbook(raw, label)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise ScenarioError(Issue(label, f"cannot read the workbook: {err}")) from None
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except _BROKEN as err:
+        raise ScenarioError(Issue(label, f"cannot read the workbook: {_why(err)}")) from None
     try:
         names = wb.sheetnames
-        if sheet is None:
-            ws = wb[names[0]]
-        elif sheet in names:
-            ws = wb[sheet]
-        else:
+        if sheet is not None and sheet not in names:
             raise ScenarioError(Issue(label, f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}"))
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        ws = wb[sheet if sheet is not None else names[0]]
+        far = scans.get(getattr(ws, "_worksheet_path", "").lstrip("/"))
+        if far:
+            raise ScenarioError(Issue(label, f"cell {far} holds a value, but a table may have at most "
+                                             f"{MAX_TABLE_COLUMNS:,} columns and {MAX_TABLE_ROWS:,} rows below the "
+                                             "header (stray cells far from the table? Ctrl+End in Excel shows the "
+                                             "last cell in use)"))
+        df, width = _read_rows(_sheet_rows(ws), label)
+        formulas = _uncached_formulas(raw, ws.title, df, width)
+    except ScenarioError:
+        raise
+    except _BROKEN as err:
+        raise ScenarioError(Issue(label, f"cannot read the workbook: {_why(err)}")) from None
     finally:
         wb.close()
-    formulas = _uncached_formulas(path, sheet or names[0], rows)
     if formulas:
         raise ScenarioError([Issue(label, "formula without a saved value; open the workbook in a spreadsheet and "
                                    "save it, or paste the values", row=r, field=col) for r, col in formulas[:50]])
-    if not rows or not any(_text(v) for v in rows[0]):
+    return df
+
+
+def _read_rows(rows, label: str) -> tuple[pd.DataFrame, int]:
+    """Header and body of a sheet as text cells; blank rows skipped, cells right of the header ignored."""
+    first = next(rows, None)
+    if not first or not any(_text(v) for v in first):
         raise ScenarioError(Issue(label, "the sheet is empty: row 1 must name the columns", row=1))
-    header = [_text(v) for v in rows[0]]
+    header = [_text(v) for v in first]
     while header and header[-1] == "":
         header.pop()                                     # formatted but unused columns on the right
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise ScenarioError(Issue(label, f"column '{name}' appears more than once", row=1, field=name))
-        seen.add(name)
+    check_width(header, label)
     width = len(header)
+    max_rows = min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // width)
     body, lines = [], []
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in enumerate(rows, start=2):
+        if not r:
+            continue                                     # a row missing from the file
         cells = [_text(r[j]) if j < len(r) else "" for j in range(width)]
         if not any(cells):
             continue                                     # blank row
+        if len(body) >= max_rows:
+            raise ScenarioError(Issue(label, f"the table has more than {max_rows:,} rows of {width} columns; the "
+                                             f"limits are {MAX_TABLE_ROWS:,} rows and {MAX_TABLE_CELLS:,} cells"))
         body.append(cells)
         lines.append(i)
     df = pd.DataFrame(body, columns=header, dtype=object)
     df.attrs["lines"] = lines
-    return df
+    return df, width
 
 
-def _uncached_formulas(path: Path, sheet: str, values: list[list]) -> list[tuple[int, str]]:
+def _uncached_formulas(raw: bytes, sheet: str, df: pd.DataFrame, width: int) -> list[tuple[int, str]]:
     """Cells holding a formula with no saved result (data_only reads them as empty)."""
-    if not any(v is None for row in values for v in row):
-        return []
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=False)
+    header = list(df.columns)
+    empty = {1: [h == "" for h in header]}
+    empty.update({line: [c == "" for c in row] for line, row in zip(df.attrs["lines"], df.itertuples(index=False))})
+    if not any(any(v) for v in empty.values()):
+        return []
+    wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     try:
-        ws = wb[sheet]
-        header = [_text(v) for v in (values[0] if values else [])]
         out = []
-        for i, row in enumerate(ws.iter_rows(values_only=True)):
-            for j, v in enumerate(row):
-                if isinstance(v, str) and v.startswith("=") and i < len(values) and j < len(values[i]) \
-                        and values[i][j] is None:
-                    out.append((i + 1, header[j] if j < len(header) and header[j] else f"column {j + 1}"))
+        for i, row in enumerate(_sheet_rows(wb[sheet]), start=1):
+            blanks = empty.get(i)
+            for j, v in enumerate(row[:width] if blanks else ()):
+                if isinstance(v, str) and v.startswith("=") and blanks[j]:
+                    out.append((i, header[j] if header[j] else f"column {j + 1}"))
         return out
     finally:
         wb.close()

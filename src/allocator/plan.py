@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.errors import OutputError
+from allocator.errors import InputError, Issue, OutputError
+from allocator.interpret import START
 from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
     FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
 from allocator.testhooks import gate
@@ -115,25 +116,72 @@ class Plan:
                 fh.write("\n")
 
 
+#: Columns a plan table must have to be read back: those ``compare``, ``explain`` and ``report`` use.
+PLAN_COLUMNS = {
+    "allocations.csv": ("area_code", "area_name", "region", "year", "placements", "stock", "capacity", "fair_share",
+                        "cap", "over_cap", "rate_per_10k"),
+    "trajectory.csv": ("year", "dispersed", "contingency", "accommodation_cost", "contingency_cost",
+                       "procurement_cost", "total_cost"),
+    "regions.csv": ("region", "year", "stock", "fair_share", "population", "rate_per_10k"),
+    "start.csv": ("area_code", "area_name", "region", "population", "stock"),
+}
+#: Columns that must hold numbers when they are there; only ``shadow_price`` may be blank ("no tight limit").
+PLAN_NUMBERS = ("year", "need", "dispersed", "contingency", "placements", "stock", "capacity", "procured",
+                "fair_share", "cap", "rate_per_10k", "funding", "population", "accommodation_cost",
+                "contingency_cost", "procurement_cost", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap",
+                "areas_hosting")
+
+
 def read_plan(directory: str | Path) -> Plan:
-    """Read a plan written by :meth:`Plan.write` (for ``compare`` and notebooks)."""
+    """Read a plan written by :meth:`Plan.write` (for ``compare``, ``explain``, ``report`` and notebooks).
+
+    Name and code columns stay text (a region called ``NA`` is not a missing value). A file that
+    is cut short, garbled or edited out of shape raises :class:`~allocator.errors.InputError`
+    (exit code 2) naming the file, line and column.
+    """
+    from allocator.inputs import read_plan_json, read_plan_table
+
     d = Path(directory)
     missing = [f for f in PLAN_FILES if not (d / f).exists()]
     if missing:
-        raise OutputError(f"{d} is not a plan folder: missing {', '.join(missing)}")
-    return Plan(
-        allocations=pd.read_csv(d / "allocations.csv", dtype={"area_code": str}, keep_default_na=False,
-                                na_values={"shadow_price": [""]}),   # blank = no tight limit
-        trajectory=pd.read_csv(d / "trajectory.csv"),
-        regions=pd.read_csv(d / "regions.csv"),
-        summary={**json.loads((d / "summary.json").read_text(encoding="utf-8")),
-                 **(json.loads((d / "timings.json").read_text(encoding="utf-8")) if (d / "timings.json").exists() else {})},
-        start=(pd.read_csv(d / "start.csv", dtype={"area_code": str}, keep_default_na=False)
-               if (d / "start.csv").exists() else None),
-    )
+        raise InputError(Issue(str(d), f"not a plan folder: missing {', '.join(missing)} (write one with "
+                                       "`allocator solve SCENARIO --out DIR`)"))
+    tables = {name: read_plan_table(d / name, PLAN_COLUMNS[name], PLAN_NUMBERS)
+              for name in PLAN_COLUMNS if name != "start.csv" or (d / name).exists()}
+    _check_complete(d, tables)
+    summary = read_plan_json(d / "summary.json")
+    if (d / "timings.json").exists():
+        summary.update(read_plan_json(d / "timings.json"))
+    return Plan(allocations=tables["allocations.csv"], trajectory=tables["trajectory.csv"],
+                regions=tables["regions.csv"], summary=summary, start=tables.get("start.csv"))
 
 
-#: ``position`` in regions.csv: the start (today's people, dated the year before the first
-#: planning year) and the end of each planning year.
-
-
+def _check_complete(d: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Every area (of start.csv) and region has a row for each year of the trajectory: no table
+    was cut short at a line end, where nothing else would show it."""
+    years = tables["trajectory.csv"]["year"]
+    if years.empty:
+        raise InputError(Issue(str(d / "trajectory.csv"), "the table has no rows: the file was cut short or edited"))
+    if years.duplicated().any():
+        raise InputError(Issue(str(d / "trajectory.csv"), "a year appears more than once", field="year"))
+    for name, key in (("allocations.csv", "area_code"), ("regions.csv", "region")):
+        t = tables[name]
+        if "position" in t.columns:                 # regions.csv's start rows are dated before the first year
+            t = t[t["position"] != START]
+        rows = t.groupby([key, "year"], sort=False).size()
+        per_key = rows.groupby(level=0, sort=False).size()
+        short = per_key[per_key != len(years)]
+        odd = np.setdiff1d(t["year"].unique(), years.to_numpy()).tolist()
+        if odd or len(short) or rows.nunique() > 1:
+            what = (f"years {odd} are not in trajectory.csv" if odd else
+                    f"{key} '{short.index[0]}' has rows for {short.iloc[0]} of the {len(years)} years"
+                    if len(short) else "the rows per year differ between areas")
+            raise InputError(Issue(str(d / name), f"{what}: the file was cut short or edited"))
+    pairs = [("start.csv", "allocations.csv", "area_code"), ("allocations.csv", "start.csv", "area_code"),
+             ("allocations.csv", "regions.csv", "region")]
+    for whole, part, key in pairs:
+        if whole in tables and part in tables:
+            lost = pd.Index(tables[whole][key].unique()).difference(tables[part][key].unique())
+            if len(lost):
+                raise InputError(Issue(str(d / part), f"{key} '{lost[0]}' is in {whole} but not in {part}: the file "
+                                                      "was cut short or edited"))

@@ -24,14 +24,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from allocator.errors import Issue, ScenarioError
+from allocator.inputs import MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
+from allocator.inputs import (MAX_TABLE_BYTES, comma_message, parse_numbers, read_csv_text, read_file, read_yaml,
+                              same_key)
 
-MAX_YAML_BYTES = 1 * 1024 * 1024
-MAX_YAML_DEPTH = 50            # a scenario nests 4 levels; PyYAML's recursive composer fails at about 330
-MAX_TABLE_BYTES = 200 * 1024 * 1024
 STATUSES = ("existing", "volunteered", "excluded")
 
 
@@ -41,6 +40,17 @@ class _Strict(BaseModel):
 
 
 NonNeg = Field(ge=0, allow_inf_nan=False)
+
+
+def _one_per_year(v: Any) -> Any:
+    """A by-year mapping may not name a year twice (``{2029: 600, "2029": 5000}``): one value would win silently."""
+    if isinstance(v, dict):
+        seen: dict = {}
+        for key in v:
+            first = seen.setdefault(same_key(key), key)
+            if first is not key:
+                raise ValueError(f"the year {key!r} is given twice (also as {first!r})")
+    return v
 
 
 class MaxGrowth(_Strict):
@@ -58,6 +68,11 @@ class Demand(_Strict):
     almost nobody stays a year, and the model's exit terms become too small to solve reliably)."""
     contingency_start: float = Field(ge=0, le=1e8, allow_inf_nan=False)
     """People in hotels and other contingency accommodation at the start."""
+
+    @field_validator("arrivals", mode="before")
+    @classmethod
+    def _one_value_per_year(cls, v: Any) -> Any:
+        return _one_per_year(v)
 
     @field_validator("arrivals")
     @classmethod
@@ -84,6 +99,11 @@ class Policy(_Strict):
     """Growth limit per area and year; none if omitted."""
     contingency_ceiling: dict[int, float] | None = None
     """Most people in contingency accommodation at the end of each listed year (hard)."""
+
+    @field_validator("contingency_ceiling", mode="before")
+    @classmethod
+    def _one_value_per_year(cls, v: Any) -> Any:
+        return _one_per_year(v)
 
     @field_validator("contingency_ceiling")
     @classmethod
@@ -256,7 +276,8 @@ class Scenario:
                 node = node[part]
             if not isinstance(node, dict):
                 raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
-            node[parts[-1]] = value
+            last = same_key(parts[-1])                 # "2026" replaces the year 2026, not a second entry
+            node[next((k for k in node if same_key(k) == last), parts[-1])] = value
         config = _validate_config(data, "overrides")
         return _finish(config, _as_text(self.areas), self.source, dict(self.input_hashes), "overrides", raw=False,
                        agreements=self.agreements)
@@ -286,83 +307,6 @@ class Scenario:
         table = None if agreements is None else _as_text(agreements)
         return _finish(self.config, _as_text(self.areas), self.source, dict(self.input_hashes), "agreements (in code)",
                        raw=False, agreements_table=table)
-
-
-# --------------------------------------------------------------------------- YAML reading
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and alias (anchor) expansion."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    mapping: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:                       # a list or mapping used as a key ("? [a]: b", "{[1]: 2}")
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain name or number, not a list or mapping", key_node.start_mark
-            ) from None
-        if key in mapping:
-            mark = key_node.start_mark
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (line {mark.line + 1})", mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-def _refuse_alias(loader: _UniqueKeyLoader, node: yaml.Node) -> Any:  # pragma: no cover - guard
-    raise yaml.constructor.ConstructorError(None, None, "YAML aliases are not allowed", node.start_mark)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-class _NoAliasComposer(_UniqueKeyLoader):
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in scenario files", event.start_mark
-            )
-        if self._depth >= MAX_YAML_DEPTH:      # PyYAML composes recursively: "[[[[..." would overflow the stack
-            raise yaml.composer.ComposerError(
-                None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark
-            )
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-def _read_yaml(path: Path) -> dict:
-    label = path.name
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise ScenarioError(Issue(str(path), f"cannot read the scenario file: {err.strerror}")) from None
-    if size > MAX_YAML_BYTES:
-        raise ScenarioError(Issue(label, f"file is {size:,} bytes; the limit for a scenario file is {MAX_YAML_BYTES:,}"))
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(Issue(label, f"not UTF-8 text (byte {err.start}); save the file as UTF-8")) from None
-    try:
-        data = yaml.load(text, Loader=_NoAliasComposer)  # noqa: S506 - safe loader subclass
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = Issue(label, f"YAML error: {err.problem or err.context}", row=mark.line + 1 if mark else None)
-        raise ScenarioError(where) from None
-    except yaml.YAMLError as err:
-        raise ScenarioError(Issue(label, f"YAML error: {err}")) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(Issue(label, "the scenario file must be a YAML mapping (key: value lines)"))
-    return data
 
 
 def _validate_config(data: dict, label: str) -> ScenarioConfig:
@@ -428,57 +372,13 @@ def _resolve_table(base: Path, name: str, label: str, key: str) -> Path:
         raise ScenarioError(Issue(label, f"table file '{name}' not found next to the scenario ({base})", field=key)) from None
     if not resolved.is_relative_to(base.resolve()):
         raise ScenarioError(Issue(label, f"table path '{name}' leaves the scenario folder; copy the table into it", field=key))
-    if not resolved.is_file():
-        raise ScenarioError(Issue(label, f"table '{name}' is not a file", field=key))
-    size = resolved.stat().st_size
-    if size > MAX_TABLE_BYTES:
-        raise ScenarioError(Issue(name, f"file is {size:,} bytes; the limit for a table is {MAX_TABLE_BYTES:,}"))
     return resolved
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV table as text cells, refusing ragged lines and repeated headers."""
-    import csv
-    import io
-
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(Issue(path.name, f"not UTF-8 text (byte {err.start}); save the table as UTF-8 CSV")) from None
-    if "\x00" in text:
-        raise ScenarioError(Issue(path.name, "the file contains NUL bytes; it is not a text CSV file"))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise ScenarioError(Issue(path.name, "the table is empty: the first line must name the columns"))
-        header = [h.strip() for h in header]
-        seen: set[str] = set()
-        for name in header:
-            if name in seen:
-                raise ScenarioError(Issue(path.name, f"column '{name}' appears more than once", row=1, field=name))
-            seen.add(name)
-        rows, issues, line_numbers = [], [], []
-        for row in reader:
-            if not row or not any(cell.strip() for cell in row):
-                continue                                    # blank line
-            if len(row) != len(header):
-                issues.append(Issue(path.name, f"{len(row)} fields but the header has {len(header)} "
-                                    "(a comma inside an unquoted value, e.g. 4,300? write 4300 or quote it)",
-                                    row=reader.line_num))
-                if len(issues) >= 20:
-                    break
-                continue
-            rows.append([cell.strip() for cell in row])
-            line_numbers.append(reader.line_num)
-    except csv.Error as err:
-        raise ScenarioError(Issue(path.name, f"cannot parse the CSV: {err}", row=reader.line_num)) from None
-    if issues:
-        raise ScenarioError(issues)
-    df = pd.DataFrame(rows, columns=header, dtype=object)
-    df.attrs["lines"] = line_numbers
-    return df
+def _read_table(base: Path, file_name: str, label: str, key: str, name: str) -> tuple[bytes, Path]:
+    """The bytes of a table (a regular file inside the scenario's folder, within the size limit)."""
+    path = _resolve_table(base, file_name, label, key)
+    return read_file(path, MAX_TABLE_BYTES, name, "a table"), path
 
 
 def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.ndarray,
@@ -507,11 +407,11 @@ def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.n
                 lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
             out[spec.name] = low
         else:
-            num = pd.to_numeric(col.str.replace(",", "", regex=False), errors="coerce").astype(float)
-            values = num.to_numpy()
+            values, misplaced_comma = parse_numbers(col)
             if spec.required:
                 bad(empty, spec.name, "missing value")
-            notnum = ~empty & np.isnan(values)
+            bad(misplaced_comma, spec.name, lambda p: comma_message(col.iloc[p]))
+            notnum = ~empty & np.isnan(values) & ~misplaced_comma
             bad(notnum, spec.name, lambda p: f"not a number: '{col.iloc[p]}'")
             bad(np.isinf(values), spec.name, "must be a finite number")
             finite = np.isfinite(values)
@@ -539,7 +439,7 @@ def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.n
 def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
     """Type and check the areas table. Returns the typed table and every problem found."""
     issues: list[Issue] = []
-    lines = np.asarray(df.attrs.get("lines") or np.arange(len(df)) + 2)  # file line numbers (header is 1)
+    lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)  # file line numbers (header is 1)
     codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
 
     def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
@@ -547,8 +447,8 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
             text = message(pos) if callable(message) else message
             issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
 
-    dup = [c for c in df.columns if list(df.columns).count(c) > 1]
-    if dup:
+    dup = df.columns[df.columns.duplicated()]         # one pass: a table may have many notes columns
+    if len(dup):
         issues.append(Issue(label, f"column '{dup[0]}' appears more than once", row=1, field=dup[0]))
         return df, issues
     required = [c for c in AREA_COLUMNS if c.required]
@@ -613,13 +513,21 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
     return out, issues
 
 
+def _cell_text(v: Any) -> str:
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v)):
+        return ""
+    return repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
+
+
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """A typed table back to the text cells the loader checks (NaN and None become empty)."""
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        out[col] = [("" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else
-                     (repr(float(v)) if isinstance(v, (float, np.floating)) else str(v))) for v in df[col].tolist()]
-    return out
+    """A typed table back to the text cells the loader checks (NaN and None become empty).
+
+    Built in one step from all columns: inserting them one by one is quadratic in their number."""
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise ScenarioError(Issue("table (in code)", "column appears more than once", field=str(dup[0])))
+    cells = {col: [_cell_text(v) for v in df[col].tolist()] for col in df.columns}
+    return pd.DataFrame(cells, index=df.index, columns=df.columns, dtype=object)
 
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
@@ -648,7 +556,7 @@ def _parse_agreements(df: pd.DataFrame, config: ScenarioConfig, areas: pd.DataFr
                       label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
     """Type and check the agreements table against the areas and years."""
     issues: list[Issue] = []
-    lines = np.asarray(df.attrs.get("lines") or np.arange(len(df)) + 2)
+    lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)
     for spec in AGREEMENT_COLUMNS:
         if spec.required and spec.name not in df.columns:
             issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
@@ -720,24 +628,21 @@ def load_scenario(path: str | Path) -> Scenario:
         Listing every problem found, each with its file, line and column or key.
     """
     yaml_path = resolve_scenario_path(path)
-    data = _read_yaml(yaml_path)
+    data, yaml_raw = read_yaml(yaml_path)
     label = yaml_path.name
     config = _validate_config(data, label)
     from allocator.excel import read_areas_sheet, split_sheet   # areas may be an .xlsx sheet: "file.xlsx#Sheet"
 
     table_name, sheet = split_sheet(config.areas)
-    table_path = _resolve_table(yaml_path.parent, table_name, label, "areas")
-    hashes = {
-        yaml_path.name: hashlib.sha256(yaml_path.read_bytes()).hexdigest(),
-        config.areas: hashlib.sha256(table_path.read_bytes()).hexdigest(),
-    }
+    raw, table_path = _read_table(yaml_path.parent, table_name, label, "areas", config.areas)
+    hashes = {yaml_path.name: hashlib.sha256(yaml_raw).hexdigest(), config.areas: hashlib.sha256(raw).hexdigest()}
     if table_path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = read_areas_sheet(table_path, sheet, config.areas)
+        table = read_areas_sheet(raw, sheet, config.areas)
     else:
-        table = _read_csv(table_path)
+        table = read_csv_text(raw, config.areas)
     agreements = None
     if config.agreements is not None:
-        agreements_path = _resolve_table(yaml_path.parent, config.agreements, label, "agreements")
-        hashes[config.agreements] = hashlib.sha256(agreements_path.read_bytes()).hexdigest()
-        agreements = _read_csv(agreements_path)
+        raw, _ = _read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
+        hashes[config.agreements] = hashlib.sha256(raw).hexdigest()
+        agreements = read_csv_text(raw, config.agreements)
     return _finish(config, table, yaml_path, hashes, label, raw=False, agreements_table=agreements)

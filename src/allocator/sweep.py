@@ -560,10 +560,12 @@ def write_point(folder: Path, row: dict[str, Any]) -> Path:
 
 def read_point(folder: Path, pid: str) -> dict[str, Any] | None:
     """A finished point, or ``None`` when it is missing or unreadable (then it is solved again)."""
+    from allocator.inputs import MAX_JSON_BYTES, read_file
+
     path = folder / "points" / f"{pid}.json"
-    try:
-        row = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:                                            # a regular file only: something else there must not hang the sweep
+        row = json.loads(read_file(path, MAX_JSON_BYTES, str(path), "a JSON file").decode("utf-8"))
+    except (ScenarioError, ValueError):
         return None
     return row if isinstance(row, dict) and row.get("point_id") == pid else None
 
