@@ -141,6 +141,18 @@ def exact(plan: Plan, scenario_or_codes: Scenario | list[str], code: str, cohort
     return (s.sum(axis=1) if cohort is None else s[:, cohort]).tolist()
 
 
+def written_hotels(plan: Plan, n_a: int, n_t: int):
+    """The whole-people hotels of a plan's tables (:class:`allocator.place.Hotels`; None without hotels
+    by area): people in each area's hotels and its open places (A,T), new contingency (T,)."""
+    from allocator.place import Hotels
+
+    if "hotel_places" not in plan.allocations:
+        return None
+    first = plan.allocations.groupby(["area_code", "year"], sort=False).first()
+    return Hotels(first["contingency"].to_numpy().reshape(n_a, n_t), first["hotel_places"].to_numpy().reshape(n_a, n_t),
+                  plan.trajectory["new_contingency"].to_numpy())
+
+
 def assert_close(actual: list[float] | np.ndarray, expected: list[float], tol: float = 1e-6) -> None:
     np.testing.assert_allclose(np.asarray(actual, float), np.asarray(expected, float), rtol=0, atol=tol)
 
@@ -378,14 +390,16 @@ def _agreements(draw: st.DrawFn, rows: list[dict], years: list[int], rates: dict
 
 
 @st.composite
-def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> tuple[dict, list[dict]]:
+def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
+                    place: bool | None = None) -> tuple[dict, list[dict]]:
     """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
     2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
     a contingency ceiling (which may make it infeasible), procurement costs, l1 or minmax equity,
     maybe two cohorts with their own columns, maybe agreed allocations (``cfg['agreements']`` is
     then a list of rows: :func:`write_scenario` writes them), fractional arrivals, contingency,
-    ceilings and growth limits, and maybe the place-based features (:func:`_place_based`).
+    ceilings and growth limits, and maybe the place-based features (:func:`_place_based`; always, with
+    hotels by area, when ``place`` is True).
     """
     n_a = draw(st.integers(2, max_areas))
     n_t = draw(st.integers(1, max_years))
@@ -443,19 +457,19 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> 
     agreements = _agreements(draw, rows, years, rates, policy["cluster_limit"]) if draw(st.booleans()) else []
     if agreements:
         cfg["agreements"] = agreements
-    if draw(st.booleans()):
-        _place_based(draw, cfg, rows)
+    if place if place is not None else draw(st.booleans()):
+        _place_based(draw, cfg, rows, hotels=place)
     cfg["description"] = f"{n_a} areas, {n_t} years, start stock {total_stock}"
     return cfg, rows
 
 
-def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict]) -> None:
+def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | None = None) -> None:
     """Issue 13's features, any of them together: hotels by area (some closing, ``contingency_start``
     then their total or left out), hotel place and new contingency costs, a pressure basis
     (``supported`` with people in initial accommodation, or a list with a column of resettled people)
     and protection (either rule, with the ``protect`` column forcing a few areas on or off)."""
     years = cfg["years"]
-    if draw(st.booleans()):
+    if hotels or draw(st.booleans()):
         for row in rows:
             row["contingency"] = draw(st.sampled_from([0, 0, 0, 15, 120, 600]))
             row["hotels_close_by"] = (draw(st.integers(years[0] - 1, years[-1] + 1))

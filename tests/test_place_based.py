@@ -72,6 +72,8 @@ def test_hotels_close_but_never_reopen(tmp_path: Path, place_cost, close_by, obj
                                               places[1] * place_cost + located[1] * 50_000 + new[1] * 80_000]
     close = plan.start.set_index("area_code")["hotels_close"]
     assert close.isna()["A"] and (close.isna()["H"] if places[0] else close["H"] == 2026)
+    words = explain_area(plan.allocations, "H")
+    assert any("50 in its hotels, 50 hotel places open" in line for line in words) == (places == [50, 50])
 
 
 # --------------------------------------------------------------------------- 2. pressure basis
@@ -103,6 +105,32 @@ def test_an_area_over_its_cap_because_of_hotels_takes_no_new_dispersal(tmp_path:
     assert plan.summary["over_cap_on_basis"] == [{"area_code": "H", "area_name": "Area H", "basis_total": 130,
                                                   "cap": 100}]
     assert any("hotels count on the pressure basis" in line for line in explain_area(plan.allocations, "H"))
+
+
+@pytest.mark.parametrize(("basis", "objective", "located", "new"), [("dispersal", 1_150_000, 20, 0),
+                                                                   ("supported", 1_750_000, 0, 20)])
+def test_hotel_residents_count_towards_the_cap(tmp_path: Path, basis, objective, located, new) -> None:
+    """Area H: 20,000 residents (cap 100), nobody in dispersal, 60 in its hotels, 200 places at £1,000;
+    area B: 10 places at £5,000. e = 0.5, one year, 100 arrivals: need 0.5·60 + 100 = 130. Hotel
+    £50,000, new contingency £80,000. B fills (10); 120 are left.
+
+    * dispersal basis: H fills to its cap on dispersal, 100; 20 stay in H's hotels (dearer new sites
+      not needed): 100,000 + 50,000 + 20·50,000 = 1,150,000;
+    * supported basis: H's dispersal and hotel residents together are at most 100. Each of those
+      100 is cheaper in dispersal (£1,000) than in a hotel (£50,000): H 100, nobody in its hotels,
+      20 in new sites: 100,000 + 50,000 + 20·80,000 = 1,750,000. H is at its cap on the basis.
+    """
+    cfg = hotel_config([2026], [100], hotel=50_000, policy={"pressure_basis": basis})
+    cfg["costs"]["new_contingency_per_person_year"] = 80_000
+    rows = [area("H", population=20_000, capacity=200, cost=1_000, contingency=60), area("B", capacity=10)]
+    sc = load(tmp_path, cfg, rows)
+    plan = solve(sc)
+    assert plan.objective == pytest.approx(objective, rel=1e-9)
+    assert_close(exact(plan, sc, "H"), [100])
+    assert_close(plan.exact_hotels.located[0], [located])
+    assert hotels_of(plan, "H", "contingency") == [located] and plan.trajectory["new_contingency"].tolist() == [new]
+    reasons = written(plan, "H", "limited_by")[0].split("; ")
+    assert ("pressure-basis cap" in reasons) == (basis == "supported") and "cluster limit" in reasons
 
 
 def test_the_basis_counts_other_programmes(tmp_path: Path) -> None:
@@ -164,8 +192,11 @@ def test_protection_both_rules(tmp_path: Path, protect, column, objective, stock
 
 
 # --------------------------------------------------------------------------- v1 unchanged, the example
-def test_a_v1_scenario_builds_none_of_it(example) -> None:
-    d = prepare(example)
+WORKED = Path(__file__).resolve().parents[1] / "docs" / "worked-example"
+
+
+def test_a_v1_scenario_builds_none_of_it() -> None:
+    d = prepare(load_scenario(WORKED))
     assert d.hotel0 is None and d.basis is None and d.protected is None and d.over_basis is None
     lp = build_lp(d)
     assert not {"hotel_closure", "hotel_use", "contingency_split", "pressure_cap", "pressure_no_rise",
@@ -173,10 +204,13 @@ def test_a_v1_scenario_builds_none_of_it(example) -> None:
     assert not {"located", "hotel_places", "new_contingency"} & set(lp.variables)
 
 
-def test_the_hash_of_a_v1_scenario_leaves_out_the_v2_keys_at_their_defaults(example) -> None:
-    explicit = example.with_overrides({"policy.pressure_basis": "dispersal", "costs.hotel_place_per_year": 0})
-    assert explicit.sha256 == example.sha256
-    assert example.with_policy(pressure_basis="supported").sha256 != example.sha256
+def test_the_hash_of_a_v1_scenario_leaves_out_the_v2_keys_at_their_defaults() -> None:
+    """A v1 scenario's hash (in summary.json) is what it was before version 2 (from the plan in the docs)."""
+    v1 = load_scenario(WORKED)
+    assert v1.sha256 == "89f97d10670cb5202527337cef5dae0e37d94ed0bc2cec04192ca9751934eaa6"
+    explicit = v1.with_overrides({"policy.pressure_basis": "dispersal", "policy.protect": None})
+    assert explicit.sha256 == v1.sha256
+    assert v1.with_policy(pressure_basis="supported").sha256 != v1.sha256
 
 
 # --------------------------------------------------------------------------- the rest of the engine
@@ -214,3 +248,22 @@ def test_nobody_newly_placed_keeps_the_rows_on_the_basis(tmp_path: Path, measure
     lp = build_lp(prepare(load(tmp_path, cfg, rows)))
     x = nobody_new(lp)
     assert x is not None and feasible(lp, x)
+
+
+def test_whole_people_over_the_cap_by_inheritance_keep_the_inherited_total(tmp_path: Path) -> None:
+    """Two cohorts of 59 and 137 people, half leaving: 29.5 + 68.5 = 98 still there, over the cap of 10 (and
+    with 15 in the area's hotels). Each cell may round up (30 and 69), but the area's whole total may not
+    pass 98, the inherited total rounded up (the verifier's cap; the rounding allowed 99)."""
+    from allocator.rounding import whole_rules
+
+    cfg = hotel_config([2024], [0], policy={"pressure_basis": "supported"},
+                       cohorts=[{"name": "single", "arrivals_share": 0.3}, {"name": "family", "arrivals_share": 0.7}])
+    rows = [area("A", population=1_000, contingency=15), area("B", population=100_000)]
+    for row, (single, family) in zip(rows, ((59, 137), (1, 2))):
+        for k in ("stock", "capacity", "procurement_per_year"):
+            row.pop(k)
+        row.update(stock_single=single, capacity_single=single, procurement_per_year_single=0,
+                   stock_family=family, capacity_family=family + 100, procurement_per_year_family=0)
+    d = prepare(load(tmp_path, cfg, rows))
+    w = whole_rules(d, d.inherited.copy())
+    assert w.area_hi[0, 0] == 98 and (w.base + w.up)[0, 0].sum() == 99

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import event, given
 
 from allocator import InfeasibleError, load_scenario, prepare, read_plan, solve
-from allocator.place import Hotels
 from allocator.rounding import broken_rules, exact_rounding, fast_rounding, whole_rules
 from allocator.rounding_place import whole_hotels
 from allocator.verify import verify_plan
@@ -32,6 +31,7 @@ from tests.conftest import (
     random_scenario,
     summary_without_timings,
     write_scenario,
+    written_hotels,
 )
 
 
@@ -192,15 +192,6 @@ def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:
                 most = math.ceil((1 + growth.get("relative", 0)) * prev_total + growth.get("absolute", 0) - 1e-6)
                 assert total <= most, (code, year, prev_total, total)
             prev_total = total
-
-
-def written_hotels(plan, n_a: int, n_t: int) -> Hotels | None:
-    """The whole-people hotels of a plan read back from disk (None without hotels by area)."""
-    if "hotel_places" not in plan.allocations:
-        return None
-    first = plan.allocations.groupby(["area_code", "year"], sort=False).first()
-    return Hotels(first["contingency"].to_numpy().reshape(n_a, n_t), first["hotel_places"].to_numpy().reshape(n_a, n_t),
-                  plan.trajectory["new_contingency"].to_numpy())
 
 
 @given(case=random_scenario())

@@ -104,6 +104,7 @@ class CellLimits:
     agreed_min: np.ndarray | None  # (A,T) agreed least total, NaN where none
     agreed_max: np.ndarray | None  # (A,T) agreed most total, NaN where none
     protect: np.ndarray | None = None  # (A,T) the protected areas' most total where they can receive people, NaN elsewhere
+    over: np.ndarray | None = None     # (A,T) the inherited total where over the cap on the basis by inheritance, NaN elsewhere
 
     @property
     def room(self) -> np.ndarray:
@@ -129,7 +130,9 @@ class CellLimits:
     def total_upper(self) -> np.ndarray:
         """(A,T) the most an area's total may be: its cluster cap, or its agreed maximum or protection if lower."""
         top = self.cluster if self.agreed_max is None else np.fmin(self.cluster, self.agreed_max)
-        return top if self.protect is None else np.fmin(top, self.protect)
+        for most in (self.protect, self.over):          # protection; nobody new while over the cap by inheritance
+            top = top if most is None else np.fmin(top, most)
+        return top
 
 
 def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
@@ -156,8 +159,9 @@ def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
     if d.protected is not None:
         most = d.stock0.sum(axis=1)[:, None] if d.protect_rule == "no_net_growth" else inherited_total
         protect = np.where(d.protected[:, None] & d.eligible, np.broadcast_to(most, d.eligible.shape), np.nan)
+    over = None if d.over_basis is None else np.where(d.over_basis, inherited_total, np.nan)
     return CellLimits(lower=inherited, capacity=np.where(room[:, :, None], path, inherited), cluster=cluster,
-                      agreed_min=d.agreed_min, agreed_max=d.agreed_max, protect=protect)
+                      agreed_min=d.agreed_min, agreed_max=d.agreed_max, protect=protect, over=over)
 
 
 def roll_need(start: np.ndarray, arrivals: np.ndarray, survive: np.ndarray) -> np.ndarray:

@@ -144,21 +144,27 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""Protection for the most pressured places (``policy.protect``).
 
     .. math::
-        \sum_h S_{ith} \;\le\; \bar P_{it} \qquad \forall\, t,\ i \in E_t \cap P, \qquad
-        \bar P_{it} = \sum_h s_{ih} \ (\texttt{no\_net\_growth}) \ \text{or} \ \sum_h I_{ith} \ (\texttt{no\_new\_placements})
+        \sum_h S_{ith} \;\le\; \sum_h s_{ih} \ (\texttt{no\_net\_growth}), \qquad
+        \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements})
+        \qquad \forall\, t,\ i \in E_t \cap P
 
     :math:`P`: the areas whose rate per 10,000 residents on the pressure basis at the start,
     :math:`10^4 \, B_{i,-1} / P_i`, is above ``above_per_10k``, with the areas column ``protect``
     forcing it on or off. ``no_net_growth``: never more people in dispersal than today;
-    ``no_new_placements``: nobody new (with exits decaying the stock, only today's people stay).
-    :math:`\bar P_{it}` is the area total's protection limit of :func:`allocator.data.cell_limits`.
-    Row block ``protection`` (area, year).
+    ``no_new_placements``: no new placements (with :math:`S_{i,-1,h} = s_{ih}`: with exit decay, the
+    stock is its inherited stock, :math:`\sum_h I_{ith}`, the limit of
+    :func:`allocator.data.cell_limits` the whole-people rounding keeps). Written as placements, so
+    that the row's dual is what one more new placement there that year would save. Row block
+    ``protection`` (area, year).
     """
-    if d.protected is None:
-        return
     most = cell_limits(d).protect
     cells = np.flatnonzero(~np.isnan(most).ravel())
     a, t = np.divmod(cells, d.shape[1])
     row = np.arange(cells.size)
-    lp.add_rows("protection", cells.size, [(row[:, None], v.stock[a, t, :], 1.0)], -INF, most[a, t],
-                {"area": a, "year": t})
+    terms = [(row[:, None], v.stock[a, t, :], 1.0)]
+    rhs = most[a, t]
+    if d.protect_rule == "no_new_placements":                    # placements: this year's less last year's survivors
+        later = t >= 1
+        terms.append((row[later][:, None], v.stock[a[later], t[later] - 1, :], -(1.0 - d.exit_rate)[None, :]))
+        rhs = np.where(later, 0.0, rhs)
+    lp.add_rows("protection", cells.size, terms, -INF, rhs, {"area": a, "year": t})

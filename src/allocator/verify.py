@@ -193,7 +193,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         prev = St
     fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol)
 
-    if objective is not None and exact_objective:
+    if objective is not None and exact_objective and (hotels is not None or not px["located"]):
         mine = _objective(scenario, ex, S, C, hotels)
         # 1e-6 relative; near zero, a floor of a millionth of a person-year at the dearest price: solvers
         # round x to their feasibility tolerance and may report exactly 0 where c·x is 4e-5 (CBC)

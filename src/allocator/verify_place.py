@@ -30,9 +30,10 @@ def expected(scenario: Scenario, ex: dict) -> dict:
     years = ex["years"]
     n_a, n_t = len(df), len(years)
     located = "contingency" in df.columns
-    c0 = np.array([0.0 if v != v else float(v) for v in (df["contingency"] if located else [0.0] * n_a)])
-    close = df["hotels_close_by"].tolist() if "hotels_close_by" in df.columns else [float("nan")] * n_a
-    c_open = np.array([[c0[i] if (close[i] != close[i] or y < close[i]) else 0.0 for y in years] for i in range(n_a)])
+    c0 = np.nan_to_num(df["contingency"].to_numpy(float)) if located else np.zeros(n_a)
+    close = df["hotels_close_by"].to_numpy(float) if "hotels_close_by" in df.columns else np.full(n_a, np.nan)
+    still_open = np.isnan(close)[:, None] | (np.asarray(years)[None, :] < close[:, None])    # before hotels_close_by
+    c_open = np.where(still_open, c0[:, None], 0.0)
     basis = cfg.policy.pressure_basis
     counts = located and basis != "dispersal"
     names = list(basis) if isinstance(basis, list) else (["initial"] if basis == "supported" and "initial" in df else [])
@@ -48,8 +49,9 @@ def expected(scenario: Scenario, ex: dict) -> dict:
     if rule is not None:
         start = ex["s0"].sum(axis=1) + (c0 if counts else 0.0) + F
         chosen = start / ex["pop"] * 1e4 > cfg.policy.protect.above_per_10k
-        if "protect" in df.columns:
-            chosen = np.array([chosen[i] if not isinstance(v, bool) else v for i, v in enumerate(df["protect"])])
+        if "protect" in df.columns:                  # the column forces it on or off where given
+            given = df["protect"].map(lambda v: v if isinstance(v, bool) else None)
+            chosen = np.where(given.notna().to_numpy(), given.fillna(False).to_numpy(bool), chosen)
         most = ex["s0"].sum(axis=1)[:, None] if rule == "no_net_growth" else inherited
         protect = np.where(chosen[:, None] & ex["open"], most, np.nan)
     costs = cfg.costs

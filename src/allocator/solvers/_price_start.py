@@ -27,7 +27,10 @@ that is already almost optimal, so that the last step, the dual simplex on the
    per linking row: :math:`D_t` for the dispersed total; for each national
    balance row, the contingency :math:`C_{th}` where the areas' plans leave
    people in contingency, otherwise the area column with the smallest reduced
-   cost in that row (the marginal area); the ceiling rows' slacks.
+   cost in that row (the marginal area); the ceiling rows' slacks. Linking rows
+   of a ``sample price`` family (the contingency split of hotels by area) are
+   priced in step 2 at the sample's duals, uncorrected, and their column
+   (new contingency :math:`Q_t`) is made basic here.
 4. **HiGHS dual simplex on the whole model** from that basis, to optimality.
    If a time limit stops it first, the areas' plans of step 2 are the plan
    returned (completed and checked against every row and bound, or repaired
