@@ -267,3 +267,38 @@ def test_whole_people_over_the_cap_by_inheritance_keep_the_inherited_total(tmp_p
     d = prepare(load(tmp_path, cfg, rows))
     w = whole_rules(d, d.inherited.copy())
     assert w.area_hi[0, 0] == 98 and (w.base + w.up)[0, 0].sum() == 99
+
+
+def test_the_diagnosis_lifts_protection(tmp_path: Path) -> None:
+    """The protection case (P protected, no net growth: at most 40) with B down to 70 places and no
+    hotels allowed at the end of 2026: 120 need a place, P 40 + B 70 = 110. Ten short: raise the
+    ceiling by 10, procure 10 more places, or lift P's protection by 10 (its cap of 50 allows it);
+    raising caps alone does not help (P is held by protection, B by its bed spaces)."""
+    cfg = config([2026], [100], hotel=50_000, policy={"protect": {"above_per_10k": 30},
+                                                      "contingency_ceiling": {2026: 0}})
+    rows = [area("P", population=10_000, stock=40, capacity=100, cost=1_000), area("B", capacity=70, cost=5_000)]
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, rows))
+    lifted = [r for r in err.value.relaxations if r["option"] == "protection"]
+    assert [(r["area_code"], r["family"]) for r in lifted] == [("P", "protection")]
+    assert lifted[0]["amount"] == pytest.approx(10, abs=1e-6)
+    text = str(err.value)
+    assert "lift protection (total 10 people)" in text
+    assert "protection (no_net_growth) lifted by 10 people in 1 area(s): Area P (P) +10" in text
+    assert "Not enough on its own: raise cluster caps." in text
+
+
+def test_fair_share_reached_on_the_basis(tmp_path: Path) -> None:
+    """Two areas of equal population, A supporting 40 resettled people; 100 arrivals, nobody now, equity
+    only (weight £100,000, places cost the same). On the basis the national total is 140, a fair share of
+    70 each: A takes 30 into dispersal, B 70, both exactly at their share on the basis (on dispersal alone
+    they would be 30 and 70 against a share of 50: "fair share reached" must be judged on the basis)."""
+    cfg = config([2026], [100], objective={"equity_weight": 100_000}, policy={"pressure_basis": ["resettled"]})
+    rows = [area("A", capacity=200, resettled=40), area("B", capacity=200, resettled=0)]
+    sc = load(tmp_path, cfg, rows)
+    plan = solve(sc)
+    assert_close(exact(plan, sc, "A"), [30])
+    assert_close(exact(plan, sc, "B"), [70])
+    a = plan.allocations.set_index("area_code")
+    assert a["fair_share"].tolist() == [70.0, 70.0]
+    assert a["limited_by"].tolist() == ["fair share reached", "fair share reached"]

@@ -121,22 +121,6 @@ def test_place_based_country_same_optimum_and_the_start_is_used(place_country):
     assert linking == {"national_balance", "dispersed_total", "contingency_split"}
 
 
-def test_place_based_whole_basis_has_one_basic_per_row(place_country):
-    d = prepare(place_country)
-    lp = build_lp(d)
-    s = ps.split(lp)
-    lam, top, dispersed, sampled = ps.sample_prices(d, None, None, {})
-    assert set(sampled) == {"contingency_split"} and sampled["contingency_split"].shape == (d.shape[1],)
-    plans = ps.AreaPlans(lp, s, dispersed, None, sampled=sampled)
-    try:
-        assert plans.solve(lam.reshape(-1), None)
-        col, row = ps.whole_basis(lp, s, plans.statuses())
-    finally:
-        plans.close()
-    assert (col == ps.BASIC).sum() + (row == ps.BASIC).sum() == lp.num_row
-    assert np.all(col[lp.variables["new_contingency"].slice] == ps.BASIC)
-
-
 def test_place_based_limit_after_the_area_plans_returns_them(place_country, monkeypatch):
     """The time-limit fallback completes the areas' plans with the new contingency meeting the split."""
     stop_after_area_plans(monkeypatch)
@@ -246,20 +230,24 @@ def test_minmax_declines_and_says_why(country):
     assert agree(raw.objective, solve_lp(lp, data=d, start="cold").objective)
 
 
-def test_whole_basis_has_one_basic_per_row(country):
-    d = prepare(country)
+@pytest.mark.parametrize(("which", "basic"), [("country", "dispersed"), ("place_country", "new_contingency")])
+def test_whole_basis_has_one_basic_per_row(which, basic, request):
+    """One basic per row; D_t basic for the dispersed total, and with hotels by area Q_t for the
+    contingency split (priced at the sample's duals, one per year)."""
+    d = prepare(request.getfixturevalue(which))
     lp = build_lp(d)
     s = ps.split(lp)
-    info: dict = {}
-    lam, top, dispersed, _ = ps.sample_prices(d, None, None, info)
-    plans = ps.AreaPlans(lp, s, dispersed, None)
+    lam, top, dispersed, sampled = ps.sample_prices(d, None, None, {})
+    assert set(sampled) == ({"contingency_split"} if which == "place_country" else set())
+    assert all(y.shape == (d.shape[1],) for y in sampled.values())
+    plans = ps.AreaPlans(lp, s, dispersed, None, sampled=sampled)
     try:
         assert plans.solve(lam.reshape(-1), None)
         col, row = ps.whole_basis(lp, s, plans.statuses())
     finally:
         plans.close()
     assert (col == ps.BASIC).sum() + (row == ps.BASIC).sum() == lp.num_row
-    assert np.all(col[lp.variables["dispersed"].slice] == ps.BASIC)
+    assert np.all(col[lp.variables[basic].slice] == ps.BASIC)
 
 
 def test_price_correction_repairs_a_wrong_regime(country):

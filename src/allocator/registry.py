@@ -38,6 +38,7 @@ from allocator import families as fm
 from allocator import families_place as fp
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
+from allocator.place import hotel_solution
 
 #: Tolerance (people) for a rule to count as binding in ``explain``.
 TOL = 1e-6
@@ -255,8 +256,13 @@ def _exits_only(s: Solved) -> np.ndarray:
 def _at_fair_share(s: Solved) -> np.ndarray:
     if "fair_share" not in s.lp.rows:
         return np.zeros((1, 1, 1), bool)
-    fair = s.d.share() * (s.d.need.sum(axis=1) - s.C)[None, :]
-    return s.eligible & (np.abs(s.total - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+    if s.d.basis is None:
+        fair = s.d.share() * (s.d.need.sum(axis=1) - s.C)[None, :]
+        return s.eligible & (np.abs(s.total - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+    hotels = hotel_solution(s.d, s.lp, s.x)                 # on the pressure basis: B_it against phi D^B_t
+    basis = s.total + s.d.fixed[:, None] + (hotels.located if hotels is not None and s.d.basis_hotels else 0.0)
+    fair = s.d.share() * s.lp.value(s.x, "dispersed")[None, :]
+    return s.eligible & (np.abs(basis - fair) <= TOL * np.maximum(1, fair))[:, :, None]
 
 
 # --------------------------------------------------------------------------- diagnose: a relaxed plan
