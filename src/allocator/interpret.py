@@ -92,12 +92,7 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
     alloc["cap"] = d.cluster_cap[idx_a].astype(np.int64)
     alloc["over_cap"] = over_cap[idx_a, idx_t]
     alloc["rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
-    if d.basis is not None:
-        alloc["basis_total"] = basis[idx_a, idx_t].astype(np.int64)
-        alloc["basis_rate_per_10k"] = np.round((basis / d.population[:, None] * 1e4)[idx_a, idx_t], 2)
-    if hotels is not None:
-        alloc["contingency"] = hotels.located[idx_a, idx_t]
-        alloc["hotel_places"] = hotels.places[idx_a, idx_t]
+    _place_columns(d, alloc, None, basis, hotels, idx_a, idx_t)
     if d.grant_occupied or d.grant_new:
         alloc["funding"] = np.round(funding[idx_a, idx_t], 2)
 
@@ -118,17 +113,33 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
     traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
     traj["areas_over_cap"] = over_cap.sum(axis=0)
     traj["areas_hosting"] = (total > 0).sum(axis=0)
-    if hotels is not None:
-        traj.insert(4, "new_contingency", hotels.new)
-    if d.basis is not None:
-        basis_rate = basis / d.population[:, None] * 1e4
-        traj["basis_total"] = basis.sum(axis=0).astype(np.int64)
-        traj["basis_gini"] = [round(weighted_gini(basis_rate[:, t], d.weight), 4) for t in range(n_t)]
-        traj["basis_max_rate_per_10k"] = np.round(basis_rate.max(axis=0), 2)
+    _place_columns(d, None, traj, basis, hotels)
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
 
     return alloc, traj, region_table(d, total, fair, basis)
+
+
+def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame | None, basis: np.ndarray,
+                   hotels: Hotels | None, idx_a: np.ndarray | None = None, idx_t: np.ndarray | None = None) -> None:
+    """The place-based columns of allocations.csv (``alloc``: the totals and rates on the pressure basis, the
+    people in the area's hotels and its open places) or trajectory.csv (``traj``: new contingency, the
+    national total, Gini and highest rate on the basis); only where the scenario has them."""
+    rate = basis / d.population[:, None] * 1e4
+    if alloc is not None:
+        if d.basis is not None:
+            alloc["basis_total"] = basis[idx_a, idx_t].astype(np.int64)
+            alloc["basis_rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
+        if hotels is not None:
+            alloc["contingency"] = hotels.located[idx_a, idx_t]
+            alloc["hotel_places"] = hotels.places[idx_a, idx_t]
+        return
+    if hotels is not None:
+        traj.insert(4, "new_contingency", hotels.new)
+    if d.basis is not None:
+        traj["basis_total"] = basis.sum(axis=0).astype(np.int64)
+        traj["basis_gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(rate.shape[1])]
+        traj["basis_max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
 
 
 def basis_totals(d: ModelData, total: np.ndarray, hotels: Hotels | None) -> np.ndarray:
