@@ -141,6 +141,18 @@ def exact(plan: Plan, scenario_or_codes: Scenario | list[str], code: str, cohort
     return (s.sum(axis=1) if cohort is None else s[:, cohort]).tolist()
 
 
+def written_hotels(plan: Plan, n_a: int, n_t: int):
+    """The whole-people hotels of a plan's tables (:class:`allocator.place.Hotels`; None without hotels
+    by area): people in each area's hotels and its open places (A,T), new contingency (T,)."""
+    from allocator.place import Hotels
+
+    if "hotel_places" not in plan.allocations:
+        return None
+    first = plan.allocations.groupby(["area_code", "year"], sort=False).first()
+    return Hotels(first["contingency"].to_numpy().reshape(n_a, n_t), first["hotel_places"].to_numpy().reshape(n_a, n_t),
+                  plan.trajectory["new_contingency"].to_numpy())
+
+
 def assert_close(actual: list[float] | np.ndarray, expected: list[float], tol: float = 1e-6) -> None:
     np.testing.assert_allclose(np.asarray(actual, float), np.asarray(expected, float), rtol=0, atol=tol)
 
@@ -200,6 +212,32 @@ def _drop_column(name: str) -> Callable[[list[dict]], None]:
         for r in rows:
             r.pop(name)
     return mutate
+
+
+def _hotels(*people: float) -> Callable[[list[dict]], None]:
+    """People in the hotels of the first rows (the ``contingency`` column; the rest 0)."""
+    def mutate(rows: list[dict]) -> None:
+        for i, row in enumerate(rows):
+            row["contingency"] = people[i] if i < len(people) else 0
+    return mutate
+
+
+def _chain(*mutations: Callable[[list[dict]], None]) -> Callable[[list[dict]], None]:
+    def mutate(rows: list[dict]) -> None:
+        for m in mutations:
+            m(rows)
+    return mutate
+
+
+def _with_both(edit: Callable[[dict], None], mutate: Callable[[list[dict]], None]) -> Callable[[Path], Path]:
+    def build(folder: Path) -> Path:
+        cfg, rows = good_config(), good_rows()
+        edit(cfg)
+        for row in rows:
+            row.setdefault("resettled", 0)
+        mutate(rows)
+        return write_scenario(folder, cfg, rows)
+    return build
 
 
 def _missing_table(folder: Path) -> Path:
@@ -290,6 +328,39 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("yaml_alias", _with_yaml_text(lambda t: t.replace("demand:\n", "x-base: &base 3\ndemand:\n")
                                            .replace("contingency_start: 10", "contingency_start: *base")),
              ("scenario.yaml", "line "), "alias"),
+    # place-based (issue 13): hotels by area, the pressure basis, protection
+    BadInput("negative_contingency", _with_rows(_hotels(-4, 14)), ("areas.csv", "line 2", "'contingency'"), "-4"),
+    BadInput("fractional_contingency", _with_rows(_hotels(9.5, 0.5)), ("areas.csv", "line 2", "'contingency'"),
+             "whole number"),
+    BadInput("contingency_disagrees_with_contingency_start", _with_rows(_hotels(4, 5)),
+             ("scenario.yaml", "'demand.contingency_start'", "areas.csv"), "adds up to 9"),
+    BadInput("no_contingency_start_and_no_column", _with_config(lambda c: c["demand"].pop("contingency_start")),
+             ("scenario.yaml", "'demand.contingency_start'"), "required key is missing"),
+    BadInput("hotels_close_by_not_a_year", _with_rows(_chain(_hotels(4, 6), _set(1, hotels_close_by="soon"))),
+             ("areas.csv", "line 3", "'hotels_close_by'"), "soon"),
+    BadInput("hotels_close_by_fractional_year", _with_rows(_chain(_hotels(4, 6), _set(1, hotels_close_by=2027.5))),
+             ("areas.csv", "line 3", "'hotels_close_by'"), "whole year"),
+    BadInput("hotels_close_by_without_contingency", _with_rows(_set(1, hotels_close_by=2027)),
+             ("areas.csv", "line 3", "'hotels_close_by'"), "needs the column 'contingency'"),
+    BadInput("pressure_basis_missing_column",
+             _with_config(lambda c: c["policy"].update(pressure_basis=["initial", "resettled"])),
+             ("areas.csv", "line 1", "'initial'"), "policy.pressure_basis counts it"),
+    BadInput("pressure_basis_text_column", _with_both(lambda c: c["policy"].update(pressure_basis=["resettled"]),
+                                                      _set(2, resettled="some")),
+             ("areas.csv", "line 4", "'resettled'"), "not a number: 'some'"),
+    BadInput("pressure_basis_names_a_table_column",
+             _with_config(lambda c: c["policy"].update(pressure_basis=["area_name"])),
+             ("areas.csv", "'area_name'"), "not a count of people"),
+    BadInput("protect_without_above_per_10k", _with_config(lambda c: c["policy"].update(protect={"rule": "no_net_growth"})),
+             ("scenario.yaml", "'policy.protect.above_per_10k'"), "required key is missing"),
+    BadInput("protect_unknown_rule",
+             _with_config(lambda c: c["policy"].update(protect={"above_per_10k": 40, "rule": "freeze"})),
+             ("scenario.yaml", "'policy.protect.rule'"), "freeze"),
+    BadInput("protect_column_not_a_flag", _with_both(lambda c: c["policy"].update(protect={"above_per_10k": 40}),
+                                                     _set(1, protect="maybe")),
+             ("areas.csv", "line 3", "'protect'"), "'maybe' is not true or false"),
+    BadInput("protect_column_without_policy", _with_rows(_set(1, protect="true")),
+             ("areas.csv", "line 3", "'protect'"), "needs policy.protect"),
 )
 
 
@@ -319,14 +390,16 @@ def _agreements(draw: st.DrawFn, rows: list[dict], years: list[int], rates: dict
 
 
 @st.composite
-def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> tuple[dict, list[dict]]:
+def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
+                    place: bool | None = None) -> tuple[dict, list[dict]]:
     """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
     2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
     a contingency ceiling (which may make it infeasible), procurement costs, l1 or minmax equity,
     maybe two cohorts with their own columns, maybe agreed allocations (``cfg['agreements']`` is
-    then a list of rows: :func:`write_scenario` writes them), and fractional arrivals, contingency,
-    ceilings and growth limits.
+    then a list of rows: :func:`write_scenario` writes them), fractional arrivals, contingency,
+    ceilings and growth limits, and maybe the place-based features (:func:`_place_based`; always, with
+    hotels by area, when ``place`` is True).
     """
     n_a = draw(st.integers(2, max_areas))
     n_t = draw(st.integers(1, max_years))
@@ -384,8 +457,46 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4) -> 
     agreements = _agreements(draw, rows, years, rates, policy["cluster_limit"]) if draw(st.booleans()) else []
     if agreements:
         cfg["agreements"] = agreements
+    if place if place is not None else draw(st.booleans()):
+        _place_based(draw, cfg, rows, hotels=place)
     cfg["description"] = f"{n_a} areas, {n_t} years, start stock {total_stock}"
     return cfg, rows
+
+
+def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | None = None) -> None:
+    """Issue 13's features, any of them together: hotels by area (some closing, ``contingency_start``
+    then their total or left out), hotel place and new contingency costs, a pressure basis
+    (``supported`` with people in initial accommodation, or a list with a column of resettled people)
+    and protection (either rule, with the ``protect`` column forcing a few areas on or off)."""
+    years = cfg["years"]
+    if hotels or draw(st.booleans()):
+        for row in rows:
+            row["contingency"] = draw(st.sampled_from([0, 0, 0, 15, 120, 600]))
+            row["hotels_close_by"] = (draw(st.integers(years[0] - 1, years[-1] + 1))
+                                      if row["contingency"] and draw(st.booleans()) else None)
+        total = sum(r["contingency"] for r in rows)
+        if draw(st.booleans()):
+            del cfg["demand"]["contingency_start"]
+        else:
+            cfg["demand"]["contingency_start"] = total
+        cfg["costs"]["new_contingency_per_person_year"] = draw(st.sampled_from([20_000, 52_925, 80_000]))
+        cfg["costs"]["hotel_place_per_year"] = draw(st.sampled_from([0, 0, 4_000]))
+    basis = draw(st.sampled_from(["dispersal", "supported", "supported", "list"]))
+    if basis == "list":
+        cfg["policy"]["pressure_basis"] = ["resettled"]
+        for row in rows:
+            row["resettled"] = draw(st.sampled_from([0, 0, 10, 250]))
+    elif basis == "supported":
+        cfg["policy"]["pressure_basis"] = "supported"
+        if draw(st.booleans()):
+            for row in rows:
+                row["initial"] = draw(st.sampled_from([0, 0, 30, 400]))
+    if draw(st.booleans()):
+        cfg["policy"]["protect"] = {"above_per_10k": draw(st.sampled_from([0, 20, 60, 200])),
+                                    "rule": draw(st.sampled_from(["no_net_growth", "no_new_placements"]))}
+        if draw(st.booleans()):
+            for row in rows:
+                row["protect"] = draw(st.sampled_from([None, None, "true", "false"]))
 
 
 # --------------------------------------------------------------------------- fixtures

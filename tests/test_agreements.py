@@ -40,11 +40,11 @@ def _stock(plan, code: str, year: int) -> int:
 
 def test_agreements_are_honoured(tmp_path: Path) -> None:
     free = solve(load_scenario(EXAMPLE))
-    assert _stock(free, "S02", 2027) != 250 and _stock(free, "N06", 2029) > 700 and _stock(free, "N05", 2030) < 250
-    plan = solve(load_scenario(_with_agreements(tmp_path, "S02,2027,,,250,exact\nN06,2029,,700,,\nN05,2030,250,,,\n")))
+    assert _stock(free, "S02", 2027) != 250 and _stock(free, "N06", 2029) > 700 and _stock(free, "N01", 2030) < 250
+    plan = solve(load_scenario(_with_agreements(tmp_path, "S02,2027,,,250,exact\nN06,2029,,700,,\nN01,2030,250,,,\n")))
     assert _stock(plan, "S02", 2027) == 250
     assert _stock(plan, "N06", 2029) == 700                 # binding maximum (it wanted more)
-    assert _stock(plan, "N05", 2030) == 250                 # binding minimum (it wanted fewer)
+    assert _stock(plan, "N01", 2030) == 250                 # binding minimum (it wanted fewer)
     assert plan.objective > free.objective                  # agreements cost something here
 
 

@@ -39,9 +39,13 @@ def test_the_notebook_import_and_call() -> None:
 
 
 def test_columns_with_funding(example_plan: Plan) -> None:
-    """The example has a funding section, so both tables end with a funding column."""
-    assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "funding", *EXPLAIN_COLUMNS]
-    assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS, "funding"]
+    """The example has a funding section, so both tables end with a funding column; it has hotels by
+    area, so allocations.csv has the people in each area's hotels and its open places before it, and
+    trajectory.csv the new contingency after the contingency."""
+    assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "contingency", "hotel_places", "funding",
+                                                      *EXPLAIN_COLUMNS]
+    assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS[:4], "new_contingency", *TRAJECTORY_COLUMNS[4:],
+                                                     "funding"]
     assert len(example_plan.allocations) == 12 * 5
     assert example_plan.trajectory["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     r = example_plan.regions

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from allocator import InfeasibleError, Plan, Scenario, load_scenario, solve
 from allocator.verify import verify_plan
-from tests.conftest import random_scenario, write_scenario
+from tests.conftest import random_scenario, write_scenario, written_hotels
 
 BACKENDS = ("highs", "ortools", "pulp")
 SOLVER_NAMES = {"highs": "highs", "ortools": "ortools-glop", "pulp": "pulp-cbc"}
@@ -19,7 +19,8 @@ def reverify(scenario: Scenario, plan: Plan) -> list[str]:
     n_a, n_t, n_h = plan.exact_stock.shape
     R = plan.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h)
     return verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, R,
-                       plan.trajectory["contingency"].to_numpy()[:, None])
+                       plan.trajectory["contingency"].to_numpy()[:, None], hotels=plan.exact_hotels,
+                       whole_hotels=written_hotels(plan, n_a, n_t))
 
 
 def agree(a: float, b: float) -> bool:
@@ -59,3 +60,11 @@ def test_backends_agree_on_random_scenarios(case: tuple[dict, list[dict]], tmp_p
         assert plan is not None, f"{backend} says infeasible, HiGHS solved it"
         assert agree(plan.objective, base), (backend, plan.objective, base)
         assert reverify(scenario, plan) == []
+
+
+@settings(max_examples=int(os.environ.get("BACKEND_EXAMPLES", "12")), deadline=None)
+@given(case=random_scenario(max_areas=6, max_years=3, place=True))
+def test_backends_agree_on_place_based_scenarios(case: tuple[dict, list[dict]],
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same with hotels by area in every scenario, and any of the pressure bases and protection."""
+    test_backends_agree_on_random_scenarios.hypothesis.inner_test(case, tmp_path_factory)

@@ -274,9 +274,13 @@ def test_cli_md_lists_every_column_and_key_a_plan_has(tmp_path: Path) -> None:
 
     out = tmp_path / "plan"
     solve(load_scenario(REPO / "scenarios" / "uk-2025" / "central.yaml")).write(out)   # has funding
-    assert documented("**`allocations.csv`**") == set(pd.read_csv(out / "allocations.csv", nrows=1).columns)
-    assert documented("**`trajectory.csv`**") == set(pd.read_csv(out / "trajectory.csv", nrows=1).columns)
+    place = tmp_path / "place"                    # hotels by area, protection and a pressure basis
+    solve(load_scenario(REPO / "scenarios" / "example").with_policy(pressure_basis="supported")).write(place)
+    for name in ("allocations.csv", "trajectory.csv"):
+        columns = {c for folder in (out, place) for c in pd.read_csv(folder / name, nrows=1).columns}
+        assert documented(f"**`{name}`**") == columns
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary.update(json.loads((place / "summary.json").read_text(encoding="utf-8")))
     only_sometimes = {"incumbent", "status_quo_cost"}        # time_limit plans; --status-quo
     assert documented("**`summary.json`**") == set(summary) | only_sometimes
     timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator import build_lp, load_scenario, prepare, solve
+from allocator import build_lp, load_scenario, prepare, registry, solve
 from allocator.cli import cli
 from allocator.errors import ScenarioError
 from allocator.explain import binding, find_area
@@ -36,7 +36,8 @@ def example():
     ("S06", 2026, "excluded"),              # status excluded
     ("S05", 2027, "not yet available"),     # volunteered, available_from 2028
     ("N05", 2026, "inherited over cap"),    # 450 people, cap 54,000/200 = 270; 450 × 0.65 = 292.5 > 270
-    ("N05", 2027, "cluster limit"),         # back under the cap (190), refilled to 270
+    ("N05", 2027, "protected (no new placements)"),   # 83 per 10,000 today, above policy.protect's 60
+    ("N05", 2028, "exits only"),            # ... so it keeps only its survivors: 190 × 0.65 = 123.5
     ("N01", 2026, "cluster limit"),         # cap 98,000/200 = 490
     ("S01", 2027, "procurement pace"),      # 110 now + 80 a year: 190, 270
     ("S02", 2026, "growth limit"),          # 60 + 1.5 × 60 = 150 < capacity 180
@@ -101,7 +102,7 @@ def test_shadow_price_matches_a_finite_difference(code: str, t: int) -> None:
     step = 1e-2
     col_upper, row_upper = lp.col_upper.copy(), lp.row_upper.copy()
     col_upper[lp.variables["stock"].start + (i * n_t + t) * n_h] += step
-    for family in ("max_growth", "cluster_limit"):
+    for family in (f.name for f in registry.FAMILIES if f.shadow):    # the rows whose duals are shadow prices
         block = lp.rows.get(family)
         if block is not None:
             k = np.flatnonzero((block.index["area"] == i) & (block.index["year"] == t))
@@ -124,7 +125,7 @@ def test_explain_command(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.startswith("Kingsmead (S02), South: cluster cap 1,200 people.")
     assert "2026: 150 people" in result.output and "grew as fast as policy.max_growth allows" in result.output
-    assert "would save £46,573" in result.output
+    assert "would save £54,573" in result.output
     by_name = runner.invoke(cli, ["explain", str(out), "kingsmead"])
     assert by_name.output == result.output
     missing = runner.invoke(cli, ["explain", str(out), "NOPE"])

@@ -42,7 +42,7 @@ def test_endpoints_equal_the_single_objective_solves(frontiers, which, example, 
     cost_only = solve(sc.with_objective(equity_weight=0)).objective
     fairest = solve(sc.with_objective(cost_weight=0, contingency_weight=0, equity_weight=1), verify=False).objective
     assert t["cost"].iloc[0] == pytest.approx(cost_only, rel=1e-6)
-    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=1e-3)
+    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=5e-3)     # the table has 2 decimals
 
 
 @pytest.mark.parametrize("which", ["example", "central"])
@@ -77,7 +77,7 @@ def test_minmax_measure(example):
     assert (np.diff(t["cost"]) >= -1e-6).all() and (np.diff(t["deviation"]) < 0).all()
     fairest = solve(example.with_objective(cost_weight=0, contingency_weight=0, equity_weight=1,
                                            equity_measure="minmax"), verify=False).objective
-    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=1e-3)
+    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=5e-3)     # the table has 2 decimals
 
 
 def test_epsilon_row_is_appended_not_built_in(example):

@@ -80,6 +80,55 @@ def country(tmp_path_factory):
     return load_scenario(write_scenario(tmp_path_factory.mktemp("country"), cfg, rows))
 
 
+def with_places(cfg: dict, rows: list[dict], seed: int = 0) -> tuple[dict, list[dict]]:
+    """``national()`` with the place-based features (issue 13): hotels in about one area in eight (some
+    closing early, contingency_start their total), the supported basis with people in initial
+    accommodation, protection of the most pressured places (one forced off), new sites dearer than hotels."""
+    rng = np.random.default_rng(seed)
+    years = cfg["years"]
+    start = cfg["demand"].pop("contingency_start")
+    hotels = rng.random(len(rows)) < 0.125
+    share = rng.random(len(rows)) * hotels
+    people = np.floor(start * share / share.sum()).astype(int)
+    for k, row in enumerate(rows):
+        row["contingency"] = int(people[k])
+        row["hotels_close_by"] = years[0] + int(rng.integers(1, len(years))) if hotels[k] and rng.random() < 0.3 else None
+        row["initial"] = int(rng.integers(0, 40)) if rng.random() < 0.2 else 0
+        row["protect"] = "false" if k == 7 else None
+    cfg["costs"].update(new_contingency_per_person_year=60_000, hotel_place_per_year=5_000)
+    cfg["policy"].update(pressure_basis="supported", protect={"above_per_10k": 45, "rule": "no_net_growth"})
+    return cfg, rows
+
+
+@pytest.fixture(scope="module")
+def place_country(tmp_path_factory):
+    cfg, rows = with_places(*national())
+    return load_scenario(write_scenario(tmp_path_factory.mktemp("place"), cfg, rows))
+
+
+def test_place_based_country_same_optimum_and_the_start_is_used(place_country):
+    """Hotels by area (the contingency split links areas: priced at the sample's duals, Q_t basic), the
+    supported basis (the national total on it is D_t's column) and protection (local rows)."""
+    d = prepare(place_country)
+    lp = build_lp(d)
+    assert {"contingency_split", "pressure_cap", "pressure_no_rise", "protection", "hotel_closure"} <= set(lp.rows)
+    cold, warm = both(place_country)
+    assert warm.summary["solver_start"] == "prices"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+    s = ps.split(lp)
+    linking = {name for name, block in lp.rows.items()
+               if np.isin(np.arange(block.start, block.start + block.size), s.link_rows).any()}
+    assert linking == {"national_balance", "dispersed_total", "contingency_split"}
+
+
+def test_place_based_limit_after_the_area_plans_returns_them(place_country, monkeypatch):
+    """The time-limit fallback completes the areas' plans with the new contingency meeting the split."""
+    stop_after_area_plans(monkeypatch)
+    plan = solve(place_country, start="prices")              # verified against the scenario
+    assert plan.status == "time_limit" and plan.summary["incumbent"] == "price_start"
+    assert plan.summary["gap"] > 0
+
+
 def both(scenario):
     """The plan from each start (solve() verifies each against the scenario)."""
     return solve(scenario, start="cold"), solve(scenario, start="prices")
@@ -181,20 +230,24 @@ def test_minmax_declines_and_says_why(country):
     assert agree(raw.objective, solve_lp(lp, data=d, start="cold").objective)
 
 
-def test_whole_basis_has_one_basic_per_row(country):
-    d = prepare(country)
+@pytest.mark.parametrize(("which", "basic"), [("country", "dispersed"), ("place_country", "new_contingency")])
+def test_whole_basis_has_one_basic_per_row(which, basic, request):
+    """One basic per row; D_t basic for the dispersed total, and with hotels by area Q_t for the
+    contingency split (priced at the sample's duals, one per year)."""
+    d = prepare(request.getfixturevalue(which))
     lp = build_lp(d)
     s = ps.split(lp)
-    info: dict = {}
-    lam, top, dispersed = ps.sample_prices(d, None, None, info)
-    plans = ps.AreaPlans(lp, s, dispersed, None)
+    lam, top, dispersed, sampled = ps.sample_prices(d, None, None, {})
+    assert set(sampled) == ({"contingency_split"} if which == "place_country" else set())
+    assert all(y.shape == (d.shape[1],) for y in sampled.values())
+    plans = ps.AreaPlans(lp, s, dispersed, None, sampled=sampled)
     try:
         assert plans.solve(lam.reshape(-1), None)
         col, row = ps.whole_basis(lp, s, plans.statuses())
     finally:
         plans.close()
     assert (col == ps.BASIC).sum() + (row == ps.BASIC).sum() == lp.num_row
-    assert np.all(col[lp.variables["dispersed"].slice] == ps.BASIC)
+    assert np.all(col[lp.variables[basic].slice] == ps.BASIC)
 
 
 def test_price_correction_repairs_a_wrong_regime(country):

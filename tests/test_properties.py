@@ -23,6 +23,7 @@ from hypothesis import event, given
 
 from allocator import InfeasibleError, load_scenario, prepare, read_plan, solve
 from allocator.rounding import broken_rules, exact_rounding, fast_rounding, whole_rules
+from allocator.rounding_place import whole_hotels
 from allocator.verify import verify_plan
 from tests.conftest import (
     PLAN_CSVS,
@@ -30,6 +31,7 @@ from tests.conftest import (
     random_scenario,
     summary_without_timings,
     write_scenario,
+    written_hotels,
 )
 
 
@@ -42,8 +44,9 @@ def expected(cfg: dict, rows: list[dict]) -> dict:
         or {None: cfg["demand"]["exit_rate"]}
     col = lambda base, h: f"{base}_{h}" if h else base  # noqa: E731
     out: dict = {"areas": {}, "need": []}
-    level = {h: sum(r[col("stock", h)] for r in rows) + cfg["demand"]["contingency_start"] * shares[h]
-             for h in cohorts}
+    start = cfg["demand"].get("contingency_start")
+    start = sum(r.get("contingency", 0) for r in rows) if start is None else start
+    level = {h: sum(r[col("stock", h)] for r in rows) + start * shares[h] for h in cohorts}
     for y in years:
         level = {h: (1 - rates[h]) * level[h] + cfg["demand"]["arrivals"][y] * shares[h] for h in cohorts}
         out["need"].append(sum(level.values()))
@@ -98,12 +101,14 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
 
     totals = alloc.groupby(["area_code", "year"])["stock"].sum()
     over = alloc.groupby(["area_code", "year"])["over_cap"].first()
+    basis = alloc.groupby(["area_code", "year"])["basis_total"].first() if "basis_total" in alloc else totals
     for (code, year), total in totals.items():
         a = ex["areas"][code]
         k = years.index(year)
-        assert over[(code, year)] == (total > a["cap"])
-        if total > a["cap"]:       # only stock inherited above the cap, decaying
+        assert over[(code, year)] == (basis[(code, year)] > a["cap"])
+        if basis[(code, year)] > a["cap"]:       # only stock inherited above the cap (on the basis), decaying
             assert total <= math.ceil(a["inherited"][k] - 1e-6), (code, year, total)
+    check_place(cfg, rows, ex, alloc, traj, totals)
 
     national = alloc.groupby("year")["stock"].sum().reindex(years).to_numpy()
     assert traj["year"].tolist() == years
@@ -125,6 +130,45 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
     at_start = regions[regions["position"] == "start"]            # one row per region, dated the year before
     assert (at_start["year"] == years[0] - 1).all() and len(regions) == len(at_start) * (len(years) + 1)
     assert at_start.set_index("region")["stock"].sort_index().equals(start.groupby("region")["stock"].sum())
+
+
+def check_place(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj: pd.DataFrame,
+                totals: pd.Series) -> None:
+    """Issue 13's rules on the written plan, from the generated rows: hotel places whole, at most today's
+    people in the area's hotels, never reopening, none from hotels_close_by; people in hotels within the
+    open places; contingency = people in hotels + new contingency; the area totals on the basis; protection."""
+    years = cfg["years"]
+    basis = cfg["policy"].get("pressure_basis", "dispersal")
+    fixed = (["resettled"] if basis == ["resettled"] else ["initial"] if basis == "supported" else [])
+    located = "contingency" in rows[0]
+    first = alloc.groupby(["area_code", "year"]).first()
+    if located:
+        assert (traj["contingency"] == traj["new_contingency"] + first.groupby("year")["contingency"].sum().to_numpy()).all()
+        assert (traj["new_contingency"] >= 0).all()
+    for r in rows:
+        code = r["area_code"]
+        if located:
+            places = [first.loc[(code, y), "hotel_places"] for y in years]
+            people = [first.loc[(code, y), "contingency"] for y in years]
+            close = r.get("hotels_close_by")
+            most = [0 if close is not None and y >= close else r["contingency"] for y in years]
+            assert all(0 <= p <= h <= m for p, h, m in zip(people, places, most)), (code, people, places, most)
+            assert all(b <= a for a, b in zip(places, places[1:])), (code, places)     # never reopen
+        if basis != "dispersal":
+            counted = [first.loc[(code, y), "contingency"] if located else 0 for y in years]
+            extra = sum(r.get(c) or 0 for c in fixed)
+            assert [first.loc[(code, y), "basis_total"] for y in years] == \
+                [totals[(code, y)] + c + extra for y, c in zip(years, counted)]
+        protect = cfg["policy"].get("protect")
+        if protect:
+            now = sum(v for k, v in r.items() if k.startswith("stock"))
+            start = now + (r.get("contingency", 0) if basis != "dispersal" else 0) + sum(r.get(c) or 0 for c in fixed)
+            chosen = {"true": True, "false": False}.get(r.get("protect"), start / r["population"] * 1e4 > protect["above_per_10k"])
+            a = ex["areas"][code]
+            for k, y in enumerate(years):
+                if chosen and a["open"][k]:
+                    most = now if protect.get("rule") == "no_net_growth" else math.ceil(a["inherited"][k] - 1e-6)
+                    assert totals[(code, y)] <= most, (code, y, totals[(code, y)], most)
 
 
 def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:
@@ -180,19 +224,22 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
     # the integer program on its own: from every cell rounded down (which misses the totals) it must
     # still find a whole-people plan that keeps every rule (most random plans never need it)
     d = prepare(scenario)
-    w = whole_rules(d, plan.exact_stock)
+    w = whole_rules(d, plan.exact_stock, plan.exact_hotels)
     event("whole people: " + ("integer program" if broken_rules(w, fast_rounding(w)) else "fast rounding kept"))
-    repaired = exact_rounding(w, w.base.astype(np.int64))
-    assert broken_rules(w, repaired) == []
+    repaired, located = exact_rounding(w, w.base.astype(np.int64))
+    assert broken_rules(w, repaired, located) == []
     whole_cont = (np.round(d.need.sum(axis=1)) - repaired.sum(axis=(0, 2))).astype(np.int64)[:, None]
-    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, repaired, whole_cont) == []
+    hotels = None if w.hotels is None else whole_hotels(d, w.hotels, located, repaired)
+    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, repaired, whole_cont,
+                       hotels=plan.exact_hotels, whole_hotels=hotels) == []
     # the independent verifier, on the exact plan and on the whole people read back from disk
     out = plan.write(root / "plan")
     back = read_plan(out)
     n_a, n_t, n_h = plan.exact_stock.shape
     R = back.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h)
     Cint = back.trajectory["contingency"].to_numpy()[:, None]
-    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, R, Cint) == []
+    assert verify_plan(scenario, plan.exact_stock, plan.exact_contingency, plan.objective, R, Cint,
+                       hotels=plan.exact_hotels, whole_hotels=written_hotels(back, n_a, n_t)) == []
 
     check_written(cfg, rows, out)
 

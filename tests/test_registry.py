@@ -128,6 +128,19 @@ def _cohorts(rows: list[dict], **per_cohort: float) -> list[dict]:
 
 
 COHORTS = [{"name": "single", "arrivals_share": 0.5}, {"name": "family", "arrivals_share": 0.5}]
+
+
+def _hotels(cfg: dict, **costs: float) -> dict:
+    """``cfg`` with hotels by area: no ``contingency_start`` (the areas' column gives it), and ``costs``."""
+    del cfg["demand"]["contingency_start"]
+    cfg["costs"].update(costs)
+    return cfg
+
+
+#: tests/test_place_based.py::test_hotels_close_but_never_reopen, place cost £10,000
+HOTELS = _hotels(config([2026, 2027], [50, 100], exit_rate=0.0), new_contingency_per_person_year=80_000,
+                 hotel_place_per_year=10_000)
+HOTEL_ROWS = [area("A", capacity=100, cost=5_000), area("H", contingency=50)]
 EQUITY = [area("A", capacity=100, cost=1000), area("B", capacity=100), area("C", capacity=100)]
 #: a scenario where the family binds, and how to break it: a replacement add_ function (rows) or
 #: changed data (rules folded into the stock bounds)
@@ -162,6 +175,27 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                                                    capacity_path=d.capacity_path + 100)),
     "inherited": (config([2026], [0]), [area("A", stock=100, capacity=100, cost=9000), area("B", capacity=100)],
                   None, lambda d: dataclasses.replace(d, inherited=np.zeros_like(d.inherited))),
+    # place-based (tests/test_place_based.py has the hand-solved plans): hotels kept open though empty
+    # in 2026 (without the rule: closed, then reopened); 50 people in 2027 in hotels with no open place
+    "hotel_closure": (HOTELS, HOTEL_ROWS, None, None),
+    "hotel_use": (HOTELS, HOTEL_ROWS, None, None),
+    "contingency_split": (HOTELS, HOTEL_ROWS, None, None),
+    # H's 60 places would take 20 people beside its 100 in dispersal, over its cap of 100 on the basis
+    "pressure_cap": (_hotels(config([2026], [100], policy={"pressure_basis": "supported"}),
+                             new_contingency_per_person_year=80_000),
+                     [area("H", population=20_000, capacity=200, cost=1_000, contingency=60),
+                      area("B", capacity=10, cost=5_000)], None, None),
+    # H over its cap by its 150 hotel residents: 75 in its hotels in 2026, so at most 75 in 2027 (not 150)
+    "pressure_no_rise": (_hotels(config([2026, 2027], [0, 200], policy={"pressure_basis": "supported"}),
+                                 new_contingency_per_person_year=80_000),
+                         [area("H", population=20_000, contingency=150), area("B")], None, None),
+    "pressure_inherited": (_hotels(config([2026], [100], policy={"pressure_basis": "supported"})),
+                           [area("H", population=20_000, stock=40, capacity=200, cost=1_000, contingency=90),
+                            area("B", capacity=1_000, cost=5_000)], None,
+                           lambda d: dataclasses.replace(d, over_basis=np.zeros_like(d.over_basis))),
+    "protection": (config([2026], [100], policy={"protect": {"above_per_10k": 30}}),
+                   [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
+                    area("B", capacity=1_000, cost=5_000)], None, None),
 }
 
 

@@ -18,7 +18,7 @@ from allocator.data import prepare
 from allocator.errors import ScenarioError
 from allocator.model import build_lp
 from allocator.interpret import interpret
-from allocator.rounding import whole_people
+from allocator.rounding import whole_plan
 from allocator.sweep import (
     TIMING_COLUMNS,
     apply_params,
@@ -106,11 +106,12 @@ def test_headline_equals_the_plan_trajectory(which, example, central):
         s = apply_params(sc, params)
         d = prepare(s)
         plan = solve(s)
-        h = headline(d, plan.exact_stock, plan.exact_contingency)
+        h = headline(d, plan.exact_stock, plan.exact_contingency, hotels=plan.exact_hotels)
         traj = plan.trajectory
         for col in ("dispersed", "contingency", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap"):
             np.testing.assert_array_equal(np.asarray(h[col]), traj[col].to_numpy(), err_msg=col)
-        _, traj2, _ = interpret(d, plan.exact_stock, plan.exact_contingency, whole_people(d, plan.exact_stock))
+        R, hotels = whole_plan(d, plan.exact_stock, plan.exact_hotels)
+        _, traj2, _ = interpret(d, plan.exact_stock, plan.exact_contingency, R, hotels)
         pd.testing.assert_frame_equal(traj, traj2)
 
 

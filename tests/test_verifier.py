@@ -1,7 +1,7 @@
 """The verifier must be able to fail: a good plan passes, each broken copy fails naming its rule.
 
 The good plan is the bundled example (12 areas, 5 years, a volunteered and an excluded area,
-an inherited over-cap area, growth limits and a hotel ceiling). Each test breaks one rule
+an inherited over-cap area, growth limits, a hotel ceiling, hotels in two areas and a protected area). Each test breaks one rule
 in a copy of its numbers and checks that ``verify_plan`` reports that family.
 """
 
@@ -21,7 +21,8 @@ from allocator.errors import EXIT_VERIFY
 from allocator.model import build_lp
 from allocator.solvers import solve_lp
 from allocator.verify import verify_plan
-from tests.conftest import EXAMPLE, area, config, load
+from allocator.place import Hotels
+from tests.conftest import EXAMPLE, area, config, load, written_hotels
 from tests.test_whole_people import nobody_leaves
 
 
@@ -32,9 +33,16 @@ class Numbers:
     objective: float
     R: np.ndarray
     Cint: np.ndarray
+    H: Hotels | None = None          # the exact hotels by area (the example has them)
+    Hint: Hotels | None = None       # and in whole people
 
     def check(self, scenario: Scenario) -> list[str]:
-        return verify_plan(scenario, self.S, self.C, self.objective, self.R, self.Cint)
+        return verify_plan(scenario, self.S, self.C, self.objective, self.R, self.Cint, hotels=self.H,
+                           whole_hotels=self.Hint)
+
+
+def _copy(h: Hotels) -> Hotels:
+    return Hotels(h.located.copy(), h.places.copy(), h.new.copy())
 
 
 @pytest.fixture
@@ -43,7 +51,8 @@ def good(example_scenario: Scenario, example_plan: Plan) -> Numbers:
     return Numbers(S=example_plan.exact_stock.copy(), C=example_plan.exact_contingency.copy(),
                    objective=example_plan.objective,
                    R=example_plan.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h).copy(),
-                   Cint=example_plan.trajectory["contingency"].to_numpy()[:, None].copy())
+                   Cint=example_plan.trajectory["contingency"].to_numpy()[:, None].copy(),
+                   H=_copy(example_plan.exact_hotels), Hint=_copy(written_hotels(example_plan, n_a, n_t)))
 
 
 def idx(scenario: Scenario, code: str) -> int:
@@ -109,6 +118,43 @@ def test_contingency_above_the_ceiling(example_scenario: Scenario, good: Numbers
     good.S[:, 4, 0] *= (total - 250) / total
     good.C[4, 0] += 250
     assert_fails(good.check(example_scenario), "contingency_ceiling:")
+
+
+def test_hotel_places_reopened(example_scenario: Scenario, good: Numbers) -> None:
+    """S04 Harbourside's 600 hotel places: 533 open in 2026, none from 2027. Reopening 10 in 2028 fails."""
+    i = idx(example_scenario, "S04")
+    assert good.H.places[i, 0] > 0 and good.H.places[i, 1] == 0
+    good.H.places[i, 2] = 10
+    assert_fails(good.check(example_scenario), "hotel_places:")
+
+
+def test_more_hotel_places_than_today(example_scenario: Scenario, good: Numbers) -> None:
+    good.H.places[idx(example_scenario, "S04"), 0] = 601
+    assert_fails(good.check(example_scenario), "hotel_places:")
+
+
+def test_people_in_hotels_above_the_open_places(example_scenario: Scenario, good: Numbers) -> None:
+    """N06 Northgate has closed its places in 2026 (nobody there); 5 people in them fail, and the split too."""
+    i = idx(example_scenario, "N06")
+    good.H.located[i, 0] = 5
+    fails = good.check(example_scenario)
+    assert_fails(fails, "hotel_use:")
+    assert_fails(fails, "contingency_split:")
+
+
+def test_whole_people_in_hotels_a_person_off(example_scenario: Scenario, good: Numbers) -> None:
+    i = idx(example_scenario, "S04")
+    good.Hint.located[i, 0] -= 1
+    good.Hint.new[0] += 1
+    assert_fails(good.check(example_scenario), "whole people: hotel_use")
+
+
+def test_protection_broken(example_scenario: Scenario, good: Numbers) -> None:
+    """Cragdale (N05), protected with no new placements: 10 more people there in 2027 (out of contingency)."""
+    i = idx(example_scenario, "N05")
+    good.S[i, 1, 0] += 10
+    good.C[1, 0] -= 10
+    assert_fails(good.check(example_scenario), "protection:")
 
 
 def test_wrong_objective(example_scenario: Scenario, good: Numbers) -> None:

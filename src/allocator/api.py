@@ -19,9 +19,10 @@ from allocator.diagnose import diagnose_infeasible
 from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
-from allocator.interpret import end_position, interpret, start_position
+from allocator.interpret import basis_start, end_position, interpret, start_position
 from allocator.plan import Plan
-from allocator.rounding import whole_people
+from allocator.place import Hotels, hotel_solution
+from allocator.rounding import whole_plan
 from allocator.scenario import Scenario
 from allocator.solvers import RawSolution, solve_lp
 from allocator.status import Status
@@ -109,17 +110,20 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     n_a, n_t, n_h = d.shape
     S = lp.value(raw.x, "stock").reshape(n_a, n_t, n_h)
     C = lp.value(raw.x, "contingency").reshape(n_t, n_h)
+    hotels = hotel_solution(d, lp, raw.x)
     try:
-        R = whole_people(d, S)
+        R, whole_hotels = whole_plan(d, S, hotels)
     except VerificationError as err:     # say first what is wrong with the exact plan, if anything
-        raise VerificationError((verify_plan(scenario, S, C, raw.objective) if verify else []) + err.failures) from None
-    alloc, traj, regions = interpret(d, S, C, R)
+        raise VerificationError((verify_plan(scenario, S, C, raw.objective, hotels=hotels) if verify else [])
+                                + err.failures) from None
+    alloc, traj, regions = interpret(d, S, C, R, whole_hotels)
     limited_by, shadow = binding(d, lp, raw.x, raw.row_dual, raw.col_dual)
     alloc["limited_by"] = limited_by.ravel()
     alloc["shadow_price"] = shadow.ravel()
     t3 = time.perf_counter()
     if verify:
-        fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None])
+        fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None],
+                            hotels=hotels, whole_hotels=whole_hotels)
         if fails:
             raise VerificationError(fails)
     t4 = time.perf_counter()
@@ -147,17 +151,38 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
             for i in np.flatnonzero(d.stock0.sum(axis=1) > d.cluster_cap)
         ],
     }
+    if d.basis is not None:                 # over the cap on the pressure basis today (allowed only to decline)
+        basis = basis_start(d)
+        summary["over_cap_on_basis"] = [
+            {"area_code": str(d.areas["area_code"].iat[i]), "area_name": str(d.areas["area_name"].iat[i]),
+             "basis_total": int(round(basis[i])), "cap": int(d.cluster_cap[i])}
+            for i in np.flatnonzero(basis > d.cluster_cap)
+        ]
     if raw.status == Status.TIME_LIMIT:     # where the plan came from (optimal plans keep their summary as it was)
         summary["incumbent"] = raw.info.get("fallback", "solver")
-    return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C, start=start_table(d))
+    return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C,
+                start=start_table(d, whole_hotels), exact_hotels=hotels)
 
 
-def start_table(d: ModelData) -> pd.DataFrame:
-    """Today's position per area (the plan's ``start.csv``): what reports and maps show as "now"."""
+def start_table(d: ModelData, hotels: Hotels | None = None) -> pd.DataFrame:
+    """Today's position per area (the plan's ``start.csv``): what reports and maps show as "now";
+    with hotels by area, the people in its hotels now and the first year its hotels are closed in the plan."""
     stock = np.round(d.stock0.sum(axis=1)).astype(np.int64)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "area_code": d.areas["area_code"].to_numpy(), "area_name": d.areas["area_name"].to_numpy(),
         "region": d.areas["region"].to_numpy(), "status": d.areas["status"].to_numpy(),
         "population": np.round(d.population).astype(np.int64), "stock": stock,
         "cap": d.cluster_cap.astype(np.int64), "rate_per_10k": np.round(stock / d.population * 1e4, 2),
     })
+    if d.basis is not None:
+        basis = basis_start(d)
+        table["basis_total"] = np.round(basis).astype(np.int64)
+        table["basis_rate_per_10k"] = np.round(basis / d.population * 1e4, 2)
+    if d.protected is not None:
+        table["protected"] = d.protected
+    if hotels is not None:
+        table["contingency"] = np.round(d.hotel0).astype(np.int64)
+        closed = hotels.places == 0                                              # (A,T)
+        ever = (d.hotel0 > 0) & closed.any(axis=1)
+        table["hotels_close"] = pd.Series(d.years[closed.argmax(axis=1)]).where(ever).astype("Int64")
+    return table

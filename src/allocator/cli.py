@@ -77,6 +77,13 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         f"{lo1['rate_per_10k']:.1f}; Gini of area rates {start['gini']:.3f} -> {end['gini']:.3f}.",
         f"Total cost over the plan: £{_fmt(end['total_cost_all_years'])}.",
     ]
+    if "basis" in start:                 # the pressure basis beside dispersal alone
+        b0, b1 = start["basis"], end["basis"]
+        lines.insert(5, f"           On the pressure basis ({b0['pressure_basis']}): {_fmt(b0['total'])} people now, "
+                        f"{_fmt(b1['total'])} by {end['year']}; Gini of area rates {b0['gini']:.3f} -> {b1['gini']:.3f}.")
+    if "new_contingency" in end:
+        lines.insert(4, f"           Of the contingency, {_fmt(end['new_contingency'])} in new sites beyond the open "
+                        "hotel places.")
     if "status_quo_cost" in s:
         diff = end["total_cost_all_years"] - s["status_quo_cost"]
         lines.append(f"           Status quo (no new procurement, no hotel ceiling): £{_fmt(s['status_quo_cost'])}; "
@@ -85,6 +92,9 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     if s.get("inherited_over_cap"):
         names = ", ".join(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
+    if s.get("over_cap_on_basis"):
+        names = ", ".join(f"{r['area_name']} ({_fmt(r['basis_total'])} > {_fmt(r['cap'])})" for r in s["over_cap_on_basis"])
+        lines.append(f"Over the cluster limit on the pressure basis now (nobody new while over): {names}.")
     if out is not None:
         files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and not p.name.startswith(".")) \
             if Path(out).is_dir() else []

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from allocator import place
 from allocator.scenario import Scenario
 
 
@@ -54,10 +55,33 @@ class ModelData:
     grant_new: float
     agreed_min: np.ndarray = None  # (A,T) agreed least total stock, NaN where none
     agreed_max: np.ndarray = None  # (A,T) agreed most total stock, NaN where none
+    # ---- place-based plans (allocator.place; all None / off for a v1 scenario)
+    hotel0: np.ndarray | None = None      # (A,) people in the area's hotels now: its hotel places c0_i
+    hotel_open: np.ndarray | None = None  # (A,T) bool: hotel places may be open at the end of t (t < tau_i)
+    hotel_place_cost: float = 0.0         # £ per open hotel place-year
+    new_contingency_cost: float = 0.0     # £ per person-year in new contingency
+    basis: str | None = None              # the pressure basis when it is not dispersal alone
+    basis_hotels: bool = False            # the people in an area's hotels count on its pressure basis
+    basis_fixed: np.ndarray | None = None  # (A,) fixed counts F_i on the pressure basis
+    over_basis: np.ndarray | None = None  # (A,T) bool: over its cap on the basis by inheritance (the set O)
+    protected: np.ndarray | None = None   # (A,) bool: protected (policy.protect)
+    protect_rule: str = "no_net_growth"
 
     @property
     def shape(self) -> tuple[int, int, int]:
         return len(self.population), len(self.years), len(self.cohorts)
+
+    @property
+    def fixed(self) -> np.ndarray:
+        """(A,) the fixed counts :math:`F_i` on the pressure basis (zeros when there are none)."""
+        return np.zeros(self.shape[0]) if self.basis_fixed is None else self.basis_fixed
+
+    def hotel_basis(self) -> np.ndarray:
+        """(A,T) today's hotel residents that count on the basis while the area's hotels may stay open:
+        :math:`c^0_i [t < \\tau_i]` when they count, else 0."""
+        if not self.basis_hotels:
+            return np.zeros(self.shape[:2])
+        return self.hotel0[:, None] * self.hotel_open
 
     def share(self) -> np.ndarray:
         """(A,T) each area's fair-share fraction of the national dispersed total in year t.
@@ -79,6 +103,8 @@ class CellLimits:
     cluster: np.ndarray    # (A,T) cluster cap on the area's total, never below its inherited total
     agreed_min: np.ndarray | None  # (A,T) agreed least total, NaN where none
     agreed_max: np.ndarray | None  # (A,T) agreed most total, NaN where none
+    protect: np.ndarray | None = None  # (A,T) the protected areas' most total where they can receive people, NaN elsewhere
+    over: np.ndarray | None = None     # (A,T) the inherited total where over the cap on the basis by inheritance, NaN elsewhere
 
     @property
     def room(self) -> np.ndarray:
@@ -102,13 +128,18 @@ class CellLimits:
 
     @property
     def total_upper(self) -> np.ndarray:
-        """(A,T) the most an area's total may be: its cluster cap, or its agreed maximum if lower."""
-        return self.cluster if self.agreed_max is None else np.fmin(self.cluster, self.agreed_max)
+        """(A,T) the most an area's total may be: its cluster cap, or its agreed maximum or protection if lower."""
+        top = self.cluster if self.agreed_max is None else np.fmin(self.cluster, self.agreed_max)
+        for most in (self.protect, self.over):          # protection; nobody new while over the cap by inheritance
+            top = top if most is None else np.fmin(top, most)
+        return top
 
 
 def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
     """The limits on every stock cell and area total: capacity path and procurement pace,
-    eligibility (excluded, not yet open), inherited stock, cluster cap and agreements.
+    eligibility (excluded, not yet open), inherited stock, cluster cap (on the pressure basis:
+    :math:`\\max(\\kappa_i - F_i, \\sum_h I_{ith} + c^0_i [t < \\tau_i])`, with nobody new where
+    that is over the cap by inheritance), agreements and protection.
 
     The one place they are computed; the model's bounds, the whole-people rounding, ``explain``
     and the infeasibility diagnosis read them here (the verifier recomputes them from the
@@ -120,9 +151,17 @@ def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
     if whole:
         inherited, path = np.ceil(inherited - 1e-6), np.floor(path + 1e-6)
         inherited_total = np.ceil(inherited_total - 1e-6)
-    return CellLimits(lower=inherited, capacity=np.where(d.eligible[:, :, None], path, inherited),
-                      cluster=np.maximum(d.cluster_cap[:, None], inherited_total),
-                      agreed_min=d.agreed_min, agreed_max=d.agreed_max)
+    room = d.eligible if d.over_basis is None else d.eligible & ~d.over_basis     # over by inheritance: nobody new
+    cluster = np.maximum(d.cluster_cap[:, None], inherited_total)
+    if d.over_basis is not None:
+        cluster = np.maximum(d.cluster_cap[:, None] - d.fixed[:, None], inherited_total + d.hotel_basis())
+    protect = None
+    if d.protected is not None:
+        most = d.stock0.sum(axis=1)[:, None] if d.protect_rule == "no_net_growth" else inherited_total
+        protect = np.where(d.protected[:, None] & d.eligible, np.broadcast_to(most, d.eligible.shape), np.nan)
+    over = None if d.over_basis is None else np.where(d.over_basis, inherited_total, np.nan)
+    return CellLimits(lower=inherited, capacity=np.where(room[:, :, None], path, inherited), cluster=cluster,
+                      agreed_min=d.agreed_min, agreed_max=d.agreed_max, protect=protect, over=over)
 
 
 def roll_need(start: np.ndarray, arrivals: np.ndarray, survive: np.ndarray) -> np.ndarray:
@@ -171,7 +210,7 @@ def prepare(scenario: Scenario) -> ModelData:
         exit_rate = np.array([cfg.demand.exit_rate])
         a_share = c_share = np.array([1.0])
     arrivals = np.array([cfg.demand.arrivals[int(y)] for y in years])[:, None] * a_share[None, :]
-    contingency0 = cfg.demand.contingency_start * c_share
+    contingency0 = place.contingency_start(cfg, df) * c_share
     survive = 1.0 - exit_rate                                              # (H,)
     need = roll_need(stock0.sum(axis=0) + contingency0, arrivals, survive)
 
@@ -203,6 +242,7 @@ def prepare(scenario: Scenario) -> ModelData:
 
     growth = cfg.policy.max_growth
     funding = cfg.funding
+    extra = place.prepare_place(scenario, years, stock0, inherited, cluster_cap, population)
     return ModelData(
         areas=df[["area_code", "area_name", "region", "status"]].reset_index(drop=True),
         years=years, cohorts=cohorts, population=population, weight=weight, cluster_cap=cluster_cap,
@@ -219,5 +259,5 @@ def prepare(scenario: Scenario) -> ModelData:
         equity_measure=cfg.objective.equity_measure,
         grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
         grant_new=funding.grant_per_new_place if funding else 0.0,
-        agreed_min=agreed_min, agreed_max=agreed_max,
+        agreed_min=agreed_min, agreed_max=agreed_max, **extra,
     )

@@ -164,7 +164,12 @@ def explain_area(allocations, code: str) -> list[str]:
         stock, placed = int(group["stock"].sum()), int(group["placements"].sum())
         fair = float(group["fair_share"].iloc[0])
         capacity = int(group["capacity"].sum())
-        lines.append(f"{year}: {stock:,} people ({placed:,} newly placed; capacity {capacity:,}; fair share {fair:,.0f}).")
+        hotels = ""
+        if "hotel_places" in group.columns and int(group["hotel_places"].iloc[0]) > 0:   # area-level, on each cohort row
+            hotels = (f"; {int(group['contingency'].iloc[0]):,} in its hotels, "
+                      f"{int(group['hotel_places'].iloc[0]):,} hotel places open")
+        lines.append(f"{year}: {stock:,} people ({placed:,} newly placed; capacity {capacity:,}; fair share {fair:,.0f}"
+                     f"{hotels}).")
         for _, row in group.iterrows():
             prefix = f"  [{row['cohort']}] " if "cohort" in group.columns else "  "
             reasons = [r.strip() for r in str(row.get("limited_by", "")).split(";") if r.strip()]

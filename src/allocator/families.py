@@ -19,7 +19,15 @@ name in code         symbol          meaning
 ``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
 ``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
 ``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
+``hotel_places``     :math:`H_{it}`  open hotel places in area i, end of t (hotels by area)
+``located``          :math:`L_{it}`  people in contingency located in area i, end of t
+``new_contingency``  :math:`Q_t`     new (unlocated) contingency, end of t
 ===================  ==============  =================================================
+
+With a pressure basis other than dispersal, ``dispersed`` is the national total on that basis,
+:math:`D^B_t` (:func:`national_basis`), and every rule on an area's total reads its total on the
+basis, :math:`B_{it}` (:func:`area_basis`). The place-based families are in
+:mod:`allocator.families_place`.
 """
 
 from __future__ import annotations
@@ -38,9 +46,38 @@ class Vars:
 
     stock: np.ndarray                   # (A,T,H)
     contingency: np.ndarray             # (T,H)
-    dispersed: np.ndarray | None = None  # (T,)
+    dispersed: np.ndarray | None = None  # (T,) the national total (on the pressure basis)
     top_rate: np.ndarray | None = None   # (T,)
     procured: np.ndarray | None = None   # (A,H)
+    located: np.ndarray | None = None    # (A,T) L_it, -1 where the area has no hotel places
+    hotel_places: np.ndarray | None = None  # (A,T) H_it, -1 where the area has no hotel places
+    new_contingency: np.ndarray | None = None  # (T,) Q_t
+
+
+Term = tuple[np.ndarray, np.ndarray, "np.ndarray | float"]
+
+
+def area_basis(d: ModelData, v: Vars, row: np.ndarray, a: np.ndarray, t: np.ndarray,
+               sign: float = 1.0) -> tuple[list[Term], np.ndarray]:
+    r"""The area total on the pressure basis, :math:`B_{it} = \sum_h S_{ith} + L_{it} + F_i`, for rows
+    ``row`` at cells (``a``, ``t``): the terms (times ``sign``) for :meth:`LPBuilder.add_rows` and the
+    fixed counts :math:`F_i` (times ``sign``), which the caller moves to the right-hand side.
+
+    The one place the basis is written: the cap on the basis, the fair share, the highest rate and the
+    no-rise rule read it here. With the dispersal basis it is :math:`\sum_h S_{ith}` and :math:`F_i = 0`.
+    """
+    terms: list[Term] = [(row[:, None], v.stock[a, t, :], sign)]
+    if d.basis_hotels and v.located is not None:
+        col = v.located[a, t]
+        has = col >= 0
+        terms.append((row[has], col[has], sign))
+    return terms, sign * d.fixed[a]
+
+
+def national_basis(v: Vars) -> np.ndarray:
+    r"""(T,) the column of the national total on the pressure basis, :math:`D^B_t = \sum_i B_{it}`
+    (:math:`D_t` with the dispersal basis), built by :func:`add_dispersed_total`."""
+    return v.dispersed
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
@@ -68,9 +105,16 @@ def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
                              d.cost_weight * d.cost[:, None, :],
                              {"area": a.ravel(), "year": t.ravel(), "cohort": h.ravel()})
     t2, h2 = np.indices((n_t, n_h))
-    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF, d.contingency_weight * d.hotel_cost,
+    located = d.hotel0 is not None              # hotels by area: the cost is on L, Q and H instead
+    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF,
+                                   0.0 if located else d.contingency_weight * d.hotel_cost,
                                    {"year": t2.ravel(), "cohort": h2.ravel()})
-    return Vars(stock=stock, contingency=contingency)
+    v = Vars(stock=stock, contingency=contingency)
+    if located:
+        from allocator.families_place import add_hotel_variables
+
+        add_hotel_variables(lp, d, v)
+    return v
 
 
 # --------------------------------------------------------------------------- families
@@ -236,13 +280,24 @@ def add_dispersed_total(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     Row block ``dispersed_total`` (year). :math:`D_t` equals
     :math:`\sum_{i,h} S_{ith}` through the balance rows, without a dense row.
     Only built when the objective has an equity term.
+
+    On a pressure basis other than dispersal the column is the national total on that basis,
+    :math:`D^B_t = \sum_i B_{it} = D_t + \sum_i L_{it} + F` with :math:`F = \sum_i F_i`, and its row
+
+    .. math::
+        D^B_t + Q_t = \sum_h N_{th} + F \quad \text{(hotel residents count)}, \qquad
+        D^B_t + \sum_h C_{th} = \sum_h N_{th} + F \quad \text{(otherwise)}
+
+    (through the contingency split, :math:`\sum_h C_{th} - \sum_i L_{it} = Q_t`): still two or
+    :math:`1 + H` non-zeros a row.
     """
     n_t = d.shape[1]
     cost = -d.equity_weight if d.equity_measure == "minmax" else 0.0   # the -D_t of the minmax term
     v.dispersed = lp.add_variables("dispersed", (n_t,), 0.0, INF, cost, {"year": np.arange(n_t)})
     row = np.arange(n_t)
-    lp.add_rows("dispersed_total", n_t, [(row, v.dispersed, 1.0), (row[:, None], v.contingency, 1.0)],
-                d.need.sum(axis=1), d.need.sum(axis=1), {"year": row})
+    rest = (row, v.new_contingency, 1.0) if d.basis_hotels else (row[:, None], v.contingency, 1.0)
+    total = d.need.sum(axis=1) + d.fixed.sum()
+    lp.add_rows("dispersed_total", n_t, [(row, v.dispersed, 1.0), rest], total, total, {"year": row})
 
 
 def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
@@ -255,6 +310,12 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     :math:`E_t` is the set of areas that can receive people in year t, and
     :math:`\phi_{it} = w_i / \sum_{j \in E_t} w_j` the fair-share fraction. Objective:
     ``equity_weight`` × :math:`(u^+ + u^-)`. Row block ``fair_share`` (area, year).
+    On a pressure basis the row is on the area's total on the basis (:func:`area_basis`), the
+    fixed counts on the right:
+
+    .. math::
+        B_{it} - \phi_{it}\,D^B_t - u^+_{it} + u^-_{it} = 0, \qquad
+        B_{it} = \sum_h S_{ith} + L_{it} + F_i
     """
     n_a, n_t, _ = d.shape
     cells = np.flatnonzero(d.eligible.ravel())
@@ -264,9 +325,10 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
     row = np.arange(cells.size)
     share = d.share()[a, t]
+    terms, fixed = area_basis(d, v, row, a, t)
     lp.add_rows("fair_share", cells.size,
-                [(row[:, None], v.stock[a, t, :], 1.0), (row, v.dispersed[t], -share),
-                 (row, over, -1.0), (row, under, 1.0)], 0.0, 0.0, idx)
+                [*terms, (row, national_basis(v)[t], -share), (row, over, -1.0), (row, under, 1.0)],
+                0.0 - fixed, 0.0 - fixed, idx)         # 0.0 - F: never -0.0 (v1 builds the same LP)
 
 
 def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:
@@ -277,12 +339,15 @@ def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     :math:`Z_t` is the national total there would be if every area had the
     highest area's rate; objective ``equity_weight`` × :math:`(Z_t - D_t)`, the
-    people "in excess" of an even spread. Row block ``top_rate`` (area, year).
+    people "in excess" of an even spread. Row block ``top_rate`` (area, year). On a pressure basis
+    the rate is that of the area's total on the basis (:math:`B_{it} - \phi_{it} Z_t \le 0`, the
+    fixed counts on the right) and the objective's :math:`-D_t` is :math:`-D^B_t`.
     """
     n_a, n_t, _ = d.shape
     v.top_rate = lp.add_variables("top_rate", (n_t,), 0.0, INF, d.equity_weight, {"year": np.arange(n_t)})
     cells = np.flatnonzero((d.eligible & (d.weight[:, None] > 0)).ravel())
     a, t = np.divmod(cells, n_t)
     row = np.arange(cells.size)
-    lp.add_rows("top_rate", cells.size, [(row[:, None], v.stock[a, t, :], 1.0), (row, v.top_rate[t], -d.share()[a, t])],
-                -INF, 0.0, {"area": a, "year": t})
+    terms, fixed = area_basis(d, v, row, a, t)
+    lp.add_rows("top_rate", cells.size, [*terms, (row, v.top_rate[t], -d.share()[a, t])],
+                -INF, 0.0 - fixed, {"area": a, "year": t})

@@ -210,13 +210,15 @@ class Frontier:
 
 
 def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
+    from allocator.place import hotel_solution
     from allocator.sweep import headline
 
     d, lp = e.d, e.lp
     x = raw.x
     S = lp.value(x, "stock").reshape(d.shape)
     C = lp.value(x, "contingency").reshape(d.shape[1], d.shape[2])
-    h = headline(d, S, C)
+    hotels = hotel_solution(d, lp, x)
+    h = headline(d, S, C, hotels=hotels)
     n_t = d.shape[1]
     dev = float(e.equity @ x)
     cost = float(e.money @ x)
@@ -228,7 +230,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
             "contingency_final": int(h["contingency"][-1]),
             "contingency_total": int(np.sum(h["contingency"])),
             "gini_final": float(h["gini"][-1]), "max_rate_per_10k_final": float(h["max_rate_per_10k"][-1]),
-            "_S": S, "_C": C}
+            "_S": S, "_C": C, "_H": hotels}
 
 
 def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None = None,
@@ -281,7 +283,7 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
                  "contingency_final": r["contingency_final"]}
     if verify:
         for r in rows:
-            fails = verify_plan(e.scenario, r["_S"], r["_C"], None)
+            fails = verify_plan(e.scenario, r["_S"], r["_C"], None, hotels=r["_H"])
             if fails:
                 from allocator.errors import VerificationError
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import ModelData
+from allocator.place import Hotels
 from allocator.rounding import round_keeping_total
 
 
@@ -46,8 +47,10 @@ def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray
     return np.maximum.accumulate(lazy, axis=1)
 
 
-def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tidy tables from the exact stock ``S``, contingency ``C`` and whole-people stock ``R``."""
+def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels: Hotels | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy tables from the exact stock ``S``, contingency ``C``, whole-people stock ``R`` and
+    whole-people ``hotels`` by area (when the scenario locates them)."""
     n_a, n_t, n_h = S.shape
     prev_exact = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
     placements_exact = S - (1.0 - d.exit_rate)[None, None, :] * prev_exact
@@ -62,9 +65,10 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
     total = R.sum(axis=2)                                                # (A,T)
     prev_total = np.concatenate([np.round(d.stock0.sum(axis=1))[:, None], total[:, :-1]], axis=1)
     national = total.sum(axis=0)                                         # (T,)
-    fair = d.share() * national[None, :]
+    basis = basis_totals(d, total, hotels)                               # (A,T) on the pressure basis
+    fair = d.share() * basis.sum(axis=0)[None, :]
     rate = total / d.population[:, None] * 1e4
-    over_cap = total > d.cluster_cap[:, None]
+    over_cap = basis > d.cluster_cap[:, None]
     funding = d.grant_occupied * total + d.grant_new * np.maximum(total - prev_total, 0)
 
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
@@ -88,6 +92,7 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
     alloc["cap"] = d.cluster_cap[idx_a].astype(np.int64)
     alloc["over_cap"] = over_cap[idx_a, idx_t]
     alloc["rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
+    _place_columns(d, alloc, None, basis, hotels, idx_a, idx_t)
     if d.grant_occupied or d.grant_new:
         alloc["funding"] = np.round(funding[idx_a, idx_t], 2)
 
@@ -100,7 +105,7 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
         "contingency": contingency_int,
         "placements": X.sum(axis=(0, 2)),
         "accommodation_cost": np.round(accommodation, 2),
-        "contingency_cost": np.round(contingency_int * d.hotel_cost, 2),
+        "contingency_cost": np.round(contingency_cost(d, contingency_int, hotels), 2),
         "procurement_cost": np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2),
     })
     traj["total_cost"] = np.round(traj["accommodation_cost"] + traj["contingency_cost"] + traj["procurement_cost"], 2)
@@ -108,32 +113,85 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
     traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
     traj["areas_over_cap"] = over_cap.sum(axis=0)
     traj["areas_hosting"] = (total > 0).sum(axis=0)
+    _place_columns(d, None, traj, basis, hotels)
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
 
-    return alloc, traj, region_table(d, total, fair)
+    return alloc, traj, region_table(d, total, fair, basis)
+
+
+def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame | None, basis: np.ndarray,
+                   hotels: Hotels | None, idx_a: np.ndarray | None = None, idx_t: np.ndarray | None = None) -> None:
+    """The place-based columns of allocations.csv (``alloc``: the totals and rates on the pressure basis, the
+    people in the area's hotels and its open places) or trajectory.csv (``traj``: new contingency, the
+    national total, Gini and highest rate on the basis); only where the scenario has them."""
+    rate = basis / d.population[:, None] * 1e4
+    if alloc is not None:
+        if d.basis is not None:
+            alloc["basis_total"] = basis[idx_a, idx_t].astype(np.int64)
+            alloc["basis_rate_per_10k"] = np.round(rate[idx_a, idx_t], 2)
+        if hotels is not None:
+            alloc["contingency"] = hotels.located[idx_a, idx_t]
+            alloc["hotel_places"] = hotels.places[idx_a, idx_t]
+        return
+    if hotels is not None:
+        traj.insert(4, "new_contingency", hotels.new)
+    if d.basis is not None:
+        traj["basis_total"] = basis.sum(axis=0).astype(np.int64)
+        traj["basis_gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(rate.shape[1])]
+        traj["basis_max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
+
+
+def basis_totals(d: ModelData, total: np.ndarray, hotels: Hotels | None) -> np.ndarray:
+    """(A,T) each area's whole-people total on the pressure basis: its stock ``total``, the people in its
+    hotels where they count, and its fixed counts (just ``total`` on the dispersal basis)."""
+    if d.basis is None:
+        return total
+    located = hotels.located if hotels is not None and d.basis_hotels else 0
+    return total + located + np.round(d.fixed).astype(np.int64)[:, None]
+
+
+def basis_start(d: ModelData) -> np.ndarray:
+    """(A,) each area's total on the pressure basis today (today's stock on the dispersal basis)."""
+    start = np.round(d.stock0.sum(axis=1))
+    if d.basis is None:
+        return start
+    return start + (d.hotel0 if d.basis_hotels else 0.0) + d.fixed
+
+
+def contingency_cost(d: ModelData, contingency: np.ndarray, hotels: Hotels | None) -> np.ndarray:
+    """(T,) £ of contingency each year: people in contingency at the hotel cost; with hotels by area, the
+    people in areas' hotels at that cost, new contingency at its own and every open hotel place at its cost."""
+    if hotels is None:
+        return contingency * d.hotel_cost
+    return (hotels.located.sum(axis=0) * d.hotel_cost + hotels.new * d.new_contingency_cost
+            + hotels.places.sum(axis=0) * d.hotel_place_cost)
 
 
 START, YEAR_END = "start", "end of year"
 
 
-def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray) -> pd.DataFrame:
+def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray, basis: np.ndarray | None = None) -> pd.DataFrame:
     """regions.csv: one row per region for the start position and for the end of each year.
 
     ``total`` (A,T) whole people and ``fair`` (A,T) fair shares at the end of each year. The start
     row is dated the year before the first planning year, with ``position`` "start": today's stock
     (rounded to whole people, as in start.csv) and its fair share over the areas open in the first
-    planning year.
+    planning year. On a pressure basis (``basis``, (A,T)) the fair shares are of the national total
+    on the basis, and the column ``basis_total`` gives the region's total on it.
     """
     start = np.round(d.stock0.sum(axis=1)).astype(np.int64)
     stock = np.column_stack([start, total]).astype(np.int64)                    # (A, T+1)
-    fair_all = np.column_stack([d.share()[:, 0] * start.sum(), fair])
+    fair_all = np.column_stack([d.share()[:, 0] * basis_start(d).sum(), fair])
     years = np.concatenate([[int(d.years[0]) - 1], np.asarray(d.years, dtype=np.int64)])
     n_a, n_y = stock.shape
-    regions = pd.DataFrame({
+    columns = {
         "region": np.repeat(d.areas["region"].to_numpy(), n_y), "year": np.tile(years, n_a),
         "stock": stock.ravel(), "fair_share": fair_all.ravel(), "population": np.repeat(d.population, n_y),
-    }).groupby(["region", "year"], sort=True).sum().reset_index()
+    }
+    if d.basis is not None:
+        columns["basis_total"] = np.column_stack([basis_start(d), basis]).astype(np.int64).ravel()
+    regions = pd.DataFrame(columns).groupby(["region", "year"], sort=True).sum().reset_index()
     regions.insert(2, "position", np.where(regions["year"] == years[0], START, YEAR_END))
     regions["fair_share"] = regions["fair_share"].round(2)
     regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
@@ -151,14 +209,24 @@ def start_position(d: ModelData) -> dict:
     return {
         "dispersed": int(total.sum()),
         "contingency": int(round(d.contingency0.sum())),
-        "areas_over_cap": int((total > d.cluster_cap).sum()),
+        "areas_over_cap": int((basis_start(d) > d.cluster_cap).sum()),      # on the pressure basis
         "areas_hosting": int((total > 0).sum()),
         "areas_hosting_nobody": int((total == 0).sum()),
         "gini": round(weighted_gini(rate, d.weight), 4),
         "max_rate_per_10k": round(float(rate.max()), 2),
         "highest_region": {"region": str(rr.idxmax()), "rate_per_10k": float(rr.max())},
         "lowest_region": {"region": str(rr.idxmin()), "rate_per_10k": float(rr.min())},
+        **_basis_headline(d, basis_start(d)),
     }
+
+
+def _basis_headline(d: ModelData, basis: np.ndarray) -> dict:
+    """The headline figures on the pressure basis (none on the dispersal basis), ``basis`` (A,) the areas' totals."""
+    if d.basis is None:
+        return {}
+    rate = basis / d.population * 1e4
+    return {"basis": {"pressure_basis": d.basis, "total": int(round(basis.sum())),
+                      "gini": round(weighted_gini(rate, d.weight), 4), "max_rate_per_10k": round(float(rate.max()), 2)}}
 
 
 def end_position(traj: pd.DataFrame, regions: pd.DataFrame) -> dict:
@@ -175,4 +243,8 @@ def end_position(traj: pd.DataFrame, regions: pd.DataFrame) -> dict:
         "highest_region": {"region": str(final.idxmax()), "rate_per_10k": float(final.max())},
         "lowest_region": {"region": str(final.idxmin()), "rate_per_10k": float(final.min())},
         "total_cost_all_years": round(float(traj["total_cost"].sum()), 2),
+        **({"basis": {"total": int(last["basis_total"]), "gini": float(last["basis_gini"]),
+                      "max_rate_per_10k": float(last["basis_max_rate_per_10k"])}}
+           if "basis_total" in traj else {}),
+        **({"new_contingency": int(last["new_contingency"])} if "new_contingency" in traj else {}),
     }

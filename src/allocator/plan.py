@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,7 @@ class Plan:
     exact_stock: np.ndarray | None = field(default=None, repr=False)
     exact_contingency: np.ndarray | None = field(default=None, repr=False)
     start: pd.DataFrame | None = field(default=None, repr=False)   # today's position per area (start.csv)
+    exact_hotels: Any = field(default=None, repr=False)   # allocator.place.Hotels: the exact hotels by area, if any
 
     @property
     def status(self) -> str:

@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from allocator import families as fm
+from allocator import families_place as fp
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
+from allocator.place import hotel_solution
 
 #: Tolerance (people) for a rule to count as binding in ``explain``.
 TOL = 1e-6
@@ -68,8 +70,8 @@ class Reason:
 class PriceStart:
     """How the price-guided start treats a family (docs/performance.md)."""
 
-    role: str              # local | priced | basic slack | basic column | declines
-    column: str = ""       # basic column: the national column made basic, one per row
+    role: str              # local | priced | sample price | basic slack | basic column | declines
+    column: str = ""       # basic column, sample price: the national column made basic, one per row
     why: str = ""          # declines: why the start is not used
 
     def __str__(self) -> str:
@@ -147,7 +149,9 @@ class Solved:
     C: np.ndarray = field(init=False)              # (T,) contingency
     scale: np.ndarray = field(init=False)          # (A,T,H) max(1, |S|): tolerances are relative
     eligible: np.ndarray = field(init=False)       # (A,T,1)
-    over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap
+    over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap (on the basis)
+    receives: np.ndarray = field(init=False)       # (A,T,1) may take new placements: eligible, not over by inheritance
+    over_by_hotels: np.ndarray = field(init=False)  # (A,T,1) over the cap on the basis only by its hotel residents
 
     def __post_init__(self) -> None:
         n_a, n_t, n_h = self.d.shape
@@ -157,7 +161,15 @@ class Solved:
         self.C = self.lp.value(self.x, "contingency").reshape(n_t, n_h).sum(axis=1)
         self.scale = np.maximum(1.0, np.abs(self.S))
         self.eligible = self.d.eligible[:, :, None]
-        self.over_cap = (self.d.inherited.sum(axis=2) > self.d.cluster_cap[:, None] + TOL)[:, :, None]
+        inherited = self.d.inherited.sum(axis=2)
+        self.over_cap = (inherited > self.d.cluster_cap[:, None] + TOL)[:, :, None]
+        self.receives = self.eligible
+        self.over_by_hotels = np.zeros((1, 1, 1), bool)
+        if self.d.over_basis is not None:                  # over its cap on the pressure basis by inheritance
+            self.over_cap = self.d.over_basis[:, :, None]
+            self.receives = self.eligible & ~self.over_cap
+            within = inherited + self.d.fixed[:, None] <= self.d.cluster_cap[:, None] + TOL
+            self.over_by_hotels = self.over_cap & within[:, :, None]     # over only because of its hotel residents
 
     def tight(self, name: str, sides: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(A,T,H) masks of cells whose rows of block ``name`` are at one of their ``sides``, and the
@@ -187,6 +199,19 @@ class Solved:
         return tight, saving
 
 
+def _hotels(d: ModelData) -> bool:
+    return d.hotel0 is not None
+
+
+def _hotels_count(d: ModelData) -> bool:
+    return d.basis_hotels
+
+
+def _receives(d: ModelData) -> np.ndarray:
+    """(A,T) the cells that may take new placements: eligible and not over the cap on the basis by inheritance."""
+    return d.eligible if d.over_basis is None else d.eligible & ~d.over_basis
+
+
 def _excluded(s: Solved) -> np.ndarray:
     return s.d.excluded[:, None, None] & np.ones((1, s.d.shape[1], 1), bool)
 
@@ -196,17 +221,30 @@ def _not_open(s: Solved) -> np.ndarray:
 
 
 def _inherited_over_cap(s: Solved) -> np.ndarray:
-    return s.eligible & s.over_cap
+    return s.eligible & s.over_cap & ~s.over_by_hotels
+
+
+def _over_by_hotels(s: Solved) -> np.ndarray:
+    return s.eligible & s.over_by_hotels
 
 
 def _at_cluster_cap(s: Solved) -> np.ndarray:
-    at_cap = (s.total >= s.d.cluster_cap[:, None] - TOL * np.maximum(1, s.total))[:, :, None]
+    cap = s.d.cluster_cap[:, None] - s.d.fixed[:, None]              # on the pressure basis: less the fixed counts
+    at_cap = (s.total >= cap - TOL * np.maximum(1, s.total))[:, :, None]
     return s.eligible & at_cap & ~s.over_cap
 
 
 def _at_capacity(s: Solved, procures: bool) -> np.ndarray:
-    at = s.eligible & (s.S >= s.limits.capacity - TOL * s.scale)
+    at = s.receives & (s.S >= s.limits.capacity - TOL * s.scale)
     return at & ((s.d.procurement > 0)[:, None, :] == procures)
+
+
+def _protected(rule: str) -> Callable[[Solved], np.ndarray]:
+    def binds(s: Solved) -> np.ndarray:
+        if s.d.protected is None or s.d.protect_rule != rule:
+            return np.zeros((1, 1, 1), bool)
+        return s.tight("protection", ("upper",))[0]
+    return binds
 
 
 def _exits_only(s: Solved) -> np.ndarray:
@@ -218,8 +256,13 @@ def _exits_only(s: Solved) -> np.ndarray:
 def _at_fair_share(s: Solved) -> np.ndarray:
     if "fair_share" not in s.lp.rows:
         return np.zeros((1, 1, 1), bool)
-    fair = s.d.share() * (s.d.need.sum(axis=1) - s.C)[None, :]
-    return s.eligible & (np.abs(s.total - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+    if s.d.basis is None:
+        fair = s.d.share() * (s.d.need.sum(axis=1) - s.C)[None, :]
+        return s.eligible & (np.abs(s.total - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+    hotels = hotel_solution(s.d, s.lp, s.x)                 # on the pressure basis: B_it against phi D^B_t
+    basis = s.total + s.d.fixed[:, None] + (hotels.located if hotels is not None and s.d.basis_hotels else 0.0)
+    fair = s.d.share() * s.lp.value(s.x, "dispersed")[None, :]
+    return s.eligible & (np.abs(basis - fair) <= TOL * np.maximum(1, fair))[:, :, None]
 
 
 # --------------------------------------------------------------------------- diagnose: a relaxed plan
@@ -303,6 +346,17 @@ def _describe_cluster(r: Relaxed, fam: Family, side: str, slack: np.ndarray, blo
                      "amount": float(slack[a])} for a in idx]
 
 
+def _describe_protection(r: Relaxed, fam: Family, side: str, slack: np.ndarray, block: Block | None) -> Words:
+    idx = np.flatnonzero(slack > REPORT_TOL)
+    if not idx.size:
+        return [], []
+    parts = [f"{r.names[a]} ({r.codes[a]}) +{slack[a]:,.0f}" for a in idx[np.argsort(-slack[idx])][:8]]
+    line = (f"protection ({r.d.protect_rule}) lifted by {slack.sum():,.0f} people in {idx.size} area(s): "
+            + ", ".join(parts))
+    return [line], [{"lever": fam.lever.name, "family": fam.name, "area_code": str(r.codes[a]),
+                     "region": str(r.regions[a]), "year": None, "amount": float(slack[a])} for a in idx]
+
+
 def _ceiling_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
     c = r.d.ceiling[block.index["year"][k]]
     return (f"{block.name} {year}: ceiling {c:,.0f}, lowest reachable {c + amount:,.0f} ({amount:,.0f} more "
@@ -335,13 +389,15 @@ CAPACITY = Lever("capacity", "procure more bed spaces")
 GROWTH = Lever("growth", "allow faster growth", hard=True)
 CLUSTER = Lever("cluster", "raise cluster caps")
 AGREEMENTS = Lever("agreements", "loosen agreements", hard=True)
+PROTECTION = Lever("protection", "lift protection")
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
-LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS)
+LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION)
 
 CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
                        _at_cluster_cap)
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
-REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "cluster limit", "capacity",
+REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
+                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
                 "procurement pace", "growth limit", "agreement", "exits only", "fair share reached")
 
 FAMILIES: tuple[Family, ...] = (
@@ -356,9 +412,15 @@ FAMILIES: tuple[Family, ...] = (
     Family("inherited", "bound", "inherited stock", fm.add_variables, "exit_decay", "Inherited stock",
            reasons=(Reason("inherited over cap", "people already there exceed the cluster cap, so nobody new is "
                            "placed until exits bring it under", _inherited_over_cap),)),
+    Family("pressure_inherited", "bound", "over the cap on the pressure basis by inheritance", fm.add_variables,
+           "pressure_no_rise", "Over the cap on the pressure basis by inheritance",
+           when=lambda d: d.over_basis is not None,
+           reasons=(Reason("hotel places", "the people in its hotels count on the pressure basis and, while its "
+                           "hotels may stay open, put it over its cap: nobody new is placed in dispersal until it "
+                           "is under", _over_by_hotels),)),
     Family("capacity", "bound", "the capacity path (procurement pace)", fm.add_variables, "capacity",
            "Capacity path and procurement pace", lever=CAPACITY, per="area_cohort",
-           bound=lambda d, lim: (np.broadcast_to(d.eligible[:, :, None], lim.capacity.shape), lim.capacity),
+           bound=lambda d, lim: (np.broadcast_to(_receives(d)[:, :, None], lim.capacity.shape), lim.capacity),
            describe=_describe_capacity,
            reasons=(Reason("capacity", "it is at today's capacity and the area procures no new bed spaces",
                            lambda s: _at_capacity(s, procures=False)),
@@ -366,7 +428,7 @@ FAMILIES: tuple[Family, ...] = (
                            "procured each year", lambda s: _at_capacity(s, procures=True)))),
     Family("cluster_cap", "bound", "the cluster cap (one cohort)", fm.add_variables, "cluster_limit",
            "Cluster cap, one cohort", when=lambda d: d.shape[2] == 1, lever=CLUSTER, per="area",
-           bound=lambda d, lim: (d.eligible[:, :, None], lim.cluster[:, :, None]), describe=_describe_cluster,
+           bound=lambda d, lim: (_receives(d)[:, :, None], lim.cluster[:, :, None]), describe=_describe_cluster,
            reasons=(CLUSTER_LIMIT,)),
     # ---- row families, in build order
     Family("national_balance", "row", "the national balance", fm.add_national_balance, "national_balance",
@@ -390,6 +452,29 @@ FAMILIES: tuple[Family, ...] = (
            reasons=(Reason("agreement", "an agreed allocation fixes or bounds this number"),),
            sample_drop=lambda d: {"agreed_min": np.full_like(d.agreed_min, np.nan),
                                   "agreed_max": np.full_like(d.agreed_max, np.nan)}),
+    Family("hotel_closure", "row", "hotel places close, never reopen", fp.add_hotel_closure, "hotel_places",
+           "Hotel places close but never reopen", when=_hotels),
+    Family("hotel_use", "row", "people in hotels within the open places", fp.add_hotel_use, "hotel_use",
+           "People in hotels within the open hotel places", when=_hotels),
+    Family("contingency_split", "row", "the contingency split (hotels by area, new contingency)",
+           fp.add_contingency_split, "contingency_split", "Contingency split: hotels by area and new contingency",
+           when=_hotels, price_start=PriceStart("sample price", column="new_contingency"),
+           complete=Completion("meet", ("new_contingency",))),
+    Family("pressure_cap", "row", "the cap on the pressure basis (hotel residents counted)", fp.add_pressure_cap,
+           "cluster_limit", "Cap on the pressure basis", when=_hotels_count, lever=CLUSTER, per="area", describe=_describe_cluster,
+           shadow=True, reasons=(Reason("pressure-basis cap", "it is at its cap on the pressure basis: its people "
+                                        "in dispersal, in its hotels and under other programmes reach one per "
+                                        "cluster_limit residents"),)),
+    Family("pressure_no_rise", "row", "no rise on the pressure basis over the cap", fp.add_pressure_no_rise,
+           "pressure_no_rise", "No rise on the pressure basis while over the cap", when=_hotels_count),
+    Family("protection", "row", "protection of the most pressured places", fp.add_protection, "protection",
+           "Protection", when=lambda d: d.protected is not None, lever=PROTECTION, per="area", describe=_describe_protection, shadow=True,
+           reasons=(Reason("protected (no net growth)", "the area is protected (policy.protect: among the most "
+                           "pressured places at the start) and ends no year with more people in dispersal than "
+                           "today", _protected("no_net_growth")),
+                    Reason("protected (no new placements)", "the area is protected (policy.protect: among the most "
+                           "pressured places at the start) and takes no new placements",
+                           _protected("no_new_placements")))),
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
     Family("dispersed_total", "row", "the national dispersed total", fm.add_dispersed_total, "objective",
            "National dispersed total", when=lambda d: d.equity_weight > 0,

@@ -21,6 +21,8 @@ import numpy as np
 from allocator.data import ModelData, cell_limits
 from allocator.errors import VerificationError
 from allocator.model import LinearProgram, LPBuilder
+from allocator.place import Hotels
+from allocator.rounding_place import HotelRules, broken_hotels, fast_hotels, hotel_rules, ip_rows, tighten, whole_hotels
 
 EPS = 1e-9      # an exact value within this of a whole number is that number
 TOL = 1e-6      # floors and ceilings of products (survivors, growth): (1-e)·R may be 12.999999999
@@ -81,6 +83,7 @@ class WholeRules:
     nat_lo: np.ndarray            # (T,)
     nat_hi: np.ndarray            # (T,)
     nat_want: np.ndarray          # (T,) the exact national total rounded, clipped into [nat_lo, nat_hi]
+    hotels: HotelRules | None = None  # hotels by area (allocator.rounding_place)
 
     def survivors(self, prev: np.ndarray) -> np.ndarray:
         """Least whole stock a cell may hold after a year with ``prev`` (…,H) whole people in it:
@@ -96,8 +99,8 @@ class WholeRules:
         return np.where(self.d.eligible[:, t], most, np.inf)
 
 
-def whole_rules(d: ModelData, S: np.ndarray) -> WholeRules:
-    """The whole-people bounds of :class:`WholeRules` for exact stock ``S``."""
+def whole_rules(d: ModelData, S: np.ndarray, hotels: Hotels | None = None) -> WholeRules:
+    """The whole-people bounds of :class:`WholeRules` for exact stock ``S`` (and exact ``hotels``)."""
     base = np.floor(S + EPS)
     frac = np.where(S - base > EPS, S - base, 0.0)
     limits = cell_limits(d, whole=True)          # capacity paths rounded down, inherited stock rounded up
@@ -113,13 +116,16 @@ def whole_rules(d: ModelData, S: np.ndarray) -> WholeRules:
     fewest = need - np.where(np.isnan(d.ceiling), np.inf, d.ceiling)    # the ceiling is whole already
     nat_lo = np.maximum(np.floor(exact + EPS), fewest)
     nat_hi = np.minimum(np.ceil(exact - EPS), need)
+    hr = None if hotels is None else hotel_rules(d, hotels)
+    if hr is not None:
+        nat_lo, nat_hi, area_hi = tighten(hr, nat_lo, nat_hi, area_hi)
     return WholeRules(d=d, S=S, base=base, frac=frac, up=up, area_lo=area_lo, area_hi=area_hi,
                       cohort_lo=np.floor(cohort + EPS), cohort_hi=np.ceil(cohort - EPS),
-                      nat_lo=nat_lo, nat_hi=nat_hi, nat_want=np.clip(np.round(exact), nat_lo, nat_hi))
+                      nat_lo=nat_lo, nat_hi=nat_hi, nat_want=np.clip(np.round(exact), nat_lo, nat_hi), hotels=hr)
 
 
-def broken_rules(w: WholeRules, R: np.ndarray) -> list[str]:
-    """The whole-people rules ``R`` breaks, by name (empty when it keeps them all)."""
+def broken_rules(w: WholeRules, R: np.ndarray, L: np.ndarray | None = None) -> list[str]:
+    """The whole-people rules ``R`` (and the hotel residents ``L``) break, by name (empty when they keep them all)."""
     d = w.d
     total = R.sum(axis=2)
     prev = np.concatenate([d.stock0[:, None, :], R[:, :-1, :]], axis=1)
@@ -134,27 +140,40 @@ def broken_rules(w: WholeRules, R: np.ndarray) -> list[str]:
         "a person moved out (stock below last year's survivors)": R < w.survivors(prev),
         "the growth limit": total > growth,
     }
-    return [name for name, bad in checks.items() if bad.any()]
+    broken = [name for name, bad in checks.items() if bad.any()]
+    return broken if w.hotels is None else broken + broken_hotels(w.hotels, R, L)
 
 
 # --------------------------------------------------------------------------- rounding
 def whole_people(d: ModelData, S: np.ndarray) -> np.ndarray:
-    """Round the exact stock (A,T,H) to whole people (int64), keeping every rule in whole people.
+    """Round the exact stock (A,T,H) to whole people (int64), keeping every rule in whole people
+    (:func:`whole_plan` without hotels by area)."""
+    return whole_plan(d, S)[0]
 
-    The fast rounding (:func:`fast_rounding`) is kept when it breaks no rule and meets every year's
-    national total :attr:`WholeRules.nat_want`; otherwise the integer program (:func:`exact_rounding`)
-    changes as few of its cells as it can. Raises
-    :class:`~allocator.errors.VerificationError` if no rounding keeps every rule.
+
+def whole_plan(d: ModelData, S: np.ndarray, hotels: Hotels | None = None) -> tuple[np.ndarray, Hotels | None]:
+    """Round the exact stock (A,T,H), and the exact ``hotels`` by area if any, to whole people (int64),
+    keeping every rule in whole people.
+
+    The fast rounding (:func:`fast_rounding`, then :func:`allocator.rounding_place.fast_hotels`) is
+    kept when it breaks no rule and meets every year's national total :attr:`WholeRules.nat_want`;
+    otherwise the integer program (:func:`exact_rounding`) changes as few of its cells as it can.
+    Raises :class:`~allocator.errors.VerificationError` if no rounding keeps every rule.
     """
-    w = whole_rules(d, S)
+    w = whole_rules(d, S, hotels)
     R = fast_rounding(w)
-    if not broken_rules(w, R) and np.array_equal(R.sum(axis=(0, 2)), w.nat_want):
-        return R
-    R = exact_rounding(w, R)
-    broken = broken_rules(w, R)
+    L = None if w.hotels is None else fast_hotels(w.hotels, R)
+    if not (broken_rules(w, R, L) or not np.array_equal(R.sum(axis=(0, 2)), w.nat_want)):
+        return R, _hotels(d, w, L, R)
+    R, L = exact_rounding(w, R, L)
+    broken = broken_rules(w, R, L)
     if broken:   # pragma: no cover - the integer program's answer keeps its own rows
         raise VerificationError([f"whole people: the integer rounding still breaks {', '.join(broken)}"])
-    return R
+    return R, _hotels(d, w, L, R)
+
+
+def _hotels(d: ModelData, w: WholeRules, L: np.ndarray | None, R: np.ndarray) -> Hotels | None:
+    return None if w.hotels is None else whole_hotels(d, w.hotels, L, R)
 
 
 def fast_rounding(w: WholeRules) -> np.ndarray:
@@ -187,7 +206,8 @@ def fast_rounding(w: WholeRules) -> np.ndarray:
     return R
 
 
-def exact_rounding(w: WholeRules, reference: np.ndarray) -> np.ndarray:
+def exact_rounding(w: WholeRules, reference: np.ndarray, hotels_reference: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
     """The whole-people plan closest to ``reference`` that keeps every rule: an integer program.
 
     One 0/1 variable :math:`u` per cell whose exact value is not whole (:math:`R = \\lfloor S \\rfloor
@@ -195,7 +215,9 @@ def exact_rounding(w: WholeRules, reference: np.ndarray) -> np.ndarray:
     (:func:`_link_rows`). Objective, by priority: each year's national total at
     :attr:`WholeRules.nat_want` (a person off costs more than every cell together), the number of
     cells that differ from ``reference``, then (weighted below one cell in total) the distance to the
-    exact plan. Solved by HiGHS (:func:`_solve_binary`).
+    exact plan. Solved by HiGHS (:func:`_solve_binary`). With hotels by area, the people in each
+    area's hotels get 0/1 columns and rows of their own (:func:`allocator.rounding_place.ip_rows`);
+    returns the whole stock and the whole hotel residents (None without hotels).
     """
     cells = np.flatnonzero(w.up.ravel())
     n = cells.size
@@ -226,10 +248,15 @@ def exact_rounding(w: WholeRules, reference: np.ndarray) -> np.ndarray:
     lp.add_rows("area", int(binds.sum()), [(row[on], u[on], 1.0)], area_lo[binds], area_hi[binds])
     for name, size, terms, lower, upper in _link_rows(w, var):
         lp.add_rows(name, size, terms, lower, upper)
-    x = _solve_binary(lp.build())[:n]
+    hv = None if w.hotels is None else ip_rows(lp, w.hotels, w.base, var, u, hotels_reference)
+    x = _solve_binary(lp.build())
     R = w.base.astype(np.int64).ravel()
-    R[cells] += x
-    return R.reshape(w.base.shape)
+    R[cells] += x[:n]
+    if hv is None:
+        return R.reshape(w.base.shape), None
+    L = w.hotels.base.astype(np.int64)
+    L[hv >= 0] += x[hv[hv >= 0]]
+    return R.reshape(w.base.shape), L
 
 
 def _link_rows(w: WholeRules, var: np.ndarray):

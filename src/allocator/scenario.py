@@ -26,12 +26,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from allocator import place
 from allocator.errors import Issue, ScenarioError
 from allocator.inputs import MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import (MAX_TABLE_BYTES, comma_message, parse_numbers, read_csv_text, read_file, read_yaml,
                               same_key)
 
 STATUSES = ("existing", "volunteered", "excluded")
+#: The words a flag column (``protect``) accepts, any capitalisation; an empty cell is "not given".
+FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -40,6 +43,9 @@ class _Strict(BaseModel):
 
 
 NonNeg = Field(ge=0, allow_inf_nan=False)
+#: Marks a key added in scenario format v2: left out of the scenario's hash while it holds its default,
+#: so that a v1 scenario keeps its hash (and writes byte-identical plans).
+SINCE_V2 = {"since": 2}
 
 
 def _one_per_year(v: Any) -> Any:
@@ -66,8 +72,9 @@ class Demand(_Strict):
     exit_rate: float = Field(ge=0, le=0.99, allow_inf_nan=False)
     """Share of everyone in support who leaves support in a year (at most 0.99: above that,
     almost nobody stays a year, and the model's exit terms become too small to solve reliably)."""
-    contingency_start: float = Field(ge=0, le=1e8, allow_inf_nan=False)
-    """People in hotels and other contingency accommodation at the start."""
+    contingency_start: float | None = Field(default=None, ge=0, le=1e8, allow_inf_nan=False)
+    """People in hotels and other contingency accommodation at the start (may be left out when the
+    areas table has a ``contingency`` column: its total is the start)."""
 
     @field_validator("arrivals", mode="before")
     @classmethod
@@ -88,6 +95,19 @@ class Costs(_Strict):
     """£ per person-year in hotels and other contingency accommodation."""
     procurement_per_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ one-off for each new bed space procured."""
+    new_contingency_per_person_year: float | None = Field(default=None, ge=0, le=1e7, allow_inf_nan=False,
+                                                          json_schema_extra=SINCE_V2)
+    """£ per person-year in new contingency (new sites, beyond the open hotel places); default
+    ``contingency_per_person_year``. Used with the areas column ``contingency``."""
+    hotel_place_per_year: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False, json_schema_extra=SINCE_V2)
+    """£ per open hotel place per year, occupied or not. Used with the areas column ``contingency``."""
+
+
+class Protect(_Strict):
+    above_per_10k: float = Field(ge=0, le=1e4, allow_inf_nan=False)
+    """An area whose rate per 10,000 residents on the pressure basis at the start is above this is protected."""
+    rule: Literal["no_net_growth", "no_new_placements"] = "no_net_growth"
+    """``no_net_growth``: never more people in dispersal than today; ``no_new_placements``: nobody new."""
 
 
 class Policy(_Strict):
@@ -99,6 +119,12 @@ class Policy(_Strict):
     """Growth limit per area and year; none if omitted."""
     contingency_ceiling: dict[int, float] | None = None
     """Most people in contingency accommodation at the end of each listed year (hard)."""
+    pressure_basis: Literal["dispersal", "supported"] | list[str] = Field(default="dispersal",
+                                                                         json_schema_extra=SINCE_V2)
+    """Who counts towards an area's pressure: ``dispersal`` (v1), ``supported`` (dispersal, the people in
+    its hotels and the column ``initial``) or a list of areas columns counted with dispersal and hotels."""
+    protect: Protect | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Protection for the most pressured places; none if omitted."""
 
     @field_validator("contingency_ceiling", mode="before")
     @classmethod
@@ -154,11 +180,23 @@ class ScenarioConfig(_Strict):
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
 
 
+def _hash_dump(model: BaseModel) -> dict:
+    """``model.model_dump(mode="json")`` without the v2 keys (:data:`SINCE_V2`) that hold their default."""
+    out = model.model_dump(mode="json")
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if (info.json_schema_extra or {}).get("since") == 2 and value == info.default:
+            del out[name]
+        elif isinstance(value, BaseModel):
+            out[name] = _hash_dump(value)
+    return out
+
+
 # --------------------------------------------------------------------------- areas table
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: Literal["text", "number", "year", "status"]
+    kind: Literal["text", "number", "year", "status", "flag"]
     required: bool
     unit: str
     description: str
@@ -194,6 +232,15 @@ AREA_COLUMNS: tuple[Column, ...] = (
            1.0, False, 1e6),
     Column("weight", "number", False, "", "Fair-share key other than population (use with policy.fair_share: weight).",
            0.0, False, 1e12),
+    Column("contingency", "number", False, "people",
+           "People in hotels and other contingency accommodation in the area now (whole number); its hotel places.",
+           0.0, False, MAX_PEOPLE, True),
+    Column("hotels_close_by", "year", False, "year", "From this year the area has no open hotel places.",
+           1900.0, False, 2200.0),
+    Column("protect", "flag", False, "", "`true` or `false`: protection (policy.protect) forced on or off for the area."),
+    Column("initial", "number", False, "people",
+           "People in initial accommodation in the area (whole number): counted on the `supported` pressure basis.",
+           0.0, False, MAX_PEOPLE, True),
 )
 COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
 
@@ -254,7 +301,7 @@ class Scenario:
     @property
     def sha256(self) -> str:
         """Hash of the scenario's content: its settings (including the areas file name) and areas table."""
-        payload = json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode()
+        payload = json.dumps(_hash_dump(self.config), sort_keys=True).encode()
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         if self.agreements is not None:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
@@ -406,6 +453,11 @@ def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.n
             bad(~low.isin(STATUSES).to_numpy(), spec.name,
                 lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
             out[spec.name] = low
+        elif spec.kind == "flag":
+            low = col.str.lower()
+            bad(~empty & ~low.isin(list(FLAGS)).to_numpy(), spec.name,
+                lambda p: f"'{col.iloc[p]}' is not true or false")
+            out[spec.name] = [FLAGS.get(v) for v in low]
         else:
             values, misplaced_comma = parse_numbers(col)
             if spec.required:
@@ -476,6 +528,9 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
             return df, issues
         elif not known.required:
             specs[specs.index(known)] = dataclasses.replace(known, required=True)
+    issues += place.basis_specs(config, specs, label, df.columns)          # the pressure_basis columns: required counts
+    if issues:
+        return df, issues
     for spec in specs:
         if spec.required and spec.name not in df.columns:
             issues.append(Issue(label, "required column is missing", row=1, field=spec.name))  # line 1: the header
@@ -509,6 +564,7 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
         w = out[fs].to_numpy()
         if not (w[status != "excluded"] > 0).any():
             issues.append(Issue(label, "the fair-share column is zero for every area that can host", field=fs))
+    issues += place.check_areas(out, config, label, lines, codes)
     out.index = pd.RangeIndex(len(out))
     return out, issues
 
@@ -547,6 +603,8 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
     if agreements_table is not None and not table_issues:
         typed, more = _parse_agreements(agreements_table, config, areas, config.agreements or label)
         issues += more
+    if not table_issues:
+        issues += place.check_start(config, areas, label)
     if issues:
         raise ScenarioError(issues)
     return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)

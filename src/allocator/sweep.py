@@ -373,19 +373,22 @@ def structural_keys(scenario: Scenario, points: list[dict[str, Any]], limit: int
     return found
 
 
-def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = None) -> dict[str, Any]:
+def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = None,
+             hotels: Any = None, whole_hotels: Any = None) -> dict[str, Any]:
     """The sweep's headline figures from an exact solution, per year.
 
     Computed exactly as :func:`allocator.interpret.interpret` computes the
     trajectory (whole people, lazy procurement schedule, Gini over area rates),
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
-    agree. ``R`` is the whole-people stock when the caller has it already.
+    agree. ``R`` (and ``whole_hotels``) are the whole-people stock (and hotels by area)
+    when the caller has them already; ``hotels`` the exact hotels by area.
     """
-    from allocator.interpret import capacity_schedule, weighted_gini
-    from allocator.rounding import whole_people
+    from allocator.interpret import basis_totals, capacity_schedule, contingency_cost, weighted_gini
+    from allocator.rounding import whole_plan
 
     n_a, n_t, n_h = S.shape
-    R = whole_people(d, S) if R is None else R
+    if R is None:
+        R, whole_hotels = whole_plan(d, S, hotels)
     total = R.sum(axis=2)
     national = total.sum(axis=0)
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
@@ -396,7 +399,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     K = np.ceil(K - 1e-9).astype(np.int64)
     procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
     accommodation = np.round((d.cost[:, None, :] * R).sum(axis=(0, 2)), 2)
-    hotels = np.round(contingency * d.hotel_cost, 2)
+    hotels = np.round(contingency_cost(d, contingency, whole_hotels), 2)
     procurement = np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2)
     total_cost = np.round(accommodation + hotels + procurement, 2)
     rate = total / d.population[:, None] * 1e4
@@ -404,7 +407,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
         "need": need_int, "dispersed": national, "contingency": contingency, "total_cost": total_cost,
         "gini": np.array([round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]),
         "max_rate_per_10k": np.round(rate.max(axis=0), 2),
-        "areas_over_cap": (total > d.cluster_cap[:, None]).sum(axis=0),
+        "areas_over_cap": (basis_totals(d, total, whole_hotels) > d.cluster_cap[:, None]).sum(axis=0),
     }
 
 
@@ -448,7 +451,8 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
     Never raises for a bad point: an invalid value, an infeasible scenario or a
     verifier failure is recorded in ``status`` and ``message``.
     """
-    from allocator.rounding import whole_people
+    from allocator.place import hotel_solution
+    from allocator.rounding import whole_plan
     from allocator.testhooks import gate
     from allocator.verify import verify_plan
     from allocator.warm import solve_cold
@@ -485,11 +489,13 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = T
             row["objective"] = float(raw.objective)
             S = lp.value(raw.x, "stock").reshape(d.shape)
             C = lp.value(raw.x, "contingency").reshape(d.shape[1], d.shape[2])
-            R = whole_people(d, S)
-            h = headline(d, S, C, R)
+            hotels = hotel_solution(d, lp, raw.x)
+            R, whole_hotels = whole_plan(d, S, hotels)
+            h = headline(d, S, C, R, whole_hotels=whole_hotels)
             row["headline"] = {k: np.asarray(v).tolist() for k, v in h.items()}
             if verify:
-                fails = verify_plan(sc, S, C, raw.objective, R, h["contingency"][:, None])
+                fails = verify_plan(sc, S, C, raw.objective, R, h["contingency"][:, None], hotels=hotels,
+                                    whole_hotels=whole_hotels)
                 if fails:
                     row["status"] = Status.VERIFY_FAILED.value
                     row["message"] = "; ".join(fails[:5])

@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.data import ModelData, prepare
+from allocator.data import ModelData, cell_limits, prepare
 from allocator.errors import ScenarioError
 from allocator.plan import Plan
 from allocator.scenario import Scenario
@@ -122,6 +122,8 @@ class PlanArrays:
     procurement_cost: np.ndarray  # (T,) £ per year, fixed whatever the arrivals
     contingency: np.ndarray  # (T,) the plan's own contingency
     total_cost: np.ndarray   # (T,) the plan's own cost
+    located: np.ndarray | None = None  # (A,T) people in each area's hotels (hotels by area), else None
+    places: np.ndarray | None = None   # (T,) open hotel places (hotels by area), else None
 
 
 def plan_arrays(plan: Plan, d: ModelData) -> PlanArrays:
@@ -142,8 +144,15 @@ def plan_arrays(plan: Plan, d: ModelData) -> PlanArrays:
     S[ai.to_numpy(int), ti.to_numpy(int), hi.to_numpy(int)] = a["stock"].to_numpy(float)
     K[ai.to_numpy(int), ti.to_numpy(int), hi.to_numpy(int)] = a["capacity"].to_numpy(float)
     traj = plan.trajectory.set_index("year").loc[[int(y) for y in d.years]]
-    return PlanArrays(S, np.maximum(K, S), traj["procurement_cost"].to_numpy(float),
-                      traj["contingency"].to_numpy(float), traj["total_cost"].to_numpy(float))
+    out = PlanArrays(S, np.maximum(K, S), traj["procurement_cost"].to_numpy(float),
+                     traj["contingency"].to_numpy(float), traj["total_cost"].to_numpy(float))
+    if "hotel_places" in a.columns:                      # hotels by area: the plan's open places are fixed too
+        first = ~pd.DataFrame({"a": ai, "t": ti}).duplicated().to_numpy()
+        out.located, H = np.zeros(shape[:2]), np.zeros(shape[:2])
+        out.located[ai[first].to_numpy(int), ti[first].to_numpy(int)] = a["contingency"][first].to_numpy(float)
+        H[ai[first].to_numpy(int), ti[first].to_numpy(int)] = a["hotel_places"][first].to_numpy(float)
+        out.places = H.sum(axis=0)
+    return out
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -207,10 +216,16 @@ def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, empty_plac
     empty = np.empty((n, n_t))
     cost = np.empty((n, n_t))
     growth = d.growth_abs is not None
+    protect = cell_limits(d).protect
     for t in range(n_t):
         floor = survive * prev                                           # (n,A,H) nobody is moved
         area_floor = floor.sum(axis=2)                                   # (n,A)
-        limit = np.maximum(d.cluster_cap[None, :], area_floor)          # cluster cap, or survivors if more
+        limit = np.maximum(_cap(d, pa, t)[None, :], area_floor)        # cluster cap, or survivors if more
+        if d.over_basis is not None:                                    # over the cap on the basis: nobody new
+            limit = np.where(d.over_basis[None, :, t], area_floor, limit)
+        if protect is not None:
+            limit = np.where(np.isnan(protect[None, :, t]), limit, np.minimum(limit, np.maximum(protect[None, :, t],
+                                                                                                  area_floor)))
         if growth:
             grow = (1 + d.growth_rel) * prev.sum(axis=2) + d.growth_abs
             limit = np.where(d.eligible[None, :, t], np.minimum(limit, np.maximum(grow, area_floor)), limit)
@@ -237,10 +252,28 @@ def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, empty_plac
         contingency[:, t] = np.maximum(need[:, t, :].sum(axis=1) - dispersed[:, t], 0.0)
         beds_all = np.maximum(pa.capacity[None, :, t, :], stock)
         empty[:, t] = (beds_all - stock).sum(axis=(1, 2))
-        cost[:, t] = ((d.cost[None, :, :] * stock).sum(axis=(1, 2)) + d.hotel_cost * contingency[:, t]
+        cost[:, t] = ((d.cost[None, :, :] * stock).sum(axis=(1, 2)) + _contingency_cost(d, pa, contingency[:, t], t)
                       + pa.procurement_cost[t] + empty_place_cost * empty[:, t])
         prev = stock
     return Evaluation([int(y) for y in d.years], need.sum(axis=2), dispersed, contingency, empty, cost, pa)
+
+
+def _cap(d: ModelData, pa: PlanArrays, t: int) -> np.ndarray:
+    """(A,) the cluster cap on the stock in year ``t``: on a pressure basis, less the fixed counts and the
+    people the plan keeps in the area's hotels (where they count)."""
+    cap = d.cluster_cap - d.fixed
+    return cap - pa.located[:, t] if d.basis_hotels and pa.located is not None else cap
+
+
+def _contingency_cost(d: ModelData, pa: PlanArrays, contingency: np.ndarray, t: int) -> np.ndarray:
+    """(n,) £ of the contingency of each sample: at the hotel cost; with hotels by area, the plan's open
+    hotel places (fixed, like its bed spaces) are filled first when they are the cheaper, the rest in new sites."""
+    if pa.places is None:
+        return d.hotel_cost * contingency
+    located = (np.minimum(contingency, pa.places[t]) if d.hotel_cost <= d.new_contingency_cost
+               else np.zeros_like(contingency))
+    return (d.hotel_cost * located + d.new_contingency_cost * (contingency - located)
+            + d.hotel_place_cost * pa.places[t])
 
 
 # --------------------------------------------------------------------------- the robust plan

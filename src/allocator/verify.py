@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from allocator import verify_place as vp
 from allocator.scenario import Scenario
 
 TOL = 1e-6
@@ -85,26 +86,37 @@ def _expected(scenario: Scenario) -> dict:
     else:
         a_share = c_share = np.array([1.0])
     need = np.zeros((n_t, n_h))
-    level = s0.sum(axis=0) + cfg.demand.contingency_start * c_share
+    level = s0.sum(axis=0) + _contingency_start(scenario) * c_share
     for k, y in enumerate(years):
         level = (1 - e) * level + cfg.demand.arrivals[y] * a_share
         need[k] = level
     fs = cfg.policy.fair_share
     weight = pop if fs == "population" else np.nan_to_num(df[fs].to_numpy(float))
-    return dict(e=e, s0=s0, k0=k0, q=q, cost=cost, pop=pop, cap=cap, open=open_, years_open=years_open,
-                inherited=inherited, need=need, weight=weight, years=years, status=status)
+    ex = dict(e=e, s0=s0, k0=k0, q=q, cost=cost, pop=pop, cap=cap, open=open_, years_open=years_open,
+              inherited=inherited, need=need, weight=weight, years=years, status=status)
+    ex["place"] = vp.expected(scenario, ex)
+    return ex
 
 
-def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray) -> float:
+def _contingency_start(scenario: Scenario) -> float:
+    """People in contingency now: the areas' ``contingency`` column added up where given, else the key."""
+    df = scenario.areas
+    if "contingency" in df.columns:
+        return float(sum(0.0 if v != v else float(v) for v in df["contingency"]))
+    return scenario.config.demand.contingency_start
+
+
+def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotels=None) -> float:
     cfg = scenario.config
     obj = cfg.objective
+    px = ex["place"]
     total = obj.cost_weight * float((ex["cost"][:, None, :] * S).sum())
-    total += obj.contingency_weight * cfg.costs.contingency_per_person_year * float(C.sum())
+    total += obj.contingency_weight * vp.objective_contingency(scenario, px, C, hotels)
     if cfg.costs.procurement_per_place > 0:
         procured = np.maximum(S.max(axis=1) - ex["k0"], 0.0)                 # most ever needed above today
         total += obj.cost_weight * cfg.costs.procurement_per_place * float(procured.sum())
-    if obj.equity_weight > 0:
-        area_total = S.sum(axis=2)                                            # (A,T)
+    if obj.equity_weight > 0:                                                 # on the pressure basis
+        area_total = vp.basis(px, S.sum(axis=2), None if hotels is None else hotels.located)   # (A,T)
         national = area_total.sum(axis=0)                                     # (T,)
         for k in range(len(ex["years"])):
             w = np.where(ex["open"][:, k], ex["weight"], 0.0)
@@ -121,12 +133,14 @@ def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray) -> fl
 
 def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: float | None,
                 stock_int: np.ndarray | None = None, contingency_int: np.ndarray | None = None,
-                exact_objective: bool = True) -> list[str]:
+                exact_objective: bool = True, *, hotels=None, whole_hotels=None) -> list[str]:
     """Check a plan against the scenario. Returns a list of failures (empty = passes).
 
     ``S`` is the exact stock (area, year, cohort), ``C`` the exact contingency
     (year, cohort), ``objective`` the solver's objective value. ``stock_int`` and
-    ``contingency_int`` are the whole-people plan, checked when given.
+    ``contingency_int`` are the whole-people plan, checked when given. With hotels by area,
+    ``hotels`` and ``whole_hotels`` (:class:`allocator.place.Hotels`) are the exact and the
+    whole-people people in hotels, open hotel places and new contingency.
     """
     ex = _expected(scenario)
     cfg = scenario.config
@@ -138,6 +152,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
     tol = TOL * scale
 
     report = functools.partial(_report, fails)
+    px = ex["place"]
 
     prev = ex["s0"]
     for k, y in enumerate(years):
@@ -151,9 +166,10 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         report(St > np.maximum(room, ex["inherited"][:, k, :]) + tol,
                lambda i, h: f"capacity: {codes[i]} {y} {cohorts[h]}: stock {St[i, h]:.4f} above {room[i, h]:.4f}")
         total = St.sum(axis=1)
-        limit = np.maximum(ex["cap"], ex["inherited"][:, k, :].sum(axis=1))
-        report((total > limit + tol)[:, None],
-               lambda i, _: f"cluster_limit: {codes[i]} {y}: stock {total[i]:.4f} above {limit[i]:.4f}")
+        counted = total + (hotels.located[:, k] if px["counts"] and hotels is not None else 0.0)
+        limit = vp.cap_limit(px, ex, ex["inherited"].sum(axis=2))[:, k]          # on the pressure basis
+        report((counted > limit + tol)[:, None],
+               lambda i, _: f"cluster_limit: {codes[i]} {y}: stock {counted[i]:.4f} above {limit[i]:.4f}")
         growth = cfg.policy.max_growth
         if growth is not None and (growth.absolute is not None or growth.relative is not None):
             most = (1 + (growth.relative or 0.0)) * prev.sum(axis=1) + (growth.absolute or 0.0)
@@ -175,20 +191,24 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         if ceiling is not None and C[k].sum() > math.floor(ceiling + 1e-9) + tol:
             fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {_ceiling_text(ceiling)}")
         prev = St
+    fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol)
 
-    if objective is not None and exact_objective:
-        mine = _objective(scenario, ex, S, C)
+    if objective is not None and exact_objective and (hotels is not None or not px["located"]):
+        mine = _objective(scenario, ex, S, C, hotels)
         # 1e-6 relative; near zero, a floor of a millionth of a person-year at the dearest price: solvers
         # round x to their feasibility tolerance and may report exactly 0 where c·x is 4e-5 (CBC)
         obj = cfg.objective
         dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
                       obj.cost_weight * float(ex["cost"].max(initial=0.0)),
-                      obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight)
+                      obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight,
+                      obj.contingency_weight * max(px["new_cost"], px["place_cost"]))
         if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
             fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")
 
     if stock_int is not None:
         fails += _verify_whole(scenario, ex, S, C, stock_int, contingency_int)
+        fails += vp.check_whole(scenario, ex, px, S, stock_int, hotels, whole_hotels,
+                                None if contingency_int is None else contingency_int.sum(axis=1))
     return fails
 
 

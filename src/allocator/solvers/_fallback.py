@@ -57,25 +57,26 @@ def _set_to_meet(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> Non
 
 def _set_distance(lp: LinearProgram, x: np.ndarray, rows: slice, above: str, below: str) -> None:
     """Set ``above``/``below`` (one entry per row of ``rows``) to the part of each row's activity
-    without them above and below 0 (the distance from the fair share: sum_h S - share * D)."""
+    without them above and below its right-hand side (the distance from the fair share:
+    sum_h S - share * D, on the pressure basis with the fixed counts on the right)."""
     if above not in lp.variables:
         return
     for var in (above, below):
         x[lp.variables[var].slice] = 0.0
-    gap = lp.A[rows] @ x
+    gap = lp.A[rows] @ x - lp.row_lower[rows]
     x[lp.variables[above].slice] = np.maximum(gap, 0.0)
     x[lp.variables[below].slice] = np.maximum(-gap, 0.0)
 
 
 def _set_highest(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> None:
-    """Set ``var`` to the least value keeping every row of ``rows`` (each at most 0): the highest
-    ratio of the rest of the row's activity to the column's coefficient (the top rate)."""
+    """Set ``var`` to the least value keeping every row of ``rows`` (each at most its upper bound): the
+    highest ratio of the rest of the row's activity above that bound to the column's coefficient (the top rate)."""
     if var not in lp.variables:
         return
     blk = lp.variables[var]
     x[blk.slice] = 0.0
     A = lp.A[rows]
-    act = A @ x
+    act = A @ x - lp.row_upper[rows]
     coef = A[:, blk.slice].tocoo()
     z = np.zeros(blk.size)
     np.maximum.at(z, coef.col, act[coef.row] / -coef.data)

@@ -27,7 +27,10 @@ that is already almost optimal, so that the last step, the dual simplex on the
    per linking row: :math:`D_t` for the dispersed total; for each national
    balance row, the contingency :math:`C_{th}` where the areas' plans leave
    people in contingency, otherwise the area column with the smallest reduced
-   cost in that row (the marginal area); the ceiling rows' slacks.
+   cost in that row (the marginal area); the ceiling rows' slacks. Linking rows
+   of a ``sample price`` family (the contingency split of hotels by area) are
+   priced in step 2 at the sample's duals, uncorrected, and their column
+   (new contingency :math:`Q_t`) is made basic here.
 4. **HiGHS dual simplex on the whole model** from that basis, to optimality.
    If a time limit stops it first, the areas' plans of step 2 are the plan
    returned (completed and checked against every row and bound, or repaired
@@ -74,10 +77,11 @@ PRICE_TOLERANCE = 0.002
 #: The first correction step, as a share of the hotel price; it doubles until the need is crossed.
 PRICE_STEP = 0.03
 #: The registry's ``price_start`` roles of linking rows this start handles (every other family is local or declined).
-LINKING_ROLES = ("priced", "basic slack", "basic column")
+LINKING_ROLES = ("priced", "sample price", "basic slack", "basic column")
 #: Fields of ModelData indexed by area first.
 _AREA_FIELDS = ("population", "weight", "cluster_cap", "stock0", "capacity0", "procurement", "cost", "open_year",
-                "excluded", "eligible", "inherited", "capacity_path", "agreed_min", "agreed_max")
+                "excluded", "eligible", "inherited", "capacity_path", "agreed_min", "agreed_max",
+                "hotel0", "hotel_open", "basis_fixed", "over_basis", "protected")
 
 # HiGHS basis status codes (HighsBasisStatus)
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
@@ -129,9 +133,10 @@ def sample_areas(d: ModelData, fraction: float | None = None, seed: int = SAMPLE
 
 
 def sample_prices(d: ModelData, deadline: float | None, options: dict | None, info: dict
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """National balance prices, the hotel price of each balance row (both T×H, flat) and the
-    dispersed total (T,), estimated from a sample of areas."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, dict[str, np.ndarray]] | None:
+    """National balance prices, the hotel price of each balance row (both T×H, flat), the
+    dispersed total (T,) and the prices of the other linking rows the areas' columns are in
+    (the ``sample price`` families, by name), estimated from a sample of areas."""
     t0 = time.perf_counter()
     ds, _ = sample_areas(d)
     lps = build_lp(ds)
@@ -150,6 +155,7 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
         info["start"] = f"cold: the sample of {ds.shape[0]} areas ended {raw.status}"
         return None
     lam = raw.row_dual[lps.rows[registry.priced().name].slice]
+    sampled = {f.name: raw.row_dual[lps.rows[f.name].slice] for f in linking(lps) if f.price_start.role == "sample price"}
     top = hotel_prices(lps, raw.row_dual)
     dispersed = None
     column = _basic_column(lps)
@@ -157,7 +163,7 @@ def sample_prices(d: ModelData, deadline: float | None, options: dict | None, in
         need_s = ds.need.sum(axis=1)
         ratio = np.divide(lps.value(raw.x, column), need_s, out=np.ones_like(need_s), where=need_s > 0)
         dispersed = d.need.sum(axis=1) * ratio
-    return lam, top, dispersed
+    return lam, top, dispersed, sampled
 
 
 def _basic_column(lp: LinearProgram) -> str | None:
@@ -227,10 +233,13 @@ class AreaPlans:
     """
 
     def __init__(self, lp: LinearProgram, s: Split, dispersed: np.ndarray | None, options: dict | None,
-                 parts: int = 2) -> None:
+                 parts: int = 2, sampled: dict[str, np.ndarray] | None = None) -> None:
         self.lp, self.s = lp, s
         bal = lp.rows[registry.priced().name].slice
         self.A_bal = lp.A[bal]                                 # the national balance rows
+        self.cost = lp.c.copy()                                # the other linking rows priced at the sample's duals
+        for name, y in (sampled or {}).items():
+            self.cost -= lp.A[lp.rows[name].slice].T @ y
         self.need = lp.row_upper[bal]
         fixed = np.zeros(lp.num_col)                           # national columns at their estimates
         if dispersed is not None:
@@ -258,7 +267,7 @@ class AreaPlans:
 
     def solve(self, lam: np.ndarray, deadline: float | None) -> bool:
         """Every area's plan at prices ``lam`` (T,H); False when a part did not solve to optimality."""
-        cost = self.lp.c - self.A_bal.T @ lam.ravel()          # the linking rows priced out
+        cost = self.cost - self.A_bal.T @ lam.ravel()          # the linking rows priced out
 
         def run(part) -> bool:
             h, cols, _ = part
@@ -351,7 +360,7 @@ def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, n
     col[national] = np.where(np.isfinite(lp.col_lower[national]), LOWER, ZERO)
     row[s.link_rows] = LOWER
     for family in linking(lp):
-        if family.price_start.role == "basic column":          # D_t, one per dispersed-total row
+        if family.price_start.role in ("basic column", "sample price"):   # D_t, Q_t: one per row
             col[lp.variables[family.price_start.column].slice] = BASIC
         elif family.price_start.role == "basic slack":         # the ceiling rows' slacks
             row[lp.rows[family.name].slice] = BASIC
@@ -394,9 +403,9 @@ def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None 
     else:
         prices = sample_prices(d, deadline, options, info)
         if prices is not None:
-            lam, top, dispersed = prices
+            lam, top, dispersed, sampled = prices
             t1 = time.perf_counter()
-            plans = AreaPlans(lp, s, dispersed, options)
+            plans = AreaPlans(lp, s, dispersed, options, sampled=sampled)
             try:
                 lam = correct_prices(plans, lam, top, deadline, PRICE_ROUNDS, info)
                 if lam is None:

@@ -1,0 +1,190 @@
+"""Place-based plans (scenario format v2): hotels located by area, the pressure basis, protection.
+
+Everything here is off unless its key or column is given; a v1 scenario gets none of it.
+
+* Loading (called by :mod:`allocator.scenario`): :func:`basis_specs` (the ``policy.pressure_basis``
+  columns become required whole counts), :func:`check_areas` and :func:`check_start` (the
+  cross-checks of the new columns and keys), each returning the problems found as ``Issue``\\ s.
+* Preparing (called by :func:`allocator.data.prepare`): :func:`prepare_place`, the ``ModelData``
+  fields of the hotels, the pressure basis and protection.
+* Reading a solution: :class:`Hotels` and :func:`hotel_solution`, the people in contingency by
+  area, the open hotel places and the new contingency of a solved linear program.
+
+The mathematics is in docs/model.md ("Hotels by area", "Pressure basis", "Protection").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import Issue
+
+DISPERSAL, SUPPORTED = "dispersal", "supported"
+#: The fixed-count column of the ``supported`` basis.
+INITIAL = "initial"
+#: Tolerance (people) for an area to count as over its cap by inheritance.
+TOL = 1e-9
+
+
+# --------------------------------------------------------------------------- loading
+def basis_names(config: Any, columns: Any) -> list[str]:
+    """The areas columns whose fixed counts :math:`F_i` are on the pressure basis (``columns``: the table's)."""
+    basis = config.policy.pressure_basis
+    if basis == DISPERSAL:
+        return []
+    if basis == SUPPORTED:
+        return [INITIAL] if INITIAL in columns else []
+    return list(basis)
+
+
+def basis_specs(config: Any, specs: list, label: str, columns: Any) -> list[Issue]:
+    """Make the columns a ``pressure_basis`` list names required whole counts of people in ``specs``
+    (the loader's column specs, changed in place); the problems with the list, as issues."""
+    basis = config.policy.pressure_basis
+    if not isinstance(basis, list):
+        return []
+    from allocator.scenario import MAX_PEOPLE, Column
+
+    issues = []
+    for k, name in enumerate(basis):
+        known = next((c for c in specs if c.name == name), None)
+        if name in basis[:k]:
+            issues.append(Issue(label, f"policy.pressure_basis names '{name}' twice", field=name))
+        elif name not in columns:
+            issues.append(Issue(label, "column is missing: policy.pressure_basis counts it", row=1, field=name))
+        elif known is None:
+            specs.append(Column(name, "number", True, "people", "counted on the pressure basis", 0.0, False,
+                                MAX_PEOPLE, True))
+        elif name == INITIAL:
+            specs[specs.index(known)] = dataclasses.replace(known, required=True)
+        else:
+            issues.append(Issue(label, f"policy.pressure_basis names '{name}', which is not a count of people "
+                                "supported under another programme (name columns of your own, or 'initial')",
+                                field=name))
+    return issues
+
+
+def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, codes: list) -> list[Issue]:
+    """The new columns against each other and the keys that use them (the first row in question named)."""
+    issues = []
+
+    def first(column: str, message: str) -> None:
+        given = np.flatnonzero(out[column].notna().to_numpy())
+        if given.size:
+            p = int(given[0])
+            issues.append(Issue(label, message, row=int(lines[p]), field=column, area=codes[p] or None))
+
+    if "hotels_close_by" in out and "contingency" not in out:
+        first("hotels_close_by", "hotels_close_by needs the column 'contingency' (the people in the area's "
+                                 "hotels now, its hotel places)")
+    if "protect" in out and config.policy.protect is None:
+        first("protect", "the protect column needs policy.protect in the scenario (its threshold and rule)")
+    return issues
+
+
+def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
+    """``demand.contingency_start`` against the ``contingency`` column, and the hotel costs without one."""
+    start = config.demand.contingency_start
+    costs = config.costs
+    if "contingency" not in areas.columns:
+        issues = [] if start is not None else [
+            Issue(label, "required key is missing (or give the areas table a 'contingency' column)",
+                  field="demand.contingency_start")]
+        for key, value in (("new_contingency_per_person_year", costs.new_contingency_per_person_year),
+                           ("hotel_place_per_year", costs.hotel_place_per_year or None)):
+            if value is not None:
+                issues.append(Issue(label, f"costs.{key} is used only with hotels by area: give the areas table "
+                                    "a 'contingency' column", field=f"costs.{key}"))
+        return issues
+    total = float(np.nansum(areas["contingency"].to_numpy(float)))
+    if start is not None and abs(start - total) > 1e-6 * max(1.0, total):
+        return [Issue(label, f"demand.contingency_start is {start:,.10g} but the column 'contingency' of "
+                             f"{config.areas} adds up to {total:,.10g}: leave contingency_start out, or make them agree",
+                      field="demand.contingency_start")]
+    return []
+
+
+def contingency_start(config: Any, areas: pd.DataFrame) -> float:
+    """People in contingency at the start: the ``contingency`` column's total when given, else the key."""
+    if "contingency" in areas.columns:
+        return float(np.nansum(areas["contingency"].to_numpy(float)))
+    return float(config.demand.contingency_start)
+
+
+# --------------------------------------------------------------------------- preparing
+def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherited: np.ndarray,
+                  cluster_cap: np.ndarray, population: np.ndarray) -> dict[str, Any]:
+    """The ``ModelData`` fields of hotels by area, the pressure basis and protection (none for v1)."""
+    cfg, df = scenario.config, scenario.areas
+    n_a, n_t = len(df), len(years)
+    out: dict[str, Any] = {}
+    c0 = np.zeros(n_a)
+    open_ = np.zeros((n_a, n_t), bool)
+    if "contingency" in df.columns:
+        c0 = np.nan_to_num(df["contingency"].to_numpy(float))
+        close = df["hotels_close_by"].to_numpy(float) if "hotels_close_by" in df.columns else np.full(n_a, np.nan)
+        tau = np.where(np.isnan(close), n_t, np.clip(close - years[0], 0, n_t))
+        open_ = np.arange(n_t)[None, :] < tau[:, None]
+        costs = cfg.costs
+        new = costs.new_contingency_per_person_year
+        out.update(hotel0=c0, hotel_open=open_, hotel_place_cost=float(costs.hotel_place_per_year),
+                   new_contingency_cost=float(costs.contingency_per_person_year if new is None else new))
+    basis = cfg.policy.pressure_basis
+    names = basis_names(cfg, df.columns)
+    counts = basis != DISPERSAL and "contingency" in df.columns
+    fixed = (df[names].to_numpy(float).sum(axis=1) if names else None)
+    if basis != DISPERSAL:
+        out["basis"] = basis if isinstance(basis, str) else "+".join(["dispersal", "contingency", *basis])
+    out["basis_hotels"] = counts
+    out["basis_fixed"] = fixed
+    f = np.zeros(n_a) if fixed is None else fixed
+    hotels = c0[:, None] * open_ if counts else np.zeros((n_a, n_t))
+    if counts or fixed is not None:
+        out["over_basis"] = inherited.sum(axis=2) + f[:, None] + hotels > cluster_cap[:, None] + TOL
+    protect = cfg.policy.protect
+    if protect is not None:
+        start = stock0.sum(axis=1) + (c0 if counts else 0.0) + f
+        protected = start / population * 1e4 > protect.above_per_10k
+        if "protect" in df.columns:                           # a locally agreed exception, either way
+            given = [v if isinstance(v, bool) else None for v in df["protect"].tolist()]
+            protected = np.array([p if g is None else g for p, g in zip(protected, given)])
+        out.update(protected=protected.astype(bool), protect_rule=protect.rule)
+    return out
+
+
+# --------------------------------------------------------------------------- reading a solution
+@dataclass(frozen=True)
+class Hotels:
+    """People in contingency by area, open hotel places and new contingency (exact or whole)."""
+
+    located: np.ndarray    # (A,T) people in contingency located in each area, L
+    places: np.ndarray     # (A,T) open hotel places, H
+    new: np.ndarray        # (T,) new (unlocated) contingency, Q
+
+
+def hotel_solution(d: Any, lp: Any, x: np.ndarray) -> Hotels | None:
+    r"""The hotel columns of a solution ``x`` of ``lp`` as (A,T) and (T,) arrays; None without hotels by area.
+
+    Where an open hotel place costs nothing in the objective, any number of open places from those in
+    use up to today's is optimal, and the solver's choice says nothing: the places reported are then
+    the fewest the plan needs, those its hotel residents use in that year or later
+    (:math:`H_{it} = \max_{\tau \ge t} L_{i\tau}`: still at most today's, never reopening, same cost).
+    """
+    if "located" not in lp.variables:
+        return None
+    n_a, n_t, _ = d.shape
+    arrays = []
+    for name in ("located", "hotel_places"):
+        block = lp.variables[name]
+        out = np.zeros((n_a, n_t))
+        out[block.index["area"], block.index["year"]] = x[block.slice]
+        arrays.append(out)
+    located, places = arrays
+    if d.hotel_place_cost * d.contingency_weight == 0:
+        places = np.maximum.accumulate(np.maximum(located, 0.0)[:, ::-1], axis=1)[:, ::-1]
+    return Hotels(located, places, np.asarray(lp.value(x, "new_contingency"), float))
