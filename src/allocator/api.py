@@ -125,6 +125,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     t4 = time.perf_counter()
     summary = {
         "scenario": scenario.name,
+        **({"overrides": dict(scenario.overrides)} if scenario.overrides else {}),   # a varied scenario (update, --set)
         "status": Status(raw.status).value,
         "objective": round(float(raw.objective), 6),
         "gap": raw.gap,

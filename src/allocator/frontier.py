@@ -45,12 +45,14 @@ import scipy.sparse as sp
 
 from allocator import registry
 from allocator.data import ModelData, prepare
-from allocator.errors import InfeasibleError
+from allocator.errors import InfeasibleError, VerificationError
+from allocator.headline import headline
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.output import safe_csv, write_folder
 from allocator.scenario import Scenario
 from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
+from allocator.verify import verify_plan
 
 MEASURES = ("l1", "minmax")
 
@@ -210,8 +212,6 @@ class Frontier:
 
 
 def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
-    from allocator.sweep import headline
-
     d, lp = e.d, e.lp
     x = raw.x
     S = lp.value(x, "stock").reshape(d.shape)
@@ -239,8 +239,6 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
     cost-only plan in every year, so that fairness can only be bought by placing
     people differently, not by keeping them in hotels longer (see docs/frontier.md).
     """
-    from allocator.verify import verify_plan
-
     if points < 2:
         raise ValueError("a frontier needs at least 2 points (its two ends)")
     t0 = time.perf_counter()
@@ -283,8 +281,6 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
         for r in rows:
             fails = verify_plan(e.scenario, r["_S"], r["_C"], None)
             if fails:
-                from allocator.errors import VerificationError
-
                 raise VerificationError([f"frontier step {r['step']}: {f}" for f in fails])
     table = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     table["extra_cost_per_year"] = table["cost_per_year"] - table["cost_per_year"].iloc[0]

@@ -62,8 +62,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocator.api import solve
 from allocator.data import ModelData, prepare
-from allocator.errors import ScenarioError
+from allocator.errors import InfeasibleError, ScenarioError
 from allocator.plan import Plan
 from allocator.scenario import Scenario
 
@@ -345,9 +346,6 @@ class _Calibration:
 
     def __call__(self, level: float):
         """(plan, scenario, need target, in-sample coverage), or None when no plan exists at this level."""
-        from allocator.api import solve
-        from allocator.errors import InfeasibleError
-
         level = round(level, 6)
         if level not in self.cache:
             sc, target = _quantile_scenario(self.scenario, self.d, self.need, level, self.ceiling)
@@ -379,8 +377,6 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
     Raises :class:`~allocator.errors.InfeasibleError` when no plan can reach the
     share (the message says the largest share that can be reached).
     """
-    from allocator.errors import InfeasibleError
-
     if not 0 < share < 1:
         raise ScenarioError(f"--share must be between 0 and 1, got {share}", file="command line")
     ceiling = _default_ceiling(scenario, ceiling)

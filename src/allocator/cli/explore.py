@@ -1,8 +1,7 @@
-"""Command-line entry points for exploring a scenario: ``sweep``, ``frontier``, ``uncertainty``.
+"""The commands that explore a scenario: ``sweep``, ``frontier`` and ``uncertainty``.
 
-They are registered on the main ``allocator`` group in :mod:`allocator.cli`.
-The work itself lives in :mod:`allocator.sweep`, :mod:`allocator.frontier`
-and :mod:`allocator.uncertainty`; this module only reads options and prints.
+The work itself lives in :mod:`allocator.sweep`, :mod:`allocator.frontier` and
+:mod:`allocator.uncertainty`; this module reads options and prints.
 """
 
 from __future__ import annotations
@@ -11,16 +10,19 @@ import os
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from allocator.status import Status
+from allocator.api import solve
+from allocator.cli.common import error_boundary
+from allocator.errors import InfeasibleError, ScenarioError
+from allocator.frontier import compute_frontier
 from allocator.output import check_target, echo, input_paths, safe_csv, write_folder
-from allocator.sweep import VIRTUAL_KEYS
-
-
-def _boundary(debug: bool):
-    from allocator.cli import error_boundary
-
-    return error_boundary(debug)
+from allocator.plan import read_plan
+from allocator.scenario import load_scenario
+from allocator.status import Status
+from allocator.sweep import VIRTUAL_KEYS, grid_points, lhs_points, parse_set, preview, run_sweep
+from allocator.uncertainty import (ArrivalModel, evaluate, fan_chart, parse_ceiling, robust_plan, streams,
+                                   write_json)
 
 
 def _money(v: float) -> str:
@@ -81,10 +83,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
     places short when a point is infeasible. Written to OUT/results.parquet and
     OUT/results.csv, sorted by point id (a hash of the parameters and the scenario).
     """
-    from allocator.scenario import load_scenario
-    from allocator.sweep import grid_points, lhs_points, parse_set, preview, run_sweep
-
-    with _boundary(debug):
+    with error_boundary(debug):
         sc = load_scenario(scenario)
         axes = [parse_set(s) for s in sets]
         points = lhs_points(axes, lhs, seed) if lhs else grid_points(axes)
@@ -139,10 +138,7 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
     area's fair share, summed over areas and years), the cheapest plan. From the
     cost-only plan to the fairest plan possible, in --points even steps.
     """
-    from allocator.frontier import compute_frontier
-    from allocator.scenario import load_scenario
-
-    with _boundary(debug):
+    with error_boundary(debug):
         check_target(out, force=force, protect=[scenario])   # before the work; checked again when writing
         sc = load_scenario(scenario)
         f = compute_frontier(sc, points=points, measure=measure, no_extra_hotels=no_extra_hotels)
@@ -215,13 +211,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
     (hotels). Prints and writes percentiles of hotel use and cost per year and a
     fan chart. See docs/uncertainty.md for the sampling model and the rule.
     """
-    from allocator.api import solve
-    from allocator.errors import InfeasibleError, ScenarioError
-    from allocator.plan import read_plan
-    from allocator.scenario import load_scenario
-    from allocator.uncertainty import ArrivalModel, evaluate, parse_ceiling, robust_plan, streams
-
-    with _boundary(debug):
+    with error_boundary(debug):
         inputs = [p for p in (plan_or_scenario, scenario_path) if p is not None]
         check_target(out, force=force, protect=inputs)
         is_plan = plan_or_scenario.is_dir() and (plan_or_scenario / "summary.json").exists()
@@ -301,10 +291,6 @@ def _print_robust(r, meta: dict, share: float, joint: bool, samples: int) -> Non
 def _write_uncertainty(folder: Path, ev, pct, meta: dict, years: list[int], titles: tuple[str, str], ceil,
                        r=None) -> None:
     """The files of ``allocator uncertainty`` in ``folder`` (a temporary folder swapped into place)."""
-    import pandas as pd
-
-    from allocator.uncertainty import fan_chart, write_json
-
     safe_csv(pct).to_csv(folder / "percentiles.csv", index=False, lineterminator="\n")
     n = ev.contingency.shape[0]
     long = pd.DataFrame({"sample": [s for s in range(n) for _ in years], "year": years * n,
