@@ -145,6 +145,9 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
     lock (:func:`allocator.output.output_lock`) is held for the whole run, so a second sweep
     into the same folder fails at once.
     """
+    if scheduler is not None:                   # a missing extra says so before any point is solved
+        with needs_extra("distributed", "running a sweep on Dask (--scheduler)"):
+            import distributed  # noqa: F401
     folder = Path(out)
     check_path(folder, input_paths(scenario))    # before the lock: the current folder, inputs, a path below a file
     with output_lock(folder):
