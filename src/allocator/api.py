@@ -39,8 +39,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-          verify: bool = True, options: dict | None = None, start: str = "auto", *,
+def solve(scenario: Scenario, *, solver: str = "highs", time_limit: float | None = None,
+          verify: bool = True, options: dict | None = None, start: str = "auto",
           keep_trivial: bool = False) -> Plan:
     """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
 

@@ -40,7 +40,7 @@ METRICS = (
 _ROUND = {"people": 0, "count": 0, "money": 2, "gini": 4, "rate": 2}
 
 
-def load_plan_or_solve(path: str | Path, solver: str = "highs") -> Plan:
+def load_plan_or_solve(path: str | Path, *, solver: str = "highs") -> Plan:
     """A plan folder is read; a scenario (YAML file or folder with scenario.yaml) is solved."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
@@ -139,7 +139,7 @@ class Comparison:
         if self.ranking is not None:
             self.ranking.render(console)
 
-    def text(self, width: int = 120) -> str:
+    def text(self, *, width: int = 120) -> str:
         """The comparison as plain text (the terminal tables without colour)."""
         buf = io.StringIO()
         self.render(Console(file=buf, width=width, color_system=None, highlight=False, emoji=False,
@@ -223,7 +223,7 @@ def short_names(labels: list[str]) -> list[str]:
 _short = short_names   # kept for callers of the old name
 
 
-def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: str | None = None) -> Comparison:
+def compare_plans(plans: list[Plan], labels: list[str], *, top: int = 10, sort_by: str | None = None) -> Comparison:
     """Side-by-side tables for two or more plans over the same years.
 
     Areas or regions present in only some plans count as 0 people in the others. With
@@ -238,7 +238,7 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: 
         "plan": names,
         "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
     })
-    ranking = rank_councils(plans, names, sort_by, top) if sort_by is not None else None
+    ranking = rank_councils(plans, names, by=sort_by, top=top) if sort_by is not None else None
     return Comparison(_trajectory_table(plans, names, years), _regions_table(plans, names),
                       _areas_table(plans, names, years[-1], top), names, totals, ranking)
 

@@ -75,7 +75,7 @@ class EquityLP:
     measure: str
 
 
-def equity_lp(scenario: Scenario, measure: str | None = None) -> EquityLP:
+def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
     """Build the scenario's LP with equity variables (costing nothing) and the extra rows."""
     measure = measure or scenario.config.objective.equity_measure
     if measure not in MEASURES:
@@ -231,7 +231,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
             "_S": S, "_C": C}
 
 
-def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None = None,
+def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | None = None,
                      no_extra_hotels: bool = False, verify: bool = True) -> Frontier:
     """The cost-equity frontier of ``scenario`` in ``points`` steps (at least 2: the two ends).
 
@@ -242,7 +242,7 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
     if points < 2:
         raise ValueError("a frontier needs at least 2 points (its two ends)")
     t0 = time.perf_counter()
-    e = equity_lp(scenario, measure)
+    e = equity_lp(scenario, measure=measure)
     m = _Model(e)
     # the cost-only end: least cost, then least unfairness at that cost
     m.objective(e.money)

@@ -72,8 +72,8 @@ class Plan:
                 f"objective £{self.objective:,.0f}, {len(self.allocations)} allocation rows, "
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
-    def write(self, directory: str | Path, force: bool = False, format: str = "csv",  # noqa: A002
-              locked: bool = False, *, protect: Iterable[str | Path] = ()) -> Path:
+    def write(self, directory: str | Path, *, force: bool = False, format: str = "csv",  # noqa: A002
+              locked: bool = False, protect: Iterable[str | Path] = ()) -> Path:
         """Write the plan's files into ``directory`` atomically (:func:`allocator.output.write_folder`).
 
         * The files go into a temporary folder beside ``directory``, which is then swapped

@@ -121,7 +121,7 @@ class Ranking:
         return [folder / csv.name, folder / "compare.md"]
 
 
-def rank_councils(plans: list[Plan], labels: list[str], by: str, top: int = 10) -> Ranking:
+def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 10) -> Ranking:
     """Each plan's ``top`` councils by ``by`` (a key of :data:`SORT_BY`), largest first, ties by code."""
     if by not in SORT_BY:
         raise ScenarioError(f"--sort-by must be one of {', '.join(SORT_BY)}, got '{by}'", file="command line")

@@ -194,7 +194,7 @@ class Evaluation:
         return per_year, float(ok.mean())
 
 
-def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, empty_place_cost: float = 0.0) -> Evaluation:
+def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, *, empty_place_cost: float = 0.0) -> Evaluation:
     """Play ``plan`` against sampled arrivals (``multipliers`` (n, T)) by the rule in the module docstring."""
     d = prepare(scenario)
     pa = plan_arrays(plan, d)
@@ -317,7 +317,7 @@ def _quantile_scenario(scenario: Scenario, d: ModelData, need: np.ndarray, level
     merged = dict(scenario.config.policy.contingency_ceiling or {})
     for y, v in ceiling.items():
         merged[y] = min(v, merged.get(y, v))
-    sc = scenario.with_overrides({"demand.arrivals": {y: float(a) for y, a in zip(years, arrivals)},
+    sc = scenario.update({"demand.arrivals": {y: float(a) for y, a in zip(years, arrivals)},
                                   "policy.contingency_ceiling": merged})
     return sc, target
 
@@ -355,12 +355,12 @@ class _Calibration:
             except InfeasibleError as err:
                 self.cache[level] = (None, sc, target, None, err)
             else:
-                cov = _coverage(evaluate(self.scenario, plan, self.mult, self.empty), self.ceiling, self.joint)
+                cov = _coverage(evaluate(self.scenario, plan, self.mult, empty_place_cost=self.empty), self.ceiling, self.joint)
                 self.cache[level] = (plan, sc, target, cov, None)
         return self.cache[level]
 
 
-def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int, share: float,
+def robust_plan(scenario: Scenario, model: ArrivalModel, *, samples: int, seed: int, share: float,
                 ceiling: dict[int, float] | None = None, joint: bool = False, original: Plan | None = None,
                 fresh_samples: int | None = None, empty_place_cost: float = 0.0, margin: float = 1.0,
                 tol: float = 1e-3) -> RobustResult:
@@ -410,9 +410,9 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
     years = [int(y) for y in cal.d.years]
     _, check_rng = streams(seed)
     mult = model.multipliers(fresh_samples or samples, len(years), check_rng)
-    fresh = evaluate(scenario, plan, mult, empty_place_cost)
+    fresh = evaluate(scenario, plan, mult, empty_place_cost=empty_place_cost)
     per_year, all_years = fresh.share_within(ceiling)
-    orig_eval = evaluate(scenario, original, mult, empty_place_cost) if original is not None else None
+    orig_eval = evaluate(scenario, original, mult, empty_place_cost=empty_place_cost) if original is not None else None
     if orig_eval is not None:
         orig_year, orig_all = orig_eval.share_within(ceiling)
     n_fresh = mult.shape[0]
@@ -439,7 +439,7 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
 
 
 # --------------------------------------------------------------------------- chart
-def fan_chart(ev: Evaluation, path: str | Path, title: str, ceiling: dict[int, float] | None = None,
+def fan_chart(ev: Evaluation, path: str | Path, title: str, *, ceiling: dict[int, float] | None = None,
               other: Evaluation | None = None, other_label: str = "", label: str = "plan") -> Path:
     """Fan chart: people in contingency (hotels) and cost per year: 5-95% and 25-75% bands and the median.
 

@@ -147,4 +147,4 @@ def _not_solved() -> RawSolution:
 
 def solve_cold(lp: LinearProgram) -> RawSolution:
     """A cold HiGHS solve exactly as ``allocator solve`` does it (fresh model, presolve on)."""
-    return solve_lp(lp, "highs")
+    return solve_lp(lp, solver="highs")

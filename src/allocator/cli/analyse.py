@@ -27,12 +27,12 @@ def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
     """Read plan folders; solve scenarios (with a progress bar on a terminal)."""
     to_solve = [p for p in paths if not is_plan_folder(p)]
     if len(to_solve) > 1:
-        return [load_plan_or_solve(p, solver) for p in track(paths, "Solving scenarios", quiet=quiet,
+        return [load_plan_or_solve(p, solver=solver) for p in track(paths, "Solving scenarios", quiet=quiet,
                                                                  label=lambda p: Path(p).name)]
     if to_solve:
         with spinner(f"Solving {to_solve[0]} …", quiet):
-            return [load_plan_or_solve(p, solver) for p in paths]
-    return [load_plan_or_solve(p, solver) for p in paths]
+            return [load_plan_or_solve(p, solver=solver) for p in paths]
+    return [load_plan_or_solve(p, solver=solver) for p in paths]
 
 
 @click.command()
@@ -84,7 +84,7 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
             check_target(out, force=force, protect=plans)
         loaded = _load_all(plans, solver, quiet)
         if len(plans) == 1:
-            result = rank_councils(loaded, short_names([str(plans[0])]), sort_by, top)
+            result = rank_councils(loaded, short_names([str(plans[0])]), by=sort_by, top=top)
         else:
             result = compare_plans(loaded, [str(p) for p in plans], top=top, sort_by=sort_by)
         written = result.write(out, force=force, protect=plans) if out is not None else []

@@ -233,7 +233,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
         if ceil is None and sc.config.policy.contingency_ceiling:
             ceil = {int(k): float(v) for k, v in sc.config.policy.contingency_ceiling.items()}
         rng, _ = streams(seed)
-        ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost)
+        ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost=empty_place_cost)
         pct = ev.percentiles(ceil)
         meta = {"scenario": sc.name, "scenario_sha256": sc.sha256, "plan": str(plan_or_scenario),
                 "samples": samples, "seed": seed, "cv": cv, "rho": rho, "empty_place_cost": empty_place_cost,
@@ -245,7 +245,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
         r, failed = None, None
         if robust:
             try:
-                r = robust_plan(sc, model, samples, seed, share, ceil, joint=joint, original=plan,
+                r = robust_plan(sc, model, samples=samples, seed=seed, share=share, ceiling=ceil, joint=joint, original=plan,
                                 empty_place_cost=empty_place_cost)
             except InfeasibleError as err:
                 meta["robust"] = {"status": Status.INFEASIBLE.value, "share": share, "joint": joint, "ceiling": ceil,
@@ -298,11 +298,11 @@ def _write_uncertainty(folder: Path, ev, pct, meta: dict, years: list[int], titl
                          "contingency": ev.contingency.ravel(), "empty_places": ev.empty_places.ravel(),
                          "cost": ev.cost.ravel()})
     long.to_parquet(folder / "samples.parquet", index=False)
-    fan_chart(ev, folder / "fan.png", titles[0], ceil)
+    fan_chart(ev, folder / "fan.png", titles[0], ceiling=ceil)
     if r is not None:
         r.plan.write(folder / "robust_plan")
         safe_csv(r.check).to_csv(folder / "robust_check.csv", index=False, lineterminator="\n")
-        fan_chart(r.fresh, folder / "fan_robust.png", titles[1], ceil, other=r.fresh_original,
+        fan_chart(r.fresh, folder / "fan_robust.png", titles[1], ceiling=ceil, other=r.fresh_original,
                   other_label="original plan", label="robust plan")
     write_json(folder / "uncertainty.json", meta)
 

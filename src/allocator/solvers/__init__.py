@@ -25,7 +25,7 @@ SOLVERS = ("highs", "ortools", "pulp")
 STARTS = ("auto", "prices", "cold")
 
 
-def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float | None = None,
+def solve_lp(lp: LinearProgram, *, solver: str = "highs", time_limit: float | None = None,
              options: dict | None = None, data=None, start: str = "auto") -> RawSolution:
     """Solve ``lp`` with the named backend.
 

@@ -52,7 +52,7 @@ def _warm_solver(base: Scenario, reference: dict[str, Any], base_sha: str | None
     return cache[key]
 
 
-def structural_keys(scenario: Scenario, points: list[dict[str, Any]], limit: int = 25) -> list[str]:
+def structural_keys(scenario: Scenario, points: list[dict[str, Any]], *, limit: int = 25) -> list[str]:
     """The swept keys whose values change the model's structure (rows, columns or coefficients).
 
     Each distinct value of each key (for a key with more than ``limit`` numeric
@@ -114,7 +114,7 @@ def _shortfall(d: ModelData, lp: LinearProgram) -> dict[str, Any]:
     return out
 
 
-def solve_point(base: Scenario, params: dict[str, Any], pid: str, warm: bool = True,
+def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool = True,
                 verify: bool = True, structural: tuple[str, ...] = (), base_sha: str | None = None) -> dict[str, Any]:
     """Solve one sweep point and return its row of headline results.
 

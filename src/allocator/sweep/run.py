@@ -206,7 +206,7 @@ def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], 
             _run_dask(scenario, tasks, finished, scheduler, workers, warm, verify, retries, structural, sha)
         elif workers <= 1:
             for pid, p in tasks:
-                finished(solve_point(scenario, p, pid, warm, verify, structural, sha))
+                finished(solve_point(scenario, p, pid, warm=warm, verify=verify, structural=structural, base_sha=sha))
         else:
             _run_processes(scenario, tasks, finished, workers, warm, verify, retries, structural, sha)
     seconds = time.perf_counter() - t0
@@ -231,7 +231,8 @@ def _run_processes(scenario: Scenario, tasks: list[tuple[str, dict]], finished: 
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=tie_to_parent,
                                    initargs=(os.getpid(),))
         try:
-            pending = {pool.submit(solve_point, scenario, p, pid, warm, verify, structural, sha): pid
+            pending = {pool.submit(solve_point, scenario, p, pid, warm=warm, verify=verify, structural=structural,
+                                   base_sha=sha): pid
                        for pid, p in remaining.items()}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -271,7 +272,8 @@ def _run_dask(scenario: Scenario, tasks: list[tuple[str, dict]], finished: Calla
         # dies with it in memory costs a recomputation, never a lost input.
         blob = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
         base = client.submit(pickle.loads, blob, key=f"allocator-scenario-{scenario.sha256[:16]}", pure=False)
-        futures = [client.submit(solve_point, base, p, pid, warm, verify, structural, sha, key=f"allocator-point-{pid}",
+        futures = [client.submit(solve_point, base, p, pid, warm=warm, verify=verify, structural=structural,
+                                 base_sha=sha, key=f"allocator-point-{pid}",
                                  retries=retries, pure=False) for pid, p in tasks]
         for fut in as_completed(futures):
             finished(fut.result())
@@ -318,7 +320,7 @@ class _Progress:
             self.progress.__exit__(*exc)
 
 
-def preview(table: pd.DataFrame, keys: list[str], limit: int = 30) -> str:
+def preview(table: pd.DataFrame, keys: list[str], *, limit: int = 30) -> str:
     """A readable excerpt of the table, sorted by parameter values."""
     if table.empty:
         return "(no points)"
