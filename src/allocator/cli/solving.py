@@ -23,6 +23,7 @@ EPILOG_SOLVE = """\b
 Examples:
   allocator solve scenarios/example --out out/example
   allocator solve scenarios/uk-2025/central.yaml --out out/central --force
+  allocator solve scenarios/uk-2025/central.yaml --set policy.cluster_limit=250 --out out/central-250
   allocator solve scenarios/example --out out/ex-ortools --solver ortools --time-limit 60
   allocator solve wards/scenario.yaml --out out/wards --start cold   # compare with the default start
 """
