@@ -1,24 +1,33 @@
 # The two set-up commands in README.md: `make demo` and `make test`.
+# `make demo` installs the engine alone (`pip install allocator`: every command); `make test` (and
+# `make install`) the engine with every extra and the test tools (`.[dev,all]`). Extras: pyproject.toml.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+CORE   := $(VENV)/.installed-core
+STAMP  := $(VENV)/.installed-all
 
 .PHONY: install demo test bench bench-smoke clean mutation fuzz
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+
+$(CORE): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(CORE)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,all]"
+	touch $(CORE) $(STAMP)
 
 install: $(STAMP)
 
-## Install, then solve the national central scenario and print the headline figures.
-demo: $(STAMP)
+## Install the engine, then solve the national central scenario and print the headline figures.
+demo: $(CORE)
 	$(BIN)/allocator solve scenarios/uk-2025/central.yaml --out out/uk-2025-central --force --status-quo
 
-## Install, then run the whole test suite.
+## Install the engine, every extra and the test tools, then run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 

@@ -52,7 +52,7 @@ plan.plot.map()
 plan.plot.fair_share()
 plan._repr_html_()
 build_report(plan, compare=plan)
-compute_frontier(scenario, 3).plot(Path(tempfile.mkdtemp()) / "frontier.png")
+compute_frontier(scenario, points=3).plot(Path(tempfile.mkdtemp()) / "frontier.png")
 print(matplotlib.get_backend())
 """
 

@@ -17,10 +17,10 @@ from tests.conftest import EXAMPLE
 
 @pytest.fixture(scope="module")
 def frontiers(example, central):
-    return {("example", False): compute_frontier(example, 9),
-            ("example", True): compute_frontier(example, 6, no_extra_hotels=True),
-            ("central", False): compute_frontier(central, 6),
-            ("central", True): compute_frontier(central, 6, no_extra_hotels=True)}
+    return {("example", False): compute_frontier(example, points=9),
+            ("example", True): compute_frontier(example, points=6, no_extra_hotels=True),
+            ("central", False): compute_frontier(central, points=6),
+            ("central", True): compute_frontier(central, points=6, no_extra_hotels=True)}
 
 
 @pytest.mark.parametrize("key", [("example", False), ("example", True), ("central", False), ("central", True)])
@@ -71,7 +71,7 @@ def test_no_extra_hotels_keeps_hotel_use(frontiers):
 
 
 def test_minmax_measure(example):
-    f = compute_frontier(example.with_objective(equity_measure="minmax"), 5)
+    f = compute_frontier(example.with_objective(equity_measure="minmax"), points=5)
     assert f.measure == "minmax"
     t = f.table
     assert (np.diff(t["cost"]) >= -1e-6).all() and (np.diff(t["deviation"]) < 0).all()

@@ -196,7 +196,7 @@ def test_twenty_thousand_note_columns_are_refused_at_once(tmp_path: Path) -> Non
         writer.writerows(r + [""] * 20_000 for r in rows[1:])
     proc = run_in_child(["validate", str(scen)], timeout=120)
     assert proc.returncode == 2, proc.stderr
-    assert "areas.csv, line 1: 20,010 columns; a table may have at most 1,000" in proc.stderr
+    assert f"areas.csv, line 1: {20_000 + len(rows[0]):,} columns; a table may have at most 1,000" in proc.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")

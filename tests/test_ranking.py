@@ -72,7 +72,7 @@ def plan_p(start: bool = True, funding: bool = True) -> Plan:
     ("funding", ["Y", "X", "Z"], "funding", [5_500.0, 3_000.0, 1_500.0]),
 ])
 def test_rank_councils_by_change_rate_or_funding(by: str, order: list[str], column: str, values: list) -> None:
-    r = rank_councils([plan_p()], ["p"], by, top=10)
+    r = rank_councils([plan_p()], ["p"], by=by, top=10)
     assert r.table["area_code"].tolist() == order
     assert r.table[column].tolist() == values
     assert r.table["rank"].tolist() == [1, 2, 3]
@@ -81,18 +81,18 @@ def test_rank_councils_by_change_rate_or_funding(by: str, order: list[str], colu
 
 
 def test_top_keeps_the_first_councils_and_ties_go_by_code() -> None:
-    assert rank_councils([plan_p()], ["p"], "change", top=2).table["area_code"].tolist() == ["Z", "X"]
+    assert rank_councils([plan_p()], ["p"], by="change", top=2).table["area_code"].tolist() == ["Z", "X"]
     tied = plan_p()
     tied.start.loc[tied.start["area_code"] == "X", "stock"] = 80          # X +40, like Z
-    assert rank_councils([tied], ["p"], "change", top=2).table["area_code"].tolist() == ["X", "Z"]
+    assert rank_councils([tied], ["p"], by="change", top=2).table["area_code"].tolist() == ["X", "Z"]
 
 
 def test_ranking_needs_the_start_or_the_funding_it_sorts_by() -> None:
     with pytest.raises(ScenarioError, match="old has no start.csv"):
-        rank_councils([plan_p(start=False)], ["old"], "change")
+        rank_councils([plan_p(start=False)], ["old"], by="change")
     with pytest.raises(ScenarioError, match="p has no funding column"):
-        rank_councils([plan_p(funding=False)], ["p"], "funding")
-    no_start = rank_councils([plan_p(start=False)], ["old"], "rate").table       # rate needs neither
+        rank_councils([plan_p(funding=False)], ["p"], by="funding")
+    no_start = rank_councils([plan_p(start=False)], ["old"], by="rate").table       # rate needs neither
     assert no_start["area_code"].tolist() == ["X", "Y", "Z"] and no_start["start"].isna().all()
 
 

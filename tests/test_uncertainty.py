@@ -117,7 +117,7 @@ def within_sampling_error(observed: float, share: float, n: int) -> bool:
 
 def test_robust_plan_meets_its_guarantee_on_fresh_samples(central, central_plan):
     model = ArrivalModel(0.2, 0.5)
-    r = robust_plan(central, model, 1000, seed=0, share=0.8, ceiling={2029: 0}, original=central_plan,
+    r = robust_plan(central, model, samples=1000, seed=0, share=0.8, ceiling={2029: 0}, original=central_plan,
                     fresh_samples=4000)
     assert r.in_sample >= r.target > 0.8                        # by construction, on the planning samples
     share_fresh = float(r.check.set_index("year").at[2029, "robust_share_within"])
@@ -125,7 +125,7 @@ def test_robust_plan_meets_its_guarantee_on_fresh_samples(central, central_plan)
     assert share_fresh > r.check.set_index("year").at[2029, "original_share_within"]
     assert r.plan.trajectory.set_index("year").at[2029, "dispersed"] >= r.need_target[2029] - 1
     # reproducible with the seed
-    again = robust_plan(central, model, 1000, seed=0, share=0.8, ceiling={2029: 0}, fresh_samples=4000)
+    again = robust_plan(central, model, samples=1000, seed=0, share=0.8, ceiling={2029: 0}, fresh_samples=4000)
     assert again.check["robust_share_within"].tolist() == r.check["robust_share_within"].tolist()
 
 
@@ -135,13 +135,13 @@ def test_robust_plan_raises_the_level_until_the_share_is_met(example, example_pl
     possible; with it, 71.5% is the most any plan reaches.)"""
     example = example.with_policy(protect=None)
     example_plan = solve(example)
-    r = robust_plan(example, ArrivalModel(0.2, 0.5), 1000, seed=0, share=0.75, ceiling={2027: 0},
+    r = robust_plan(example, ArrivalModel(0.2, 0.5), samples=1000, seed=0, share=0.75, ceiling={2027: 0},
                     original=example_plan, fresh_samples=4000)
     assert r.level > 0.75 and r.in_sample >= r.target
     share_fresh = float(r.check["robust_share_within"].iloc[0])
     assert within_sampling_error(share_fresh, 0.75, 4000)
     assert share_fresh > float(r.check["original_share_within"].iloc[0])
-    joint = robust_plan(example, ArrivalModel(0.2, 0.5), 1000, seed=0, share=0.9, joint=True,
+    joint = robust_plan(example, ArrivalModel(0.2, 0.5), samples=1000, seed=0, share=0.9, joint=True,
                         fresh_samples=4000)                      # the scenario's own ceiling, all years at once
     assert joint.ceiling == {2029: 600.0, 2030: 200.0}
     assert within_sampling_error(joint.joint_share["robust"], 0.9, 4000)
@@ -151,13 +151,13 @@ def test_an_impossible_guarantee_says_what_can_be_promised(example):
     example = example.with_policy(protect=None)                 # as above
     model = ArrivalModel(0.2, 0.5)
     with pytest.raises(InfeasibleError, match=r"the largest share any plan reaches is about \d+%"):
-        robust_plan(example, model, 1000, seed=0, share=0.95, ceiling={2027: 0})
+        robust_plan(example, model, samples=1000, seed=0, share=0.95, ceiling={2027: 0})
     best = best_share(example, model, 1000, 0, {2027: 0})
     assert 0.5 < best < 0.95
-    r = robust_plan(example, model, 1000, seed=0, share=best - 0.01, ceiling={2027: 0})
+    r = robust_plan(example, model, samples=1000, seed=0, share=best - 0.01, ceiling={2027: 0})
     assert r.in_sample >= r.target
     with pytest.raises(ScenarioError, match="ceiling"):
-        robust_plan(example.with_policy(contingency_ceiling=None), model, 100, seed=0, share=0.9)
+        robust_plan(example.with_policy(contingency_ceiling=None), model, samples=100, seed=0, share=0.9)
 
 
 def test_cli_uncertainty(tmp_path, example):

@@ -40,8 +40,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def solve(scenario: Scenario, solver: str = "highs", time_limit: float | None = None,
-          verify: bool = True, options: dict | None = None, start: str = "auto", *,
+def solve(scenario: Scenario, *, solver: str = "highs", time_limit: float | None = None,
+          verify: bool = True, options: dict | None = None, start: str = "auto",
           keep_trivial: bool = False) -> Plan:
     """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
 
@@ -129,6 +129,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     t4 = time.perf_counter()
     summary = {
         "scenario": scenario.name,
+        **({"overrides": dict(scenario.overrides)} if scenario.overrides else {}),   # a varied scenario (update, --set)
         "status": Status(raw.status).value,
         "objective": round(float(raw.objective), 6),
         "gap": raw.gap,

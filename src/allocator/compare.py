@@ -15,11 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
-from allocator.output import clean_text, fmt, safe_csv, write_folder
+from allocator.api import solve
 from allocator.interpret import START
+from allocator.output import clean_text, fmt, safe_csv, write_folder
 from allocator.plan import Plan, read_plan
-from allocator.ranking import Ranking, rank_councils
+from allocator.ranking import Ranking, markdown_table, rank_councils
+from allocator.scenario import load_scenario
 
 # (trajectory column, title, kind) - kind decides the number format
 METRICS = (
@@ -34,13 +40,11 @@ METRICS = (
 _ROUND = {"people": 0, "count": 0, "money": 2, "gini": 4, "rate": 2}
 
 
-def load_plan_or_solve(path: str | Path, solver: str = "highs") -> Plan:
+def load_plan_or_solve(path: str | Path, *, solver: str = "highs") -> Plan:
     """A plan folder is read; a scenario (YAML file or folder with scenario.yaml) is solved."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
         return read_plan(p)
-    from allocator.api import solve
-    from allocator.scenario import load_scenario
 
     return solve(load_scenario(p), solver=solver)
 
@@ -70,9 +74,6 @@ class Comparison:
     # ------------------------------------------------------------------ display
     def render(self, console) -> None:
         """Print the comparison as rich tables on ``console`` (names as plain text: :func:`_shown`)."""
-        from rich import box
-        from rich.table import Table
-
         base, others = self.labels[0], self.labels[1:]
         shown = {n: _shown(n) for n in self.labels}
         console.print(f"[bold]Comparing {len(self.labels)} plans[/bold]; differences are each plan minus "
@@ -138,10 +139,8 @@ class Comparison:
         if self.ranking is not None:
             self.ranking.render(console)
 
-    def text(self, width: int = 120) -> str:
+    def text(self, *, width: int = 120) -> str:
         """The comparison as plain text (the terminal tables without colour)."""
-        from rich.console import Console
-
         buf = io.StringIO()
         self.render(Console(file=buf, width=width, color_system=None, highlight=False, emoji=False,
                             force_jupyter=False, force_terminal=False))
@@ -173,13 +172,13 @@ class Comparison:
                                       "final_difference": "difference", "sum_abs_difference": "Σ|difference| all years"})
         lines = [f"# Comparison of {', '.join(self.labels)}", "",
                  f"Differences are each plan minus **{base}**. People and areas at the end of each year; "
-                 "costs in £ millions.", "", "## Trajectory", "", _markdown(traj), ""]
+                 "costs in £ millions.", "", "## Trajectory", "", markdown_table(traj), ""]
         if self.totals is not None:
             lines += ["Total cost over all years: " + ", ".join(
                 f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()) + ".", ""]
-        lines += [f"## Regions, end of {self.final_year}", "", _markdown(final), "",
+        lines += [f"## Regions, end of {self.final_year}", "", markdown_table(final), "",
                   f"## Councils whose allocations differ most from {base}", "",
-                  _markdown(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
+                  markdown_table(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
         if self.ranking is not None:
             lines.append(self.ranking.markdown())
         return clean_text("\n".join(lines), multiline=True)   # names from plan folders and paths
@@ -200,23 +199,7 @@ class Comparison:
 
 def _shown(value) -> str:
     """A name as rich prints it: control characters escaped, never read as markup (``[/bold]``)."""
-    from rich.markup import escape
-
     return escape(clean_text(value))
-
-
-def _cell(value) -> str:
-    return clean_text(value).replace("|", "\\|")
-
-
-_TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name", "council", "code"}
-
-
-def _markdown(df: pd.DataFrame) -> str:
-    head = "| " + " | ".join(_cell(c) for c in df.columns) + " |"
-    sep = "|" + "|".join("---" if c in _TEXT_COLUMNS else "---:" for c in df.columns) + "|"
-    rows = ["| " + " | ".join(_cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join([head, sep, *rows])
 
 
 def _number(value, kind: str):
@@ -240,7 +223,7 @@ def short_names(labels: list[str]) -> list[str]:
 _short = short_names   # kept for callers of the old name
 
 
-def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: str | None = None) -> Comparison:
+def compare_plans(plans: list[Plan], labels: list[str], *, top: int = 10, sort_by: str | None = None) -> Comparison:
     """Side-by-side tables for two or more plans over the same years.
 
     Areas or regions present in only some plans count as 0 people in the others. With
@@ -250,8 +233,19 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: 
     if len(plans) < 2:
         raise ValueError("compare_plans needs at least two plans")
     names = short_names(labels)
-    base = names[0]
     years = sorted(set().union(*(p.trajectory["year"].tolist() for p in plans)))
+    totals = pd.DataFrame({
+        "plan": names,
+        "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
+    })
+    ranking = rank_councils(plans, names, by=sort_by, top=top) if sort_by is not None else None
+    return Comparison(_trajectory_table(plans, names, years), _regions_table(plans, names),
+                      _areas_table(plans, names, years[-1], top), names, totals, ranking)
+
+
+def _trajectory_table(plans: list[Plan], names: list[str], years: list) -> pd.DataFrame:
+    """Each metric of :data:`METRICS` per year: each plan's value and its difference from the first."""
+    base = names[0]
     rows = []
     for metric, title, kind in METRICS:
         for y in years:
@@ -264,7 +258,12 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: 
             rows.append(row)
     trajectory = pd.DataFrame(rows, dtype=object)
     trajectory["year"] = trajectory["year"].astype("int64")
+    return trajectory
 
+
+def _regions_table(plans: list[Plan], names: list[str]) -> pd.DataFrame:
+    """People per region and year in each plan, the differences from the first, and the rates per 10,000."""
+    base = names[0]
     # Start rows (regions.csv ``position`` "start") are compared when every plan has them; a plan
     # folder written before they existed has none, and its start must not count as 0 people.
     with_start = all("position" in p.regions.columns for p in plans)
@@ -287,20 +286,23 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: 
         position = pd.concat([p.regions.set_index(["region", "year"])["position"] for p in plans])
         position = position[~position.index.duplicated()]
         regions.insert(2, "position", position.reindex(pd.MultiIndex.from_frame(regions[["region", "year"]])).to_numpy())
-    regions = regions.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
+    return regions.sort_values(["year", "region"], kind="stable").reset_index(drop=True)
 
-    final = years[-1]
 
-    def area_totals(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
-        a = plan.allocations
-        stock = a.groupby(["area_code", "year"], sort=True)["stock"].sum().unstack("year")
-        meta = a.drop_duplicates("area_code").set_index("area_code")[["area_name", "region"]]
-        return stock, meta
+def _area_totals(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People per area (rows) and year (columns), and each area's name and region."""
+    a = plan.allocations
+    stock = a.groupby(["area_code", "year"], sort=True)["stock"].sum().unstack("year")
+    meta = a.drop_duplicates("area_code").set_index("area_code")[["area_name", "region"]]
+    return stock, meta
 
-    base_stock, meta = area_totals(plans[0])
+
+def _areas_table(plans: list[Plan], names: list[str], final, top: int) -> pd.DataFrame:
+    """The ``top`` councils of each plan whose allocations differ most from the first plan's (summed over years)."""
+    base_stock, meta = _area_totals(plans[0])
     frames = []
     for name, plan in zip(names[1:], plans[1:]):
-        other, other_meta = area_totals(plan)
+        other, other_meta = _area_totals(plan)
         index = base_stock.index.union(other.index)
         cols = sorted(set(base_stock.columns) | set(other.columns))
         b = base_stock.reindex(index=index, columns=cols).fillna(0)
@@ -320,11 +322,4 @@ def compare_plans(plans: list[Plan], labels: list[str], top: int = 10, sort_by: 
         frame = frame[frame["sum_abs_difference"] > 0]
         frames.append(frame.sort_values(["sum_abs_difference", "area_code"], ascending=[False, True],
                                         kind="stable").head(top))
-    areas = pd.concat(frames, ignore_index=True)
-
-    totals = pd.DataFrame({
-        "plan": names,
-        "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
-    })
-    ranking = rank_councils(plans, names, sort_by, top) if sort_by is not None else None
-    return Comparison(trajectory, regions, areas, names, totals, ranking)
+    return pd.concat(frames, ignore_index=True)

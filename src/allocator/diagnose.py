@@ -162,7 +162,7 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
     places are used is the plan the scenario would choose, not an arbitrary one.
     """
     elastic, meta = _elastic(d, lp, active)
-    raw = solve_lp(elastic, "highs")
+    raw = solve_lp(elastic, solver="highs")
     if raw.status != Status.OPTIMAL:
         return None
     total = float(raw.objective)
@@ -173,7 +173,7 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
         col_lower=elastic.col_lower, col_upper=elastic.col_upper,
         row_lower=np.append(elastic.row_lower, -INF), row_upper=np.append(elastic.row_upper, total * (1 + 1e-9) + 1e-6),
         variables=lp.variables, rows=lp.rows)
-    raw2 = solve_lp(phase2, "highs")
+    raw2 = solve_lp(phase2, solver="highs")
     x = raw2.x if raw2.status == Status.OPTIMAL else raw.x
     return total, x, meta
 

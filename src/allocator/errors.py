@@ -18,7 +18,7 @@ EXIT_SCENARIO = 2       # bad input: the scenario or its tables, or a plan folde
 EXIT_INFEASIBLE = 3     # hard constraints conflict
 EXIT_TIME_LIMIT = 4     # the time limit left no plan better than "nobody newly placed"
 EXIT_VERIFY = 5         # the plan failed the independent verifier (never written)
-EXIT_SOLVER = 6         # the solver is missing or failed
+EXIT_SOLVER = 6         # the solver is missing or failed, or an optional package a feature needs is missing
 EXIT_OUTPUT = 7         # the output folder cannot be written as asked (e.g. not empty without --force)
 EXIT_NOT_OPTIMAL = 8    # a plan was written, but the time limit stopped the solver before it was proven optimal
 
@@ -38,7 +38,9 @@ EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
      "`TimeLimitError`", "`allocator: time limit:`"),
     ("5", "the plan failed the independent verifier; nothing is written",
      "`VerificationError`", "`allocator: plan failed verification:`"),
-    ("6", "the solver is not installed or failed", "`SolverError`", "`allocator: solver error:`"),
+    ("6", "the solver is not installed or failed; or a feature needs an optional package that is not installed "
+          "(the message names the extra, e.g. `pip install 'allocator[excel]'`)",
+     "`SolverError`, `MissingExtraError`", "`allocator: solver error:`, `allocator: missing package:`"),
     ("7", "the output cannot be written as asked: a folder not empty without `--force`, a folder `--force` may "
           "not replace (one allocator did not write, the current folder, an input's folder), a symbolic link, "
           "another run writing to it, or the file system refusing (a full disk, a file-size limit, a read-only "
@@ -165,3 +167,10 @@ class OutputError(AllocatorError):
     """The output folder cannot be written as asked."""
 
     exit_code = EXIT_OUTPUT
+
+
+class MissingExtraError(AllocatorError):
+    """A feature needs an optional package that is not installed; the message names the extra
+    that installs it (:mod:`allocator.extras`)."""
+
+    exit_code = EXIT_SOLVER

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Issue, ScenarioError
+from allocator.extras import needs_extra
 from allocator.inputs import MAX_TABLE_BYTES, MAX_TABLE_CELLS, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_width
 
 from allocator.output import FORMULA_STARTS as RISKY_START  # one definition of a risky first character
@@ -75,8 +76,9 @@ def _write_text(cell, text: str) -> None:
 
 
 def _write_table(ws, df: pd.DataFrame) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    with needs_extra("excel", "writing plan.xlsx"):
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
 
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE5EF")
@@ -133,7 +135,8 @@ def write_workbook(plan, path: str | Path) -> Path:
     The same plan gives the same bytes on every run: the zip entries and the workbook's dates
     carry a fixed timestamp, and the wall-clock timings are left out (they are in timings.json).
     """
-    from openpyxl import Workbook
+    with needs_extra("excel", "writing plan.xlsx"):
+        from openpyxl import Workbook
 
     path = Path(path)
     wb = Workbook()
@@ -325,7 +328,8 @@ def read_areas_sheet(raw: bytes, sheet: str | None, label: str) -> pd.DataFrame:
     (:func:`_scan_workbook`), and only the cells that are there are read, so a stray cell
     far away (``XFD1048576``) is refused instead of filling memory with empty cells.
     """
-    from openpyxl import load_workbook
+    with needs_extra("excel", f"reading the areas sheet {label}"):
+        from openpyxl import load_workbook
 
     scans = _scan_workbook(raw, label)
     try:
@@ -387,7 +391,8 @@ def _read_rows(rows, label: str) -> tuple[pd.DataFrame, int]:
 
 def _uncached_formulas(raw: bytes, sheet: str, df: pd.DataFrame, width: int) -> list[tuple[int, str]]:
     """Cells holding a formula with no saved result (data_only reads them as empty)."""
-    from openpyxl import load_workbook
+    with needs_extra("excel", "reading an .xlsx sheet"):
+        from openpyxl import load_workbook
 
     header = list(df.columns)
     empty = {1: [h == "" for h in header]}
@@ -405,3 +410,10 @@ def _uncached_formulas(raw: bytes, sheet: str, df: pd.DataFrame, width: int) -> 
         return out
     finally:
         wb.close()
+
+
+def check_available(feature: str) -> None:
+    """Raise :class:`~allocator.errors.MissingExtraError` now (before a long solve) when the
+    ``excel`` extra is missing."""
+    with needs_extra("excel", feature):
+        import openpyxl  # noqa: F401

@@ -109,12 +109,7 @@ def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
     contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF,
                                    0.0 if located else d.contingency_weight * d.hotel_cost,
                                    {"year": t2.ravel(), "cohort": h2.ravel()})
-    v = Vars(stock=stock, contingency=contingency)
-    if located:
-        from allocator.families_place import add_hotel_variables
-
-        add_hotel_variables(lp, d, v)
-    return v
+    return Vars(stock=stock, contingency=contingency)   # hotels by area: model.build_lp adds their variables
 
 
 # --------------------------------------------------------------------------- families

@@ -45,12 +45,15 @@ import scipy.sparse as sp
 
 from allocator import registry
 from allocator.data import ModelData, prepare
-from allocator.errors import InfeasibleError
+from allocator.errors import InfeasibleError, VerificationError
+from allocator.headline import headline
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.output import safe_csv, write_folder
+from allocator.place import hotel_solution
 from allocator.scenario import Scenario
 from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
+from allocator.verify import verify_plan
 
 MEASURES = ("l1", "minmax")
 
@@ -73,7 +76,7 @@ class EquityLP:
     measure: str
 
 
-def equity_lp(scenario: Scenario, measure: str | None = None) -> EquityLP:
+def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
     """Build the scenario's LP with equity variables (costing nothing) and the extra rows."""
     measure = measure or scenario.config.objective.equity_measure
     if measure not in MEASURES:
@@ -210,9 +213,6 @@ class Frontier:
 
 
 def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
-    from allocator.place import hotel_solution
-    from allocator.sweep import headline
-
     d, lp = e.d, e.lp
     x = raw.x
     S = lp.value(x, "stock").reshape(d.shape)
@@ -233,7 +233,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
             "_S": S, "_C": C, "_H": hotels}
 
 
-def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None = None,
+def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | None = None,
                      no_extra_hotels: bool = False, verify: bool = True) -> Frontier:
     """The cost-equity frontier of ``scenario`` in ``points`` steps (at least 2: the two ends).
 
@@ -241,12 +241,10 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
     cost-only plan in every year, so that fairness can only be bought by placing
     people differently, not by keeping them in hotels longer (see docs/frontier.md).
     """
-    from allocator.verify import verify_plan
-
     if points < 2:
         raise ValueError("a frontier needs at least 2 points (its two ends)")
     t0 = time.perf_counter()
-    e = equity_lp(scenario, measure)
+    e = equity_lp(scenario, measure=measure)
     m = _Model(e)
     # the cost-only end: least cost, then least unfairness at that cost
     m.objective(e.money)
@@ -285,8 +283,6 @@ def compute_frontier(scenario: Scenario, points: int = 11, measure: str | None =
         for r in rows:
             fails = verify_plan(e.scenario, r["_S"], r["_C"], None, hotels=r["_H"])
             if fails:
-                from allocator.errors import VerificationError
-
                 raise VerificationError([f"frontier step {r['step']}: {f}" for f in fails])
     table = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows])
     table["extra_cost_per_year"] = table["cost_per_year"] - table["cost_per_year"].iloc[0]

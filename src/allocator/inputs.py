@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
+from pyarrow import csv as pacsv
 
 from allocator.errors import InputError, Issue, ScenarioError
 
@@ -303,9 +305,6 @@ def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, .
     edited) is an :class:`InputError` naming the file, line and column. Parsed by pyarrow: a plan
     of 35,000 areas is read as fast as before, strictly (a line with too few fields is refused).
     """
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
     label = str(path)
     raw = read_file(path, MAX_PLAN_FILE_BYTES, label, "a plan table", InputError)
     if raw and not raw.endswith(b"\n"):
@@ -345,8 +344,6 @@ def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, .
 
 def _typed_plan_table(table, text: str, label: str, numbers: set[str]) -> pd.DataFrame:
     """Check the types pyarrow found: numbers where numbers belong, flags True or False."""
-    import pyarrow as pa
-
     df = table.to_pandas()
     issues: list[Issue] = []
     lines = None
@@ -405,8 +402,12 @@ def read_plan_json(path: Path) -> dict:
     return data
 
 
+#: Headline keys whose values are text: a region's name, the pressure basis (a word or a list of columns).
+_TEXT_FIGURES = ("region", "pressure_basis")
+
+
 def _not_figures(node, path: str) -> str | None:
-    """The first key under ``node`` that is not a number (a region name: text), or None."""
+    """The first key under ``node`` that is not a number (a region name, the pressure basis: text), or None."""
     if not isinstance(node, dict):
         return path
     for key, value in node.items():
@@ -415,8 +416,8 @@ def _not_figures(node, path: str) -> str | None:
             wrong = _not_figures(value, where)
             if wrong:
                 return wrong
-        elif key == "region":
-            if not isinstance(value, str):
+        elif key in _TEXT_FIGURES:
+            if not isinstance(value, str | list):      # the basis may be a list of column names
                 return where
         elif value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             return where

@@ -25,6 +25,7 @@ from allocator.families import (
     add_top_rate,
     add_variables,
 )
+from allocator.families_place import add_hotel_variables
 from allocator.lp import INF, Block, LinearProgram, LPBuilder
 
 
@@ -37,6 +38,8 @@ def build_lp(d: ModelData) -> LinearProgram:
     """
     lp = LPBuilder()
     v = add_variables(lp, d)
+    if d.hotel0 is not None:                    # hotels by area (scenario format v2): L, Q and H
+        add_hotel_variables(lp, d, v)
     for family in registry.rows():
         if family.when(d):
             family.add(lp, d, v)

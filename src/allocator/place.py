@@ -42,14 +42,13 @@ def basis_names(config: Any, columns: Any) -> list[str]:
     return list(basis)
 
 
-def basis_specs(config: Any, specs: list, label: str, columns: Any) -> list[Issue]:
+def basis_specs(config: Any, specs: list, label: str, columns: Any, count_column: Any) -> list[Issue]:
     """Make the columns a ``pressure_basis`` list names required whole counts of people in ``specs``
-    (the loader's column specs, changed in place); the problems with the list, as issues."""
+    (the loader's column specs, changed in place; ``count_column(name)`` makes such a spec); the
+    problems with the list, as issues."""
     basis = config.policy.pressure_basis
     if not isinstance(basis, list):
         return []
-    from allocator.scenario import MAX_PEOPLE, Column
-
     issues = []
     for k, name in enumerate(basis):
         known = next((c for c in specs if c.name == name), None)
@@ -58,8 +57,7 @@ def basis_specs(config: Any, specs: list, label: str, columns: Any) -> list[Issu
         elif name not in columns:
             issues.append(Issue(label, "column is missing: policy.pressure_basis counts it", row=1, field=name))
         elif known is None:
-            specs.append(Column(name, "number", True, "people", "counted on the pressure basis", 0.0, False,
-                                MAX_PEOPLE, True))
+            specs.append(count_column(name))
         elif name == INITIAL:
             specs[specs.index(known)] = dataclasses.replace(known, required=True)
         else:

@@ -18,9 +18,13 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import InputError, Issue, OutputError
+from allocator.excel import write_workbook
+from allocator.inputs import read_plan_json, read_plan_table
 from allocator.interpret import START
 from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe_csv re-exported
     FORMULA_STARTS, TIMING_KEYS, output_lock, safe_csv, write_folder)
+from allocator.pages import plan_summary_html
+from allocator.plot import PlanPlot
 from allocator.testhooks import gate
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
@@ -59,13 +63,9 @@ class Plan:
     def plot(self):
         """Figures of this plan (matplotlib): ``plan.plot.trajectory()``, ``plan.plot.map()``,
         ``plan.plot.fair_share()``."""
-        from allocator.plot import PlanPlot   # matplotlib: heavy, and only for figures
-
         return PlanPlot(self)
 
     def _repr_html_(self) -> str:
-        from allocator.pages import plan_summary_html   # Jinja2: only for notebooks and reports
-
         return plan_summary_html(self)
 
     def __repr__(self) -> str:
@@ -74,8 +74,8 @@ class Plan:
                 f"objective £{self.objective:,.0f}, {len(self.allocations)} allocation rows, "
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
-    def write(self, directory: str | Path, force: bool = False, format: str = "csv",  # noqa: A002
-              locked: bool = False, *, protect: Iterable[str | Path] = ()) -> Path:
+    def write(self, directory: str | Path, *, force: bool = False, format: str = "csv",  # noqa: A002
+              locked: bool = False, protect: Iterable[str | Path] = ()) -> Path:
         """Write the plan's files into ``directory`` atomically (:func:`allocator.output.write_folder`).
 
         * The files go into a temporary folder beside ``directory``, which is then swapped
@@ -107,8 +107,6 @@ class Plan:
             safe_csv(table).to_csv(folder / name, index=False, lineterminator="\n")
             gate("plan-write")                 # test hook (allocator.testhooks): inert unless a test set it
         if fmt == "xlsx":
-            from allocator.excel import write_workbook
-
             write_workbook(self, folder / "plan.xlsx")
         summary = {k: v for k, v in self.summary.items() if k not in TIMING_KEYS}
         timings = {k: self.summary[k] for k in TIMING_KEYS if k in self.summary}
@@ -141,8 +139,6 @@ def read_plan(directory: str | Path) -> Plan:
     is cut short, garbled or edited out of shape raises :class:`~allocator.errors.InputError`
     (exit code 2) naming the file, line and column.
     """
-    from allocator.inputs import read_plan_json, read_plan_table
-
     d = Path(directory)
     missing = [f for f in PLAN_FILES if not (d / f).exists()]
     if missing:

@@ -26,6 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rich import box
+from rich.markup import escape
+from rich.table import Table
 
 from allocator.errors import ScenarioError
 from allocator.output import clean_text, fmt, safe_csv, write_folder
@@ -88,10 +91,6 @@ class Ranking:
                                  "rate_per_10k": f"per 10k, {self.final_year}", "funding": "funding, all years"})
 
     def render(self, console) -> None:
-        from rich import box
-        from rich.markup import escape
-        from rich.table import Table
-
         shown = self._shown()
         t = Table(title=self.title, box=box.SIMPLE_HEAVY, title_justify="left", title_style="bold")
         for col in shown.columns:
@@ -102,9 +101,7 @@ class Ranking:
         console.print(t)
 
     def markdown(self) -> str:
-        from allocator.compare import _markdown
-
-        return "\n".join([f"## {self.title}", "", _markdown(self._shown()), ""])
+        return "\n".join([f"## {self.title}", "", markdown_table(self._shown()), ""])
 
     def write_csv(self, folder: str | Path) -> Path:
         """``compare_ranking.csv``: the table as raw numbers."""
@@ -124,7 +121,7 @@ class Ranking:
         return [folder / csv.name, folder / "compare.md"]
 
 
-def rank_councils(plans: list[Plan], labels: list[str], by: str, top: int = 10) -> Ranking:
+def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 10) -> Ranking:
     """Each plan's ``top`` councils by ``by`` (a key of :data:`SORT_BY`), largest first, ties by code."""
     if by not in SORT_BY:
         raise ScenarioError(f"--sort-by must be one of {', '.join(SORT_BY)}, got '{by}'", file="command line")
@@ -141,3 +138,18 @@ def rank_councils(plans: list[Plan], labels: list[str], by: str, top: int = 10) 
         table[["start", "change"]] = table[["start", "change"]].astype("int64")
     years = pd.concat([p.allocations["year"] for p in plans])
     return Ranking(table, by, int(years.min()), int(years.max()))
+
+
+def _cell(value) -> str:
+    return clean_text(value).replace("|", "\\|")
+
+
+_TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name", "council", "code"}
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """``df`` as a Markdown table (text columns left-aligned, numbers right); cells are plain text."""
+    head = "| " + " | ".join(_cell(c) for c in df.columns) + " |"
+    sep = "|" + "|".join("---" if c in _TEXT_COLUMNS else "---:" for c in df.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join([head, sep, *rows])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
 from allocator.data import ModelData, cell_limits
@@ -23,6 +24,7 @@ from allocator.errors import VerificationError
 from allocator.model import LinearProgram, LPBuilder
 from allocator.place import Hotels
 from allocator.rounding_place import HotelRules, broken_hotels, fast_hotels, hotel_rules, ip_rows, tighten, whole_hotels
+from allocator.solvers._highs import highs_model
 
 EPS = 1e-9      # an exact value within this of a whole number is that number
 TOL = 1e-6      # floors and ceilings of products (survivors, growth): (1-e)·R may be 12.999999999
@@ -315,10 +317,6 @@ def _solve_binary(lp: LinearProgram) -> np.ndarray:
     seed, a node limit rather than a time limit). Raises
     :class:`~allocator.errors.VerificationError` when no whole-number solution exists.
     """
-    import highspy
-
-    from allocator.solvers._highs import highs_model
-
     h = highs_model(lp, large_model=False,
                     options={"solver": "simplex", "mip_rel_gap": 0.0, "mip_max_nodes": 100_000})
     h.run()

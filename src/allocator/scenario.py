@@ -4,8 +4,10 @@ A scenario is a YAML file plus the tables it names, in the same folder.
 :func:`load_scenario` reads and checks everything, collects every problem it
 finds and raises one :class:`~allocator.errors.ScenarioError` listing them all
 (file, line, column or key). What it returns, a :class:`Scenario`, is valid by
-construction and immutable; vary it in code with :meth:`Scenario.with_policy`
-and friends, which re-validate.
+construction and immutable; vary it in code with :meth:`Scenario.update`
+(dotted keys) or :meth:`Scenario.with_policy` and friends, which re-validate.
+Reading and typing the tables is :mod:`allocator.tables`'s; dotted keys are
+:mod:`allocator.dotted`'s.
 
 The column registry :data:`AREA_COLUMNS` is the single description of the areas
 table: the loader, the checks and ``docs/scenario-format.md`` follow it.
@@ -18,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,14 +30,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from allocator import place
+from allocator.dotted import merge, set_dotted, validation_issues
 from allocator.errors import Issue, ScenarioError
-from allocator.inputs import MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
-from allocator.inputs import (MAX_TABLE_BYTES, comma_message, parse_numbers, read_csv_text, read_file, read_yaml,
-                              same_key)
-
-STATUSES = ("existing", "volunteered", "excluded")
-#: The words a flag column (``protect``) accepts, any capitalisation; an empty cell is "not given".
-FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+from allocator.excel import read_areas_sheet, split_sheet
+from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
+from allocator.inputs import read_csv_text, read_yaml, same_key
+from allocator.tables import (agreement_year_issues, as_text, issue_reporter, parse_agreements, read_table,
+                              resolve_scenario_path, type_columns)
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -271,6 +273,9 @@ class Scenario:
     input_hashes: dict[str, str] = field(default_factory=dict)
     agreements: pd.DataFrame | None = None
     """Agreed allocations, one row per (area_code, year): columns minimum and maximum (NaN = none)."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """The dotted overrides applied since loading (:meth:`update`), in order: applied in that order to the
+    loaded files they give this scenario again. Empty for a scenario as its files say."""
 
     # ---- convenience accessors
     @property
@@ -307,71 +312,74 @@ class Scenario:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
 
-    # ---- variation in code
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """Return a copy with dotted keys replaced, e.g. ``{"policy.cluster_limit": 250}``."""
-        data = self.config.model_dump(mode="python", exclude_unset=False)
-        data = copy.deepcopy(data)
+    # ---- variation in code: every change of a setting goes through update()
+    def update(self, overrides: Mapping[str, Any], *, source: str = "overrides") -> Scenario:
+        """A copy with settings changed by dotted key, e.g. ``update({"policy.cluster_limit": 250})``.
+
+        Keys are paths in the scenario's YAML (``policy.contingency_ceiling.2029``,
+        ``cohorts.0.exit_rate``; :func:`allocator.dotted.set_dotted`), applied in order. The
+        new settings are validated by the same schema and checks as a loaded file; the areas
+        table is not read again (its cells were checked when it was read): only what depends
+        on the settings is checked again (the columns the cohorts and the fair-share key
+        need, the agreements' years). ``source`` names the overrides in error messages
+        (``--set`` on the command line). The copy's :attr:`overrides` records every override
+        since loading; ``summary.json`` of a plan solved from it records them too.
+
+        Raises :class:`~allocator.errors.ScenarioError` naming the key; the original is never changed.
+        """
+        if not overrides:
+            return self
+        for key in overrides:
+            if key.split(".")[0] in ("areas", "agreements"):
+                raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
+                                                  "edit the YAML, or use with_areas / with_agreements in Python",
+                                          field=key))
+        data = self.config.model_dump(mode="python")
         for dotted, value in overrides.items():
-            node = data
-            parts = dotted.split(".")
-            for part in parts[:-1]:
-                if not isinstance(node, dict) or part not in node:
-                    raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
-                if node[part] is None:
-                    node[part] = {}
-                node = node[part]
-            if not isinstance(node, dict):
-                raise ScenarioError(Issue("overrides", f"unknown key '{dotted}'", field=dotted))
-            last = same_key(parts[-1])                 # "2026" replaces the year 2026, not a second entry
-            node[next((k for k in node if same_key(k) == last), parts[-1])] = value
-        config = _validate_config(data, "overrides")
-        return _finish(config, _as_text(self.areas), self.source, dict(self.input_hashes), "overrides", raw=False,
-                       agreements=self.agreements)
+            set_dotted(data, dotted, copy.deepcopy(value), source)
+        config = _validate_config(data, source)
+        issues = _check_config(config, source) or _fits_tables(config, self.areas, self.agreements, source)
+        if issues:
+            raise ScenarioError(issues)
+        return dataclasses.replace(self, config=config, overrides=merge(self.overrides, overrides))
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """The same as :meth:`update` (the earlier name)."""
+        return self.update(overrides)
 
     def with_policy(self, **values: Any) -> Scenario:
         """Copy with policy settings changed, e.g. ``with_policy(cluster_limit=250)``."""
-        return self.with_overrides({f"policy.{k}": v for k, v in values.items()})
+        return self.update({f"policy.{k}": v for k, v in values.items()})
 
     def with_demand(self, **values: Any) -> Scenario:
         """Copy with demand settings changed, e.g. ``with_demand(exit_rate=0.3)``."""
-        return self.with_overrides({f"demand.{k}": v for k, v in values.items()})
+        return self.update({f"demand.{k}": v for k, v in values.items()})
 
     def with_costs(self, **values: Any) -> Scenario:
-        return self.with_overrides({f"costs.{k}": v for k, v in values.items()})
+        """Copy with cost settings changed, e.g. ``with_costs(contingency_per_person_year=30_000)``."""
+        return self.update({f"costs.{k}": v for k, v in values.items()})
 
     def with_objective(self, **values: Any) -> Scenario:
         """Copy with objective weights changed, e.g. ``with_objective(equity_weight=0)``."""
-        return self.with_overrides({f"objective.{k}": v for k, v in values.items()})
+        return self.update({f"objective.{k}": v for k, v in values.items()})
 
     def with_areas(self, areas: pd.DataFrame) -> Scenario:
         """Copy with a different areas table (checked like a file)."""
-        return _finish(self.config, _as_text(areas), self.source, dict(self.input_hashes), "areas (in code)", raw=False,
-                       agreements=self.agreements)
+        return dataclasses.replace(_finish(self.config, as_text(areas), self.source, dict(self.input_hashes),
+                                           "areas (in code)", agreements=self.agreements), overrides=self.overrides)
 
     def with_agreements(self, agreements: pd.DataFrame | None) -> Scenario:
         """Copy with a different agreements table (columns as in an agreements CSV), or none."""
-        table = None if agreements is None else _as_text(agreements)
-        return _finish(self.config, _as_text(self.areas), self.source, dict(self.input_hashes), "agreements (in code)",
-                       raw=False, agreements_table=table)
+        table = None if agreements is None else as_text(agreements)
+        return dataclasses.replace(_finish(self.config, as_text(self.areas), self.source, dict(self.input_hashes),
+                                           "agreements (in code)", agreements_table=table), overrides=self.overrides)
 
 
 def _validate_config(data: dict, label: str) -> ScenarioConfig:
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as err:
-        issues = []
-        for e in err.errors():
-            key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-            msg = e["msg"]
-            if e["type"] == "extra_forbidden":
-                msg = "unknown key (check the spelling against docs/scenario-format.md)"
-            elif e["type"] == "missing":
-                msg = "required key is missing"
-            else:
-                msg = f"{msg} (got {e.get('input')!r})"
-            issues.append(Issue(label, msg, field=key))
-        raise ScenarioError(issues) from None
+        raise ScenarioError(validation_issues(err, label)) from None
 
 
 def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
@@ -407,102 +415,10 @@ def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
     return issues
 
 
-# --------------------------------------------------------------------------- table reading
-def _resolve_table(base: Path, name: str, label: str, key: str) -> Path:
-    rel = Path(name)
-    if rel.is_absolute():
-        raise ScenarioError(Issue(label, f"table path must be relative to the scenario folder, got '{name}'", field=key))
-    path = (base / rel)
-    try:
-        resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise ScenarioError(Issue(label, f"table file '{name}' not found next to the scenario ({base})", field=key)) from None
-    if not resolved.is_relative_to(base.resolve()):
-        raise ScenarioError(Issue(label, f"table path '{name}' leaves the scenario folder; copy the table into it", field=key))
-    return resolved
-
-
-def _read_table(base: Path, file_name: str, label: str, key: str, name: str) -> tuple[bytes, Path]:
-    """The bytes of a table (a regular file inside the scenario's folder, within the size limit)."""
-    path = _resolve_table(base, file_name, label, key)
-    return read_file(path, MAX_TABLE_BYTES, name, "a table"), path
-
-
-def _type_columns(df: pd.DataFrame, specs: list[Column], label: str, lines: np.ndarray,
-                  codes: list) -> tuple[pd.DataFrame, list[Issue]]:
-    """Type each column of a text table by its spec; every bad cell becomes an Issue with its line."""
-    issues: list[Issue] = []
-
-    def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
-        for pos in np.flatnonzero(mask)[:50]:
-            text = message(pos) if callable(message) else message
-            issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
-
-    out = pd.DataFrame(index=df.index)
-    for spec in specs:
-        if spec.name not in df.columns:
-            continue
-        col = df[spec.name].astype(str)
-        empty = (col == "").to_numpy()
-        if spec.kind == "text":
-            if spec.required:
-                bad(empty, spec.name, "empty value")
-            out[spec.name] = col
-        elif spec.kind == "status":
-            low = col.str.lower()
-            bad(~low.isin(STATUSES).to_numpy(), spec.name,
-                lambda p: f"unknown status '{col.iloc[p]}'; use one of {', '.join(STATUSES)}")
-            out[spec.name] = low
-        elif spec.kind == "flag":
-            low = col.str.lower()
-            bad(~empty & ~low.isin(list(FLAGS)).to_numpy(), spec.name,
-                lambda p: f"'{col.iloc[p]}' is not true or false")
-            out[spec.name] = [FLAGS.get(v) for v in low]
-        else:
-            values, misplaced_comma = parse_numbers(col)
-            if spec.required:
-                bad(empty, spec.name, "missing value")
-            bad(misplaced_comma, spec.name, lambda p: comma_message(col.iloc[p]))
-            notnum = ~empty & np.isnan(values) & ~misplaced_comma
-            bad(notnum, spec.name, lambda p: f"not a number: '{col.iloc[p]}'")
-            bad(np.isinf(values), spec.name, "must be a finite number")
-            finite = np.isfinite(values)
-            if spec.kind == "year":
-                bad(finite & (values != np.round(values)), spec.name, "must be a whole year")
-            elif spec.whole:
-                bad(finite & (values != np.round(values)), spec.name,
-                    lambda p: f"must be a whole number ({spec.unit}), got {values[p]:g}")
-            if spec.minimum is not None:
-                if spec.strict_minimum:
-                    bad(finite & (values <= spec.minimum), spec.name,
-                        lambda p: f"must be greater than {spec.minimum:g}, got {values[p]:g}")
-                elif spec.minimum == 0:
-                    bad(finite & (values < 0), spec.name, lambda p: f"must not be negative, got {values[p]:g}")
-                else:
-                    bad(finite & (values < spec.minimum), spec.name,
-                        lambda p: f"must be at least {spec.minimum:g}, got {values[p]:g}")
-            if spec.maximum is not None:
-                bad(finite & (values > spec.maximum), spec.name,
-                    lambda p: f"{values[p]:g} is above the limit of {spec.maximum:g} for this column")
-            out[spec.name] = values
-    return out, issues
-
-
-def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
-    """Type and check the areas table. Returns the typed table and every problem found."""
-    issues: list[Issue] = []
-    lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)  # file line numbers (header is 1)
-    codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
-
-    def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
-        for pos in np.flatnonzero(mask)[:50]:
-            text = message(pos) if callable(message) else message
-            issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
-
-    dup = df.columns[df.columns.duplicated()]         # one pass: a table may have many notes columns
-    if len(dup):
-        issues.append(Issue(label, f"column '{dup[0]}' appears more than once", row=1, field=dup[0]))
-        return df, issues
+# --------------------------------------------------------------------------- the areas table
+def _area_specs(config: ScenarioConfig, columns: pd.Index, label: str) -> tuple[list[Column], list[Issue]]:
+    """The column specs the areas table needs under ``config`` (cohorts and the fair-share key decide
+    some), given the ``columns`` it has; an issue when the fair-share key names a column that is not numeric."""
     required = [c for c in AREA_COLUMNS if c.required]
     cohort_cols: list[Column] = []
     if config.cohorts:
@@ -512,10 +428,10 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
                 spec = next(c for c in AREA_COLUMNS if c.name == base)
                 name = f"{base}_{cohort.name}"
                 # a cohort cost column may be left out (cost_per_place applies), but if present, every cell counts
-                need = base != "cost_per_place" or "cost_per_place" not in df.columns or name in df.columns
+                need = base != "cost_per_place" or "cost_per_place" not in columns or name in columns
                 cohort_cols.append(Column(name, "number", need, spec.unit, spec.description, spec.minimum,
                                           spec.strict_minimum, spec.maximum, spec.whole))
-        if "cost_per_place" not in df.columns:
+        if "cost_per_place" not in columns:
             required = [c for c in required if c.name != "cost_per_place"]
     specs = required + [c for c in AREA_COLUMNS if not c.required] + cohort_cols
     fs = config.policy.fair_share
@@ -524,13 +440,39 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
         if known is None:
             specs.append(Column(fs, "number", True, "", "fair-share key", 0.0, False, 1e12))
         elif known.kind != "number":
-            issues.append(Issue(label, f"policy.fair_share names '{fs}', which is not a numeric column", field=fs))
-            return df, issues
+            return specs, [Issue(label, f"policy.fair_share names '{fs}', which is not a numeric column", field=fs)]
         elif not known.required:
             specs[specs.index(known)] = dataclasses.replace(known, required=True)
-    issues += place.basis_specs(config, specs, label, df.columns)          # the pressure_basis columns: required counts
-    if issues:
+    issues = place.basis_specs(config, specs, label, columns, _count_column)   # the pressure_basis columns
+    return specs, issues
+
+
+def _count_column(name: str) -> Column:
+    """The spec of a column a ``pressure_basis`` list counts: a whole number of people, at least 0."""
+    return Column(name, "number", True, "people", "counted on the pressure basis", 0.0, False, MAX_PEOPLE, True)
+
+
+def _fair_share_issues(areas: pd.DataFrame, fair_share: str, label: str) -> list[Issue]:
+    """The fair-share key must be above zero for at least one area that can host."""
+    if fair_share == "population" or (areas[fair_share].to_numpy()[areas["status"].to_numpy() != "excluded"] > 0).any():
+        return []
+    return [Issue(label, "the fair-share column is zero for every area that can host", field=fair_share)]
+
+
+def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type and check the areas table. Returns the typed table and every problem found."""
+    issues: list[Issue] = []
+    lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)  # file line numbers (header is 1)
+    codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
+    bad = issue_reporter(issues, label, lines, codes)
+
+    dup = df.columns[df.columns.duplicated()]         # one pass: a table may have many notes columns
+    if len(dup):
+        issues.append(Issue(label, f"column '{dup[0]}' appears more than once", row=1, field=dup[0]))
         return df, issues
+    specs, spec_issues = _area_specs(config, df.columns, label)
+    if spec_issues:
+        return df, spec_issues
     for spec in specs:
         if spec.required and spec.name not in df.columns:
             issues.append(Issue(label, "required column is missing", row=1, field=spec.name))  # line 1: the header
@@ -539,7 +481,7 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
     if len(df) == 0:
         return df, [Issue(label, "the areas table has no rows")]
 
-    out, typed_issues = _type_columns(df, specs, label, lines, codes)
+    out, typed_issues = type_columns(df, specs, label, lines, codes)
     issues += typed_issues
     if issues:
         return out, issues
@@ -560,34 +502,43 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
         bad(stock > capacity + 1e-9, f"capacity{sfx}",
             lambda p, s=stock, c=capacity: f"capacity {c[p]:g} is below the current stock {s[p]:g}")
         bad(vol & (stock > 0), f"stock{sfx}", "a volunteered area holds nobody before it opens; stock must be 0")
-    if fs != "population":
-        w = out[fs].to_numpy()
-        if not (w[status != "excluded"] > 0).any():
-            issues.append(Issue(label, "the fair-share column is zero for every area that can host", field=fs))
+    issues += _fair_share_issues(out, config.policy.fair_share, label)
     issues += place.check_areas(out, config, label, lines, codes)
     out.index = pd.RangeIndex(len(out))
     return out, issues
 
 
-def _cell_text(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v)):
-        return ""
-    return repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
-
-
-def _as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """A typed table back to the text cells the loader checks (NaN and None become empty).
-
-    Built in one step from all columns: inserting them one by one is quadratic in their number."""
-    dup = df.columns[df.columns.duplicated()]
-    if len(dup):
-        raise ScenarioError(Issue("table (in code)", "column appears more than once", field=str(dup[0])))
-    cells = {col: [_cell_text(v) for v in df[col].tolist()] for col in df.columns}
-    return pd.DataFrame(cells, index=df.index, columns=df.columns, dtype=object)
+def _fits_tables(config: ScenarioConfig, areas: pd.DataFrame, agreements: pd.DataFrame | None,
+                 label: str) -> list[Issue]:
+    """What of the (already typed and checked) tables depends on the settings, checked again for new
+    settings by :meth:`Scenario.update`: the columns the cohorts and the fair-share key need, and the
+    agreements' years. Nothing is parsed again."""
+    specs, issues = _area_specs(config, areas.columns, label)
+    if issues:
+        return issues
+    fs = config.policy.fair_share
+    for spec in (s for s in specs if s.required):
+        key = "policy.fair_share" if spec.name == fs else "cohorts" if spec not in AREA_COLUMNS else spec.name
+        if spec.name not in areas.columns:
+            issues.append(Issue(label, f"needs the column '{spec.name}', which the areas table ({config.areas}) "
+                                       "does not have", field=key))
+        elif areas[spec.name].isna().any():
+            empty = areas.loc[areas[spec.name].isna(), "area_code"]
+            issues.append(Issue(label, f"needs a value in the column '{spec.name}' for every area; "
+                                       f"{len(empty)} have none (e.g. {empty.iat[0]})", field=key))
+    if not issues:
+        issues += _fair_share_issues(areas, fs, config.areas)
+        issues += place.check_start(config, areas, label)
+        if "protect" in areas.columns and config.policy.protect is None and areas["protect"].notna().any():
+            issues.append(Issue(label, "the protect column needs policy.protect in the scenario (its threshold and "
+                                       "rule)", field="policy.protect"))
+    if agreements is not None:
+        issues += agreement_year_issues(agreements, config.years, config.agreements or label)
+    return issues
 
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
-            label: str, raw: bool, agreements: pd.DataFrame | None = None,
+            label: str, agreements: pd.DataFrame | None = None,
             agreements_table: pd.DataFrame | None = None) -> Scenario:
     """Check a config and raw (string) tables together and build a Scenario.
 
@@ -598,83 +549,17 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
     issues += table_issues
     if agreements is not None and agreements_table is None:
-        agreements_table = _as_text(agreements)
+        agreements_table = as_text(agreements)
     typed = None
     if agreements_table is not None and not table_issues:
-        typed, more = _parse_agreements(agreements_table, config, areas, config.agreements or label)
+        typed, more = parse_agreements(agreements_table, AGREEMENT_COLUMNS, config.years, areas["area_code"],
+                                       config.agreements or label)
         issues += more
     if not table_issues:
         issues += place.check_start(config, areas, label)
     if issues:
         raise ScenarioError(issues)
     return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)
-
-
-def _parse_agreements(df: pd.DataFrame, config: ScenarioConfig, areas: pd.DataFrame,
-                      label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
-    """Type and check the agreements table against the areas and years."""
-    issues: list[Issue] = []
-    lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)
-    for spec in AGREEMENT_COLUMNS:
-        if spec.required and spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
-    known = {c.name for c in AGREEMENT_COLUMNS}
-    for name in df.columns:
-        if name not in known:
-            issues.append(Issue(label, f"unknown column; use {', '.join(sorted(known))}", row=1, field=name))
-    if issues:
-        return None, issues
-    codes = df["area_code"].tolist()
-    out, issues = _type_columns(df, [c for c in AGREEMENT_COLUMNS if c.name in df.columns], label, lines, codes)
-    if issues:
-        return None, issues
-    for name in ("minimum", "maximum", "exact"):
-        if name not in out:
-            out[name] = np.nan
-    lo, hi, ex = out["minimum"].to_numpy(), out["maximum"].to_numpy(), out["exact"].to_numpy()
-    where = lambda i, f, m: Issue(label, m, row=int(lines[i]), field=f, area=codes[i])  # noqa: E731
-    valid_codes = set(areas["area_code"])
-    for i in range(len(out)):                       # agreements are a short, hand-written list
-        if codes[i] not in valid_codes:
-            issues.append(where(i, "area_code", f"area '{codes[i]}' is not in the areas table"))
-        if int(out["year"].iat[i]) not in config.years:
-            issues.append(where(i, "year", f"{int(out['year'].iat[i])} is not a planning year {config.years}"))
-        if np.isnan(lo[i]) and np.isnan(hi[i]) and np.isnan(ex[i]):
-            issues.append(where(i, "minimum", "give a minimum, a maximum or an exact number"))
-        if not np.isnan(ex[i]) and not (np.isnan(lo[i]) and np.isnan(hi[i])):
-            issues.append(where(i, "exact", "give either exact, or minimum and/or maximum, not both"))
-        if not np.isnan(lo[i]) and not np.isnan(hi[i]) and lo[i] > hi[i]:
-            issues.append(where(i, "maximum", f"maximum {hi[i]:g} is below the minimum {lo[i]:g}"))
-        for name, v in (("minimum", lo[i]), ("maximum", hi[i]), ("exact", ex[i])):
-            if not np.isnan(v) and v != np.round(v):
-                issues.append(where(i, name, f"agreements are in whole people, got {v:g}"))
-    key = out["area_code"] + "/" + out["year"].astype(int).astype(str)
-    for i in np.flatnonzero(key.duplicated().to_numpy()):
-        issues.append(where(i, "year", f"a second agreement for {codes[i]} in {int(out['year'].iat[i])}"))
-    if issues:
-        return None, issues
-    exact = ~np.isnan(ex)
-    result = pd.DataFrame({
-        "area_code": out["area_code"], "year": out["year"].astype(int),
-        "minimum": np.where(exact, ex, lo), "maximum": np.where(exact, ex, hi),
-        "note": out["note"] if "note" in out else "",
-    })
-    return result.reset_index(drop=True), []
-
-
-def resolve_scenario_path(path: str | Path) -> Path:
-    """A scenario is a YAML file, or a folder holding ``scenario.yaml``."""
-    p = Path(path)
-    if p.is_dir():
-        candidate = p / "scenario.yaml"
-        if not candidate.exists():
-            yamls = sorted(p.glob("*.yaml"))
-            names = ", ".join(y.name for y in yamls) or "none"
-            raise ScenarioError(Issue(str(p), f"folder has no scenario.yaml; YAML files there: {names}"))
-        return candidate
-    if not p.exists():
-        raise ScenarioError(Issue(str(p), "scenario file not found"))
-    return p
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -689,10 +574,8 @@ def load_scenario(path: str | Path) -> Scenario:
     data, yaml_raw = read_yaml(yaml_path)
     label = yaml_path.name
     config = _validate_config(data, label)
-    from allocator.excel import read_areas_sheet, split_sheet   # areas may be an .xlsx sheet: "file.xlsx#Sheet"
-
-    table_name, sheet = split_sheet(config.areas)
-    raw, table_path = _read_table(yaml_path.parent, table_name, label, "areas", config.areas)
+    table_name, sheet = split_sheet(config.areas)      # areas may be an .xlsx sheet: "file.xlsx#Sheet"
+    raw, table_path = read_table(yaml_path.parent, table_name, label, "areas", config.areas)
     hashes = {yaml_path.name: hashlib.sha256(yaml_raw).hexdigest(), config.areas: hashlib.sha256(raw).hexdigest()}
     if table_path.suffix.lower() in (".xlsx", ".xlsm"):
         table = read_areas_sheet(raw, sheet, config.areas)
@@ -700,7 +583,7 @@ def load_scenario(path: str | Path) -> Scenario:
         table = read_csv_text(raw, config.areas)
     agreements = None
     if config.agreements is not None:
-        raw, _ = _read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
+        raw, _ = read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
         hashes[config.agreements] = hashlib.sha256(raw).hexdigest()
         agreements = read_csv_text(raw, config.agreements)
-    return _finish(config, table, yaml_path, hashes, label, raw=False, agreements_table=agreements)
+    return _finish(config, table, yaml_path, hashes, label, agreements_table=agreements)

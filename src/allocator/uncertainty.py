@@ -62,8 +62,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocator.api import solve
 from allocator.data import ModelData, cell_limits, prepare
-from allocator.errors import ScenarioError
+from allocator.errors import InfeasibleError, ScenarioError
 from allocator.plan import Plan
 from allocator.scenario import Scenario
 
@@ -202,7 +203,7 @@ class Evaluation:
         return per_year, float(ok.mean())
 
 
-def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, empty_place_cost: float = 0.0) -> Evaluation:
+def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, *, empty_place_cost: float = 0.0) -> Evaluation:
     """Play ``plan`` against sampled arrivals (``multipliers`` (n, T)) by the rule in the module docstring."""
     d = prepare(scenario)
     pa = plan_arrays(plan, d)
@@ -349,7 +350,7 @@ def _quantile_scenario(scenario: Scenario, d: ModelData, need: np.ndarray, level
     merged = dict(scenario.config.policy.contingency_ceiling or {})
     for y, v in ceiling.items():
         merged[y] = min(v, merged.get(y, v))
-    sc = scenario.with_overrides({"demand.arrivals": {y: float(a) for y, a in zip(years, arrivals)},
+    sc = scenario.update({"demand.arrivals": {y: float(a) for y, a in zip(years, arrivals)},
                                   "policy.contingency_ceiling": merged})
     return sc, target
 
@@ -378,9 +379,6 @@ class _Calibration:
 
     def __call__(self, level: float):
         """(plan, scenario, need target, in-sample coverage), or None when no plan exists at this level."""
-        from allocator.api import solve
-        from allocator.errors import InfeasibleError
-
         level = round(level, 6)
         if level not in self.cache:
             sc, target = _quantile_scenario(self.scenario, self.d, self.need, level, self.ceiling)
@@ -390,12 +388,12 @@ class _Calibration:
             except InfeasibleError as err:
                 self.cache[level] = (None, sc, target, None, err)
             else:
-                cov = _coverage(evaluate(self.scenario, plan, self.mult, self.empty), self.ceiling, self.joint)
+                cov = _coverage(evaluate(self.scenario, plan, self.mult, empty_place_cost=self.empty), self.ceiling, self.joint)
                 self.cache[level] = (plan, sc, target, cov, None)
         return self.cache[level]
 
 
-def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int, share: float,
+def robust_plan(scenario: Scenario, model: ArrivalModel, *, samples: int, seed: int, share: float,
                 ceiling: dict[int, float] | None = None, joint: bool = False, original: Plan | None = None,
                 fresh_samples: int | None = None, empty_place_cost: float = 0.0, margin: float = 1.0,
                 tol: float = 1e-3) -> RobustResult:
@@ -412,8 +410,6 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
     Raises :class:`~allocator.errors.InfeasibleError` when no plan can reach the
     share (the message says the largest share that can be reached).
     """
-    from allocator.errors import InfeasibleError
-
     if not 0 < share < 1:
         raise ScenarioError(f"--share must be between 0 and 1, got {share}", file="command line")
     ceiling = _default_ceiling(scenario, ceiling)
@@ -447,9 +443,9 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
     years = [int(y) for y in cal.d.years]
     _, check_rng = streams(seed)
     mult = model.multipliers(fresh_samples or samples, len(years), check_rng)
-    fresh = evaluate(scenario, plan, mult, empty_place_cost)
+    fresh = evaluate(scenario, plan, mult, empty_place_cost=empty_place_cost)
     per_year, all_years = fresh.share_within(ceiling)
-    orig_eval = evaluate(scenario, original, mult, empty_place_cost) if original is not None else None
+    orig_eval = evaluate(scenario, original, mult, empty_place_cost=empty_place_cost) if original is not None else None
     if orig_eval is not None:
         orig_year, orig_all = orig_eval.share_within(ceiling)
     n_fresh = mult.shape[0]
@@ -476,7 +472,7 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, samples: int, seed: int
 
 
 # --------------------------------------------------------------------------- chart
-def fan_chart(ev: Evaluation, path: str | Path, title: str, ceiling: dict[int, float] | None = None,
+def fan_chart(ev: Evaluation, path: str | Path, title: str, *, ceiling: dict[int, float] | None = None,
               other: Evaluation | None = None, other_label: str = "", label: str = "plan") -> Path:
     """Fan chart: people in contingency (hotels) and cost per year: 5-95% and 25-75% bands and the median.
 

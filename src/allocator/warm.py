@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocator.model import LinearProgram
-from allocator.solvers import RawSolution
+from allocator.solvers import RawSolution, solve_lp
 from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
 
@@ -147,6 +147,4 @@ def _not_solved() -> RawSolution:
 
 def solve_cold(lp: LinearProgram) -> RawSolution:
     """A cold HiGHS solve exactly as ``allocator solve`` does it (fresh model, presolve on)."""
-    from allocator.solvers import solve_lp
-
-    return solve_lp(lp, "highs")
+    return solve_lp(lp, solver="highs")

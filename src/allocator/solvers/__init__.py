@@ -1,21 +1,23 @@
 """Solver backends. Each takes a :class:`~allocator.model.LinearProgram` and returns a :class:`RawSolution`.
 
-Imports are lazy: only the backend asked for is imported. ``highs`` (highspy,
-the default) runs in-process. ``ortools`` (GLOP, Google's own simplex) runs in
-a child process, because OR-Tools and highspy bundle different HiGHS builds
-and have been seen to clash when imported into one process. ``pulp`` (CBC)
-builds a PuLP model row by row: slow, meant for cross-checking and export.
+``highs`` (highspy, the default) runs in-process. ``ortools`` (GLOP, Google's
+own simplex) runs in a child interpreter (:mod:`allocator.solvers._ortools`):
+OR-Tools and highspy bundle different HiGHS builds and have been seen to clash
+when imported into one process, so ortools is imported only there. ``pulp``
+(CBC) builds a PuLP model row by row: slow, meant for cross-checking and export.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
-
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
-from allocator.status import Status
+from allocator.solvers._highs import solve_highs
+from allocator.solvers._ortools import solve_ortools
+from allocator.solvers._price_start import solve_price_start, wanted
+from allocator.solvers._pulp import solve_pulp
+from allocator.solvers.solution import RawSolution
+
+__all__ = ["SOLVERS", "STARTS", "RawSolution", "solve_lp"]
 
 SOLVERS = ("highs", "ortools", "pulp")
 #: How the HiGHS backend starts on a model built from scenario data (see docs/performance.md):
@@ -23,22 +25,7 @@ SOLVERS = ("highs", "ortools", "pulp")
 STARTS = ("auto", "prices", "cold")
 
 
-@dataclass
-class RawSolution:
-    status: Status                    # how the solve ended (allocator.status: one map per backend)
-    x: np.ndarray | None              # primal values (None when there is no feasible point)
-    objective: float | None
-    row_dual: np.ndarray | None = None
-    col_dual: np.ndarray | None = None
-    gap: float | None = None          # relative optimality gap to a valid lower bound, when stopped early
-    solver: str = ""
-    solver_version: str = ""
-    seconds: float = 0.0
-    message: str = ""
-    info: dict = field(default_factory=dict)
-
-
-def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float | None = None,
+def solve_lp(lp: LinearProgram, *, solver: str = "highs", time_limit: float | None = None,
              options: dict | None = None, data=None, start: str = "auto") -> RawSolution:
     """Solve ``lp`` with the named backend.
 
@@ -50,16 +37,12 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float | None 
     if start == "prices" and (solver != "highs" or data is None):
         raise SolverError("the price-guided start needs the highs solver and the scenario's data")
     if solver == "highs" and data is not None and start != "cold":
-        from allocator.solvers._price_start import solve_price_start, wanted
         if wanted(data, lp, start):
             return solve_price_start(data, lp, time_limit=time_limit, options=options)
     if solver == "highs":
-        from allocator.solvers._highs import solve_highs
         return solve_highs(lp, time_limit=time_limit, options=options)
     if solver == "ortools":
-        from allocator.solvers._ortools import solve_ortools
         return solve_ortools(lp, time_limit=time_limit)
     if solver == "pulp":
-        from allocator.solvers._pulp import solve_pulp
         return solve_pulp(lp, time_limit=time_limit)
     raise SolverError(f"unknown solver '{solver}'; choose one of {', '.join(SOLVERS)}")

@@ -11,16 +11,15 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 
 from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.solvers._fallback import at_limit, lagrangian_bound
+from allocator.solvers.solution import RawSolution
 from allocator.status import Status, from_highs
-
-if TYPE_CHECKING:  # imported for annotations only: allocator.solvers imports this module lazily
-    from allocator.solvers import RawSolution
 
 
 _QUIET = False
@@ -39,11 +38,6 @@ def new_highs():
     first construction in a process; it is sent to /dev/null so that CLI output and
     piped CSV stay clean."""
     global _QUIET
-    try:
-        import highspy
-    except ImportError as err:  # pragma: no cover - a dependency
-        raise SolverError(f"highspy is not installed ({err}); pip install highspy") from None
-
     if _QUIET:
         h = highspy.Highs()
     else:
@@ -63,8 +57,6 @@ def new_highs():
 
 def set_option(h, key: str, value) -> None:
     """Set one HiGHS option; an unknown name or a bad value is an error, not ignored."""
-    import highspy
-
     if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
         raise SolverError(f"HiGHS refused the option {key}={value!r} (unknown name or bad value)")
 
@@ -101,8 +93,6 @@ def highs_model(lp: LinearProgram, *, time_limit: float | None = None, options: 
 
 def highs_bounds(v: np.ndarray) -> np.ndarray:
     """Bounds as HiGHS wants them: ±inf as ±``kHighsInf``, as floats."""
-    import highspy
-
     inf = highspy.kHighsInf
     out = np.asarray(v, dtype=float).copy()
     out[np.isposinf(out)] = inf
@@ -113,8 +103,6 @@ def highs_bounds(v: np.ndarray) -> np.ndarray:
 def pass_arrays(h, c, A, col_lower, col_upper, row_lower, row_upper, offset: float = 0.0) -> bool:
     """Hand a CSR model to ``h`` in one ``passModel`` call (arrays, not a HighsLp filled field by field);
     False when HiGHS refuses it."""
-    import highspy
-
     status = h.passModel(
         len(c), A.shape[0], A.nnz, 2, 1, offset,   # a_format 2 = row-wise (CSR); sense 1 = minimise
         np.asarray(c, float), highs_bounds(col_lower), highs_bounds(col_upper), highs_bounds(row_lower),
@@ -131,8 +119,6 @@ def pass_lp(h, lp: LinearProgram) -> bool:
 
 def set_basis(h, col_status: np.ndarray, row_status: np.ndarray) -> None:
     """Give ``h`` a starting basis from arrays of HiGHS basis codes (0 lower, 1 basic, 2 upper, 3 zero)."""
-    import highspy
-
     E = highspy.HighsBasisStatus
     code = np.array([E.kLower, E.kBasic, E.kUpper, E.kZero, E.kNonbasic], dtype=object)
     basis = highspy.HighsBasis()
@@ -149,9 +135,6 @@ def collect(h, lp: LinearProgram, seconds: float) -> RawSolution:
     until the end): it is returned with status ``time_limit``, otherwise ``x`` is ``None``;
     ``info["bound"]`` is the valid lower bound HiGHS's duals give (``None`` if they give none).
     """
-    from allocator.solvers import RawSolution
-    from allocator.solvers._fallback import lagrangian_bound
-
     ms = h.getModelStatus()
     status = from_highs(ms)
     info = h.getInfo()
@@ -181,8 +164,6 @@ def solve_highs(lp: LinearProgram, time_limit: float | None = None, options: dic
     returned with status ``time_limit`` and its gap (:func:`allocator.solvers._fallback.at_limit`):
     HiGHS's own point, ``incumbent`` (the price-guided start's area plans) made feasible, or the
     always-feasible "nobody newly placed" plan."""
-    from allocator.solvers._fallback import at_limit
-
     start = time.perf_counter()
     h = highs_model(lp, time_limit=time_limit, options=options, basis=basis)
     h.run()

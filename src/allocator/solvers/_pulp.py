@@ -10,18 +10,15 @@ import time
 import warnings
 
 import numpy as np
+import pulp
 
-from allocator.errors import SolverError
 from allocator.model import LinearProgram
+from allocator.solvers.solution import RawSolution
 from allocator.status import Status, from_pulp
 
 
 def to_pulp(lp: LinearProgram):
     """The same LP as a ``pulp.LpProblem`` (variables x0..xn, rows r0..rm)."""
-    try:
-        import pulp
-    except ImportError as err:  # pragma: no cover
-        raise SolverError(f"PuLP is not installed ({err}); pip install pulp") from None
     prob = pulp.LpProblem("allocator", pulp.LpMinimize)
     lb = [None if np.isinf(v) else float(v) for v in lp.col_lower]
     ub = [None if np.isinf(v) else float(v) for v in lp.col_upper]
@@ -45,10 +42,8 @@ def to_pulp(lp: LinearProgram):
     return prob, x
 
 
-def solve_pulp(lp: LinearProgram, time_limit: float | None = None) -> "RawSolution":
-    from allocator.solvers import RawSolution
-    import pulp
-
+def solve_pulp(lp: LinearProgram, time_limit: float | None = None) -> RawSolution:
+    """Solve ``lp`` with CBC through PuLP."""
     start = time.perf_counter()
     prob, x = to_pulp(lp)
     with warnings.catch_warnings():

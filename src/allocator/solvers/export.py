@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import highspy
+
 from allocator.errors import OutputError
 from allocator.model import LinearProgram
 from allocator.output import write_file
+from allocator.solvers._highs import highs_model
 
 
 def write_model(lp: LinearProgram, target: str | Path) -> Path:
@@ -17,10 +20,6 @@ def write_model(lp: LinearProgram, target: str | Path) -> Path:
     written atomically (:func:`allocator.output.write_file`): an earlier model file
     is replaced only by a complete new one.
     """
-    import highspy
-
-    from allocator.solvers._highs import highs_model
-
     target = Path(target)
     h = highs_model(lp)
     for blocks, setter in ((lp.variables, h.passColName), (lp.rows, h.passRowName)):

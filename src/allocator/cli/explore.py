@@ -1,8 +1,7 @@
-"""Command-line entry points for exploring a scenario: ``sweep``, ``frontier``, ``uncertainty``.
+"""The commands that explore a scenario: ``sweep``, ``frontier`` and ``uncertainty``.
 
-They are registered on the main ``allocator`` group in :mod:`allocator.cli`.
-The work itself lives in :mod:`allocator.sweep`, :mod:`allocator.frontier`
-and :mod:`allocator.uncertainty`; this module only reads options and prints.
+The work itself lives in :mod:`allocator.sweep`, :mod:`allocator.frontier` and
+:mod:`allocator.uncertainty`; this module reads options and prints.
 """
 
 from __future__ import annotations
@@ -11,16 +10,19 @@ import os
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from allocator.status import Status
+from allocator.api import solve
+from allocator.cli.common import error_boundary
+from allocator.errors import InfeasibleError, ScenarioError
+from allocator.frontier import compute_frontier
 from allocator.output import check_target, echo, input_paths, safe_csv, write_folder
-from allocator.sweep import VIRTUAL_KEYS
-
-
-def _boundary(debug: bool):
-    from allocator.cli import error_boundary
-
-    return error_boundary(debug)
+from allocator.plan import read_plan
+from allocator.scenario import load_scenario
+from allocator.status import Status
+from allocator.sweep import VIRTUAL_KEYS, grid_points, lhs_points, parse_set, preview, run_sweep
+from allocator.uncertainty import (ArrivalModel, evaluate, fan_chart, parse_ceiling, robust_plan, streams,
+                                   write_json)
 
 
 def _money(v: float) -> str:
@@ -81,10 +83,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
     places short when a point is infeasible. Written to OUT/results.parquet and
     OUT/results.csv, sorted by point id (a hash of the parameters and the scenario).
     """
-    from allocator.scenario import load_scenario
-    from allocator.sweep import grid_points, lhs_points, parse_set, preview, run_sweep
-
-    with _boundary(debug):
+    with error_boundary(debug):
         sc = load_scenario(scenario)
         axes = [parse_set(s) for s in sets]
         points = lhs_points(axes, lhs, seed) if lhs else grid_points(axes)
@@ -139,10 +138,7 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
     area's fair share, summed over areas and years), the cheapest plan. From the
     cost-only plan to the fairest plan possible, in --points even steps.
     """
-    from allocator.frontier import compute_frontier
-    from allocator.scenario import load_scenario
-
-    with _boundary(debug):
+    with error_boundary(debug):
         check_target(out, force=force, protect=[scenario])   # before the work; checked again when writing
         sc = load_scenario(scenario)
         f = compute_frontier(sc, points=points, measure=measure, no_extra_hotels=no_extra_hotels)
@@ -215,13 +211,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
     (hotels). Prints and writes percentiles of hotel use and cost per year and a
     fan chart. See docs/uncertainty.md for the sampling model and the rule.
     """
-    from allocator.api import solve
-    from allocator.errors import InfeasibleError, ScenarioError
-    from allocator.plan import read_plan
-    from allocator.scenario import load_scenario
-    from allocator.uncertainty import ArrivalModel, evaluate, parse_ceiling, robust_plan, streams
-
-    with _boundary(debug):
+    with error_boundary(debug):
         inputs = [p for p in (plan_or_scenario, scenario_path) if p is not None]
         check_target(out, force=force, protect=inputs)
         is_plan = plan_or_scenario.is_dir() and (plan_or_scenario / "summary.json").exists()
@@ -243,7 +233,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
         if ceil is None and sc.config.policy.contingency_ceiling:
             ceil = {int(k): float(v) for k, v in sc.config.policy.contingency_ceiling.items()}
         rng, _ = streams(seed)
-        ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost)
+        ev = evaluate(sc, plan, model.multipliers(samples, len(years), rng), empty_place_cost=empty_place_cost)
         pct = ev.percentiles(ceil)
         meta = {"scenario": sc.name, "scenario_sha256": sc.sha256, "plan": str(plan_or_scenario),
                 "samples": samples, "seed": seed, "cv": cv, "rho": rho, "empty_place_cost": empty_place_cost,
@@ -255,7 +245,7 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
         r, failed = None, None
         if robust:
             try:
-                r = robust_plan(sc, model, samples, seed, share, ceil, joint=joint, original=plan,
+                r = robust_plan(sc, model, samples=samples, seed=seed, share=share, ceiling=ceil, joint=joint, original=plan,
                                 empty_place_cost=empty_place_cost)
             except InfeasibleError as err:
                 meta["robust"] = {"status": Status.INFEASIBLE.value, "share": share, "joint": joint, "ceiling": ceil,
@@ -301,10 +291,6 @@ def _print_robust(r, meta: dict, share: float, joint: bool, samples: int) -> Non
 def _write_uncertainty(folder: Path, ev, pct, meta: dict, years: list[int], titles: tuple[str, str], ceil,
                        r=None) -> None:
     """The files of ``allocator uncertainty`` in ``folder`` (a temporary folder swapped into place)."""
-    import pandas as pd
-
-    from allocator.uncertainty import fan_chart, write_json
-
     safe_csv(pct).to_csv(folder / "percentiles.csv", index=False, lineterminator="\n")
     n = ev.contingency.shape[0]
     long = pd.DataFrame({"sample": [s for s in range(n) for _ in years], "year": years * n,
@@ -312,11 +298,11 @@ def _write_uncertainty(folder: Path, ev, pct, meta: dict, years: list[int], titl
                          "contingency": ev.contingency.ravel(), "empty_places": ev.empty_places.ravel(),
                          "cost": ev.cost.ravel()})
     long.to_parquet(folder / "samples.parquet", index=False)
-    fan_chart(ev, folder / "fan.png", titles[0], ceil)
+    fan_chart(ev, folder / "fan.png", titles[0], ceiling=ceil)
     if r is not None:
         r.plan.write(folder / "robust_plan")
         safe_csv(r.check).to_csv(folder / "robust_check.csv", index=False, lineterminator="\n")
-        fan_chart(r.fresh, folder / "fan_robust.png", titles[1], ceil, other=r.fresh_original,
+        fan_chart(r.fresh, folder / "fan_robust.png", titles[1], ceiling=ceil, other=r.fresh_original,
                   other_label="original plan", label="robust plan")
     write_json(folder / "uncertainty.json", meta)
 

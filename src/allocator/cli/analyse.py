@@ -1,6 +1,6 @@
-"""The analyst commands of the CLI: ``allocator compare`` and ``allocator report``.
+"""The commands that read plans: ``compare``, ``report`` and ``explain``.
 
-Registered on the ``allocator`` group in :mod:`allocator.cli`.
+A scenario given instead of a plan folder (to ``compare`` and ``report``) is solved first.
 """
 
 from __future__ import annotations
@@ -9,35 +9,30 @@ from pathlib import Path
 
 import click
 
+from allocator.cli.common import console, error_boundary, not_a_plan
+from allocator.compare import compare_plans, is_plan_folder, load_plan_or_solve, short_names
 from allocator.errors import ScenarioError
+from allocator.explain import explain_area, find_area
 from allocator.output import check_target, echo
+from allocator.plan import read_plan
+from allocator.progress import spinner, track
+from allocator.ranking import rank_councils
+from allocator.report import write_region_reports, write_report
 
 #: What ``report --out`` may be called (the report is one HTML file).
 REPORT_SUFFIXES = (".html", ".htm")
 
 
-def _console():
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    if not console.is_terminal:          # a pipe or a file: tables at their natural width, no colour
-        console = Console(highlight=False, width=200, color_system=None)
-    return console
-
-
 def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
     """Read plan folders; solve scenarios (with a progress bar on a terminal)."""
-    from allocator.compare import is_plan_folder, load_plan_or_solve
-    from allocator.progress import spinner, track
-
     to_solve = [p for p in paths if not is_plan_folder(p)]
     if len(to_solve) > 1:
-        return [load_plan_or_solve(p, solver) for p in track(paths, "Solving scenarios", quiet=quiet,
+        return [load_plan_or_solve(p, solver=solver) for p in track(paths, "Solving scenarios", quiet=quiet,
                                                                  label=lambda p: Path(p).name)]
     if to_solve:
         with spinner(f"Solving {to_solve[0]} …", quiet):
-            return [load_plan_or_solve(p, solver) for p in paths]
-    return [load_plan_or_solve(p, solver) for p in paths]
+            return [load_plan_or_solve(p, solver=solver) for p in paths]
+    return [load_plan_or_solve(p, solver=solver) for p in paths]
 
 
 @click.command()
@@ -82,10 +77,6 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
       allocator compare out/a out/b out/c --top 20 --out out/comparison -q
       allocator compare out/central --sort-by change --top 10
     """
-    from allocator.cli import error_boundary
-    from allocator.compare import compare_plans, short_names
-    from allocator.ranking import rank_councils
-
     with error_boundary(debug):
         if len(plans) < 2 and sort_by is None:
             raise ScenarioError("compare needs at least two plans (or one plan with --sort-by)", file="command line")
@@ -93,12 +84,12 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
             check_target(out, force=force, protect=plans)
         loaded = _load_all(plans, solver, quiet)
         if len(plans) == 1:
-            result = rank_councils(loaded, short_names([str(plans[0])]), sort_by, top)
+            result = rank_councils(loaded, short_names([str(plans[0])]), by=sort_by, top=top)
         else:
             result = compare_plans(loaded, [str(p) for p in plans], top=top, sort_by=sort_by)
         written = result.write(out, force=force, protect=plans) if out is not None else []
         if not quiet:
-            result.render(_console())
+            result.render(console())
             if written:
                 echo(f"Comparison written to {out}/ ({', '.join(p.name for p in written)})")
 
@@ -134,11 +125,6 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
       allocator report out/hotels-closed --compare out/central --out out/closed-vs-central.html
       allocator report out/central --by-region --out out/central-regions
     """
-    from allocator.cli import error_boundary
-    from allocator.compare import short_names
-    from allocator.progress import track
-    from allocator.report import write_region_reports, write_report
-
     with error_boundary(debug):
         paths = (plan_dir,) if compare_with is None else (plan_dir, compare_with)
         if not by_region and out.suffix.lower() not in REPORT_SUFFIXES:
@@ -159,3 +145,31 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
             path = write_report(loaded[0], out, protect=paths, **kwargs)
             if not quiet:
                 echo(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB; opens offline in any browser).")
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("area")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def explain(plan: Path, area: str, debug: bool) -> None:
+    """Say in plain words why AREA (a code or a name) has the numbers it has in a solved PLAN.
+
+    PLAN is a folder written by `allocator solve`. AREA is matched without
+    regard to case: the area code, the full name, then a unique start of the
+    name or whole words in it (Glasgow finds Glasgow City). When several areas
+    match they are listed; when none does, the closest names are suggested.
+
+    For each year: the people housed, what limited the number (cluster limit,
+    capacity, procurement pace, growth limit, agreement, fair share, ...) and,
+    where a limit is tight, what one more place there would save a year.
+
+    \b
+    Examples:
+      allocator explain out/uk-2025-central E08000035
+      allocator explain out/example "Kingsmead"
+    """
+    with error_boundary(debug):
+        if not is_plan_folder(plan):
+            raise ScenarioError(not_a_plan(plan, f'allocator explain DIR "{area}"'), file="command line")
+        allocations = read_plan(plan).allocations
+        echo("\n".join(explain_area(allocations, find_area(allocations, area, f"{plan}/allocations.csv"))))

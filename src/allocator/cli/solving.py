@@ -1,58 +1,32 @@
-"""The ``allocator`` command line.
-
-Exit codes: the table in :data:`allocator.errors.EXIT_CODES` (0 success, 1 a bug, 2 bad input,
-3 infeasible, 4 time limit with no plan better than "nobody newly placed", 5 verification failed,
-6 solver failed, 7 output folder problem, 8 a plan written but not proven optimal).
-"""
+"""The commands that take a scenario to a plan or a model: ``validate``, ``solve``, ``export``."""
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from allocator.errors import EXIT_ERROR, AllocatorError, NotOptimalError, ScenarioError, TimeLimitError
+from allocator.api import solve as run_solve
+from allocator.cli.common import error_boundary
+from allocator.data import prepare
+from allocator.dotted import parse_assignments
+from allocator.errors import NotOptimalError, ScenarioError, TimeLimitError
+from allocator.excel import check_available
+from allocator.model import build_lp
+from allocator.output import check_target, echo, input_paths, output_lock
+from allocator.progress import spinner
+from allocator.scenario import Scenario, load_scenario
+from allocator.solvers.export import write_model
 from allocator.status import GAP_TOLERANCE, Status, proven_optimal
-from allocator.output import echo
 
 EPILOG_SOLVE = """\b
 Examples:
   allocator solve scenarios/example --out out/example
   allocator solve scenarios/uk-2025/central.yaml --out out/central --force
+  allocator solve scenarios/uk-2025/central.yaml --set policy.cluster_limit=250 --out out/central-250
   allocator solve scenarios/example --out out/ex-ortools --solver ortools --time-limit 60
   allocator solve wards/scenario.yaml --out out/wards --start cold   # compare with the default start
 """
-
-
-ERROR_WORDS = {
-    "ScenarioError": "error in scenario", "InputError": "error in input", "InfeasibleError": "infeasible",
-    "TimeLimitError": "time limit",
-    "VerificationError": "plan failed verification", "SolverError": "solver error", "OutputError": "output error",
-    "NotOptimalError": "not proven optimal",
-}
-
-
-@contextmanager
-def error_boundary(debug: bool):
-    """Turn allocator errors into one clear message and an exit code; no traceback."""
-    try:
-        yield
-    except AllocatorError as err:
-        if debug:
-            raise
-        kind = ERROR_WORDS.get(type(err).__name__, "error")
-        echo(f"allocator: {kind}: {err}", err=True)
-        sys.exit(err.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
-        raise
-    except Exception as err:  # noqa: BLE001 - the last line of defence for users
-        if debug:
-            raise
-        echo(f"allocator: unexpected error ({type(err).__name__}: {err}). "
-             "This is a bug: run again with --debug and report the output.", err=True)
-        sys.exit(EXIT_ERROR)
 
 
 def _fmt(n: float) -> str:
@@ -102,20 +76,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     return lines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="allocator")
-def cli() -> None:
-    """Plan where supported asylum seekers are housed, year on year, as a linear program.
-
-    \b
-    Typical use:
-      allocator validate scenarios/example
-      allocator solve scenarios/example --out out/example
-      allocator compare out/plan-a out/plan-b
-    """
-
-
-@cli.command()
+@click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def validate(scenario: Path, debug: bool) -> None:
@@ -129,8 +90,6 @@ def validate(scenario: Path, debug: bool) -> None:
       allocator validate scenarios/example
       allocator validate scenarios/uk-2025/central.yaml
     """
-    from allocator.scenario import load_scenario
-
     with error_boundary(debug):
         sc = load_scenario(scenario)
         cfg = sc.config
@@ -138,7 +97,7 @@ def validate(scenario: Path, debug: bool) -> None:
              f"years {cfg.years[0]}-{cfg.years[-1]}, cohorts: {', '.join(sc.cohort_names)}.")
 
 
-@cli.command(epilog=EPILOG_SOLVE)
+@click.command(epilog=EPILOG_SOLVE)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the plan into (allocations.csv, trajectory.csv, regions.csv, summary.json).")
@@ -161,10 +120,15 @@ def validate(scenario: Path, debug: bool) -> None:
               help="Also solve the status quo (no new procurement) and report the cost difference.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
               help="xlsx: also write plan.xlsx, one workbook with every table (text never runs as a formula).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Change one setting of the scenario for this solve, by its dotted key (repeat for more): "
+                   "--set policy.cluster_limit=250, --set policy.contingency_ceiling.2029=0. VALUE is read as "
+                   "YAML (a number, text, null, [a, b]). summary.json records the overrides; --set name=... "
+                   "names the variant.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, write_incomplete: bool, start: str,
-          force: bool, status_quo: bool, fmt: str, quiet: bool, debug: bool) -> None:
+          force: bool, status_quo: bool, fmt: str, sets: tuple[str, ...], quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
     The plan is checked by an independent verifier before it is written; a
@@ -173,16 +137,14 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, writ
     that the time limit stopped before it was proven optimal is written but
     exits 8, even with -q (exit codes: docs/cli.md).
     """
-    from allocator.api import solve as run_solve
-    from allocator.output import check_target, input_paths, output_lock
-    from allocator.progress import spinner
-    from allocator.scenario import load_scenario
-
     if start == "prices" and solver != "highs":
         raise click.UsageError(f"--start prices needs --solver highs (got --solver {solver})")
     with error_boundary(debug):
         check_target(out, force=force, protect=[scenario])   # before solving: the same rules apply when writing
-        sc = load_scenario(scenario)
+        overrides = parse_assignments(sets)                  # a bad --set fails before the scenario is read
+        if fmt == "xlsx":
+            check_available("--format xlsx")                 # a missing extra fails before a long solve
+        sc = load_scenario(scenario).update(overrides, source="--set")
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
                 plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start,
@@ -215,10 +177,8 @@ def refuse_not_optimal(plan, out: Path, quiet: bool) -> None:
                           "raise --time-limit for an optimal plan")
 
 
-def status_quo_plan(sc, solver: str = "highs"):
+def status_quo_plan(sc: Scenario, solver: str = "highs"):
     """The same scenario with no new procurement: today's capacity is all there is."""
-    from allocator.api import solve as run_solve
-
     areas = sc.areas.copy()
     for col in [c for c in areas.columns if c.startswith("procurement_per_year")]:
         areas[col] = 0.0
@@ -228,13 +188,7 @@ def status_quo_plan(sc, solver: str = "highs"):
     return run_solve(sq, solver=solver)
 
 
-from allocator.analyst_cli import compare, report  # noqa: E402 - the analyst commands live in their own module
-
-cli.add_command(compare)
-cli.add_command(report)
-
-
-@cli.command(name="export")
+@click.command(name="export")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
@@ -246,98 +200,9 @@ def export(scenario: Path, target: Path, debug: bool) -> None:
       allocator export scenarios/example model.mps
       allocator export scenarios/uk-2025/central.yaml central.lp
     """
-    from allocator.data import prepare
-    from allocator.model import build_lp
-    from allocator.scenario import load_scenario
-    from allocator.solvers.export import write_model
-
     with error_boundary(debug):
         if target.suffix.lower() not in (".mps", ".lp"):
             raise ScenarioError(f"export target must end in .mps or .lp, got '{target.name}'", file="command line")
         lp = build_lp(prepare(load_scenario(scenario)))
         write_model(lp, target)
         echo(f"Wrote {target} ({lp.num_col:,} variables, {lp.num_row:,} rows, {lp.A.nnz:,} nonzeros).")
-
-
-from allocator.cli_explore import frontier, sweep, uncertainty  # noqa: E402 - sweeps, frontier, uncertain arrivals
-
-cli.add_command(sweep)
-cli.add_command(frontier)
-cli.add_command(uncertainty)
-
-
-@cli.command()
-@click.argument("plan", type=click.Path(path_type=Path))
-@click.argument("area")
-@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def explain(plan: Path, area: str, debug: bool) -> None:
-    """Say in plain words why AREA (a code or a name) has the numbers it has in a solved PLAN.
-
-    PLAN is a folder written by `allocator solve`. AREA is matched without
-    regard to case: the area code, the full name, then a unique start of the
-    name or whole words in it (Glasgow finds Glasgow City). When several areas
-    match they are listed; when none does, the closest names are suggested.
-
-    For each year: the people housed, what limited the number (cluster limit,
-    capacity, procurement pace, growth limit, agreement, fair share, ...) and,
-    where a limit is tight, what one more place there would save a year.
-
-    \b
-    Examples:
-      allocator explain out/uk-2025-central E08000035
-      allocator explain out/example "Kingsmead"
-    """
-    from allocator.compare import is_plan_folder
-    from allocator.explain import explain_area, find_area
-    from allocator.plan import read_plan
-
-    with error_boundary(debug):
-        if not is_plan_folder(plan):
-            raise ScenarioError(_not_a_plan(plan, f'allocator explain DIR "{area}"'), file="command line")
-        allocations = read_plan(plan).allocations
-        echo("\n".join(explain_area(allocations, find_area(allocations, area, f"{plan}/allocations.csv"))))
-
-
-def _not_a_plan(path: Path, then: str) -> str:
-    """Why ``path`` is not a plan folder, and what to run instead."""
-    is_scenario = (path.is_file() and path.suffix.lower() in (".yaml", ".yml")) or (path / "scenario.yaml").is_file()
-    if is_scenario:
-        return (f"{path} is a scenario, not a plan folder: solve it first with "
-                f"`allocator solve {path} --out DIR`, then `{then}`")
-    if not path.exists():
-        return f"{path} does not exist: give a plan folder written by `allocator solve SCENARIO --out DIR`"
-    return f"{path} is not a plan folder (no summary.json): give a folder written by `allocator solve SCENARIO --out DIR`"
-
-
-class Terminated(SystemExit):
-    """SIGTERM arrived: unwinds like Ctrl-C (every ``finally`` and context manager runs)."""
-
-
-def _terminate(signum: int, frame) -> None:  # noqa: ARG001
-    """SIGTERM behaves like Ctrl-C: unwind, remove temporary files, say so, exit 143."""
-    raise Terminated(128 + signum)
-
-
-def main() -> None:
-    import signal
-
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        result = cli.main(prog_name="allocator", standalone_mode=False)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("\nallocator: interrupted; no partial output was left", err=True)
-        sys.exit(130)
-    except Terminated as stop:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)    # a second SIGTERM now ends the process at once
-        click.echo("\nallocator: interrupted by SIGTERM; no partial output was left", err=True)
-        sys.exit(stop.code)
-    except click.exceptions.Exit as stop:
-        sys.exit(stop.exit_code)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    sys.exit(result if isinstance(result, int) else 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

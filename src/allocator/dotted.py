@@ -1,0 +1,133 @@
+"""Dotted keys: how one setting of a scenario is named, changed and reported.
+
+``policy.cluster_limit``, ``demand.arrivals.2027`` and ``cohorts.0.exit_rate`` name a
+setting in the scenario's YAML by its path. :meth:`allocator.scenario.Scenario.update`
+applies them (the one override path: every ``with_*`` method, ``allocator sweep`` and
+``allocator solve --set`` go through it); :func:`parse_assignment` reads ``KEY=VALUE``
+from the command line; :func:`validation_issues` names each of pydantic's complaints
+by the dotted key it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from allocator.errors import Issue, ScenarioError
+from allocator.inputs import same_key
+
+
+def set_dotted(data: dict, dotted: str, value: Any, label: str = "overrides") -> None:
+    """Set ``a.b.c`` in the nested settings ``data`` (in place).
+
+    A year is one key however it is written (``2029``, ``"2029"``): ``demand.arrivals.2029``
+    replaces that year's value, never adds a second one. ``null`` for one year of a by-year
+    mapping removes that year. A missing section (``policy.max_growth`` when there is none)
+    is created. A wrong path raises :class:`~allocator.errors.ScenarioError` naming the key;
+    a typo in the last part is caught by validation, which names it too.
+    """
+    parts = dotted.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        node, found = _child(node, part)
+        if not found:
+            raise ScenarioError(Issue(label, f"unknown key '{dotted}'", field=dotted))
+    if isinstance(node, list):
+        index = same_key(parts[-1])
+        if not isinstance(index, int) or not 0 <= index < len(node):
+            raise ScenarioError(Issue(label, f"unknown key '{dotted}' (a list of {len(node)}: "
+                                             f"give a position from 0 to {len(node) - 1})", field=dotted))
+        node[index] = value
+        return
+    if not isinstance(node, dict):
+        raise ScenarioError(Issue(label, f"unknown key '{dotted}' ('{'.'.join(parts[:-1])}' holds a single "
+                                         "value, not settings)", field=dotted))
+    key = _key(node, parts[-1])
+    if value is None and isinstance(same_key(key), int):
+        node.pop(key, None)          # null for one year of a by-year mapping: no value that year
+    else:
+        node[key] = value
+
+
+def _key(node: dict, part: str) -> Any:
+    """The key of ``node`` that ``part`` names (a year written as text is the year)."""
+    wanted = same_key(part)
+    return next((k for k in node if same_key(k) == wanted), wanted if isinstance(wanted, int) else part)
+
+
+def _child(node: Any, part: str) -> tuple[Any, bool]:
+    """The setting ``part`` below ``node`` (created empty when it is a missing section), and whether it exists."""
+    if isinstance(node, list):
+        index = same_key(part)
+        return (node[index], True) if isinstance(index, int) and 0 <= index < len(node) else (None, False)
+    if not isinstance(node, dict):
+        return None, False
+    key = _key(node, part)
+    if key not in node:
+        return None, False
+    if node[key] is None:
+        node[key] = {}
+    return node[key], True
+
+
+def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
+    """``KEY=VALUE`` -> ``(key, value)``, the value read as YAML (``250``, ``l1``, ``null``, ``[a, b]``, ``{k: v}``)."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError(f"{option} expects KEY=VALUE, got '{text}'", file="command line")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem", None) or "not valid YAML"
+        raise ScenarioError(Issue("command line", f"{option} {key}: cannot read '{value}' ({mark})",
+                                  field=key)) from None
+    return key, parsed
+
+
+def parse_assignments(texts: tuple[str, ...] | list[str], option: str = "--set") -> dict[str, Any]:
+    """Several ``KEY=VALUE`` -> one dict, in order; a key given twice is refused."""
+    out: dict[str, Any] = {}
+    for text in texts:
+        key, value = parse_assignment(text, option)
+        if key in out:
+            raise ScenarioError(Issue("command line", f"{option} gives '{key}' twice", field=key))
+        out[key] = value
+    return out
+
+
+def plain(value: Any) -> Any:
+    """``value`` in plain JSON types (numpy numbers become Python numbers, tuples lists): for summary.json."""
+    if isinstance(value, Mapping):
+        return {plain(k) if not isinstance(k, str) else k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def merge(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides ``earlier`` then ``later`` as one record that gives the same scenario when applied in order."""
+    out = {k: v for k, v in earlier.items() if k not in later}
+    out.update({k: plain(v) for k, v in later.items()})
+    return out
+
+
+def validation_issues(err: ValidationError, label: str) -> list[Issue]:
+    """Each of pydantic's complaints as an Issue naming its dotted key."""
+    issues = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling against docs/scenario-format.md)"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{e['msg']} (got {e.get('input')!r})"
+        issues.append(Issue(label, msg, field=key))
+    return issues

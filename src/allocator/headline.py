@@ -1,0 +1,51 @@
+"""The headline figures of an exact solution, per year, without the per-area tables.
+
+Computed exactly as :func:`allocator.interpret.interpret` computes the trajectory (whole people,
+lazy procurement schedule, Gini over area rates): sweeps (:mod:`allocator.sweep`) and the
+frontier (:mod:`allocator.frontier`) record them for every point they solve.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from allocator.data import ModelData
+from allocator.interpret import basis_totals, capacity_schedule, contingency_cost, weighted_gini
+from allocator.rounding import whole_plan
+
+
+def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = None,
+             hotels: Any = None, whole_hotels: Any = None) -> dict[str, Any]:
+    """The sweep's headline figures from an exact solution, per year.
+
+    Computed exactly as :func:`allocator.interpret.interpret` computes the
+    trajectory (whole people, lazy procurement schedule, Gini over area rates),
+    without building the per-area tables; ``tests/test_sweep.py`` checks the two
+    agree. ``R`` (and ``whole_hotels``) are the whole-people stock (and hotels by area)
+    when the caller has them already; ``hotels`` the exact hotels by area.
+    """
+    n_a, n_t, n_h = S.shape
+    if R is None:
+        R, whole_hotels = whole_plan(d, S, hotels)
+    total = R.sum(axis=2)
+    national = total.sum(axis=0)
+    need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
+    contingency = need_int - national
+    years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
+    K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
+                  for h in range(n_h)], axis=2)
+    K = np.ceil(K - 1e-9).astype(np.int64)
+    procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
+    accommodation = np.round((d.cost[:, None, :] * R).sum(axis=(0, 2)), 2)
+    hotels = np.round(contingency_cost(d, contingency, whole_hotels), 2)
+    procurement = np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2)
+    total_cost = np.round(accommodation + hotels + procurement, 2)
+    rate = total / d.population[:, None] * 1e4
+    return {
+        "need": need_int, "dispersed": national, "contingency": contingency, "total_cost": total_cost,
+        "gini": np.array([round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]),
+        "max_rate_per_10k": np.round(rate.max(axis=0), 2),
+        "areas_over_cap": (basis_totals(d, total, whole_hotels) > d.cluster_cap[:, None]).sum(axis=0),
+    }
