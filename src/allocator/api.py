@@ -19,12 +19,13 @@ from allocator.diagnose import diagnose_infeasible
 from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
+from allocator.opening import opening_summary
 from allocator.interpret import basis_start, end_position, interpret, start_position
 from allocator.plan import Plan
 from allocator.place import Hotels, hotel_solution
 from allocator.rounding import whole_plan
 from allocator.scenario import Scenario
-from allocator.solvers import RawSolution, solve_lp
+from allocator.solvers import DEFAULT_GAP, RawSolution, solve_lp
 from allocator.status import Status
 from allocator.verify import verify_plan
 
@@ -42,7 +43,7 @@ def _versions() -> dict[str, str]:
 
 def solve(scenario: Scenario, *, solver: str = "highs", time_limit: float | None = None,
           verify: bool = True, options: dict | None = None, start: str = "auto",
-          keep_trivial: bool = False) -> Plan:
+          keep_trivial: bool = False, gap: float = DEFAULT_GAP) -> Plan:
     """Solve a scenario and return a verified :class:`~allocator.plan.Plan`.
 
     Parameters
@@ -58,6 +59,9 @@ def solve(scenario: Scenario, *, solver: str = "highs", time_limit: float | None
         of raising ``TimeLimitError`` (the CLI's ``--write-incomplete``)
     verify : run the independent verifier (default; a failing plan raises)
     options : HiGHS options by name, e.g. ``{"simplex_strategy": 4}``
+    gap : the relative optimality gap an integer plan (opening decisions: ``min_open``, ``open_cost``,
+        ``lead_time``, ``policy.max_new_areas``) is solved to, default 0.001 (0.1%); the gap proven is
+        ``summary["gap"]``. A linear plan is solved to optimality whatever it is
     start : how HiGHS starts: ``"auto"`` (the price-guided start from 4,000 areas up),
         ``"prices"`` (always) or ``"cold"`` (HiGHS's own start). Every start reaches the same
         optimum; see docs/performance.md
@@ -74,7 +78,7 @@ def solve(scenario: Scenario, *, solver: str = "highs", time_limit: float | None
     d = prepare(scenario)
     lp = build_lp(d)
     t1 = time.perf_counter()
-    raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options, data=d, start=start)
+    raw = solve_lp(lp, solver=solver, time_limit=time_limit, options=options, data=d, start=start, gap=gap)
     t2 = time.perf_counter()
     if raw.status == Status.UNBOUNDED:
         raise SolverError("the solver reports the model unbounded; please report this scenario as a bug")
@@ -159,6 +163,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
              "basis_total": int(round(basis[i])), "cap": int(d.cluster_cap[i])}
             for i in np.flatnonzero(basis > d.cluster_cap)
         ]
+    summary.update(opening_summary(d, R, raw.info))   # integer plans only: the gap asked, the areas opened
     if raw.status == Status.TIME_LIMIT:     # where the plan came from (optimal plans keep their summary as it was)
         summary["incumbent"] = raw.info.get("fallback", "solver")
     return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C,

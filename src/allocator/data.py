@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator import place
+from allocator import opening, place
 from allocator.scenario import Scenario
 
 
@@ -66,6 +66,11 @@ class ModelData:
     over_basis: np.ndarray | None = None  # (A,T) bool: over its cap on the basis by inheritance (the set O)
     protected: np.ndarray | None = None   # (A,) bool: protected (policy.protect)
     protect_rule: str = "no_net_growth"
+    # ---- opening decisions (allocator.opening; all None without their columns and key)
+    min_open: np.ndarray | None = None    # (A,) an area hosts nobody or at least this many, 0 where none
+    open_cost: np.ndarray | None = None   # (A,) £ once, when an area hosting nobody now opens
+    lead_time: np.ndarray | None = None   # (A,) years before an area hosting nobody now may receive people
+    max_new_areas: float | None = None    # most areas hosting nobody now that open in one year
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -259,5 +264,5 @@ def prepare(scenario: Scenario) -> ModelData:
         equity_measure=cfg.objective.equity_measure,
         grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
         grant_new=funding.grant_per_new_place if funding else 0.0,
-        agreed_min=agreed_min, agreed_max=agreed_max, **extra,
+        agreed_min=agreed_min, agreed_max=agreed_max, **extra, **opening.prepare_open(scenario),
     )

@@ -52,6 +52,7 @@ class Vars:
     located: np.ndarray | None = None    # (A,T) L_it, -1 where the area has no hotel places
     hotel_places: np.ndarray | None = None  # (A,T) H_it, -1 where the area has no hotel places
     new_contingency: np.ndarray | None = None  # (T,) Q_t
+    open: np.ndarray | None = None       # (A,T) y_it, -1 where the model does not decide it (allocator.opening)
 
 
 Term = tuple[np.ndarray, np.ndarray, "np.ndarray | float"]

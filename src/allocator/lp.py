@@ -41,6 +41,7 @@ class LinearProgram:
     variables: dict[str, Block]
     rows: dict[str, Block]
     offset: float = 0.0
+    integer: np.ndarray | None = None   # (n_col,) bool: whole-number columns (None: a pure LP; allocator.opening)
 
     @property
     def num_col(self) -> int:
@@ -49,6 +50,11 @@ class LinearProgram:
     @property
     def num_row(self) -> int:
         return self.A.shape[0]
+
+    @property
+    def is_mip(self) -> bool:
+        """Whether any column must be a whole number (a mixed-integer program)."""
+        return self.integer is not None and bool(self.integer.any())
 
     def value(self, x: np.ndarray, name: str) -> np.ndarray:
         return x[self.variables[name].slice]
@@ -70,12 +76,15 @@ class LPBuilder:
         self._v: list[np.ndarray] = []
         self.variables: dict[str, Block] = {}
         self.rows: dict[str, Block] = {}
+        self._int: list[tuple[int, int]] = []       # (start, size) of whole-number variable blocks
 
     def add_variables(self, name: str, shape: tuple[int, ...], lower: np.ndarray | float,
                       upper: np.ndarray | float, cost: np.ndarray | float,
-                      index: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Add a block of variables; returns their column numbers, shaped ``shape``."""
+                      index: dict[str, np.ndarray] | None = None, integer: bool = False) -> np.ndarray:
+        """Add a block of variables (whole numbers with ``integer``); returns their column numbers, shaped ``shape``."""
         size = int(np.prod(shape))
+        if integer:
+            self._int.append((self.n_col, size))
         cols = np.arange(self.n_col, self.n_col + size).reshape(shape)
         self._c.append(np.broadcast_to(np.asarray(cost, float), shape).ravel())
         self._lb.append(np.broadcast_to(np.asarray(lower, float), shape).ravel())
@@ -108,6 +117,11 @@ class LPBuilder:
                           shape=(self.n_row, self.n_col)).tocsr()
         A.sum_duplicates()
         A.eliminate_zeros()
+        integer = None
+        if self._int:
+            integer = np.zeros(self.n_col, bool)
+            for start, size in self._int:
+                integer[start:start + size] = True
         return LinearProgram(c=cat(self._c), A=A, col_lower=cat(self._lb), col_upper=cat(self._ub),
                              row_lower=cat(self._rl), row_upper=cat(self._ru),
-                             variables=dict(self.variables), rows=dict(self.rows), offset=offset)
+                             variables=dict(self.variables), rows=dict(self.rows), offset=offset, integer=integer)

@@ -25,8 +25,10 @@ from allocator.families import (
     add_top_rate,
     add_variables,
 )
+from allocator.families_open import add_open_variables
 from allocator.families_place import add_hotel_variables
 from allocator.lp import INF, Block, LinearProgram, LPBuilder
+from allocator.opening import opening
 
 
 def build_lp(d: ModelData) -> LinearProgram:
@@ -40,6 +42,8 @@ def build_lp(d: ModelData) -> LinearProgram:
     v = add_variables(lp, d)
     if d.hotel0 is not None:                    # hotels by area (scenario format v2): L, Q and H
         add_hotel_variables(lp, d, v)
+    if opening(d) is not None:                  # opening decisions: 0/1 columns (a mixed-integer program)
+        add_open_variables(lp, d, v)
     for family in registry.rows():
         if family.when(d):
             family.add(lp, d, v)

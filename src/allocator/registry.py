@@ -36,8 +36,10 @@ import pandas as pd
 
 from allocator import families as fm
 from allocator import families_place as fp
+from allocator import families_open as fo
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
+from allocator.opening import opening
 from allocator.place import hotel_solution
 
 #: Tolerance (people) for a rule to count as binding in ``explain``.
@@ -383,6 +385,31 @@ def _agreement_line(r: Relaxed, block: Block, k: int, year: int, amount: float, 
                   "side": "maximum" if side == "upper" else "minimum"}
 
 
+def _min_open_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    a = block.index["area"][k]
+    size = float(opening(r.d).size[a])
+    return (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: opening size {size:,.0f} lowered to "
+            f"{size - amount:,.0f} (-{amount:,.0f})",
+            {"lever": "min_open", "area_code": str(r.codes[a]), "year": year, "amount": amount})
+
+
+def _lead_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    a = block.index["area"][k]
+    ends = int(r.d.years[0]) + int(opening(r.d).lead[a])
+    return (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: allow {amount:,.0f} people before its lead time "
+            f"is over (first placements otherwise in {ends})",
+            {"lever": "lead_time", "area_code": str(r.codes[a]), "year": year, "amount": amount})
+
+
+def _new_areas_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    return (f"{block.name} {year}: open {amount:,.0f} more new area(s) than the {r.d.max_new_areas:,.0f} allowed",
+            {"lever": "max_new_areas", "family": block.name, "year": year, "amount": amount})
+
+
+def _opens(d: ModelData) -> bool:
+    return opening(d) is not None
+
+
 # --------------------------------------------------------------------------- the records
 CEILING = Lever("ceiling", "raise the contingency ceiling", hard=True)
 CAPACITY = Lever("capacity", "procure more bed spaces")
@@ -390,6 +417,9 @@ GROWTH = Lever("growth", "allow faster growth", hard=True)
 CLUSTER = Lever("cluster", "raise cluster caps")
 AGREEMENTS = Lever("agreements", "loosen agreements", hard=True)
 PROTECTION = Lever("protection", "lift protection")
+MIN_OPEN = Lever("min_open", "lower the opening sizes")
+LEAD_TIME = Lever("lead_time", "shorten lead times", hard=True)
+NEW_AREAS = Lever("max_new_areas", "open more new areas a year", hard=True)
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
 LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION)
 
@@ -488,6 +518,26 @@ FAMILIES: tuple[Family, ...] = (
            "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
            price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
            complete=Completion("highest", ("top_rate",)), equity=(("top_rate", 1.0), ("dispersed", -1.0))),
+    # ---- opening decisions (allocator.opening, families_open): 0/1 columns, a mixed-integer program
+    Family("open_area", "row", "new areas host nobody until they open, then stay open", fo.add_open_area,
+           "objective", "Opening a new area", when=_opens,
+           reasons=(Reason("opened", "opened: worth its set-up cost (open_cost); its first year hosting anyone, "
+                           "at least its opening size (min_open)", fo.opened),
+                    Reason("not worth opening", "not opened: its set-up cost (open_cost), or filling it to its "
+                           "opening size (min_open), costs more than the places it would give", fo.not_worth))),
+    Family("min_open", "row", "the opening size", fo.add_min_open, "min_open", "Opening size", when=_opens,
+           lever=MIN_OPEN, sides=("lower",), describe=_per_row(_min_open_line),
+           reasons=(Reason("below minimum size", "not opened: below its minimum size (it could not host min_open "
+                           "people that year)", fo.below_size),)),
+    Family("lead_time", "row", "the lead time of new areas", fo.add_lead_time, "lead_time", "Lead time",
+           when=_opens, lever=LEAD_TIME, describe=_per_row(_lead_line),
+           reasons=(Reason("lead time", "not open yet: its lead time (lead_time) from the plan's start is not "
+                           "over", fo.lead_time_binds),)),
+    Family("max_new_areas", "row", "the most new areas opening a year", fo.add_max_new_areas, "max_new_areas",
+           "New areas a year", when=lambda d: d.max_new_areas is not None and _opens(d), lever=NEW_AREAS,
+           describe=_per_row(_new_areas_line), price_start=PriceStart("basic slack"),
+           reasons=(Reason("new areas limit", "not opened: the most new areas a year (policy.max_new_areas) "
+                           "opened elsewhere that year", fo.new_areas_binds),)),
 )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from allocator.data import ModelData, cell_limits
 from allocator.errors import VerificationError
 from allocator.model import LinearProgram, LPBuilder
+from allocator.opening import whole_lower
 from allocator.place import Hotels
 from allocator.rounding_place import HotelRules, broken_hotels, fast_hotels, hotel_rules, ip_rows, tighten, whole_hotels
 from allocator.solvers._highs import highs_model
@@ -111,7 +112,7 @@ def whole_rules(d: ModelData, S: np.ndarray, hotels: Hotels | None = None) -> Wh
     if d.growth_abs is not None:
         first = np.ceil((1.0 + d.growth_rel) * d.stock0.sum(axis=1) + d.growth_abs - TOL)
         area_hi[:, 0] = np.where(d.eligible[:, 0], np.minimum(area_hi[:, 0], first), area_hi[:, 0])
-    area_lo = limits.total_lower
+    area_lo = whole_lower(d, S, limits.total_lower)          # an area opened hosts at least min_open people
     cohort = S.sum(axis=0)                                                                      # (T,H)
     exact = S.sum(axis=(0, 2))                                                                  # (T,)
     need = np.round(d.need.sum(axis=1))

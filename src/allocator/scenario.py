@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocator import place
+from allocator import opening, place
 from allocator.dotted import merge, set_dotted, validation_issues
 from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
@@ -127,6 +127,8 @@ class Policy(_Strict):
     its hotels and the column ``initial``) or a list of areas columns counted with dispersal and hotels."""
     protect: Protect | None = Field(default=None, json_schema_extra=SINCE_V2)
     """Protection for the most pressured places; none if omitted."""
+    max_new_areas: int | None = Field(default=None, ge=0, le=100_000, json_schema_extra=SINCE_V2)
+    """Most areas hosting nobody now that may first receive people in any one year; no limit if omitted."""
 
     @field_validator("contingency_ceiling", mode="before")
     @classmethod
@@ -243,6 +245,13 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("initial", "number", False, "people",
            "People in initial accommodation in the area (whole number): counted on the `supported` pressure basis.",
            0.0, False, MAX_PEOPLE, True),
+    # ---- opening decisions (allocator.opening): any of them makes the model a mixed-integer program
+    Column("min_open", "number", False, "people", "An area hosts nobody or at least this many at the end of each "
+           "year (whole number): the smallest viable size of a dispersal area.", 0.0, False, MAX_PEOPLE, True),
+    Column("open_cost", "number", False, "£", "Paid once, when an area hosting nobody now first receives people "
+           "(support services, legal advice access, reporting arrangements).", 0.0, False, 1e9),
+    Column("lead_time", "number", False, "years", "Whole years from the plan's start before an area hosting "
+           "nobody now can receive its first placements.", 0.0, False, 100.0, True),
 )
 COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
 
@@ -504,6 +513,8 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
         bad(vol & (stock > 0), f"stock{sfx}", "a volunteered area holds nobody before it opens; stock must be 0")
     issues += _fair_share_issues(out, config.policy.fair_share, label)
     issues += place.check_areas(out, config, label, lines, codes)
+    issues += opening.check_areas(out, config, label, lines, codes,
+                                  [f"stock_{c}" for c in cohorts] if config.cohorts else ["stock"])
     out.index = pd.RangeIndex(len(out))
     return out, issues
 

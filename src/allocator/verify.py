@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from allocator import verify_open as vo
 from allocator import verify_place as vp
 from allocator.scenario import Scenario
 
@@ -95,6 +96,7 @@ def _expected(scenario: Scenario) -> dict:
     ex = dict(e=e, s0=s0, k0=k0, q=q, cost=cost, pop=pop, cap=cap, open=open_, years_open=years_open,
               inherited=inherited, need=need, weight=weight, years=years, status=status)
     ex["place"] = vp.expected(scenario, ex)
+    ex["opening"] = vo.expected(scenario)
     return ex
 
 
@@ -106,11 +108,12 @@ def _contingency_start(scenario: Scenario) -> float:
     return scenario.config.demand.contingency_start
 
 
-def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotels=None) -> float:
+def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotels=None, tol: float = 1e-6) -> float:
     cfg = scenario.config
     obj = cfg.objective
     px = ex["place"]
     total = obj.cost_weight * float((ex["cost"][:, None, :] * S).sum())
+    total += obj.cost_weight * vo.open_cost(ex["opening"], S, tol)             # set-up costs of the areas opened
     total += obj.contingency_weight * vp.objective_contingency(scenario, px, C, hotels)
     if cfg.costs.procurement_per_place > 0:
         procured = np.maximum(S.max(axis=1) - ex["k0"], 0.0)                 # most ever needed above today
@@ -191,10 +194,10 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         if ceiling is not None and C[k].sum() > math.floor(ceiling + 1e-9) + tol:
             fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {_ceiling_text(ceiling)}")
         prev = St
-    fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol)
+    fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol) + vo.check_exact(ex["opening"], S, tol)
 
     if objective is not None and exact_objective and (hotels is not None or not px["located"]):
-        mine = _objective(scenario, ex, S, C, hotels)
+        mine = _objective(scenario, ex, S, C, hotels, tol)
         # 1e-6 relative; near zero, a floor of a millionth of a person-year at the dearest price: solvers
         # round x to their feasibility tolerance and may report exactly 0 where c·x is 4e-5 (CBC)
         obj = cfg.objective
@@ -207,6 +210,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
 
     if stock_int is not None:
         fails += _verify_whole(scenario, ex, S, C, stock_int, contingency_int)
+        fails += vo.check_whole(ex["opening"], S, stock_int, tol)
         fails += vp.check_whole(scenario, ex, px, S, stock_int, hotels, whole_hotels,
                                 None if contingency_int is None else contingency_int.sum(axis=1))
     return fails
