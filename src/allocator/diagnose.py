@@ -123,7 +123,8 @@ def _elastic(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[LinearP
         col_upper=np.concatenate([col_upper, slack_upper]),
         row_lower=np.concatenate([lp.row_lower, np.full(k, -INF)]),
         row_upper=np.concatenate([lp.row_upper] + [u for _, _, u in new_rows]),
-        variables=lp.variables, rows=lp.rows)
+        variables=lp.variables, rows=lp.rows,
+        integer=None if lp.integer is None else np.concatenate([lp.integer, np.zeros(n_total - n, bool)]))
     return elastic, slacks
 
 
@@ -172,7 +173,7 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
         c=np.concatenate([lp.c, np.zeros(elastic.num_col - lp.num_col)]), A=sp.vstack([elastic.A, cap_row], format="csr"),
         col_lower=elastic.col_lower, col_upper=elastic.col_upper,
         row_lower=np.append(elastic.row_lower, -INF), row_upper=np.append(elastic.row_upper, total * (1 + 1e-9) + 1e-6),
-        variables=lp.variables, rows=lp.rows)
+        variables=lp.variables, rows=lp.rows, integer=elastic.integer)
     raw2 = solve_lp(phase2, solver="highs")
     x = raw2.x if raw2.status == Status.OPTIMAL else raw.x
     return total, x, meta

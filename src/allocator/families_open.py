@@ -33,11 +33,11 @@ from allocator.opening import Opening, opening
 
 def most_total(d: ModelData, op: Opening) -> np.ndarray:
     r"""(A,T) :math:`U_{it}`, the most people area i can host at the end of year t: its cells' upper
-    limits added up, at most its cap, agreement and protection, and for a new area under the growth
+    limits added up, at most its cap, agreement and protection and the year's need, and for a new area under the growth
     limit at most what growth from nobody allows since it may first receive people:
     :math:`\gamma \sum_{k=0}^{t-t_0} (1+\rho)^k`."""
     limits = cell_limits(d)
-    most = np.minimum(limits.upper.sum(axis=2), limits.total_upper)
+    most = np.minimum(np.minimum(limits.upper.sum(axis=2), limits.total_upper), d.need.sum(axis=1)[None, :])
     if d.growth_abs is not None:
         n_t = d.shape[1]
         first = np.maximum(d.open_year, op.lead)                                   # (A,)
@@ -205,7 +205,8 @@ def not_worth(s) -> np.ndarray:
     closed = _closed(s)
     if not closed.any():
         return np.zeros((1, 1, 1), bool)
-    return (closed & (most_total(s.d, op) >= op.size[:, None] - 1e-9))[:, :, None]
+    limited = new_areas_binds(s)[:, :, 0] if "max_new_areas" in s.lp.rows else False
+    return (closed & (most_total(s.d, op) >= op.size[:, None] - 1e-9) & ~limited)[:, :, None]
 
 
 def lead_time_binds(s) -> np.ndarray:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from allocator.api import solve as run_solve
+from allocator.solvers import DEFAULT_GAP
 from allocator.cli.common import error_boundary
 from allocator.data import prepare
 from allocator.dotted import parse_assignments
@@ -33,6 +34,14 @@ def _fmt(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def _integer_words(s: dict) -> str:
+    """An integer plan's gap on the headline's first line (nothing for a linear plan)."""
+    if "gap_tolerance" not in s:
+        return ""
+    gap = "unknown" if s.get("gap") is None else f"{s['gap']:.3%}"
+    return f"   integer plan: gap {gap} (asked {s['gap_tolerance']:.3%}), {len(s['opened'])} new area(s) opened"
+
+
 def headline_lines(plan, out: Path | None = None) -> list[str]:
     """A few readable lines: where things stand now and what the plan achieves."""
     s = plan.summary
@@ -40,7 +49,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     hi0, lo0, hi1, lo1 = start["highest_region"], start["lowest_region"], end["highest_region"], end["lowest_region"]
     lines = [
         f"Scenario: {s['scenario']}   status: {s['status']}   solver: {s['solver']} {s['solver_version']}"
-        f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s",
+        f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s" + _integer_words(s),
         f"Now:       {_fmt(start['dispersed'])} people in dispersal, {_fmt(start['contingency'])} in contingency (hotels); "
         f"{start['areas_over_cap']} area(s) over the cluster limit; {start['areas_hosting_nobody']} area(s) hosting nobody.",
         f"           Regional rates per 10,000 residents: highest {hi0['region']} {hi0['rate_per_10k']:.1f}, "
@@ -107,6 +116,10 @@ def validate(scenario: Path, debug: bool) -> None:
               help="Seconds. If hit, the best feasible plan is written with status time_limit and its gap, "
                    "and the exit code is 8 (not proven optimal); if nothing better than the plan that places "
                    "nobody new was found, exit 4 and nothing is written.")
+@click.option("--gap", type=click.FloatRange(min=0, max=1), default=DEFAULT_GAP, show_default=True,
+              help="Integer plans only (the areas columns min_open, open_cost, lead_time or policy.max_new_areas): "
+                   "the relative gap to a proven lower bound at which the plan counts as optimal (0.001 = 0.1%). "
+                   "A plan the time limit stops above it is written with status time_limit (exit 8).")
 @click.option("--write-incomplete", is_flag=True,
               help="With --time-limit: when nothing better than the plan that places nobody new was found, "
                    "write that plan anyway (the exit code is still 4).")
@@ -127,7 +140,7 @@ def validate(scenario: Path, debug: bool) -> None:
                    "names the variant.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, write_incomplete: bool, start: str,
+def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, gap: float, write_incomplete: bool, start: str,
           force: bool, status_quo: bool, fmt: str, sets: tuple[str, ...], quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
@@ -147,7 +160,7 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, writ
         sc = load_scenario(scenario).update(overrides, source="--set")
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
-                plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start,
+                plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start, gap=gap,
                                  keep_trivial=write_incomplete)
                 if status_quo:
                     sq = status_quo_plan(sc, solver)

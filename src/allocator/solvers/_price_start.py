@@ -215,10 +215,11 @@ def split(lp: LinearProgram) -> Split | None:
     has = a >= 0
     np.minimum.at(lo, row_of[has], a[has])
     np.maximum.at(hi, row_of[has], a[has])
-    local = (lo == hi) & (hi >= 0)
-    link = np.flatnonzero(~local)
     expected = np.concatenate([np.arange(lp.rows[f.name].start, lp.rows[f.name].start + lp.rows[f.name].size)
                                for f in linking(lp)])
+    local = (lo == hi) & (hi >= 0)
+    local[expected] = False                 # a linking family's row stays linking where it meets one area only
+    link = np.flatnonzero(~local)
     if not np.array_equal(np.sort(expected), link):
         return None                         # a family links areas in a way this start does not know
     local_rows = np.flatnonzero(local)
