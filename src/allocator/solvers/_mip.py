@@ -6,10 +6,11 @@ HiGHS (:func:`solve_mip_highs`), in four steps, each timed in ``info``:
    (:func:`allocator.solvers.solve_lp`, so with the price-guided start where the model is large).
    Infeasible here means infeasible.
 2. **A rounded plan** (:func:`rounded_start`): each area opens in the first year its relaxed plan
-   has it at least ``ROUND_AT`` open (fewer the more it is trusted: the thresholds of ``ROUNDS`` are
-   tried in turn), at most ``policy.max_new_areas`` a year, largest first; the 0/1 columns fixed
-   there, the linear program is solved from the relaxation's basis. The first feasible one is the
-   incumbent.
+   has it at least so much open (the thresholds of ``ROUNDS`` in turn, the last "no new area
+   opens"), at most ``policy.max_new_areas`` a year, the most open first; with the 0/1 columns fixed
+   there, the linear program is solved. The first feasible one is the incumbent. The relaxation's
+   optimum is a lower bound: when the incumbent is within the gap asked of it, it is the plan (its
+   numbers and duals are those of that linear program) and no branching is needed.
 3. **HiGHS's branch and bound** on the whole model, given that incumbent (``setSolution``), to the
    relative gap asked (``--gap``, default 0.1%) or the time limit.
 4. **The plan**: the opening decisions of the best plan found, fixed, and the linear program solved
@@ -40,8 +41,9 @@ from allocator.status import Status
 
 #: The relative optimality gap an integer plan is solved to unless asked otherwise (``--gap``): 0.1%.
 DEFAULT_GAP = 1e-3
-#: The relaxed open values from which an area opens in the rounded plan, tried in turn.
-ROUNDS = (0.5, 0.2, 0.8)
+#: The relaxed open values from which an area opens in the rounded plan, tried in turn (the last:
+#: no new area opens, the plan nearest to the status quo).
+ROUNDS = (0.5, 0.2, 0.8, np.inf)
 
 
 def relaxed(lp: LinearProgram) -> LinearProgram:
@@ -102,22 +104,23 @@ def _limit(first: np.ndarray, strength: np.ndarray, lower: np.ndarray, n_t: int,
     return first
 
 
-def rounded_start(lp: LinearProgram, x_relaxed: np.ndarray, basis, most: float | None, deadline: float | None,
-                  options: dict | None) -> tuple[np.ndarray | None, dict]:
-    """The first feasible plan with the opening decisions rounded from the relaxation (module docstring)."""
+def rounded_start(lp: LinearProgram, x_relaxed: np.ndarray, most: float | None, deadline: float | None,
+                  options: dict | None) -> tuple[RawSolution | None, dict]:
+    """The first feasible plan with the opening decisions rounded from the relaxation (module docstring):
+    the linear program with the decisions fixed, solved (a :class:`RawSolution` with duals), or None."""
     info: dict = {"rounded": "none feasible"}
     block = lp.variables["open"]
     y = x_relaxed[block.slice]
     for at in ROUNDS:
         x = x_relaxed.copy()
         x[block.slice] = open_years(lp, y, at, most)
-        h = highs_model(fixed(lp, x), time_limit=_remaining(deadline), options=options, basis=basis)
+        h = highs_model(fixed(lp, x), time_limit=_remaining(deadline), options=options)
         h.run()
         raw = collect(h, lp, 0.0)
         if raw.status == Status.OPTIMAL:
-            info["rounded"] = f"open from {at:g}"
+            info["rounded"] = "nothing opens" if np.isinf(at) else f"open from {at:g}"
             info["rounded_objective"] = float(raw.objective)
-            return raw.x, info
+            return raw, info
     return None, info
 
 
@@ -135,18 +138,23 @@ def solve_mip_highs(lp: LinearProgram, relax, *, gap: float, time_limit: float |
         return RawSolution(rel.status, None, None, solver="highs", solver_version=rel.solver_version,
                            seconds=time.perf_counter() - t0, message=rel.message, info=info)
     t1 = time.perf_counter()
-    start, more = rounded_start(lp, rel.x, None, lp_most(lp), deadline, options)
-    info.update(more, rounding_seconds=round(time.perf_counter() - t1, 4))
+    start, more = rounded_start(lp, rel.x, lp_most(lp), deadline, options)
+    info.update(more, rounding_seconds=round(time.perf_counter() - t1, 4), bound=float(rel.objective))
+    if start is not None and gap_of(float(start.objective), rel.objective) <= gap:
+        # the relaxation's optimum is a lower bound: the rounded plan is within the gap asked, no branching
+        start.info.update(info, nodes=0, gap_tolerance=gap, integer=True)
+        start.gap, start.seconds = gap_of(float(start.objective), rel.objective), time.perf_counter() - t0
+        return start
     t2 = time.perf_counter()
     h = highs_model(lp, time_limit=_remaining(deadline), options={"mip_rel_gap": gap, **(options or {})})
     whole = np.flatnonzero(lp.integer).astype(np.int32)
     h.changeColsIntegrality(whole.size, whole, np.full(whole.size, highspy.HighsVarType.kInteger))
     if start is not None:
-        h.setSolution(lp.num_col, np.arange(lp.num_col, dtype=np.int32), start)
+        h.setSolution(lp.num_col, np.arange(lp.num_col, dtype=np.int32), start.x)
     h.run()
     mip = h.getInfo()
-    bound = float(mip.mip_dual_bound)
     has_plan = mip.primal_solution_status == 2
+    bound = max(float(mip.mip_dual_bound), float(rel.objective))       # both are valid lower bounds
     info.update(branch_seconds=round(time.perf_counter() - t2, 4), nodes=int(mip.mip_node_count),
                 bound=bound if np.isfinite(bound) else None)
     status = Status.OPTIMAL if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
