@@ -197,9 +197,10 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                    [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
                     area("B", capacity=1_000, cost=5_000)], None, None),
     # opening decisions (tests/test_opening.py has the hand-solved plans): without its rows a new area takes
-    # people without paying its set-up cost, below its minimum, before its lead time, all three in one year
+    # people without paying its set-up cost, before its lead time, all three in one year; an area hosting
+    # people keeps only its survivors (dearer than hotels), below its minimum
     "open_area": (config([2026], [10]), [area("A", capacity=100, open_cost=400_000)], None, None),
-    "min_open": (config([2026], [30]), [area("A", capacity=15, min_open=20)], None, None),
+    "min_open": (config([2026], [40]), [area("B", stock=10, capacity=30, cost=60_000, min_open=20)], None, None),
     "lead_time": (config([2026, 2027], [40, 40]), [area("A", capacity=50, lead_time=1)], None, None),
     "max_new_areas": (config([2026], [30], policy={"max_new_areas": 1}),
                       [area("A", capacity=10), area("B", capacity=10), area("C", capacity=10)], None, None),

@@ -31,13 +31,19 @@ from allocator.lp import INF, LPBuilder
 from allocator.opening import Opening, opening
 
 
+def _room(d: ModelData) -> np.ndarray:
+    """(A,T) the most an area's total may be on its own limits: its cells' upper limits added up, at most
+    its cap, agreement and protection, and the year's need."""
+    limits = cell_limits(d)
+    return np.minimum(np.minimum(limits.upper.sum(axis=2), limits.total_upper), d.need.sum(axis=1)[None, :])
+
+
 def most_total(d: ModelData, op: Opening) -> np.ndarray:
     r"""(A,T) :math:`U_{it}`, the most people area i can host at the end of year t: its cells' upper
-    limits added up, at most its cap, agreement and protection and the year's need, and for a new area under the growth
-    limit at most what growth from nobody allows since it may first receive people:
+    limits added up, at most its cap, agreement and protection and the year's need, and for a new area
+    under the growth limit at most what growth from nobody allows since it may first receive people:
     :math:`\gamma \sum_{k=0}^{t-t_0} (1+\rho)^k`."""
-    limits = cell_limits(d)
-    most = np.minimum(np.minimum(limits.upper.sum(axis=2), limits.total_upper), d.need.sum(axis=1)[None, :])
+    most = _room(d)
     if d.growth_abs is not None:
         n_t = d.shape[1]
         first = np.maximum(d.open_year, op.lead)                                   # (A,)
@@ -48,12 +54,26 @@ def most_total(d: ModelData, op: Opening) -> np.ndarray:
     return np.maximum(most, 0.0)
 
 
+def can_open(d: ModelData, op: Opening) -> np.ndarray:
+    r"""(A,T) whether a new area may be open at the end of year t: in some year :math:`\tau \le t` it could
+    receive people (after its lead time) and host its opening size :math:`m_i` (at most its room that year
+    and, under the growth limit, :math:`\gamma`, all an area hosting nobody may grow by in a year). An
+    area that can never reach its minimum stays closed: its :math:`y_{it}` are fixed at 0."""
+    first = _room(d)
+    if d.growth_abs is not None:
+        first = np.minimum(first, d.growth_abs)
+    after = np.arange(d.shape[1])[None, :] >= op.lead[:, None]
+    reach = op.may_open(d) & after & (first >= op.size[:, None] - 1e-9)
+    return np.logical_or.accumulate(reach, axis=1)
+
+
 # --------------------------------------------------------------------------- the variables
 def add_open_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""The 0/1 columns :math:`y_{it}` of the areas in :math:`O`, and the set-up costs.
 
     Bounds: :math:`y_{it} = 1` for an area hosting people now; :math:`y_{it} = 0` where a new area
-    cannot receive people (not yet open, ``available_from``). Objective: ``cost_weight`` ×
+    cannot receive people (not yet open, ``available_from``) or cannot have reached its opening size
+    (:func:`can_open`). Objective: ``cost_weight`` ×
     :math:`f_i` on :math:`y_{i,\lvert T\rvert-1}`: an area open at the end of the plan has opened once.
     """
     op = opening(d)
@@ -64,7 +84,7 @@ def add_open_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
         return
     free = op.may_open(d)[areas]                                                    # (k,T)
     lower = np.where(op.new[areas], 0.0, 1.0)[:, None] * np.ones((1, n_t))
-    upper = np.where(op.new[areas][:, None], free, 1.0).astype(float)
+    upper = np.where(op.new[areas][:, None], free & can_open(d, op)[areas], 1.0).astype(float)
     cost = np.zeros((areas.size, n_t))
     cost[:, -1] = d.cost_weight * op.cost[areas]
     a, t = np.repeat(areas, n_t), np.tile(np.arange(n_t), areas.size)
@@ -196,7 +216,7 @@ def below_size(s) -> np.ndarray:
     closed = _closed(s)
     if not closed.any():
         return np.zeros((1, 1, 1), bool)
-    return (closed & (most_total(s.d, op) < op.size[:, None] - 1e-9))[:, :, None]
+    return (closed & ~can_open(s.d, op))[:, :, None]
 
 
 def not_worth(s) -> np.ndarray:
@@ -206,7 +226,7 @@ def not_worth(s) -> np.ndarray:
     if not closed.any():
         return np.zeros((1, 1, 1), bool)
     limited = new_areas_binds(s)[:, :, 0] if "max_new_areas" in s.lp.rows else False
-    return (closed & (most_total(s.d, op) >= op.size[:, None] - 1e-9) & ~limited)[:, :, None]
+    return (closed & can_open(s.d, op) & ~limited)[:, :, None]
 
 
 def lead_time_binds(s) -> np.ndarray:

@@ -95,7 +95,8 @@ def opening(d: Any) -> Opening | None:
     f = zero if d.open_cost is None else d.open_cost
     lead = np.zeros(n_a, np.int64) if d.lead_time is None else d.lead_time.astype(np.int64)
     new = (d.stock0.sum(axis=1) <= 0) & ~d.excluded & d.eligible.any(axis=1)
-    decides = (new & ((m > 0) | (f > 0) | (d.max_new_areas is not None))) | (~new & ~d.excluded & (m > 0))
+    hosting = d.stock0.sum(axis=1) > 0
+    decides = (new & ((m > 0) | (f > 0) | (d.max_new_areas is not None))) | (hosting & (m > 0))
     if not decides.any() and not (new & (lead > 0)).any():
         return None
     return Opening(new=new, decides=decides, size=np.where(new, np.maximum(m, 1.0), m),

@@ -22,7 +22,10 @@ def to_pulp(lp: LinearProgram):
     prob = pulp.LpProblem("allocator", pulp.LpMinimize)
     lb = [None if np.isinf(v) else float(v) for v in lp.col_lower]
     ub = [None if np.isinf(v) else float(v) for v in lp.col_upper]
-    cat = ["Integer" if lp.integer is not None and lp.integer[j] else "Continuous" for j in range(lp.num_col)]
+    # whole-number columns fixed by their bounds go to CBC as continuous: they are whole already, and CBC's
+    # integer preprocessing has been seen to call a feasible model with only fixed ones infeasible
+    whole = np.zeros(lp.num_col, bool) if lp.integer is None else lp.integer & (lp.col_lower < lp.col_upper)
+    cat = ["Integer" if whole[j] else "Continuous" for j in range(lp.num_col)]
     if hasattr(prob, "add_variable"):                               # PuLP >= 3.3
         x = [prob.add_variable(f"x{j}", lb[j], ub[j], cat[j]) for j in range(lp.num_col)]
     else:                                                           # older PuLP
