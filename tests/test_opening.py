@@ -291,7 +291,8 @@ def test_solve_reports_the_gap_and_the_solver_choice(tmp_path: Path) -> None:
     path = write_scenario(tmp_path / "sc", config([2026], [100]), [area("A", capacity=100, open_cost=4_400_000)])
     result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "out"), "--gap", "0.01"])
     assert result.exit_code == 0, result.output
-    assert "gap" in result.output.splitlines()[0]
+    assert result.output.splitlines()[1] == ("Integer plan (opening decisions): gap 0.000%, asked 1.000%; 1 new "
+                                             "area(s) opened: Area A 2026.")
     result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "o2"), "--solver", "ortools"])
     assert result.exit_code == EXIT_SOLVER and "GLOP solves linear programs only" in result.output
 
@@ -310,20 +311,28 @@ def with_openings(draw: st.DrawFn) -> tuple[dict, list[dict]]:
         r["lead_time"] = draw(st.sampled_from([None, 0, 1, 2])) if nobody else None
     if draw(st.booleans()):
         cfg["policy"]["max_new_areas"] = draw(st.integers(0, 2))
+    if draw(st.booleans()):                        # defaults for the areas hosting nobody now
+        cfg["policy"]["new_areas"] = {"min_open": draw(st.sampled_from([0, 10, 40])),
+                                      "open_cost": draw(st.sampled_from([0, 500_000])),
+                                      "lead_time": draw(st.sampled_from([0, 1]))}
     return cfg, rows
 
 
 def _whole_rules_hold(cfg: dict, rows: list[dict], alloc: pd.DataFrame) -> None:
     """The opening rules on the written whole-people plan, from the generated rows."""
     totals = alloc.groupby(["area_code", "year"], sort=True)["stock"].sum().unstack()
+    defaults = cfg["policy"].get("new_areas", {})
     first = {}
     for r in rows:
         row = totals.loc[r["area_code"]].to_numpy()
-        if r["min_open"]:
-            assert ((row == 0) | (row >= r["min_open"])).all(), (r["area_code"], row, r["min_open"])
-        if sum(v for k, v in r.items() if k.startswith("stock")) == 0:
-            if r["lead_time"]:
-                assert (row[:r["lead_time"]] == 0).all(), (r["area_code"], row)
+        nobody = sum(v for k, v in r.items() if k.startswith("stock")) == 0
+        least = r["min_open"] if r["min_open"] is not None or not nobody else defaults.get("min_open")
+        if least:
+            assert ((row == 0) | (row >= least)).all(), (r["area_code"], row, least)
+        if nobody:
+            lead = r["lead_time"] if r["lead_time"] is not None else defaults.get("lead_time")
+            if lead:
+                assert (row[:lead] == 0).all(), (r["area_code"], row)
             if (row > 0).any():
                 first[r["area_code"]] = int(np.argmax(row > 0))
     most = cfg["policy"].get("max_new_areas")
@@ -351,3 +360,17 @@ def test_random_integer_plans_keep_every_rule(case: tuple[dict, list[dict]],
     if "gap_tolerance" in plan.summary:
         cbc = solve(scenario, solver="pulp")
         assert abs(cbc.objective - plan.objective) <= 1e-3 * max(abs(plan.objective), abs(cbc.objective), 1.0)
+
+
+def test_policy_new_areas_gives_the_terms_of_every_area_hosting_nobody(tmp_path: Path) -> None:
+    """policy.new_areas.open_cost £4.6m: A (100 people to place, saving £4.5m) stays closed; B's own cell
+    (£4.4m) wins over the default; C hosts 10 people now (e = 0.5: 5 stay) and is not a new area: the
+    default min_open 50 does not apply to it."""
+    cfg = config([2026], [200], policy={"new_areas": {"open_cost": 4_600_000, "min_open": 50}})
+    sc = load(tmp_path, cfg, [area("A", capacity=100), area("B", capacity=100, open_cost=4_400_000),
+                              area("C", stock=10, capacity=10, cost=60_000)])
+    plan = solve(sc)
+    assert_close(exact(plan, sc, "A"), [0])
+    assert_close(exact(plan, sc, "B"), [100])
+    assert_close(exact(plan, sc, "C"), [5])
+    assert plan.objective == pytest.approx(100 * 5_000 + 4_400_000 + 5 * 60_000 + 100 * 50_000, rel=1e-9)

@@ -56,12 +56,24 @@ def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, c
 
 
 # --------------------------------------------------------------------------- preparing
+def terms(scenario: Any, name: str) -> np.ndarray | None:
+    """(A,) the areas column ``name`` (empty cells 0), where empty and the area hosts nobody now the
+    default of ``policy.new_areas``; None when neither gives it."""
+    df = scenario.areas
+    default = getattr(scenario.config.policy.new_areas, name, None) if scenario.config.policy.new_areas else None
+    if name not in df.columns and default is None:
+        return None
+    values = df[name].to_numpy(float) if name in df.columns else np.full(len(df), np.nan)
+    if default is not None:
+        stock = sum(df[scenario.cohort_column("stock", c)].to_numpy(float) for c in scenario.cohort_names)
+        values = np.where(np.isnan(values) & (stock == 0), float(default), values)
+    return np.nan_to_num(values)
+
+
 def prepare_open(scenario: Any) -> dict:
     """The ``ModelData`` fields of opening decisions: ``min_open``, ``open_cost`` and ``lead_time``
-    (A,) (empty cells 0; None without the column) and ``max_new_areas`` (None when not set)."""
-    df = scenario.areas
-    out: dict = {name: np.nan_to_num(df[name].to_numpy(float)) if name in df.columns else None
-                 for name in COLUMNS}
+    (A,) (:func:`terms`; None when not given) and ``max_new_areas`` (None when not set)."""
+    out: dict = {name: terms(scenario, name) for name in COLUMNS}
     most = scenario.config.policy.max_new_areas
     out["max_new_areas"] = None if most is None else float(most)
     return out

@@ -112,6 +112,15 @@ class Protect(_Strict):
     """``no_net_growth``: never more people in dispersal than today; ``no_new_placements``: nobody new."""
 
 
+class NewAreas(_Strict):
+    min_open: int | None = Field(default=None, ge=0, le=100_000_000)
+    """People: the areas column ``min_open`` for every area hosting nobody now whose cell is empty."""
+    open_cost: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
+    """£: the areas column ``open_cost`` for every area hosting nobody now whose cell is empty."""
+    lead_time: int | None = Field(default=None, ge=0, le=100)
+    """Years: the areas column ``lead_time`` for every area hosting nobody now whose cell is empty."""
+
+
 class Policy(_Strict):
     cluster_limit: float = Field(default=200, ge=1, le=1e6, allow_inf_nan=False)
     """At most one supported person per this many residents."""
@@ -129,6 +138,8 @@ class Policy(_Strict):
     """Protection for the most pressured places; none if omitted."""
     max_new_areas: int | None = Field(default=None, ge=0, le=100_000, json_schema_extra=SINCE_V2)
     """Most areas hosting nobody now that may first receive people in any one year; no limit if omitted."""
+    new_areas: NewAreas | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Opening terms for every area hosting nobody now, where the areas table leaves them empty."""
 
     @field_validator("contingency_ceiling", mode="before")
     @classmethod

@@ -22,15 +22,20 @@ from allocator.scenario import Scenario
 def expected(scenario: Scenario) -> dict | None:
     """The opening rules of the scenario, plainly (None when it has none)."""
     df = scenario.areas
-    given = [c for c in ("min_open", "open_cost", "lead_time") if c in df.columns]
-    most = scenario.config.policy.max_new_areas
+    policy = scenario.config.policy
+    defaults = policy.new_areas.model_dump() if policy.new_areas is not None else {}
+    given = [c for c in ("min_open", "open_cost", "lead_time") if c in df.columns or defaults.get(c) is not None]
+    most = policy.max_new_areas
     if not given and most is None:
         return None
     stock_now = sum(df[scenario.cohort_column("stock", c)].to_numpy(float) for c in scenario.cohort_names)
     new = (stock_now == 0) & (df["status"].to_numpy() != "excluded")
 
     def column(name: str) -> np.ndarray:
-        return np.nan_to_num(df[name].to_numpy(float)) if name in df.columns else np.zeros(len(df))
+        cells = df[name].to_numpy(float) if name in df.columns else np.full(len(df), np.nan)
+        if defaults.get(name) is not None:              # policy.new_areas: for areas hosting nobody now
+            cells = np.where(np.isnan(cells) & (stock_now == 0), defaults[name], cells)
+        return np.nan_to_num(cells)
 
     return {"new": new, "min": column("min_open"), "cost": column("open_cost"),
             "lead": column("lead_time").astype(int), "most": most, "codes": df["area_code"].tolist(),

@@ -34,12 +34,13 @@ def _fmt(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def _integer_words(s: dict) -> str:
-    """An integer plan's gap on the headline's first line (nothing for a linear plan)."""
-    if "gap_tolerance" not in s:
-        return ""
+def _integer_line(s: dict) -> str:
+    """An integer plan's line of the headline: its gap and the new areas it opens, first first."""
     gap = "unknown" if s.get("gap") is None else f"{s['gap']:.3%}"
-    return f"   integer plan: gap {gap} (asked {s['gap_tolerance']:.3%}), {len(s['opened'])} new area(s) opened"
+    opened = ", ".join(f"{o['area_name']} {o['year']}" for o in s["opened"][:8])
+    more = f" and {len(s['opened']) - 8} more" if len(s["opened"]) > 8 else ""
+    return (f"Integer plan (opening decisions): gap {gap}, asked {s['gap_tolerance']:.3%}; "
+            f"{len(s['opened'])} new area(s) opened" + (f": {opened}{more}." if opened else "."))
 
 
 def headline_lines(plan, out: Path | None = None) -> list[str]:
@@ -49,7 +50,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     hi0, lo0, hi1, lo1 = start["highest_region"], start["lowest_region"], end["highest_region"], end["lowest_region"]
     lines = [
         f"Scenario: {s['scenario']}   status: {s['status']}   solver: {s['solver']} {s['solver_version']}"
-        f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s" + _integer_words(s),
+        f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s",
         f"Now:       {_fmt(start['dispersed'])} people in dispersal, {_fmt(start['contingency'])} in contingency (hotels); "
         f"{start['areas_over_cap']} area(s) over the cluster limit; {start['areas_hosting_nobody']} area(s) hosting nobody.",
         f"           Regional rates per 10,000 residents: highest {hi0['region']} {hi0['rate_per_10k']:.1f}, "
@@ -60,6 +61,8 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         f"{lo1['rate_per_10k']:.1f}; Gini of area rates {start['gini']:.3f} -> {end['gini']:.3f}.",
         f"Total cost over the plan: £{_fmt(end['total_cost_all_years'])}.",
     ]
+    if "gap_tolerance" in s:             # an integer plan: its gap and the areas it opens
+        lines.insert(1, _integer_line(s))
     if "basis" in start:                 # the pressure basis beside dispersal alone
         b0, b1 = start["basis"], end["basis"]
         lines.insert(5, f"           On the pressure basis ({b0['pressure_basis']}): {_fmt(b0['total'])} people now, "
