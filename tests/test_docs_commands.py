@@ -40,6 +40,7 @@ HANG_GUARD = 900                                      # seconds per command: onl
 
 #: Documents whose commands are run, in order, each in its own working folder.
 DOCUMENTS = ("README.md", *sorted(str(p.relative_to(REPO)) for p in (REPO / "docs" / "guide").glob("*.md")),
+             "docs/new-areas.md",
              "docs/cli.md")
 
 #: Commands shown in the docs that this test does not run: (document, command) -> why.

@@ -292,7 +292,8 @@ def test_solve_reports_the_gap_and_the_solver_choice(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "out"), "--gap", "0.01"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == ("Integer plan (opening decisions): gap 0.000%, asked 1.000%; 1 new "
-                                             "area(s) opened: Area A 2026.")
+                                             "area(s) opened: Area A 2026; set-up costs £4,400,000 (not in the total "
+                                             "cost below).")
     result = CliRunner().invoke(cli, ["solve", str(path), "--out", str(tmp_path / "o2"), "--solver", "ortools"])
     assert result.exit_code == EXIT_SOLVER and "GLOP solves linear programs only" in result.output
 

@@ -133,8 +133,9 @@ def whole_lower(d: Any, S: np.ndarray, lower: np.ndarray) -> np.ndarray:
 
 def opening_summary(d: Any, R: np.ndarray, info: dict) -> dict:
     """``summary.json``'s entries of an integer plan (none for a linear one): the gap asked
-    (``gap_tolerance``) and ``opened``, the new areas the whole-people plan ``R`` (A,T,H) opens, in the
-    year each first hosts anyone, with the people it hosts then (by year, then area code)."""
+    (``gap_tolerance``), ``set_up_cost`` (£, the ``open_cost`` of the areas opened: in the objective,
+    not in the plan's costs by year) and ``opened``, the new areas the whole-people plan ``R`` (A,T,H)
+    opens, in the year each first hosts anyone, with the people it hosts then (by year, then area code)."""
     if not info.get("integer"):
         return {}
     op = opening(d)
@@ -143,6 +144,7 @@ def opening_summary(d: Any, R: np.ndarray, info: dict) -> dict:
     areas = np.flatnonzero(op.new & hosts.any(axis=1))
     first = hosts[areas].argmax(axis=1)
     order = np.lexsort((d.areas["area_code"].to_numpy()[areas], first))
-    return {"gap_tolerance": info["gap_tolerance"], "opened": [
+    cost = float(op.cost[areas].sum())
+    return {"gap_tolerance": info["gap_tolerance"], "set_up_cost": round(cost, 2), "opened": [
         {"area_code": str(d.areas["area_code"].iat[a]), "area_name": str(d.areas["area_name"].iat[a]),
          "year": int(d.years[t]), "people": int(total[a, t])} for a, t in zip(areas[order], first[order])]}

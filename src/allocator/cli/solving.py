@@ -40,7 +40,8 @@ def _integer_line(s: dict) -> str:
     opened = ", ".join(f"{o['area_name']} {o['year']}" for o in s["opened"][:8])
     more = f" and {len(s['opened']) - 8} more" if len(s["opened"]) > 8 else ""
     return (f"Integer plan (opening decisions): gap {gap}, asked {s['gap_tolerance']:.3%}; "
-            f"{len(s['opened'])} new area(s) opened" + (f": {opened}{more}." if opened else "."))
+            f"{len(s['opened'])} new area(s) opened" + (f": {opened}{more}" if opened else "")
+            + f"; set-up costs £{_fmt(s['set_up_cost'])} (not in the total cost below).")
 
 
 def headline_lines(plan, out: Path | None = None) -> list[str]:
