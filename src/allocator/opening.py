@@ -32,11 +32,32 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.errors import Issue
 
-#: The areas columns of opening decisions (their specs are in allocator.scenario.AREA_COLUMNS).
-COLUMNS = ("min_open", "open_cost", "lead_time")
+#: The areas columns of opening decisions (their specs are in allocator.scenario.AREA_COLUMNS), described.
+DESCRIBE = {
+    "min_open": "An area hosts nobody or at least this many at the end of each year (whole number): the smallest "
+                "viable size of a dispersal area.",
+    "open_cost": "Paid once, when an area hosting nobody now first receives people (support services, legal "
+                 "advice access, reporting arrangements).",
+    "lead_time": "Whole years from the plan's start before an area hosting nobody now can receive its first "
+                 "placements.",
+}
+COLUMNS = tuple(DESCRIBE)
+
+
+class NewAreas(BaseModel):
+    """``policy.new_areas``: the opening terms of every area hosting nobody now whose cell is empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_open: int | None = Field(default=None, ge=0, le=100_000_000)
+    """People: the areas column ``min_open`` for those areas."""
+    open_cost: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
+    """£: the areas column ``open_cost`` for those areas."""
+    lead_time: int | None = Field(default=None, ge=0, le=100)
+    """Years: the areas column ``lead_time`` for those areas."""
 #: People: an area whose exact total is above this hosts someone (the solver's round-off is below it).
 TOL = 1e-6
 

@@ -112,15 +112,6 @@ class Protect(_Strict):
     """``no_net_growth``: never more people in dispersal than today; ``no_new_placements``: nobody new."""
 
 
-class NewAreas(_Strict):
-    min_open: int | None = Field(default=None, ge=0, le=100_000_000)
-    """People: the areas column ``min_open`` for every area hosting nobody now whose cell is empty."""
-    open_cost: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
-    """£: the areas column ``open_cost`` for every area hosting nobody now whose cell is empty."""
-    lead_time: int | None = Field(default=None, ge=0, le=100)
-    """Years: the areas column ``lead_time`` for every area hosting nobody now whose cell is empty."""
-
-
 class Policy(_Strict):
     cluster_limit: float = Field(default=200, ge=1, le=1e6, allow_inf_nan=False)
     """At most one supported person per this many residents."""
@@ -138,7 +129,7 @@ class Policy(_Strict):
     """Protection for the most pressured places; none if omitted."""
     max_new_areas: int | None = Field(default=None, ge=0, le=100_000, json_schema_extra=SINCE_V2)
     """Most areas hosting nobody now that may first receive people in any one year; no limit if omitted."""
-    new_areas: NewAreas | None = Field(default=None, json_schema_extra=SINCE_V2)
+    new_areas: opening.NewAreas | None = Field(default=None, json_schema_extra=SINCE_V2)
     """Opening terms for every area hosting nobody now, where the areas table leaves them empty."""
 
     @field_validator("contingency_ceiling", mode="before")
@@ -256,13 +247,10 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("initial", "number", False, "people",
            "People in initial accommodation in the area (whole number): counted on the `supported` pressure basis.",
            0.0, False, MAX_PEOPLE, True),
-    # ---- opening decisions (allocator.opening): any of them makes the model a mixed-integer program
-    Column("min_open", "number", False, "people", "An area hosts nobody or at least this many at the end of each "
-           "year (whole number): the smallest viable size of a dispersal area.", 0.0, False, MAX_PEOPLE, True),
-    Column("open_cost", "number", False, "£", "Paid once, when an area hosting nobody now first receives people "
-           "(support services, legal advice access, reporting arrangements).", 0.0, False, 1e9),
-    Column("lead_time", "number", False, "years", "Whole years from the plan's start before an area hosting "
-           "nobody now can receive its first placements.", 0.0, False, 100.0, True),
+    # ---- opening decisions (allocator.opening): min_open and open_cost make the model a mixed-integer program
+    Column("min_open", "number", False, "people", opening.DESCRIBE["min_open"], 0.0, False, MAX_PEOPLE, True),
+    Column("open_cost", "number", False, "£", opening.DESCRIBE["open_cost"], 0.0, False, 1e9),
+    Column("lead_time", "number", False, "years", opening.DESCRIBE["lead_time"], 0.0, False, 100.0, True),
 )
 COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
 

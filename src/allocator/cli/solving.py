@@ -115,15 +115,17 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the plan into (allocations.csv, trajectory.csv, regions.csv, summary.json).")
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
-              help="LP backend: HiGHS (fast, default), OR-Tools GLOP, or PuLP with CBC (slow; for cross-checks).")
+              help="LP backend: HiGHS (fast, default), OR-Tools GLOP, or PuLP with CBC (slow; for cross-checks). "
+                   "Integer plans: highs or pulp.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds. If hit, the best feasible plan is written with status time_limit and its gap, "
                    "and the exit code is 8 (not proven optimal); if nothing better than the plan that places "
                    "nobody new was found, exit 4 and nothing is written.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1), default=DEFAULT_GAP, show_default=True,
-              help="Integer plans only (the areas columns min_open, open_cost, lead_time or policy.max_new_areas): "
-                   "the relative gap to a proven lower bound at which the plan counts as optimal (0.001 = 0.1%). "
-                   "A plan the time limit stops above it is written with status time_limit (exit 8).")
+              help="Integer plans only (opening decisions: min_open, open_cost, policy.max_new_areas; "
+                   "docs/new-areas.md): the relative gap to a proven lower bound at which the plan counts as "
+                   "optimal (0.001 = 0.1%). A plan the time limit stops above it is written with status "
+                   "time_limit (exit 8).")
 @click.option("--write-incomplete", is_flag=True,
               help="With --time-limit: when nothing better than the plan that places nobody new was found, "
                    "write that plan anyway (the exit code is still 4).")
