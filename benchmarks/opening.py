@@ -39,15 +39,18 @@ MIN_OPEN = 20.0
 OPEN_COST = 5_000_000.0
 
 
-def with_openings(path: Path, min_open: float = MIN_OPEN, open_cost: float = OPEN_COST):
-    """The scenario at ``path`` with ``min_open`` and ``open_cost`` on every area hosting nobody now."""
+def with_openings(path: Path, min_open: float = MIN_OPEN, open_cost: float = OPEN_COST,
+                  max_new_areas: int | None = None):
+    """The scenario at ``path`` with ``min_open`` and ``open_cost`` on every area hosting nobody now
+    (and ``policy.max_new_areas`` when given)."""
     sc = load_scenario(path)
     areas = sc.areas.copy()
     stock = sum(areas[sc.cohort_column("stock", c)] for c in sc.cohort_names)
     nobody = (stock == 0).to_numpy()
     areas["min_open"] = np.where(nobody, min_open, np.nan)
     areas["open_cost"] = np.where(nobody, open_cost, np.nan)
-    return sc.with_areas(areas)
+    sc = sc.with_areas(areas)
+    return sc if max_new_areas is None else sc.with_policy(max_new_areas=max_new_areas)
 
 
 def plain_highs(lp, gap: float, time_limit: float | None) -> dict:
@@ -94,14 +97,15 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-open", type=float, default=MIN_OPEN)
     p.add_argument("--open-cost", type=float, default=OPEN_COST)
+    p.add_argument("--max-new-areas", type=int, default=None)
     args = p.parse_args()
     if args.size == "national":
-        scenario = with_openings(CENTRAL, args.min_open, args.open_cost)
+        scenario = with_openings(CENTRAL, args.min_open, args.open_cost, args.max_new_areas)
     else:
         from generate import generate          # noqa: PLC0415 - a script next to this one
         areas, years, cohorts = (int(v) for v in args.size.lower().split("x"))
         scenario = with_openings(generate(Path(tempfile.mkdtemp()), areas, years, cohorts, seed=args.seed),
-                                 args.min_open, args.open_cost)
+                                 args.min_open, args.open_cost, args.max_new_areas)
     out = compare(scenario, args.gap, args.time_limit)
     a, b = out["allocator"], out["plain"]
     print(f"{args.size}: {out['binaries']:,} binaries, {out['columns']:,} columns, {out['rows']:,} rows")

@@ -172,9 +172,9 @@ def test_a_plan_above_the_gap_is_not_optimal(tmp_path: Path) -> None:
     lp = build_lp(prepare(sc))
     x = solve_lp(lp).x
     value = 100 * 5_000 + 4_400_000
-    above = _mip._final(lp, x, {"bound": value * 0.99}, 1e-3, None, 0.0, None, None)
+    above = _mip._final(lp, x, {"bound": value * 0.99}, 1e-3, None, 0.0, None)
     assert above.status == "time_limit" and above.gap == pytest.approx(0.01)
-    within = _mip._final(lp, x, {"bound": value * 0.9995}, 1e-3, None, 0.0, None, None)
+    within = _mip._final(lp, x, {"bound": value * 0.9995}, 1e-3, None, 0.0, None)
     assert within.status == "optimal" and within.gap == pytest.approx(5e-4)
 
 
@@ -375,3 +375,26 @@ def test_policy_new_areas_gives_the_terms_of_every_area_hosting_nobody(tmp_path:
     assert_close(exact(plan, sc, "B"), [100])
     assert_close(exact(plan, sc, "C"), [5])
     assert plan.objective == pytest.approx(100 * 5_000 + 4_400_000 + 5 * 60_000 + 100 * 50_000, rel=1e-9)
+
+
+def test_branch_and_bound_improves_on_the_rounded_plan(tmp_path: Path) -> None:
+    """Two cohorts: 100 singles and 900 families to place (1,000 arrive, shares 0.1 and 0.9). A new area A
+    (set-up cost £4.4m) has 100 single places at £5,000 and 900 family places at £60,000 (dearer than
+    hotels: never used). The relaxation opens A a tenth (its 100 singles of the 1,000 it could host),
+    paying a tenth of £4.4m: bound 100 · 5,000 + 440,000 + 900 · 50,000 = £45.94m. Every rounding closes
+    it (£50m), more than 0.1% above the bound; branch and bound opens it: 500,000 + 4.4m + 45m = £49.9m,
+    and the decisions are fixed and the linear program solved again."""
+    cohorts = [{"name": "single", "arrivals_share": 0.1}, {"name": "family", "arrivals_share": 0.9}]
+    row = area("A", open_cost=4_400_000)
+    for base in ("stock", "capacity", "procurement_per_year", "cost_per_place"):
+        row.pop(base)
+    row.update(stock_single=0, capacity_single=100, procurement_per_year_single=0, cost_per_place_single=5_000,
+               stock_family=0, capacity_family=900, procurement_per_year_family=0, cost_per_place_family=60_000)
+    sc = load(tmp_path, config([2026], [1_000], cohorts=cohorts), [row])
+    d = prepare(sc)
+    raw = solve_lp(build_lp(d), data=d)
+    assert raw.status == "optimal" and raw.objective == pytest.approx(49_900_000, rel=1e-9)
+    assert raw.info["rounded_objective"] == pytest.approx(50_000_000, rel=1e-9)
+    assert raw.info["relaxation_objective"] == pytest.approx(45_940_000, rel=1e-9)
+    assert "branch_seconds" in raw.info and raw.gap <= 1e-3
+    assert solve(sc).objective == pytest.approx(49_900_000, rel=1e-9)          # and the plan verifies

@@ -15,7 +15,8 @@ HiGHS (:func:`solve_mip_highs`), in four steps, each timed in ``info``:
    relative gap asked (``--gap``, default 0.1%) or the time limit.
 4. **The plan**: the opening decisions of the best plan found, fixed, and the linear program solved
    once more, so that the plan's numbers are those of a linear program (no 0/1 column at 1e-7 of
-   its value, and duals for ``explain``). Its gap is to the branch and bound's lower bound.
+   its value, and duals for ``explain``); the rounded plan itself when branching found nothing
+   better. Its gap is to the best lower bound, the relaxation's or the branch and bound's.
 
 CBC through PuLP (:func:`solve_mip_pulp`) solves the integer program directly and the linear program
 with the decisions fixed likewise (no duals, as for any PuLP solve). OR-Tools (GLOP) solves linear
@@ -139,12 +140,29 @@ def solve_mip_highs(lp: LinearProgram, relax, *, gap: float, time_limit: float |
                            seconds=time.perf_counter() - t0, message=rel.message, info=info)
     t1 = time.perf_counter()
     start, more = rounded_start(lp, rel.x, lp_most(lp), deadline, options)
-    info.update(more, rounding_seconds=round(time.perf_counter() - t1, 4), bound=float(rel.objective))
+    info.update(more, rounding_seconds=round(time.perf_counter() - t1, 4), bound=float(rel.objective), nodes=0)
     if start is not None and gap_of(float(start.objective), rel.objective) <= gap:
         # the relaxation's optimum is a lower bound: the rounded plan is within the gap asked, no branching
-        start.info.update(info, nodes=0, gap_tolerance=gap, integer=True)
-        start.gap, start.seconds = gap_of(float(start.objective), rel.objective), time.perf_counter() - t0
-        return start
+        return _classified(start, info, gap, None, t0)
+    h = _branch(lp, start, gap, deadline, options, info)
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    found = h.getInfo().primal_solution_status == 2
+    if start is not None and (not found or h.getInfo().objective_function_value
+                              >= float(start.objective) - 1e-9 * max(1.0, abs(float(start.objective)))):
+        return _classified(start, info, gap, Status.OPTIMAL if optimal else None, t0)   # nothing better found
+    if not found:
+        model_status = collect(h, lp, 0.0).status
+        return RawSolution(model_status if model_status != Status.OPTIMAL else Status.ERROR, None, None,
+                           solver="highs", solver_version=rel.solver_version, seconds=time.perf_counter() - t0,
+                           message=h.modelStatusToString(h.getModelStatus()), info=info)
+    return _final(lp, np.asarray(h.getSolution().col_value), info, gap, Status.OPTIMAL if optimal else None, t0,
+                  options)
+
+
+def _branch(lp: LinearProgram, start: RawSolution | None, gap: float, deadline: float | None,
+            options: dict | None, info: dict):
+    """Step 3: HiGHS's branch and bound on ``lp`` from the incumbent ``start``; the HiGHS model after its run
+    (``info`` gets its seconds, nodes and the best lower bound, the relaxation's or its own)."""
     t2 = time.perf_counter()
     h = highs_model(lp, time_limit=_remaining(deadline), options={"mip_rel_gap": gap, **(options or {})})
     whole = np.flatnonzero(lp.integer).astype(np.int32)
@@ -153,29 +171,15 @@ def solve_mip_highs(lp: LinearProgram, relax, *, gap: float, time_limit: float |
         h.setSolution(lp.num_col, np.arange(lp.num_col, dtype=np.int32), start.x)
     h.run()
     mip = h.getInfo()
-    has_plan = mip.primal_solution_status == 2
-    bound = max(float(mip.mip_dual_bound), float(rel.objective))       # both are valid lower bounds
+    bound = max(float(mip.mip_dual_bound), info["bound"])       # both are valid lower bounds
     info.update(branch_seconds=round(time.perf_counter() - t2, 4), nodes=int(mip.mip_node_count),
                 bound=bound if np.isfinite(bound) else None)
-    status = Status.OPTIMAL if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
-    if not has_plan:
-        model_status = collect(h, lp, 0.0).status
-        return RawSolution(model_status if model_status != Status.OPTIMAL else Status.ERROR, None, None,
-                           solver="highs", solver_version=rel.solver_version, seconds=time.perf_counter() - t0,
-                           message=h.modelStatusToString(h.getModelStatus()), info=info)
-    x = np.asarray(h.getSolution().col_value)
-    return _final(lp, x, info, gap, status, t0, deadline, options)
+    return h
 
 
-def _final(lp: LinearProgram, x: np.ndarray, info: dict, gap: float, status: Status | None, t0: float,
-           deadline: float | None, options: dict | None) -> RawSolution:
-    """Step 4: the plan with the decisions of ``x`` fixed, solved as a linear program, and its gap."""
-    h = highs_model(fixed(lp, x), time_limit=None, options=options)
-    h.run()
-    raw = collect(h, lp, time.perf_counter() - t0)
-    if raw.status != Status.OPTIMAL:
-        raise SolverError(f"HiGHS found an integer plan but not the linear program with its opening decisions "
-                          f"fixed ({raw.status}); please report this scenario as a bug")
+def _classified(raw: RawSolution, info: dict, gap: float, status: Status | None, t0: float) -> RawSolution:
+    """``raw`` (a linear program's plan, the decisions fixed) with its gap to ``info["bound"]`` and its status:
+    optimal when HiGHS proved it (``status``) or the gap is within the gap asked, else time_limit."""
     proven = gap_of(float(raw.objective), info.get("bound"))
     raw.gap = proven
     raw.status = Status.OPTIMAL if (status == Status.OPTIMAL or (proven is not None and proven <= gap)) \
@@ -183,6 +187,18 @@ def _final(lp: LinearProgram, x: np.ndarray, info: dict, gap: float, status: Sta
     raw.info.update(info, gap_tolerance=gap, integer=True)
     raw.seconds = time.perf_counter() - t0
     return raw
+
+
+def _final(lp: LinearProgram, x: np.ndarray, info: dict, gap: float, status: Status | None, t0: float,
+           options: dict | None) -> RawSolution:
+    """Step 4: the plan with the decisions of ``x`` fixed, solved as a linear program, and its gap."""
+    h = highs_model(fixed(lp, x), time_limit=None, options=options)
+    h.run()
+    raw = collect(h, lp, time.perf_counter() - t0)
+    if raw.status != Status.OPTIMAL:
+        raise SolverError(f"HiGHS found an integer plan but not the linear program with its opening decisions "
+                          f"fixed ({raw.status}); please report this scenario as a bug")
+    return _classified(raw, info, gap, status, t0)
 
 
 def lp_most(lp: LinearProgram) -> float | None:
