@@ -28,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+import opening  # noqa: E402 - benchmarks/opening.py, next to this script: the section "Integer plans"
 CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
 DATA = Path(tempfile.gettempdir()) / "allocator-bench"
 REL = 1e-6
@@ -540,7 +541,8 @@ def render(R: dict, small, ward, huge, medium) -> str:
               + f"; peak memory {huge_r['peak_mb']:,.0f} MB.",
               f"* How it started: {_start(huge_r.get('info'))}."]
     L.append("")
-    return "\n".join(L) + "\n"
+    L += [opening.section()]                   # integer plans: recorded by benchmarks/opening.py --record
+    return "\n".join(L).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":
