@@ -6,7 +6,6 @@ person-year unless said; every area's place costs £5,000 unless said. A *new* a
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +16,14 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from allocator import InfeasibleError, ScenarioError, load_scenario, prepare, rounding, solve
-from allocator.api import finish
 from allocator.cli import cli
-from allocator.errors import EXIT_NOT_OPTIMAL, EXIT_SCENARIO, EXIT_SOLVER, SolverError
+from allocator.errors import EXIT_SCENARIO, EXIT_SOLVER, SolverError
+from allocator.frontier import equity_lp
 from allocator.model import build_lp
 from allocator.rounding import whole_plan
 from allocator.solvers import _mip, solve_lp
 from allocator.verify import verify_plan
+from allocator.warm import WarmSolver
 from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, random_scenario, write_scenario, written
 
 
@@ -202,8 +202,7 @@ def test_the_verifier_fails_a_plan_that_ignores_the_rule(tmp_path: Path, rows: l
         bare = bare.with_policy(max_new_areas=None)
     d = prepare(bare)
     S, C, raw = _plan_of(bare, build_lp(d), d)
-    objective = raw.objective if rule != "objective" else raw.objective
-    fails = verify_plan(sc, S, C, objective)
+    fails = verify_plan(sc, S, C, raw.objective)          # the bare plan's objective has no set-up cost
     assert any(f.startswith(f"{rule}:") for f in fails), fails
 
 
@@ -398,3 +397,14 @@ def test_branch_and_bound_improves_on_the_rounded_plan(tmp_path: Path) -> None:
     assert raw.info["relaxation_objective"] == pytest.approx(45_940_000, rel=1e-9)
     assert "branch_seconds" in raw.info and raw.gap <= 1e-3
     assert solve(sc).objective == pytest.approx(49_900_000, rel=1e-9)          # and the plan verifies
+
+
+def test_sweeps_solve_integer_points_cold_and_the_frontier_refuses(tmp_path: Path) -> None:
+    """A sweep's warm start re-solves one linear program: an integer plan is solved cold (never its
+    relaxation); the frontier, traced on one linear program, refuses with a clear message."""
+    sc = new_area(tmp_path, 100, 4_400_000)
+    lp = build_lp(prepare(sc))
+    result = WarmSolver(lp).solve(lp)
+    assert not result.warm and "integer plan" in result.note
+    with pytest.raises(ScenarioError, match="the frontier is traced on linear plans"):
+        equity_lp(sc)

@@ -91,12 +91,15 @@ class WarmSolver:
         # re-solves from a basis keep the results of sweeps as they were
         self.h = highs_model(base, large_model=False)
         self.current = base
+        self.solves = 0
+        self.reference, self.base_seconds = None, 0.0
+        if base.is_mip:                  # an integer plan: every point is solved cold (solve())
+            return
         t0 = time.perf_counter()
         self.h.run()
         self.base_seconds = time.perf_counter() - t0
         base_raw = collect(self.h, base, self.base_seconds)
         self.reference = self.h.getBasis() if base_raw.status == Status.OPTIMAL else None
-        self.solves = 0
 
     @property
     def usable(self) -> bool:
@@ -110,6 +113,8 @@ class WarmSolver:
         ``WarmResult(raw=None-like, warm=False, note=reason)`` *without solving*: the
         caller solves cold and records ``warm: false`` with the reason.
         """
+        if lp.is_mip or self.base.is_mip:
+            return WarmResult(_not_solved(), False, "an integer plan (opening decisions) is solved cold")
         if not self.usable:
             return WarmResult(_not_solved(), False, "the reference scenario (the base with this point's "
                               "structural values) has no optimal basis to start from")
