@@ -76,6 +76,7 @@ def test_min_open_keeps_an_area_hosting_people_at_its_minimum(tmp_path: Path) ->
     plan = solve(sc)
     assert_close(exact(plan, sc, "B"), [20])
     assert plan.objective == pytest.approx(20 * 60_000 + 25 * 50_000, rel=1e-9)
+    assert written(plan, "B", "limited_by") == ["at minimum size"]
 
 
 def test_lead_time_delays_the_first_placements(tmp_path: Path) -> None:

@@ -246,3 +246,10 @@ def new_areas_binds(s) -> np.ndarray:
     activity = s.lp.A[block.slice] @ s.x
     full = activity >= s.lp.row_upper[block.slice] - 1e-6
     return (_closed(s) & full[None, :])[:, :, None]
+
+
+def at_size(s) -> np.ndarray:
+    """(A,T,H) open areas holding exactly their opening size (their ``min_open`` row tight)."""
+    if "min_open" not in s.lp.rows:
+        return np.zeros((1, 1, 1), bool)
+    return s.tight("min_open", ("lower",))[0] & _open_values(s)[:, :, None]

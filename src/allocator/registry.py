@@ -528,7 +528,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("min_open", "row", "the opening size", fo.add_min_open, "min_open", "Opening size", when=_opens,
            lever=MIN_OPEN, sides=("lower",), describe=_per_row(_min_open_line),
            reasons=(Reason("below minimum size", "not opened: below its minimum size (it could not host min_open "
-                           "people that year)", fo.below_size),)),
+                           "people that year)", fo.below_size),
+                    Reason("at minimum size", "it is open and holds its minimum size (min_open): fewer would mean "
+                           "nobody", fo.at_size))),
     Family("lead_time", "row", "the lead time of new areas", fo.add_lead_time, "lead_time", "Lead time",
            when=_opens, lever=LEAD_TIME, describe=_per_row(_lead_line),
            reasons=(Reason("lead time", "not open yet: its lead time (lead_time) from the plan's start is not "
