@@ -118,6 +118,7 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
         assert agreement.get("minimum", agreement.get("exact", 0)) <= total, agreement
         assert total <= agreement.get("maximum", agreement.get("exact", math.inf)), agreement
     check_links(cfg, ex, alloc)
+    check_issue13(cfg, rows, ex, alloc, traj)
     region_sum = alloc.groupby(["region", "year"])["stock"].sum()
     in_years = regions[regions["position"] == "end of year"]
     assert in_years.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
@@ -125,6 +126,37 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
     at_start = regions[regions["position"] == "start"]            # one row per region, dated the year before
     assert (at_start["year"] == years[0] - 1).all() and len(regions) == len(at_start) * (len(years) + 1)
     assert at_start.set_index("region")["stock"].sort_index().equals(start.groupby("region")["stock"].sum())
+
+
+def check_issue13(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj: pd.DataFrame) -> None:
+    """Issue 13, on the written files: every row adds up (stock = last year's - exits + placements, none
+    negative, no more exits than people); empty bed spaces and their cost; the areas above 125%, 150%
+    and 200% of their fair share; the total cost is the four costs added."""
+    years = cfg["years"]
+    stock = alloc.set_index(["area_code", "cohort", "year"])["stock"]
+    for row in alloc.itertuples():
+        k = years.index(row.year)
+        prev = ex["areas"][row.area_code]["stock0"][row.cohort] if k == 0 else stock[(row.area_code, row.cohort,
+                                                                                      years[k - 1])]
+        assert row.stock == prev - row.exits + row.placements, row
+        assert row.placements >= 0 and 0 <= row.exits <= prev, row
+    cost = {(r["area_code"], h or "all"): r.get(f"cost_per_place_{h}" if h else "cost_per_place", r.get("cost_per_place"))
+            for r in rows for h in ([c["name"] for c in cfg.get("cohorts") or []] or [None])}
+    alloc = alloc.assign(empty=alloc["capacity"] - alloc["stock"],
+                         price=[cost[(r.area_code, r.cohort)] for r in alloc.itertuples()])
+    assert (alloc["empty"] >= 0).all()
+    by_year = alloc.groupby("year")
+    traj = traj.set_index("year")
+    assert (traj["void_places"] == by_year["empty"].sum()).all()
+    share = cfg["costs"].get("void_share", 0)
+    void_cost = by_year.apply(lambda g: share * float((g["empty"] * g["price"]).sum()), include_groups=False)
+    assert np.allclose(traj["void_cost"], void_cost, atol=0.006)
+    parts = traj[["accommodation_cost", "contingency_cost", "procurement_cost", "void_cost"]].sum(axis=1)
+    assert np.allclose(traj["total_cost"], parts, atol=0.011)
+    areas = alloc.groupby(["year", "area_code"]).agg(stock=("stock", "sum"), fair=("fair_share", "first"))
+    for multiple in (125, 150, 200):
+        above = (areas["fair"] > 0) & (areas["stock"] > multiple / 100 * areas["fair"])
+        assert (traj[f"areas_above_{multiple}pct"] == above.groupby("year").sum()).all(), multiple
 
 
 def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:

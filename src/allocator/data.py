@@ -54,10 +54,28 @@ class ModelData:
     grant_new: float
     agreed_min: np.ndarray = None  # (A,T) agreed least total stock, NaN where none
     agreed_max: np.ndarray = None  # (A,T) agreed most total stock, NaN where none
+    occupancy: str = "end_of_year"  # costs.occupancy: end_of_year | average
+    void_share: float = 0.0        # costs.void_share: share of cost_per_place an empty kept bed space costs
+    equity_steps: np.ndarray | None = None  # (K,2) from, weight of the progressive measure's steps; None otherwise
 
     @property
     def shape(self) -> tuple[int, int, int]:
         return len(self.population), len(self.years), len(self.cohorts)
+
+    def occupancy_weights(self) -> tuple[np.ndarray, float]:
+        """(T,) the share of each year's end-of-year number charged at a year's cost, and the share of
+        the start position (a constant).
+
+        ``end_of_year``: each year charged on its end: 1 each year, 0 for the start. ``average``: each
+        year on the mean of its start and end, so a year-end number counts half for its own year and
+        half for the next (1, ..., 1, 1/2 for the last year) and the start position half for the first.
+        """
+        n_t = len(self.years)
+        if self.occupancy != "average":
+            return np.ones(n_t), 0.0
+        weights = np.ones(n_t)
+        weights[-1] = 0.5
+        return weights, 0.5
 
     def share(self) -> np.ndarray:
         """(A,T) each area's fair-share fraction of the national dispersed total in year t.
@@ -220,4 +238,7 @@ def prepare(scenario: Scenario) -> ModelData:
         grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
         grant_new=funding.grant_per_new_place if funding else 0.0,
         agreed_min=agreed_min, agreed_max=agreed_max,
+        occupancy=cfg.costs.occupancy, void_share=cfg.costs.void_share,
+        equity_steps=None if cfg.objective.equity_measure != "progressive" else
+        np.array([[step.from_, step.weight] for step in cfg.objective.equity_steps]),
     )

@@ -19,6 +19,8 @@ name in code         symbol          meaning
 ``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
 ``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
 ``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
+``excess``           :math:`e_{itk}` people above step k of the progressive measure
+``kept``             :math:`\hat K_{ith}` capacity kept, end of t (if empty places cost)
 ===================  ==============  =================================================
 """
 
@@ -41,6 +43,7 @@ class Vars:
     dispersed: np.ndarray | None = None  # (T,)
     top_rate: np.ndarray | None = None   # (T,)
     procured: np.ndarray | None = None   # (A,H)
+    kept: np.ndarray | None = None       # (A,T,H)
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
@@ -59,18 +62,37 @@ def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
     procurement pace), the inherited stock where it cannot (excluded, not yet open) and, with
     one cohort, also at most the cluster cap (a bound is cheaper than a row). All from
     :func:`allocator.data.cell_limits`. Objective: ``cost_weight`` × cost per place on each
-    :math:`S_{ith}`, ``contingency_weight`` × hotel cost on each :math:`C_{th}`.
+    :math:`S_{ith}`, ``contingency_weight`` × hotel cost on each :math:`C_{th}`, each times
+    :math:`\omega_t`, the share of a year-end number the year's costs are charged on (1; with
+    ``costs.occupancy: average``, 1/2 in the last year, and the start position's half of the
+    first year is a constant, the objective's offset: see docs/model.md, "Objective").
     """
     n_a, n_t, n_h = d.shape
     limits = cell_limits(d)
+    weights, start = d.occupancy_weights()
     a, t, h = np.indices((n_a, n_t, n_h))
     stock = lp.add_variables("stock", (n_a, n_t, n_h), limits.lower, limits.upper,
-                             d.cost_weight * d.cost[:, None, :],
+                             d.cost_weight * d.cost[:, None, :] * weights[None, :, None],
                              {"area": a.ravel(), "year": t.ravel(), "cohort": h.ravel()})
     t2, h2 = np.indices((n_t, n_h))
-    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF, d.contingency_weight * d.hotel_cost,
+    contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF,
+                                   d.contingency_weight * d.hotel_cost * weights[:, None],
                                    {"year": t2.ravel(), "cohort": h2.ravel()})
+    if start > 0:
+        lp.offset += start * (d.cost_weight * float((d.cost * d.stock0).sum())
+                              + d.contingency_weight * d.hotel_cost * float(d.contingency0.sum()))
     return Vars(stock=stock, contingency=contingency)
+
+
+def area_total(v: Vars, a: np.ndarray, t: np.ndarray, coef: float = 1.0) -> list[tuple]:
+    r"""The terms of each area's total that its fair share is compared with, :math:`\sum_h S_{ith}`,
+    for the cells (``a``, ``t``), one row each (``coef`` × the total), for :meth:`LPBuilder.add_rows`."""
+    return [(np.arange(a.size)[:, None], v.stock[a, t, :], coef)]
+
+
+def national_total(v: Vars) -> np.ndarray:
+    r"""The columns (T,) of the national total the fair shares divide: :math:`D_t`."""
+    return v.dispersed
 
 
 # --------------------------------------------------------------------------- families
@@ -246,7 +268,7 @@ def add_dispersed_total(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
 
 def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
-    r"""Distance from the fair share (``equity_measure: l1``).
+    r"""Distance from the fair share (``equity_measure: l1`` or ``progressive``).
 
     .. math::
         \sum_h S_{ith} - \phi_{it}\,D_t - u^+_{it} + u^-_{it} = 0, \qquad u^+_{it}, u^-_{it} \ge 0
@@ -254,19 +276,82 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     :math:`E_t` is the set of areas that can receive people in year t, and
     :math:`\phi_{it} = w_i / \sum_{j \in E_t} w_j` the fair-share fraction. Objective:
-    ``equity_weight`` × :math:`(u^+ + u^-)`. Row block ``fair_share`` (area, year).
+    ``equity_weight`` × :math:`(u^+ + u^-)`; with the progressive measure ``equity_weight`` ×
+    :math:`(w_0 u^+ + u^-)`, :math:`w_0` the first step's weight. Row block ``fair_share`` (area, year).
     """
     n_a, n_t, _ = d.shape
     cells = np.flatnonzero(d.eligible.ravel())
     a, t = np.divmod(cells, n_t)
     idx = {"area": a, "year": t}
-    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight, idx)
+    first = 1.0 if d.equity_steps is None else d.equity_steps[0, 1]
+    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight * first, idx)
     under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
     row = np.arange(cells.size)
     share = d.share()[a, t]
     lp.add_rows("fair_share", cells.size,
-                [(row[:, None], v.stock[a, t, :], 1.0), (row, v.dispersed[t], -share),
-                 (row, over, -1.0), (row, under, 1.0)], 0.0, 0.0, idx)
+                area_total(v, a, t) + [(row, national_total(v)[t], -share), (row, over, -1.0), (row, under, 1.0)],
+                0.0, 0.0, idx)
+
+
+def add_fair_share_steps(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""The steps of the progressive equity measure (``equity_measure: progressive``).
+
+    .. math::
+        e_{itk} - \sum_h S_{ith} + f_k\,\phi_{it}\,D_t \;\ge\; 0, \qquad e_{itk} \ge 0
+        \qquad \forall\, t,\ i \in E_t,\ k = 1, \dots, K-1
+
+    Step k starts at :math:`f_k` times the fair share and has weight :math:`w_k` (``equity_steps``;
+    :math:`f_0 = 1`). At the optimum :math:`e_{itk} = \max(0, \sum_h S_{ith} - f_k \phi_{it} D_t)`,
+    the people above step k. Objective: ``equity_weight`` × :math:`(w_k - w_{k-1})\,e_{itk}`, so that a
+    person-year between :math:`f_k` and :math:`f_{k+1}` times the fair share costs ``equity_weight`` ×
+    :math:`w_k` in all (with :math:`u^+`'s :math:`w_0`). Row block ``fair_share_step`` (area, year, step).
+    """
+    n_a, n_t, _ = d.shape
+    n_k = d.equity_steps.shape[0] - 1
+    cells = np.flatnonzero(d.eligible.ravel())
+    a, t = np.divmod(np.repeat(cells, n_k), n_t)                   # rows: each cell's steps, in order
+    k = np.tile(np.arange(1, n_k + 1), cells.size)
+    idx = {"area": a, "year": t, "step": k}
+    excess = lp.add_variables("excess", (a.size,), 0.0, INF, d.equity_weight * np.diff(d.equity_steps[:, 1])[k - 1],
+                              idx)
+    row = np.arange(a.size)
+    lp.add_rows("fair_share_step", a.size,
+                [(row, excess, 1.0)] + area_total(v, a, t, -1.0)
+                + [(row, national_total(v)[t], d.equity_steps[k, 0] * d.share()[a, t])], 0.0, INF, idx)
+
+
+def add_capacity_kept(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Capacity kept, whose empty bed spaces cost ``void_share`` of a place (``costs.void_share`` > 0).
+
+    .. math::
+        0 \;\le\; \hat K_{ith} - \hat K_{i,t-1,h} \;\le\; q_{ih}\,[i \in E_t], \qquad
+        \hat K_{ith} - S_{ith} \;\ge\; 0 \qquad \forall\, i,\ t,\ h
+
+    :math:`\hat K_{ith}` is the bed spaces kept at the end of year t, with :math:`\hat K_{i,-1,h} = K_{ih}`
+    (today's, moved to the right side): capacity is never handed back, and grows by at most the
+    procurement pace in a year the area is open, so it stays within the capacity path. Objective:
+    ``cost_weight`` × :math:`v\,c_{ih}\,(\hat K_{ith} - S_{ith})`, the empty places at the end of each
+    year (:math:`v` = ``void_share``); at the optimum :math:`\hat K` is the latest procurement schedule
+    of the stock (the ``capacity`` column of allocations.csv). Row block ``capacity_kept`` (area, year,
+    cohort): the kept-capacity rows, then the rows keeping the stock within it.
+    """
+    n_a, n_t, n_h = d.shape
+    a, t, h = (g.ravel() for g in np.indices((n_a, n_t, n_h)))
+    idx = {"area": a, "year": t, "cohort": h}
+    void = d.cost_weight * d.void_share * d.cost[:, None, :]
+    v.kept = lp.add_variables("kept", (n_a, n_t, n_h), np.broadcast_to(d.capacity0[:, None, :], (n_a, n_t, n_h)), INF,
+                              np.broadcast_to(void, (n_a, n_t, n_h)), idx)
+    lp.add_costs(v.stock, -void)
+    n = a.size
+    row = np.arange(n)
+    later = t >= 1
+    start = np.where(later, 0.0, d.capacity0[a, h])
+    pace = d.procurement[a, h] * d.eligible[a, t]
+    lp.add_rows("capacity_kept", 2 * n,
+                [(row, v.kept[a, t, h], 1.0), (row[later], v.kept[a[later], t[later] - 1, h[later]], -1.0),
+                 (n + row, v.kept[a, t, h], 1.0), (n + row, v.stock[a, t, h], -1.0)],
+                np.concatenate([start, np.zeros(n)]), np.concatenate([start + pace, np.full(n, INF)]),
+                {key: np.concatenate([value, value]) for key, value in idx.items()})
 
 
 def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:

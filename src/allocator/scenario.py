@@ -33,6 +33,8 @@ MAX_YAML_BYTES = 1 * 1024 * 1024
 MAX_YAML_DEPTH = 50            # a scenario nests 4 levels; PyYAML's recursive composer fails at about 330
 MAX_TABLE_BYTES = 200 * 1024 * 1024
 STATUSES = ("existing", "volunteered", "excluded")
+#: Keys added by scenario format v2 (issue 13): left out of :attr:`Scenario.sha256` at their defaults.
+V2_KEYS = ("costs.occupancy", "costs.void_share", "objective.equity_steps")
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -73,6 +75,11 @@ class Costs(_Strict):
     """£ per person-year in hotels and other contingency accommodation."""
     procurement_per_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ one-off for each new bed space procured."""
+    occupancy: Literal["end_of_year", "average"] = "end_of_year"
+    """What a year's accommodation and contingency cost is charged on: the end-of-year numbers,
+    or the mean of the start-of-year and end-of-year numbers."""
+    void_share: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Share of cost_per_place that an empty bed space of kept capacity costs for a year (0 to 1)."""
 
 
 class Policy(_Strict):
@@ -94,12 +101,23 @@ class Policy(_Strict):
         return v
 
 
+class EquityStep(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: float = Field(alias="from", ge=1.0, le=1e3, allow_inf_nan=False)
+    """Multiple of the fair share from which the step's weight applies (the first step: 1.0)."""
+    weight: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    """Multiple of equity_weight charged per person-year above ``from`` × the fair share."""
+
+
 class Objective(_Strict):
     cost_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     contingency_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     equity_weight: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
-    """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
-    equity_measure: Literal["l1", "minmax"] = "l1"
+    """£ per person-year away from the fair share (l1, progressive) or per person of excess (minmax)."""
+    equity_measure: Literal["l1", "minmax", "progressive"] = "l1"
+    equity_steps: list[EquityStep] | None = Field(default=None, min_length=1, max_length=20)
+    """The steps of the progressive measure: ``[{from: 1.0, weight: 1}, {from: 1.25, weight: 3}, ...]``."""
 
 
 class Cohort(_Strict):
@@ -233,8 +251,19 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """Hash of the scenario's content: its settings (including the areas file name) and areas table."""
-        payload = json.dumps(self.config.model_dump(mode="json"), sort_keys=True).encode()
+        """Hash of the scenario's content: its settings (including the areas file name) and areas table.
+
+        Keys of scenario format v2 (:data:`V2_KEYS`) count only when they differ from their defaults,
+        so that a v1 scenario keeps the hash it had (``scenario_sha256`` in summary.json)."""
+        settings = self.config.model_dump(mode="json", by_alias=True)
+        for dotted in V2_KEYS:
+            *path, key = dotted.split(".")
+            node, model = settings, self.config
+            for part in path:
+                node, model = node[part], getattr(model, part)
+            if getattr(model, key) == type(model).model_fields[key].default:
+                node.pop(key)
+        payload = json.dumps(settings, sort_keys=True).encode()
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         if self.agreements is not None:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
@@ -400,6 +429,7 @@ def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
     outside = [y for y in ceiling if y not in years]
     if outside:
         issues.append(Issue(label, f"ceiling given for years outside the plan: {outside}", field="policy.contingency_ceiling"))
+    issues += _check_equity_steps(config.objective, label)
     if config.cohorts:
         names = [c.name for c in config.cohorts]
         if len(set(names)) != len(names):
@@ -413,6 +443,30 @@ def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
                 issues.append(Issue(label, "give contingency_share for every cohort or none", field="cohorts"))
             elif abs(sum(shares) - 1) > 1e-9:
                 issues.append(Issue(label, f"contingency_share must add up to 1, got {sum(shares):g}", field="cohorts"))
+    return issues
+
+
+def _check_equity_steps(objective: Objective, label: str) -> list[Issue]:
+    """The progressive measure's steps: given with it, starting at 1.0 (the fair share), ``from``
+    strictly increasing and weights never decreasing (a convex cost, so the model stays linear)."""
+    steps = objective.equity_steps
+    key = "objective.equity_steps"
+    if steps is None:
+        if objective.equity_measure == "progressive":
+            return [Issue(label, "equity_measure: progressive needs equity_steps, e.g. "
+                          "[{from: 1.0, weight: 1}, {from: 1.25, weight: 3}]", field=key)]
+        return []
+    issues = []
+    if steps[0].from_ != 1.0:
+        issues.append(Issue(label, f"the first step must start at the fair share, from: 1.0; got {steps[0].from_:g}",
+                            field=f"{key}.0.from"))
+    for k, (before, step) in enumerate(zip(steps, steps[1:]), 1):
+        if step.from_ <= before.from_:
+            issues.append(Issue(label, f"from must increase from step to step: {step.from_:g} is not above "
+                                f"{before.from_:g}", field=f"{key}.{k}.from"))
+        if step.weight < before.weight:
+            issues.append(Issue(label, f"weights must not decrease (the measure must be convex to stay a "
+                                f"linear program): {step.weight:g} after {before.weight:g}", field=f"{key}.{k}.weight"))
     return issues
 
 

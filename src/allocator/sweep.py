@@ -381,7 +381,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
     agree. ``R`` is the whole-people stock when the caller has it already.
     """
-    from allocator.interpret import capacity_schedule, weighted_gini
+    from allocator.interpret import capacity_kept, weighted_gini, year_costs
     from allocator.rounding import whole_people
 
     n_a, n_t, n_h = S.shape
@@ -390,15 +390,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     national = total.sum(axis=0)
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
     contingency = need_int - national
-    years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
-    K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
-                  for h in range(n_h)], axis=2)
-    K = np.ceil(K - 1e-9).astype(np.int64)
-    procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
-    accommodation = np.round((d.cost[:, None, :] * R).sum(axis=(0, 2)), 2)
-    hotels = np.round(contingency * d.hotel_cost, 2)
-    procurement = np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2)
-    total_cost = np.round(accommodation + hotels + procurement, 2)
+    total_cost = year_costs(d, R, *capacity_kept(d, R), contingency)["total_cost"]
     rate = total / d.population[:, None] * 1e4
     return {
         "need": need_int, "dispersed": national, "contingency": contingency, "total_cost": total_cost,
