@@ -282,3 +282,51 @@ def test_the_verifier_checks_the_written_flows(example_plan) -> None:
     broken.loc[s06, ["placements", "stock"]] += 1                 # one placed in the excluded area
     fails = verify_plan(*args, allocations=broken)
     assert "flows: S06 2026 all: 1 placed in an area that cannot receive people" in fails
+
+
+# --------------------------------------------------------------------------- the verifier's recomputation
+@pytest.mark.parametrize("change, wrong", [
+    ({"occupancy": "average"}, {"occupancy": "end_of_year"}),
+    ({"void_share": 1.0}, {"void_share": 0.5}),
+    ({"void_share": 1.0}, {"void_share": 0.0}),
+], ids=["average checked as end_of_year", "void 1 checked as 0.5", "void 1 checked as none"])
+def test_a_plan_costed_otherwise_fails_the_objective(tmp_path: Path, change: dict, wrong: dict) -> None:
+    """The pace case above (10 places bought a year early), solved with one costing and checked against
+    another: the verifier recomputes the objective from the scenario and finds the difference."""
+    cfg = costs(config([2026, 2027], [0, 20], exit_rate=0.0, hotel=1_000_000, contingency_start=5), **change)
+    sc = load(tmp_path, cfg, [area("A", procurement=10, cost=1_000)])
+    plan = solve(sc)
+    assert verify_plan(sc, plan.exact_stock, plan.exact_contingency, plan.objective) == []
+    other = sc.with_costs(**wrong)
+    fails = verify_plan(other, plan.exact_stock, plan.exact_contingency, plan.objective)
+    assert len(fails) == 1 and fails[0].startswith("objective: recomputed"), fails
+
+
+def test_the_verifier_counts_places_bought_early(tmp_path: Path, monkeypatch) -> None:
+    """The verifier's kept capacity is the latest schedule the pace allows: counted as the running
+    highest stock instead (no pace), the 10 places bought in 2026 would be missed by £10,000."""
+    from allocator import verify
+
+    cfg = costs(config([2026, 2027], [0, 20], exit_rate=0.0, hotel=1_000_000), void_share=1.0)
+    sc = load(tmp_path, cfg, [area("A", procurement=10, cost=1_000)])
+    plan = solve(sc)
+    monkeypatch.setattr(verify, "_kept", lambda ex, S: np.maximum.accumulate(np.maximum(S, ex["k0"][:, None, :]),
+                                                                             axis=1))
+    fails = verify_plan(sc, plan.exact_stock, plan.exact_contingency, plan.objective)
+    assert fails == ["objective: recomputed 20000.000000 differs from the solver's 30000.000000"]
+
+
+def test_a_v1_scenario_keeps_its_hash() -> None:
+    """summary.json's scenario_sha256: a scenario without the v2 keys hashes as it did before they existed
+    (its settings without them, then its table), so v1 plans stay byte-identical."""
+    import hashlib
+    import json
+
+    sc = load_scenario(EXAMPLE)
+    settings = sc.config.model_dump(mode="json")
+    for section, key in (("costs", "occupancy"), ("costs", "void_share"), ("objective", "equity_steps")):
+        del settings[section][key]
+    table = sc.areas.to_csv(index=False, lineterminator="\n").encode()
+    assert sc.sha256 == hashlib.sha256(json.dumps(settings, sort_keys=True).encode() + b"\n" + table).hexdigest()
+    assert sc.with_costs(occupancy="end_of_year").sha256 == sc.sha256
+    assert sc.with_costs(occupancy="average").sha256 != sc.sha256
