@@ -22,7 +22,7 @@ EXPLAIN_COLUMNS = ["limited_by", "shadow_price"]        # issue 6: why is my num
 TRAJECTORY_COLUMNS = ["year", "need", "dispersed", "contingency", "placements", "accommodation_cost",
                       "contingency_cost", "procurement_cost", "void_places", "void_cost", "total_cost", "gini",
                       "max_rate_per_10k", "areas_over_cap", "areas_hosting", "areas_above_125pct",
-                      "areas_above_150pct", "areas_above_200pct"]                       # void_*, areas_above_*: issue 13
+                      "areas_above_150pct", "areas_above_200pct"]        # void_*, areas_above_*: issue 13
 SUMMARY_KEYS = ["status", "objective", "solver", "solver_version", "build_seconds", "solve_seconds",
                 "scenario_sha256", "versions"]
 

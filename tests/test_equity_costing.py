@@ -56,27 +56,23 @@ def concentrated(tmp_path: Path, measure: str):
     return load(tmp_path, cfg, rows)
 
 
-def test_l1_puts_the_arrivals_in_the_area_at_130_percent(tmp_path: Path) -> None:
-    sc = concentrated(tmp_path, "l1")
+@pytest.mark.parametrize("measure, in_a, in_b, objective", [("l1", 75, 25, 225_000), ("progressive", 65, 35, 240_000)])
+def test_progressive_chooses_the_area_below_its_share(tmp_path: Path, measure: str, in_a: int, in_b: int,
+                                                      objective: float) -> None:
+    """l1 puts the arrivals in A, cheap and at 130% of its share; progressive in B, below its share."""
+    sc = concentrated(tmp_path, measure)
     plan = solve(sc)
-    assert_close(exact(plan, sc, "A"), [75.0])
-    assert_close(exact(plan, sc, "B"), [25.0])
-    assert plan.objective == pytest.approx(225_000, abs=1e-6)
+    assert_close(exact(plan, sc, "A"), [in_a])
+    assert_close(exact(plan, sc, "B"), [in_b])
+    assert objective_on_every_backend(sc) == pytest.approx([objective] * 3, abs=1e-3)
     assert plan.trajectory[["areas_above_125pct", "areas_above_150pct", "areas_above_200pct"]].values.tolist() == \
-        [[1, 0, 0]]                                         # A at exactly 150%: not above it
+        [[1, 0, 0]]                                         # l1: A at exactly 150%, not above it
 
 
-def test_progressive_chooses_the_area_below_its_share(tmp_path: Path) -> None:
-    sc = concentrated(tmp_path, "progressive")
-    plan = solve(sc)
-    assert_close(exact(plan, sc, "A"), [65.0])
-    assert_close(exact(plan, sc, "B"), [35.0])
-    assert plan.objective == pytest.approx(240_000, abs=1e-6)
-    assert objective_on_every_backend(sc) == pytest.approx([240_000] * 3, abs=1e-3)
+def test_progressive_explains_the_step(tmp_path: Path) -> None:
+    plan = solve(concentrated(tmp_path, "progressive"))
     assert plan.allocations["limited_by"].tolist() == ["exits only; above a fair-share step", "demand met"]
     assert "it holds 130% of its fair share" in "\n".join(explain_area(plan.allocations, "A"))
-    assert plan.trajectory[["areas_above_125pct", "areas_above_150pct", "areas_above_200pct"]].values.tolist() == \
-        [[1, 0, 0]]
 
 
 def test_progressive_builds_one_step_row_per_area_year_and_step(tmp_path: Path) -> None:

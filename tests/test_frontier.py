@@ -120,7 +120,8 @@ def test_progressive_measure(example):
 
 def test_cli_frontier_progressive_needs_steps(tmp_path):
     """--measure progressive on a scenario without equity_steps: exit 2 naming the key, nothing written."""
-    result = CliRunner().invoke(cli, ["frontier", str(EXAMPLE), "--measure", "progressive", "--out", str(tmp_path / "f")])
+    result = CliRunner().invoke(cli, ["frontier", str(EXAMPLE), "--measure", "progressive",
+                                      "--out", str(tmp_path / "f")])
     assert result.exit_code == 2, result.output
     assert "'objective.equity_steps'" in result.output and "needs equity_steps" in result.output
     assert not (tmp_path / "f").exists()

@@ -140,8 +140,9 @@ def check_issue13(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, tr
                                                                                       years[k - 1])]
         assert row.stock == prev - row.exits + row.placements, row
         assert row.placements >= 0 and 0 <= row.exits <= prev, row
-    cost = {(r["area_code"], h or "all"): r.get(f"cost_per_place_{h}" if h else "cost_per_place", r.get("cost_per_place"))
-            for r in rows for h in ([c["name"] for c in cfg.get("cohorts") or []] or [None])}
+    cohorts = [c["name"] for c in cfg.get("cohorts") or []] or [None]
+    cost = {(r["area_code"], h or "all"): r.get(f"cost_per_place_{h}" if h else "cost_per_place",
+                                                r.get("cost_per_place")) for r in rows for h in cohorts}
     alloc = alloc.assign(empty=alloc["capacity"] - alloc["stock"],
                          price=[cost[(r.area_code, r.cohort)] for r in alloc.itertuples()])
     assert (alloc["empty"] >= 0).all()

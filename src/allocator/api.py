@@ -119,7 +119,8 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     alloc["shadow_price"] = shadow.ravel()
     t3 = time.perf_counter()
     if verify:
-        fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None], allocations=alloc)
+        fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None],
+                            allocations=alloc)
         if fails:
             raise VerificationError(fails)
     t4 = time.perf_counter()

@@ -10,18 +10,18 @@ price-guided start treats it) is its record there.
 
 Variables (all continuous, people unless stated):
 
-===================  ==============  =================================================
-name in code         symbol          meaning
-===================  ==============  =================================================
-``stock``            :math:`S_{ith}` people in dispersed accommodation in area i, end of t
-``contingency``      :math:`C_{th}`  people in hotels/other contingency, end of t
-``dispersed``        :math:`D_t`     national dispersed total (only with an equity term)
-``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
-``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
-``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
-``excess``           :math:`e_{itk}` people above step k of the progressive measure
-``kept``             :math:`\hat K_{ith}` capacity kept, end of t (if empty places cost)
-===================  ==============  =================================================
+===================  ====================  =================================================
+name in code         symbol                meaning
+===================  ====================  =================================================
+``stock``            :math:`S_{ith}`       people in dispersed accommodation in area i, end of t
+``contingency``      :math:`C_{th}`        people in hotels/other contingency, end of t
+``dispersed``        :math:`D_t`           national dispersed total (only with an equity term)
+``over``/``under``   :math:`u^+,u^-`       distance above/below the fair share (l1, progressive)
+``top_rate``         :math:`Z_t`           highest rate, as the national total it implies (minmax)
+``procured``         :math:`G_{ih}`        new bed spaces procured over the plan (if they cost)
+``excess``           :math:`e_{itk}`       people above step k of the progressive measure
+``kept``             :math:`\hat K_{ith}`  bed spaces kept, end of t (if empty places cost)
+===================  ====================  =================================================
 """
 
 from __future__ import annotations

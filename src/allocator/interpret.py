@@ -89,7 +89,8 @@ def occupancy_cost(d: ModelData, at_end: np.ndarray, at_start: float) -> np.ndar
 def year_costs(d: ModelData, R: np.ndarray, K: np.ndarray, procured: np.ndarray, contingency: np.ndarray) -> dict:
     """trajectory.csv's cost columns (T,), £ to two decimals, for the whole stock ``R``, capacity kept ``K``,
     bed spaces ``procured`` and ``contingency`` (T,) whole people; ``void_places``, the empty bed spaces kept."""
-    accommodation = occupancy_cost(d, (d.cost[:, None, :] * R).sum(axis=(0, 2)), float((d.cost * np.round(d.stock0)).sum()))
+    accommodation = occupancy_cost(d, (d.cost[:, None, :] * R).sum(axis=(0, 2)),
+                                   float((d.cost * np.round(d.stock0)).sum()))
     hotels = occupancy_cost(d, contingency * d.hotel_cost, round(float(d.contingency0.sum())) * d.hotel_cost)
     void = K - R
     costs = {"accommodation_cost": np.round(accommodation, 2), "contingency_cost": np.round(hotels, 2),
@@ -149,7 +150,8 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray) -> tupl
     traj["areas_hosting"] = (total > 0).sum(axis=0)
     written_fair = np.round(fair, 2)                                     # as allocations.csv has it
     for multiple in FAIR_SHARE_MULTIPLES:
-        traj[f"areas_above_{round(multiple * 100)}pct"] = ((written_fair > 0) & (total > multiple * written_fair)).sum(axis=0)
+        above = (written_fair > 0) & (total > multiple * written_fair)
+        traj[f"areas_above_{round(multiple * 100)}pct"] = above.sum(axis=0)
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
 

@@ -98,7 +98,8 @@ def complete(lp: LinearProgram, x: np.ndarray) -> np.ndarray | None:
     """``x`` with the national and equity columns set from its area columns, by each family's
     ``complete`` in the registry, in its order: contingency to meet the national balance, the
     dispersed total to meet its rows, ``over``/``under`` the distance from the fair share,
-    ``excess`` the people above each step of the progressive measure, ``top_rate`` the highest rate. None when the model has no national balance."""
+    ``excess`` the people above each step of the progressive measure, ``top_rate`` the highest
+    rate. None when the model has no national balance."""
     if _rows(lp, registry.priced().name) is None or "stock" not in lp.variables:
         return None
     x = np.array(x, dtype=float)
