@@ -198,7 +198,7 @@ def test_the_pace_makes_places_empty_early(tmp_path: Path) -> None:
     assert plan.trajectory[["void_places", "void_cost"]].values.tolist() == [[10, 10_000.0], [0, 0.0]]
     lp = build_lp(prepare(sc))
     x = solve(sc, start="cold")                        # the kept capacity in the LP is the same schedule
-    assert x.objective == pytest.approx(30_000, abs=1e-6) and lp.rows["capacity_kept"].size == 4
+    assert x.objective == pytest.approx(30_000, abs=1e-6) and lp.rows["capacity_kept"].size == 2
 
 
 def test_capacity_lever_with_empty_places_counts_bed_spaces_once(tmp_path: Path) -> None:

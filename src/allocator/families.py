@@ -20,7 +20,7 @@ name in code         symbol                meaning
 ``top_rate``         :math:`Z_t`           highest rate, as the national total it implies (minmax)
 ``procured``         :math:`G_{ih}`        new bed spaces procured over the plan (if they cost)
 ``excess``           :math:`e_{itk}`       people above step k of the progressive measure
-``kept``             :math:`\hat K_{ith}`  bed spaces kept, end of t (if empty places cost)
+``bought``           :math:`P_{ith}`       bed spaces bought in year t and kept (if empty places cost)
 ===================  ====================  =================================================
 """
 
@@ -43,7 +43,6 @@ class Vars:
     dispersed: np.ndarray | None = None  # (T,)
     top_rate: np.ndarray | None = None   # (T,)
     procured: np.ndarray | None = None   # (A,H)
-    kept: np.ndarray | None = None       # (A,T,H)
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
@@ -324,34 +323,30 @@ def add_capacity_kept(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""Capacity kept, whose empty bed spaces cost ``void_share`` of a place (``costs.void_share`` > 0).
 
     .. math::
-        0 \;\le\; \hat K_{ith} - \hat K_{i,t-1,h} \;\le\; q_{ih}\,[i \in E_t], \qquad
-        \hat K_{ith} - S_{ith} \;\ge\; 0 \qquad \forall\, i,\ t,\ h
+        \sum_{\tau \le t} P_{i\tau h} - S_{ith} \;\ge\; -K_{ih}, \qquad 0 \le P_{ith} \le q_{ih}\,[i \in E_t]
+        \qquad \forall\, i,\ t,\ h
 
-    :math:`\hat K_{ith}` is the bed spaces kept at the end of year t, with :math:`\hat K_{i,-1,h} = K_{ih}`
-    (today's, moved to the right side): capacity is never handed back, and grows by at most the
-    procurement pace in a year the area is open, so it stays within the capacity path. Objective:
-    ``cost_weight`` × :math:`v\,c_{ih}\,(\hat K_{ith} - S_{ith})`, the empty places at the end of each
-    year (:math:`v` = ``void_share``); at the optimum :math:`\hat K` is the latest procurement schedule
-    of the stock (the ``capacity`` column of allocations.csv). Row block ``capacity_kept`` (area, year,
-    cohort): the kept-capacity rows, then the rows keeping the stock within it.
+    :math:`P_{ith}` is the bed spaces bought in year t, kept for the rest of the plan, so the capacity
+    kept at the end of year t is :math:`\hat K_{ith} = K_{ih} + \sum_{\tau \le t} P_{i\tau h}`: never handed
+    back, growing by at most the procurement pace in a year the area is open, always housing the stock.
+    Objective: ``cost_weight`` × :math:`v\,c_{ih}\,(\hat K_{ith} - S_{ith})` summed over the years, the
+    empty places at the end of each year (:math:`v` = ``void_share``): :math:`v\,c_{ih}\,(\lvert T\rvert - t)` on
+    :math:`P_{ith}`, :math:`-v\,c_{ih}` on :math:`S_{ith}` and today's :math:`v\,c_{ih} K_{ih} \lvert T\rvert`, a
+    constant. At the optimum :math:`\hat K` is the latest procurement schedule of the stock (the ``capacity``
+    column of allocations.csv). Row block ``capacity_kept`` (area, year, cohort).
     """
     n_a, n_t, n_h = d.shape
     a, t, h = (g.ravel() for g in np.indices((n_a, n_t, n_h)))
     idx = {"area": a, "year": t, "cohort": h}
-    void = d.cost_weight * d.void_share * d.cost[:, None, :]
-    v.kept = lp.add_variables("kept", (n_a, n_t, n_h), np.broadcast_to(d.capacity0[:, None, :], (n_a, n_t, n_h)), INF,
-                              np.broadcast_to(void, (n_a, n_t, n_h)), idx)
+    void = d.cost_weight * d.void_share * d.cost[:, None, :]                       # (A,1,H) £ an empty place-year
+    kept = (n_t - np.arange(n_t))[None, :, None]                                    # years a place bought in t is kept
+    bought = lp.add_variables("bought", (n_a, n_t, n_h), 0.0, d.procurement[:, None, :] * d.eligible[:, :, None],
+                              void * kept, idx)
     lp.add_costs(v.stock, -void)
-    n = a.size
-    row = np.arange(n)
-    later = t >= 1
-    start = np.where(later, 0.0, d.capacity0[a, h])
-    pace = d.procurement[a, h] * d.eligible[a, t]
-    lp.add_rows("capacity_kept", 2 * n,
-                [(row, v.kept[a, t, h], 1.0), (row[later], v.kept[a[later], t[later] - 1, h[later]], -1.0),
-                 (n + row, v.kept[a, t, h], 1.0), (n + row, v.stock[a, t, h], -1.0)],
-                np.concatenate([start, np.zeros(n)]), np.concatenate([start + pace, np.full(n, INF)]),
-                {key: np.concatenate([value, value]) for key, value in idx.items()})
+    lp.offset += n_t * float((void[:, 0, :] * d.capacity0).sum())
+    row = np.arange(a.size).reshape(n_a, n_t, n_h)
+    earlier = [(row[:, tau:, :], bought[:, tau:tau + 1, :], 1.0) for tau in range(n_t)]   # T steps: P_tau in rows t >= tau
+    lp.add_rows("capacity_kept", a.size, earlier + [(row, v.stock, -1.0)], -d.capacity0[a, h], INF, idx)
 
 
 def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:
