@@ -133,7 +133,7 @@ def progressive_and_honest(scenario):
 
 
 def test_country_with_progressive_equity_and_honest_costing(country):
-    """The steps' rows and the kept capacity's rows are local (one area's columns and the national D_t):
+    """The steps' rows and the kept capacity's rows are local (one area's columns):
     the linking rows are still the balance and the dispersed total, the start is used, same optimum."""
     sc = progressive_and_honest(country)
     lp = build_lp(prepare(sc))

@@ -43,6 +43,8 @@ class Vars:
     dispersed: np.ndarray | None = None  # (T,)
     top_rate: np.ndarray | None = None   # (T,)
     procured: np.ndarray | None = None   # (A,H)
+    over: np.ndarray | None = None       # (cells,) u+ of the fair-share rows, one per eligible (area, year)
+    under: np.ndarray | None = None      # (cells,) u-
 
 
 def _grid(*shape: int) -> list[np.ndarray]:
@@ -85,8 +87,9 @@ def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
 
 def area_total(v: Vars, a: np.ndarray, t: np.ndarray, coef: float = 1.0) -> list[tuple]:
     r"""The terms of each area's total that its fair share is compared with, :math:`\sum_h S_{ith}`,
-    for the cells (``a``, ``t``), one row each (``coef`` × the total), for :meth:`LPBuilder.add_rows`."""
-    return [(np.arange(a.size)[:, None], v.stock[a, t, :], coef)]
+    for the cells (``a``, ``t``), one row each (``coef`` × the total, a number or one per row), for
+    :meth:`LPBuilder.add_rows`."""
+    return [(np.arange(a.size)[:, None], v.stock[a, t, :], np.reshape(coef, (-1, 1)))]
 
 
 def national_total(v: Vars) -> np.ndarray:
@@ -283,12 +286,12 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     a, t = np.divmod(cells, n_t)
     idx = {"area": a, "year": t}
     first = 1.0 if d.equity_steps is None else d.equity_steps[0, 1]
-    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight * first, idx)
-    under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
+    v.over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight * first, idx)
+    v.under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
     row = np.arange(cells.size)
     share = d.share()[a, t]
     lp.add_rows("fair_share", cells.size,
-                area_total(v, a, t) + [(row, national_total(v)[t], -share), (row, over, -1.0), (row, under, 1.0)],
+                area_total(v, a, t) + [(row, national_total(v)[t], -share), (row, v.over, -1.0), (row, v.under, 1.0)],
                 0.0, 0.0, idx)
 
 
@@ -296,27 +299,30 @@ def add_fair_share_steps(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""The steps of the progressive equity measure (``equity_measure: progressive``).
 
     .. math::
-        e_{itk} - \sum_h S_{ith} + f_k\,\phi_{it}\,D_t \;\ge\; 0, \qquad e_{itk} \ge 0
+        e_{itk} + (f_k - 1)\sum_h S_{ith} - f_k\,u^+_{it} + f_k\,u^-_{it} \;\ge\; 0, \qquad e_{itk} \ge 0
         \qquad \forall\, t,\ i \in E_t,\ k = 1, \dots, K-1
 
     Step k starts at :math:`f_k` times the fair share and has weight :math:`w_k` (``equity_steps``;
-    :math:`f_0 = 1`). At the optimum :math:`e_{itk} = \max(0, \sum_h S_{ith} - f_k \phi_{it} D_t)`,
-    the people above step k. Objective: ``equity_weight`` × :math:`(w_k - w_{k-1})\,e_{itk}`, so that a
-    person-year between :math:`f_k` and :math:`f_{k+1}` times the fair share costs ``equity_weight`` ×
-    :math:`w_k` in all (with :math:`u^+`'s :math:`w_0`). Row block ``fair_share_step`` (area, year, step).
+    :math:`f_0 = 1`). By the fair-share row :math:`\phi_{it} D_t = \sum_h S_{ith} - u^+_{it} + u^-_{it}`, so the
+    row says :math:`e_{itk} \ge \sum_h S_{ith} - f_k \phi_{it} D_t` without the national column
+    :math:`D_t`; at the optimum :math:`e_{itk} = \max(0, \sum_h S_{ith} - f_k \phi_{it} D_t)`, the people above
+    step k. Objective: ``equity_weight`` × :math:`(w_k - w_{k-1})\,e_{itk}`, so that a person-year between
+    :math:`f_k` and :math:`f_{k+1}` times the fair share costs ``equity_weight`` × :math:`w_k` in all (with
+    :math:`u^+`'s :math:`w_0`). Row block ``fair_share_step`` (area, year, step).
     """
-    n_a, n_t, _ = d.shape
+    n_t = d.shape[1]
     n_k = d.equity_steps.shape[0] - 1
-    cells = np.flatnonzero(d.eligible.ravel())
-    a, t = np.divmod(np.repeat(cells, n_k), n_t)                   # rows: each cell's steps, in order
+    cells = np.flatnonzero(d.eligible.ravel())                     # as in add_fair_share: cell c has u+[c], u-[c]
+    c = np.repeat(np.arange(cells.size), n_k)                      # rows: each cell's steps, in order
+    a, t = np.divmod(cells[c], n_t)
     k = np.tile(np.arange(1, n_k + 1), cells.size)
     idx = {"area": a, "year": t, "step": k}
     excess = lp.add_variables("excess", (a.size,), 0.0, INF, d.equity_weight * np.diff(d.equity_steps[:, 1])[k - 1],
                               idx)
     row = np.arange(a.size)
-    lp.add_rows("fair_share_step", a.size,
-                [(row, excess, 1.0)] + area_total(v, a, t, -1.0)
-                + [(row, national_total(v)[t], d.equity_steps[k, 0] * d.share()[a, t])], 0.0, INF, idx)
+    f = d.equity_steps[k, 0]
+    lp.add_rows("fair_share_step", a.size, [(row, excess, 1.0)] + area_total(v, a, t, f - 1.0)
+                + [(row, v.over[c], -f), (row, v.under[c], f)], 0.0, INF, idx)
 
 
 def add_capacity_kept(lp: LPBuilder, d: ModelData, v: Vars) -> None:
