@@ -210,6 +210,7 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
 
     event(f"plan, {'cohorts' if scenario.has_cohorts else 'one cohort'}, {scenario.config.objective.equity_measure}")
     event(f"plan with {'agreements' if cfg.get('agreements') else 'no agreements'}")
+    event(f"plan, occupancy {cfg['costs'].get('occupancy', 'end_of_year')}, void_share {cfg['costs'].get('void_share', 0)}")
     # the integer program on its own: from every cell rounded down (which misses the totals) it must
     # still find a whole-people plan that keeps every rule (most random plans never need it)
     d = prepare(scenario)
