@@ -34,6 +34,7 @@ from allocator import Plan, Scenario, load_scenario, solve
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "scenarios" / "example"
+WORKED = REPO / "docs" / "worked-example"
 UK_CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
 PLAN_CSVS = ("allocations.csv", "trajectory.csv", "regions.csv")
 TIMING_KEYS = ("build_seconds", "solve_seconds", "interpret_seconds", "verify_seconds")
@@ -277,6 +278,11 @@ def _cohorts_with_an_empty_cost(folder: Path) -> Path:
     return write_scenario(folder, cfg, rows)
 
 
+def _progressive(steps: list[dict]) -> Callable[[Path], Path]:
+    return _with_config(lambda c: c["objective"].update(equity_measure="progressive", equity_steps=steps,
+                                                        equity_weight=100))
+
+
 @dataclass(frozen=True)
 class BadInput:
     """A broken scenario: ``build(folder)`` writes it and returns the path to load; the error message
@@ -361,6 +367,22 @@ BAD_INPUTS: tuple[BadInput, ...] = (
              ("areas.csv", "line 3", "'protect'"), "'maybe' is not true or false"),
     BadInput("protect_column_without_policy", _with_rows(_set(1, protect="true")),
              ("areas.csv", "line 3", "'protect'"), "needs policy.protect"),
+    # issue 13: the progressive measure's steps, honest costing
+    BadInput("progressive_without_steps", _with_config(lambda c: c["objective"].update(equity_measure="progressive")),
+             ("scenario.yaml", "'objective.equity_steps'"), "needs equity_steps"),
+    BadInput("equity_steps_not_from_one", _progressive([{"from": 1.1, "weight": 1}, {"from": 1.5, "weight": 2}]),
+             ("scenario.yaml", "'objective.equity_steps.0.from'"), "from: 1.0; got 1.1"),
+    BadInput("equity_steps_not_increasing", _progressive([{"from": 1.0, "weight": 1}, {"from": 1.5, "weight": 2},
+                                                          {"from": 1.25, "weight": 3}]),
+             ("scenario.yaml", "'objective.equity_steps.2.from'"), "1.25 is not above 1.5"),
+    BadInput("equity_weights_decreasing", _progressive([{"from": 1.0, "weight": 3}, {"from": 1.25, "weight": 1}]),
+             ("scenario.yaml", "'objective.equity_steps.1.weight'"), "must not decrease"),
+    BadInput("equity_step_without_weight", _progressive([{"from": 1.0}]),
+             ("scenario.yaml", "'objective.equity_steps.0.weight'"), "required"),
+    BadInput("void_share_above_one", _with_config(lambda c: c["costs"].update(void_share=1.5)),
+             ("scenario.yaml", "'costs.void_share'"), "1.5"),
+    BadInput("unknown_occupancy", _with_config(lambda c: c["costs"].update(occupancy="monthly")),
+             ("scenario.yaml", "'costs.occupancy'"), "'monthly'"),
 )
 
 
@@ -389,13 +411,24 @@ def _agreements(draw: st.DrawFn, rows: list[dict], years: list[int], rates: dict
     return out
 
 
+def _equity_steps(draw: st.DrawFn) -> list[dict]:
+    """1-3 steps of the progressive measure: from 1.0, increasing; weights from 0.5, never decreasing."""
+    steps, start, weight = [], 1.0, draw(st.sampled_from([0.5, 1.0, 2.0]))
+    for _ in range(draw(st.integers(1, 3))):
+        steps.append({"from": start, "weight": weight})
+        start = round(start + draw(st.sampled_from([0.1, 0.25, 0.5, 1.0])), 2)
+        weight += draw(st.sampled_from([0.0, 1.0, 4.0]))
+    return steps
+
+
 @st.composite
 def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
                     place: bool | None = None) -> tuple[dict, list[dict]]:
     """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
     2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
-    a contingency ceiling (which may make it infeasible), procurement costs, l1 or minmax equity,
+    a contingency ceiling (which may make it infeasible), procurement costs, l1, minmax or progressive
+    equity (1-3 steps), average occupancy, a cost for empty bed spaces (void_share),
     maybe two cohorts with their own columns, maybe agreed allocations (``cfg['agreements']`` is
     then a list of rows: :func:`write_scenario` writes them), fractional arrivals, contingency,
     ceilings and growth limits, and maybe the place-based features (:func:`_place_based`; always, with
@@ -441,10 +474,16 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
         policy["contingency_ceiling"] = {y: _amount(draw, 0, 2_000) for y in sorted(ceiling_years)}
     objective = {"cost_weight": draw(st.sampled_from([0, 1])), "contingency_weight": 1,
                  "equity_weight": draw(st.sampled_from([0, 500, 5_000])),
-                 "equity_measure": draw(st.sampled_from(["l1", "minmax"]))}
+                 "equity_measure": draw(st.sampled_from(["l1", "minmax", "progressive"]))}
+    if objective["equity_measure"] == "progressive":
+        objective["equity_steps"] = _equity_steps(draw)
     cfg = config(years, arrivals, exit_rate=exit_rate, contingency_start=_amount(draw, 0, 3_000),
                  hotel=draw(st.sampled_from([20_000, 52_925])),
                  procurement_per_place=draw(st.sampled_from([0, 0, 3_000])), policy=policy, objective=objective)
+    for key, values in (("occupancy", [None, "end_of_year", "average"]), ("void_share", [None, 0, 0.25, 1.0])):
+        value = draw(st.sampled_from(values))
+        if value is not None:
+            cfg["costs"][key] = value
     if cohorts:
         share = draw(st.sampled_from([0.3, 0.5, 0.75]))
         cfg["cohorts"] = [{"name": "single", "arrivals_share": share},
@@ -465,7 +504,7 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
 
 def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | None = None) -> None:
     """Issue 13's features, any of them together: hotels by area (some closing, ``contingency_start``
-    then their total or left out), hotel place and new contingency costs, a pressure basis
+    then their total or left out), hotel place and new contingency costs (or its default), a pressure basis
     (``supported`` with people in initial accommodation, or a list with a column of resettled people)
     and protection (either rule, with the ``protect`` column forcing a few areas on or off)."""
     years = cfg["years"]
@@ -479,7 +518,9 @@ def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | No
             del cfg["demand"]["contingency_start"]
         else:
             cfg["demand"]["contingency_start"] = total
-        cfg["costs"]["new_contingency_per_person_year"] = draw(st.sampled_from([20_000, 52_925, 80_000]))
+        new = draw(st.sampled_from([None, 20_000, 52_925, 80_000]))      # None: the default, hotel place + occupant
+        if new is not None:
+            cfg["costs"]["new_contingency_per_person_year"] = new
         cfg["costs"]["hotel_place_per_year"] = draw(st.sampled_from([0, 0, 4_000]))
     basis = draw(st.sampled_from(["dispersal", "supported", "supported", "list"]))
     if basis == "list":

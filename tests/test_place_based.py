@@ -16,7 +16,7 @@ import pytest
 from allocator import InfeasibleError, load_scenario, prepare, solve
 from allocator.explain import explain_area
 from allocator.model import build_lp
-from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, written
+from tests.conftest import EXAMPLE, WORKED, area, assert_close, config, exact, load, written
 
 
 def hotel_config(years: list[int], arrivals: list[float], **kwargs) -> dict:
@@ -192,9 +192,6 @@ def test_protection_both_rules(tmp_path: Path, protect, column, objective, stock
 
 
 # --------------------------------------------------------------------------- v1 unchanged, the example
-WORKED = Path(__file__).resolve().parents[1] / "docs" / "worked-example"
-
-
 def test_a_v1_scenario_builds_none_of_it() -> None:
     d = prepare(load_scenario(WORKED))
     assert d.hotel0 is None and d.basis is None and d.protected is None and d.over_basis is None

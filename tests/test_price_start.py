@@ -174,6 +174,40 @@ def test_country_with_binding_ceiling_and_agreements(country):
     assert ((kept[chosen.index] >= chosen - 1) & (kept[chosen.index] <= chosen + 1)).all()
 
 
+def progressive_and_honest(scenario):
+    """Issue 13: the progressive measure (three steps), average occupancy and empty bed spaces at half a place."""
+    steps = [{"from": 1.0, "weight": 1}, {"from": 1.25, "weight": 3}, {"from": 1.5, "weight": 10}]
+    return scenario.with_objective(equity_measure="progressive", equity_steps=steps).with_costs(
+        occupancy="average", void_share=0.5)
+
+
+def test_country_with_progressive_equity_and_honest_costing(country):
+    """The steps' rows and the kept capacity's rows are local (one area's columns):
+    the linking rows are still the balance and the dispersed total, the start is used, same optimum."""
+    sc = progressive_and_honest(country)
+    lp = build_lp(prepare(sc))
+    assert {"fair_share_step", "capacity_kept"} <= set(lp.rows)
+    s = ps.split(lp)
+    linking = {name for name, block in lp.rows.items()
+               if np.isin(np.arange(block.start, block.start + block.size), s.link_rows).any()}
+    assert linking == {"national_balance", "dispersed_total"}
+    cold, warm = both(sc)
+    assert warm.summary["solver_start"] == "prices"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+
+
+def test_area_plans_with_progressive_equity_and_honest_costing_complete(country, monkeypatch):
+    """The time-limit fallback completes the areas' plans: the people above each step (``excess``) set to
+    meet their rows, the kept capacity the areas' own; the plan keeps every row and bound."""
+    d = prepare(progressive_and_honest(country))
+    lp = build_lp(d)
+    optimum = solve_lp(lp, data=d, start="cold").objective
+    stop_after_area_plans(monkeypatch)
+    raw = solve_lp(lp, data=d, start="prices")
+    assert raw.status == Status.TIME_LIMIT and raw.info["fallback"] == "price_start", raw.info
+    assert feasible(lp, raw.x) and optimum * (1 - 1e-9) <= raw.objective
+
+
 @pytest.mark.parametrize("cohorts", [False, True])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_countries(tmp_path, seed, cohorts):

@@ -138,6 +138,21 @@ def test_warm_equals_cold_on_the_example(example):
     assert warm_count == len(points)
 
 
+def test_warm_starts_with_a_moving_objective_constant(example):
+    """Issue 13: with average occupancy and empty bed spaces the objective has a constant (today's half
+    year, today's empty places), which moves with the costs and the start: the points stay warm, each
+    with its own constant, and equal the cold solves (they were cold: "objective offset changed")."""
+    sc = example.with_costs(occupancy="average", void_share=0.5)
+    points = grid_points([parse_set("costs.contingency_scale=0.5,1"), parse_set("costs.place_scale=0.8,1.2")])
+    for p in points:
+        row = solve_point(sc, p, point_id(p, sc.sha256), warm=True)
+        status, objective = _cold_objective(sc, p)
+        assert row["warm"] and row["status"] == status == "optimal", row["warm_note"]
+        assert row["objective"] == pytest.approx(objective, rel=1e-9)
+    offsets = {build_lp(prepare(apply_params(sc, p))).offset for p in points}
+    assert len(offsets) == len(points)
+
+
 def test_warm_equals_cold_on_the_national_scenario(central):
     points = grid_points([parse_set("policy.cluster_limit=150,250"), parse_set("demand.arrivals_scale=0.8,1.25"),
                           parse_set("costs.place_scale=0.9,1.1")])

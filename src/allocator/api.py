@@ -21,7 +21,7 @@ from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
 from allocator.interpret import basis_start, end_position, interpret, start_position
 from allocator.plan import Plan
-from allocator.place import Hotels, hotel_solution
+from allocator.place import Hotels, hotel_solution, new_sites_while_empty
 from allocator.rounding import whole_plan
 from allocator.scenario import Scenario
 from allocator.solvers import RawSolution, solve_lp
@@ -123,7 +123,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     t3 = time.perf_counter()
     if verify:
         fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None],
-                            hotels=hotels, whole_hotels=whole_hotels)
+                            hotels=hotels, whole_hotels=whole_hotels, allocations=alloc)
         if fails:
             raise VerificationError(fails)
     t4 = time.perf_counter()
@@ -159,6 +159,9 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
              "basis_total": int(round(basis[i])), "cap": int(d.cluster_cap[i])}
             for i in np.flatnonzero(basis > d.cluster_cap)
         ]
+    empty = new_sites_while_empty(d, hotels, traj)    # new sites while hotel places stood empty (docs/model.md)
+    if empty is not None:
+        summary["new_sites_while_hotel_places_empty"] = empty
     if raw.status == Status.TIME_LIMIT:     # where the plan came from (optimal plans keep their summary as it was)
         summary["incumbent"] = raw.info.get("fallback", "solver")
     return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C,

@@ -31,20 +31,25 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     and the people in them :math:`L_{it}`, and each year's new contingency :math:`Q_t`. Their bounds
     are in :func:`add_hotel_closure`. Objective, × ``contingency_weight``: :math:`\pi^C` on
     :math:`L_{it}`, :math:`\pi^{new}` on :math:`Q_t`, :math:`\pi^H` on :math:`H_{it}`; the
-    contingency :math:`C_{th}` then has no cost of its own.
+    contingency :math:`C_{th}` then has no cost of its own. Each times :math:`\omega_t`, as the stock
+    (:func:`allocator.families.add_variables`; ``costs.occupancy: average``): the start position's half of
+    the first year, :math:`H_{i,-1} = L_{i,-1} = c^0_i` and :math:`Q_{-1} = 0`, is in the objective's constant.
     """
     n_a, n_t, _ = d.shape
     areas = np.flatnonzero(d.hotel0 > 0)
     a, t = np.repeat(areas, n_t), np.tile(np.arange(n_t), areas.size)
     most = d.hotel0[a] * d.hotel_open[a, t]
     idx = {"area": a, "year": t}
-    w = d.contingency_weight
+    weights, start = d.occupancy_weights()
+    w = d.contingency_weight * weights
     v.hotel_places = np.full((n_a, n_t), -1, np.int64)
     v.located = np.full((n_a, n_t), -1, np.int64)
-    v.hotel_places[a, t] = lp.add_variables("hotel_places", (a.size,), 0.0, most, w * d.hotel_place_cost, idx)
-    v.located[a, t] = lp.add_variables("located", (a.size,), 0.0, most, w * d.hotel_cost, idx)
+    v.hotel_places[a, t] = lp.add_variables("hotel_places", (a.size,), 0.0, most, w[t] * d.hotel_place_cost, idx)
+    v.located[a, t] = lp.add_variables("located", (a.size,), 0.0, most, w[t] * d.hotel_cost, idx)
     v.new_contingency = lp.add_variables("new_contingency", (n_t,), 0.0, INF, w * d.new_contingency_cost,
                                          {"year": np.arange(n_t)})
+    if start > 0:                               # today's hotel residents in today's places
+        lp.offset += start * d.contingency_weight * (d.hotel_cost + d.hotel_place_cost) * float(d.hotel0.sum())
 
 
 def add_hotel_closure(lp: LPBuilder, d: ModelData, v: Vars) -> None:

@@ -14,7 +14,9 @@ procurement, with their weights) and :math:`E(x)` the equity measure:
 * ``l1`` (default): :math:`E = \sum_{i,t} (u^+_{it} + u^-_{it})`, people away
   from their area's fair share, summed over areas and years (person-years);
 * ``minmax``: :math:`E = \sum_t (Z_t - D_t)`, people "in excess" of an even
-  spread at the highest area's rate, summed over years.
+  spread at the highest area's rate, summed over years;
+* ``progressive``: :math:`E = \sum_{i,t} (w_0 u^+_{it} + u^-_{it} + \sum_k (w_k - w_{k-1}) e_{itk})`,
+  person-years away from the fair share weighted by the scenario's ``equity_steps``.
 
 The :math:`\varepsilon` row is appended to the built
 :class:`~allocator.model.LinearProgram` here (``scipy.sparse.vstack``); the
@@ -55,7 +57,7 @@ from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
 from allocator.verify import verify_plan
 
-MEASURES = ("l1", "minmax")
+MEASURES = ("l1", "minmax", "progressive")
 
 
 @dataclass
@@ -86,10 +88,10 @@ def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
     lp = build_lp(d)
     equity = np.zeros(lp.num_col)
     zero = []
-    for family in registry.rows():          # the measure's columns and weights, from its family's record
-        if family.equity and family.when(d):
-            for name, weight in family.equity:
-                equity[lp.variables[name].slice] = weight
+    for family in registry.rows():          # the measure's columns, from its family's record; built with
+        if family.equity and family.when(d):  # equity_weight 1, their costs are the measure's weights
+            for name in family.equity:
+                equity[lp.variables[name].slice] = lp.c[lp.variables[name].slice]
                 zero.append(lp.variables[name].slice)
     money = lp.c.copy()
     for s in zero:

@@ -88,7 +88,8 @@ class Completion:
 
     ``meet``: ``columns[0]`` so that each row meets its lower bound; ``distance``: ``columns[0]``
     and ``columns[1]`` the part of each row's activity above and below 0; ``highest``:
-    ``columns[0]`` the least value keeping every row."""
+    ``columns[0]`` the least value keeping every row; ``excess``: ``columns[0]`` the least
+    non-negative value with which each row meets its lower bound."""
 
     how: str
     columns: tuple[str, ...]
@@ -122,7 +123,8 @@ class Family:
     price_start: PriceStart = LOCAL
     complete: Completion | None = None
     sample_drop: Callable[[ModelData], dict] | None = None   # fields clearing it from a sample of areas
-    equity: tuple[tuple[str, float], ...] = ()                # columns × weights: its equity measure
+    equity: tuple[str, ...] = ()  # the columns of its equity measure (their costs at equity_weight 1 are its weights)
+    follows: bool = False       # its rows only carry another family's limit on: its lever relaxes them free, unreported
 
     @property
     def links_areas(self) -> bool:
@@ -251,6 +253,11 @@ def _exits_only(s: Solved) -> np.ndarray:
     prev = np.concatenate([s.d.stock0[:, None, :], s.S[:, :-1, :]], axis=1)
     floor = (1.0 - s.d.exit_rate)[None, None, :] * prev
     return s.eligible & ~s.over_cap & (prev > TOL) & (s.S <= floor + TOL * s.scale)
+
+
+def _fair_share_measure(d: ModelData) -> bool:
+    """Whether the fair-share rows are built: an equity term with the ``l1`` or ``progressive`` measure."""
+    return d.equity_weight > 0 and d.equity_measure in ("l1", "progressive")
 
 
 def _at_fair_share(s: Solved) -> np.ndarray:
@@ -395,10 +402,14 @@ LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PRO
 
 CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
                        _at_cluster_cap)
+#: Where the rows of a step of the progressive measure are tight: the area is at or above the step.
+FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of the progressive equity measure "
+                         "(objective.equity_steps), beyond which each person costs more in equity")
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
                 "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
-                "procurement pace", "growth limit", "agreement", "exits only", "fair share reached")
+                "procurement pace", "growth limit", "agreement", "exits only", "fair share reached",
+                FAIR_SHARE_STEP.tag)
 
 FAMILIES: tuple[Family, ...] = (
     # ---- rules folded into the bounds on stock (add_variables, from data.cell_limits)
@@ -476,18 +487,26 @@ FAMILIES: tuple[Family, ...] = (
                            "pressured places at the start) and takes no new placements",
                            _protected("no_new_placements")))),
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
+    Family("capacity_kept", "row", "capacity kept (empty bed spaces cost)", fm.add_capacity_kept, "objective",
+           "Capacity kept and empty bed spaces", when=lambda d: d.void_share > 0, lever=CAPACITY, sides=("lower",),
+           follows=True),
     Family("dispersed_total", "row", "the national dispersed total", fm.add_dispersed_total, "objective",
            "National dispersed total", when=lambda d: d.equity_weight > 0,
            price_start=PriceStart("basic column", column="dispersed"), complete=Completion("meet", ("dispersed",))),
-    Family("fair_share", "row", "the fair share (l1 equity)", fm.add_fair_share, "objective",
-           "Fair share, `l1` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "l1",
+    Family("fair_share", "row", "the fair share (l1 and progressive equity)", fm.add_fair_share, "objective",
+           "Fair share, `l1` and `progressive` measures", when=_fair_share_measure,
            reasons=(Reason("fair share reached", "it is exactly at its fair share of the national total",
                            _at_fair_share),),
-           complete=Completion("distance", ("over", "under")), equity=(("over", 1.0), ("under", 1.0))),
+           complete=Completion("distance", ("over", "under")), equity=("over", "under")),
+    Family("fair_share_step", "row", "the steps of the progressive equity measure", fm.add_fair_share_steps,
+           "objective", "Fair-share steps, `progressive` measure",
+           when=lambda d: _fair_share_measure(d) and d.equity_steps is not None and len(d.equity_steps) > 1,
+           sides=("lower",), reasons=(FAIR_SHARE_STEP,),
+           complete=Completion("excess", ("excess",)), equity=("excess",)),
     Family("top_rate", "row", "the minmax equity measure", fm.add_top_rate, "objective",
            "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
            price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
-           complete=Completion("highest", ("top_rate",)), equity=(("top_rate", 1.0), ("dispersed", -1.0))),
+           complete=Completion("highest", ("top_rate",)), equity=("top_rate", "dispersed")),
 )
 
 

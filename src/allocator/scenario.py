@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocator import place
+from allocator import costing, place
 from allocator.dotted import merge, set_dotted, validation_issues
 from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
@@ -97,10 +97,15 @@ class Costs(_Strict):
     """£ per person-year in hotels and other contingency accommodation."""
     procurement_per_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ one-off for each new bed space procured."""
+    occupancy: Literal["end_of_year", "average"] = Field(default="end_of_year", json_schema_extra=SINCE_V2)
+    """What a year's accommodation and contingency cost is charged on: the end-of-year numbers,
+    or the mean of the start-of-year and end-of-year numbers."""
+    void_share: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False, json_schema_extra=SINCE_V2)
+    """Share of cost_per_place that an empty bed space of kept capacity costs for a year (0 to 1)."""
     new_contingency_per_person_year: float | None = Field(default=None, ge=0, le=1e7, allow_inf_nan=False,
                                                           json_schema_extra=SINCE_V2)
-    """£ per person-year in new contingency (new sites, beyond the open hotel places); default
-    ``contingency_per_person_year``. Used with the areas column ``contingency``."""
+    """£ per person-year in new contingency (new sites, beyond the open hotel places; with the areas column
+    ``contingency``); default ``contingency_per_person_year + hotel_place_per_year``, a place and its occupant."""
     hotel_place_per_year: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False, json_schema_extra=SINCE_V2)
     """£ per open hotel place per year, occupied or not. Used with the areas column ``contingency``."""
 
@@ -146,8 +151,11 @@ class Objective(_Strict):
     cost_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     contingency_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     equity_weight: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
-    """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
-    equity_measure: Literal["l1", "minmax"] = "l1"
+    """£ per person-year away from the fair share (l1, progressive) or per person of excess (minmax)."""
+    equity_measure: Literal["l1", "minmax", "progressive"] = "l1"
+    equity_steps: list[costing.EquityStep] | None = Field(default=None, min_length=1, max_length=20,
+                                                          json_schema_extra=SINCE_V2)
+    """The steps of the progressive measure: ``[{from: 1.0, weight: 1}, {from: 1.25, weight: 3}, ...]``."""
 
 
 class Cohort(_Strict):
@@ -183,8 +191,9 @@ class ScenarioConfig(_Strict):
 
 
 def _hash_dump(model: BaseModel) -> dict:
-    """``model.model_dump(mode="json")`` without the v2 keys (:data:`SINCE_V2`) that hold their default."""
-    out = model.model_dump(mode="json")
+    """``model.model_dump(mode="json", by_alias=True)`` without the v2 keys (:data:`SINCE_V2`) that hold
+    their default."""
+    out = model.model_dump(mode="json", by_alias=True)
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         if (info.json_schema_extra or {}).get("since") == 2 and value == info.default:
@@ -399,6 +408,7 @@ def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
     outside = [y for y in ceiling if y not in years]
     if outside:
         issues.append(Issue(label, f"ceiling given for years outside the plan: {outside}", field="policy.contingency_ceiling"))
+    issues += costing.check_equity_steps(config.objective, label)
     if config.cohorts:
         names = [c.name for c in config.cohorts]
         if len(set(names)) != len(names):

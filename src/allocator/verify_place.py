@@ -55,10 +55,12 @@ def expected(scenario: Scenario, ex: dict) -> dict:
         most = ex["s0"].sum(axis=1)[:, None] if rule == "no_net_growth" else inherited
         protect = np.where(chosen[:, None] & ex["open"], most, np.nan)
     costs = cfg.costs
+    new_cost = costs.new_contingency_per_person_year           # by default a hotel place and its occupant
+    if new_cost is None:
+        new_cost = costs.contingency_per_person_year + costs.hotel_place_per_year
     return dict(located=located, c0=c0, c_open=c_open, F=F, counts=counts, on_basis=on_basis, over=over,
                 protect=protect, rule=rule, hotels_counted=hotels_counted, place_cost=costs.hotel_place_per_year,
-                new_cost=costs.contingency_per_person_year if costs.new_contingency_per_person_year is None
-                else costs.new_contingency_per_person_year)
+                new_cost=new_cost)
 
 
 def basis(px: dict, total: np.ndarray, located: np.ndarray | None) -> np.ndarray:
@@ -73,14 +75,24 @@ def cap_limit(px: dict, ex: dict, inherited_total: np.ndarray) -> np.ndarray:
     return np.maximum(ex["cap"][:, None] - px["F"][:, None], inherited_total + px["hotels_counted"])
 
 
-def objective_contingency(scenario: Scenario, px: dict, C: np.ndarray, hotels) -> float:
-    """£ of contingency in the objective (before its weight): hotel residents, new contingency and open places
-    with hotels by area, else everyone in contingency at the hotel cost."""
+def contingency_by_year(scenario: Scenario, px: dict, C: np.ndarray, hotels) -> np.ndarray:
+    """(T,) £ of contingency in the objective each year (before its weight): hotel residents, new contingency
+    and open places with hotels by area, else everyone in contingency at the hotel cost."""
     costs = scenario.config.costs
     if not px["located"]:
-        return costs.contingency_per_person_year * float(C.sum())
-    return (costs.contingency_per_person_year * float(hotels.located.sum()) + px["new_cost"] * float(hotels.new.sum())
-            + px["place_cost"] * float(hotels.places.sum()))
+        return costs.contingency_per_person_year * C.sum(axis=1)
+    return (costs.contingency_per_person_year * hotels.located.sum(axis=0) + px["new_cost"] * hotels.new
+            + px["place_cost"] * hotels.places.sum(axis=0))
+
+
+def contingency_now(scenario: Scenario, px: dict, people: float) -> float:
+    """£ a year of today's contingency (``costs.occupancy: average`` charges half of it in the first year):
+    the ``people`` in contingency now at the hotel cost; with hotels by area, today's hotel residents in
+    today's hotel places (none in new contingency), each at the hotel cost and the place's."""
+    costs = scenario.config.costs
+    if not px["located"]:
+        return costs.contingency_per_person_year * people
+    return (costs.contingency_per_person_year + px["place_cost"]) * float(px["c0"].sum())
 
 
 def check_exact(scenario: Scenario, ex: dict, px: dict, S: np.ndarray, C: np.ndarray, hotels, tol: float) -> list[str]:

@@ -83,14 +83,24 @@ def _set_highest(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> Non
     x[blk.slice] = z
 
 
-_COMPLETE = {"meet": _set_to_meet, "distance": _set_distance, "highest": _set_highest}
+def _set_excess(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> None:
+    """Set ``var`` (one entry per row of ``rows``) to the least non-negative value with which each row
+    meets its lower bound: the people above a step of the progressive measure."""
+    _set_to_meet(lp, x, rows, var)
+    if var in lp.variables:
+        block = lp.variables[var].slice
+        x[block] = np.maximum(x[block], 0.0)
+
+
+_COMPLETE = {"meet": _set_to_meet, "distance": _set_distance, "highest": _set_highest, "excess": _set_excess}
 
 
 def complete(lp: LinearProgram, x: np.ndarray) -> np.ndarray | None:
     """``x`` with the national and equity columns set from its area columns, by each family's
     ``complete`` in the registry, in its order: contingency to meet the national balance, the
     dispersed total to meet its rows, ``over``/``under`` the distance from the fair share,
-    ``top_rate`` the highest rate. None when the model has no national balance."""
+    ``excess`` the people above each step of the progressive measure, ``top_rate`` the highest
+    rate. None when the model has no national balance."""
     if _rows(lp, registry.priced().name) is None or "stock" not in lp.variables:
         return None
     x = np.array(x, dtype=float)
