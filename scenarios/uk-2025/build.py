@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import math
 import sys
 import tempfile
@@ -39,6 +40,8 @@ RAW_MYE2 = "ons_mye2_mid2024_persons_by_single_year_of_age_uk.csv"
 RAW_PIPR = "ons_pipr_avg_monthly_private_rent_by_la_2026-07.csv"
 RAW_LOOKUP = "lad_lookup_uk_361_region_nation.csv"
 RAW_HEXJSON = "uk-local-authority-districts-2023.hexjson"
+RAW_ASY_D11 = "ho_asy_d11_la_support_2014q1_2024q3_long.csv"
+RAW_RES_D01 = "ho_res_d01_resettlement_by_la_2014q1_2024q3_long.csv"
 
 RAW_SHA256 = {
     RAW_REG02: "f77661bb7579811c1e9be9219cb832bd1c572d5c1914dc5a4afea02bed3a7cdf",
@@ -47,7 +50,22 @@ RAW_SHA256 = {
     RAW_PIPR: "9c5c7da599f7bd9ae12bf263e88d4e09867768f4a2be02433e95bce4f02dd750",
     RAW_LOOKUP: "75d354d53e4d32b7ba8e70305d95efac8c2bdec4495e8b5513e23456c5dbf852",
     RAW_HEXJSON: "dc1692514e184c0299619fee3377ef09cdaabd3190c408a08b337e5eb99a88d7",
+    RAW_ASY_D11: "55415b29a728150e2c0c816f36511bfe07b31fcbd6f11feae6b994d6062b83c8",
+    RAW_RES_D01: "4a627880369b35ec6a33bc33b67ce60afe038c311b231c78df5bc0dfaf9a6028",
 }
+
+
+def _load_sibling(name: str):
+    """Import ``<name>.py`` next to this file by path (this folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"uk2025_{name}", HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cal = _load_sibling("calibration")
 
 # ---------------------------------------------------------------------------------------------
 # Parameters (assumptions). All documented in SOURCES.md; adjust here and rebuild.
@@ -143,6 +161,14 @@ AREAS_COLUMNS = [
     "cost_per_place",
     "status",
     "available_from",
+    "contingency",
+    "initial",
+    "other_accommodation",
+    "afghan",
+    "ukraine_arrivals",
+    "resettled_5y",
+    "procurement_trend",
+    "procurement_ambitious",
 ]
 LA_GEOGRAPHIES = {
     "Non-metropolitan District",
@@ -154,6 +180,15 @@ LA_GEOGRAPHIES = {
 }
 NATION_COUNTS = {"E": 296, "W": 22, "S": 32, "N": 11}
 EXPECTED_DISPERSAL_TOTAL = 68538
+# Reg_02 columns copied as they are (people at 31 Dec 2025; see SOURCES.md section 2).
+REG02_COLUMNS = {
+    "contingency": "contingencyAccommodation",
+    "initial": "initialAccommodation",
+    "other_accommodation": "otherAccommodation",
+    "afghan": "afghanProgrammePopulation",
+    "ukraine_arrivals": "homesForUkraineArrivals",
+}
+EXPECTED_CONTINGENCY_TOTAL = 32667  # Reg_02 contingencyAccommodation summed = Asy_D09 hotel + other, 31 Dec 2025
 
 
 class BuildError(RuntimeError):
@@ -192,6 +227,11 @@ def _read_reg02(raw: Path) -> pd.DataFrame:
         _fail("Reg_02 accommodation types do not add up to supportedAsylum")
     if int(reg["dispersalAccommodation"].sum()) != EXPECTED_DISPERSAL_TOTAL:
         _fail("Reg_02 dispersal accommodation does not sum to 68,538")
+    if int(reg["contingencyAccommodation"].sum()) != EXPECTED_CONTINGENCY_TOTAL:
+        _fail("Reg_02 contingency accommodation does not sum to 32,667")
+    afghan = ["afghanProgrammeTransitional", "afghanProgrammeLaHousing", "afghanProgrammePrsHousing"]
+    if not (reg[afghan].sum(axis=1) == reg["afghanProgrammePopulation"]).all():
+        _fail("Reg_02 Afghan programme parts do not add up to afghanProgrammePopulation")
     return reg
 
 
@@ -236,17 +276,6 @@ def _rents(raw: Path, areas: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return pd.Series(rents), pd.Series(notes)
 
 
-def _largest_remainder(total: int, weights: pd.Series) -> pd.Series:
-    """Integer split of ``total`` proportional to ``weights`` (ties broken by index order)."""
-    quota = weights / weights.sum() * total
-    base = np.floor(quota).astype("int64")
-    remainder = (quota - base).round(12)
-    short = total - int(base.sum())
-    order = sorted(weights.index, key=lambda k: (-remainder[k], k))
-    base.loc[order[:short]] += 1
-    return base
-
-
 def build_areas(raw: Path = RAW) -> tuple[pd.DataFrame, dict[str, object]]:
     """Return the areas table (sorted by area_code) and a dict of derived numbers."""
     reg = _read_reg02(raw)
@@ -258,6 +287,7 @@ def build_areas(raw: Path = RAW) -> tuple[pd.DataFrame, dict[str, object]]:
         "stock": reg["dispersalAccommodation"].astype("int64"),
         "supported": reg["supportedAsylum"].astype("int64"),
         "reg02_population": reg["population"].astype("int64"),
+        **{col: reg[src].astype("int64") for col, src in REG02_COLUMNS.items()},
     }).sort_values("area_code", kind="mergesort").reset_index(drop=True)
     areas["population"] = areas["area_code"].map(pop)
     if areas["population"].isna().any() or not (areas["population"] == areas["reg02_population"]).all():
@@ -276,7 +306,7 @@ def build_areas(raw: Path = RAW) -> tuple[pd.DataFrame, dict[str, object]]:
                     .set_index("area_code").loc["K02000001", "monthly_rent_gbp"])
     factor = (uk_rent / areas["rent"]) ** RENT_ELASTICITY
     weights = pd.Series((areas["population"] * factor).to_numpy(), index=areas["area_code"])
-    areas["procurement_per_year"] = _largest_remainder(NATIONAL_PROCUREMENT_PER_YEAR, weights).to_numpy()
+    areas["procurement_per_year"] = cal.largest_remainder(NATIONAL_PROCUREMENT_PER_YEAR, weights).to_numpy()
 
     target = DISPERSAL_COST_PER_NIGHT * DAYS_PER_YEAR
     w = areas["stock"] if COST_WEIGHTING == "stock" else areas["population"]
@@ -286,8 +316,10 @@ def build_areas(raw: Path = RAW) -> tuple[pd.DataFrame, dict[str, object]]:
 
     areas["status"] = "existing"
     areas["available_from"] = ""
+    programmes = _add_programmes_and_procurement(areas, raw)
 
     info: dict[str, object] = {
+        **programmes,
         "uk_rent": uk_rent,
         "cost_scale_per_rent_pound": scale,
         "cost_weighted_mean_year": weighted_mean,
@@ -300,6 +332,23 @@ def build_areas(raw: Path = RAW) -> tuple[pd.DataFrame, dict[str, object]]:
         "full": areas,
     }
     return areas[AREAS_COLUMNS].copy(), info
+
+
+def _add_programmes_and_procurement(areas: pd.DataFrame, raw: Path) -> dict[str, object]:
+    """Add resettled_5y, procurement_trend and procurement_ambitious to ``areas`` (in place)."""
+    codes = areas["area_code"]
+    by_code = areas.set_index("area_code")
+    resettled, resettled_unplaced = cal.resettled_5y(raw / RAW_RES_D01, set(codes))
+    areas["resettled_5y"] = codes.map(resettled).fillna(0).astype("int64").to_numpy()
+
+    tr = cal.trend(raw / RAW_ASY_D11, by_code["stock"])
+    areas["procurement_trend"] = cal.trend_split(tr).loc[codes].to_numpy()
+
+    basis = by_code["stock"] + by_code["contingency"] + by_code["initial"]
+    gap = cal.ambitious_weights(basis, by_code["population"])
+    ambitious = cal.largest_remainder(cal.AMBITIOUS_PROCUREMENT_PER_YEAR, gap)
+    areas["procurement_ambitious"] = ambitious.loc[codes].to_numpy()
+    return {"trend": tr, "resettled_unplaced": resettled_unplaced, "ambitious_gap": gap, "basis": basis}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,6 +507,7 @@ def build(out_dir: Path, raw: Path = RAW, verbose: bool = False) -> list[Path]:
 
     if verbose:
         _report(areas, info, demand)
+        _report_phase2(raw, areas, info)
     return written
 
 
@@ -492,6 +542,29 @@ def _report(areas: pd.DataFrame, info: dict[str, object], demand: Demand) -> Non
         reach = growth_reach(areas, rule)
         p(f"max-growth reach ({rule} rule) vs need - ceiling: " + ", ".join(
             f"{y} {reach[y]:,} vs {central[y] - HOTEL_CEILING[y]:,.0f}" for y in YEARS))
+
+
+def _report_phase2(raw: Path, areas: pd.DataFrame, info: dict[str, object]) -> None:
+    """The issue-14 calibration: other programmes, trend and ambitious procurement, demand through
+    31 March 2026, unit costs. Printed only: the scenario files use them from phase 2 on."""
+    by_code = areas.set_index("area_code")
+    names = by_code["area_name"]
+    cols = ["contingency", "initial", "other_accommodation", "afghan", "ukraine_arrivals", "resettled_5y"]
+    print("other columns, totals: " + ", ".join(f"{c} {int(areas[c].sum()):,}" for c in cols)
+          + f" (resettled_5y: {info['resettled_unplaced']} arrivals with no council left out)")
+    basis = info["basis"]
+    over = basis[basis * CLUSTER_LIMIT > by_code["population"]]
+    print(f"supported basis (dispersal + contingency + initial) over population/{CLUSTER_LIMIT}: "
+          + ", ".join(f"{names[c]} {int(v):,}" for c, v in over.items()))
+    for line in cal.trend_lines(info["trend"], by_code["procurement_trend"], names):
+        print(line)
+    for line in cal.ambitious_lines(info["ambitious_gap"], by_code["procurement_ambitious"], basis, names):
+        print(line)
+    uk = pd.read_csv(raw / RAW_UK_STOCK, dtype={"period_end": str}).set_index("period_end")
+    for line in cal.demand_lines(cal.demand_inputs(uk, _read_reg02(raw)), YEARS):
+        print(line)
+    for line in cal.cost_lines(uk):
+        print(line)
 
 
 def check(out_dir: Path = HERE) -> int:
