@@ -21,7 +21,9 @@ from allocator.model import build_lp
 from allocator.solvers import RawSolution, solve_lp
 from allocator.solvers import _price_start as ps
 from allocator.solvers._fallback import at_limit, balance_bound, complete, feasible, nobody_new, toward
+from allocator.place import hotel_solution
 from allocator.status import Status
+from allocator.verify import verify_plan
 from tests.conftest import area, config, random_scenario, write_scenario
 from tests.stops import stop_after_area_plans
 
@@ -362,6 +364,27 @@ def test_area_plans_that_break_a_linking_row_are_repaired_towards_them(country):
     raw = at_limit(lp, RawSolution(Status.TIME_LIMIT, None, None, message="Time limit reached"), x1)
     assert feasible(lp, raw.x) and raw.info["price_start_share"] == pytest.approx(theta, abs=1e-6)
     assert raw.objective == pytest.approx(min(lp.c @ x, lp.c @ x0) + lp.offset)
+
+
+def test_a_blend_of_plans_is_charged_only_the_empty_places_its_stock_needs(country):
+    """A repaired plan is a blend of "nobody newly placed" and the areas' plans; blended, the bed spaces
+    bought are more than the blended stock needs (the first plan keeps stock under today's capacity),
+    so the fallback reported a cost the verifier did not find (exit 5 on the national central plan,
+    issue 14). Completed, the bed spaces bought are the latest schedule for the stock: the cost the
+    verifier recomputes, and still a plan keeping every row and bound."""
+    sc = progressive_and_honest(country)
+    d = prepare(sc)
+    lp = build_lp(d)
+    optimum = solve_lp(lp, data=d, start="cold")
+    x0 = nobody_new(lp)
+    blend = complete(lp, 0.5 * x0 + 0.5 * optimum.x)
+    assert feasible(lp, blend)
+    n_a, n_t, n_h = d.shape
+    S = lp.value(blend, "stock").reshape(n_a, n_t, n_h)
+    C = lp.value(blend, "contingency").reshape(n_t, n_h)
+    assert verify_plan(sc, S, C, float(lp.c @ blend + lp.offset), hotels=hotel_solution(d, lp, blend)) == []
+    bought = lp.value(blend, "bought")
+    assert 0 < bought.sum() < 0.5 * lp.value(optimum.x, "bought").sum()     # the blend's stock needs fewer
 
 
 # ----------------------------------------------------------------------------- the interfaces

@@ -89,7 +89,8 @@ class Completion:
     ``meet``: ``columns[0]`` so that each row meets its lower bound; ``distance``: ``columns[0]``
     and ``columns[1]`` the part of each row's activity above and below 0; ``highest``:
     ``columns[0]`` the least value keeping every row; ``excess``: ``columns[0]`` the least
-    non-negative value with which each row meets its lower bound."""
+    non-negative value with which each row meets its lower bound; ``latest``: ``columns[0]`` (one
+    per row) the latest schedule keeping every row within the column's upper bounds."""
 
     how: str
     columns: tuple[str, ...]
@@ -489,7 +490,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
     Family("capacity_kept", "row", "capacity kept (empty bed spaces cost)", fm.add_capacity_kept, "objective",
            "Capacity kept and empty bed spaces", when=lambda d: d.void_share > 0, lever=CAPACITY, sides=("lower",),
-           follows=True),
+           follows=True, complete=Completion("latest", ("bought",))),
     Family("dispersed_total", "row", "the national dispersed total", fm.add_dispersed_total, "objective",
            "National dispersed total", when=lambda d: d.equity_weight > 0,
            price_start=PriceStart("basic column", column="dispersed"), complete=Completion("meet", ("dispersed",))),
