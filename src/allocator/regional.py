@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Issue
-from allocator.tables import Column, type_columns
+from allocator.tables import Column, as_text, type_columns
 
 #: The columns of the regions table (docs/scenario-format.md, "The regions table").
 REGION_COLUMNS: tuple[Column, ...] = (
@@ -86,6 +86,14 @@ def parse_regions(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int]
     table = pd.DataFrame({"region": pd.Series(names, dtype=object), "year": year.astype(np.int64),
                           "min_share": lo, "max_share": hi})
     return table.reset_index(drop=True), []
+
+
+def from_table(regions: pd.DataFrame, config: Any, areas: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """:func:`parse_regions` of a regions table read from a file (text cells, with their line numbers) or
+    typed (a scenario's, checked again against new areas), against the areas table ``areas`` and the years
+    of the scenario's settings ``config``."""
+    text = regions if "lines" in regions.attrs else as_text(regions)
+    return parse_regions(text, REGION_COLUMNS, config.years, areas["region"].unique().tolist(), config.regions)
 
 
 def year_issues(table: pd.DataFrame, years: Sequence[int], label: str) -> list[Issue]:

@@ -35,7 +35,6 @@ from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
 from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import read_csv_text, read_yaml, same_key
-from allocator.regional import REGION_COLUMNS
 from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, parse_agreements,  # noqa: F401
                               read_table, resolve_scenario_path, type_columns)
 
@@ -190,8 +189,7 @@ class ScenarioConfig(_Strict):
     agreements: str | None = None
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
     regions: str | None = Field(default=None, json_schema_extra=SINCE_V2)
-    """Optional table of regional targets (region, year, min_share, max_share of the national total on the
-    pressure basis): hard limits."""
+    """Optional table of regional targets (region, year, min_share, max_share of the national total): hard."""
 
 
 def _hash_dump(model: BaseModel) -> dict:
@@ -274,7 +272,7 @@ class Scenario:
     agreements: pd.DataFrame | None = None
     """Agreed allocations, one row per (area_code, year): columns minimum and maximum (NaN = none)."""
     regions: pd.DataFrame | None = None
-    """Regional targets, one row per (region, year): columns min_share and max_share (NaN = none)."""
+    """Regional targets, one row per (region, year): min_share and max_share (NaN = none)."""
     overrides: dict[str, Any] = field(default_factory=dict)
     """The dotted overrides applied since loading (:meth:`update`), in order: applied in that order to the
     loaded files they give this scenario again. Empty for a scenario as its files say."""
@@ -551,8 +549,7 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
     """Check a config and raw (string) tables together and build a Scenario.
 
     ``agreements`` is an already-typed agreements table (kept as is, re-checked against the
-    areas and years); ``agreements_table`` a raw text one to parse; ``regions`` the regions table
-    (text or typed), checked against the areas' regions and the years.
+    areas and years); ``agreements_table`` a raw text one to parse; ``regions`` the regions table (text or typed).
     """
     issues = _check_config(config, label)
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
@@ -564,12 +561,8 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
         typed, more = parse_agreements(agreements_table, AGREEMENT_COLUMNS, config.years, areas["area_code"],
                                        config.agreements or label)
         issues += more
-    targets = None
-    if regions is not None and not table_issues:
-        text = regions if "lines" in regions.attrs else as_text(regions)    # a file's, or a typed table
-        targets, more = regional.parse_regions(text, REGION_COLUMNS, config.years,
-                                               areas["region"].unique().tolist(), config.regions or label)
-        issues += more
+    targets, more = (None, []) if regions is None or table_issues else regional.from_table(regions, config, areas)
+    issues += more
     if not table_issues:
         issues += place.check_start(config, areas, label)
     if issues:
