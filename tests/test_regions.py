@@ -142,3 +142,37 @@ def test_the_verifier_checks_the_targets_on_the_exact_and_the_whole_plan(tmp_pat
     fails = verify_plan(scenario, free.exact_stock, free.exact_contingency, None, R)
     assert any(f.startswith("regional_share: South 2026") and "below the min_share 0.3" in f for f in fails)
     assert any(f.startswith("whole people: regional_share South 2026") for f in fails)
+
+
+# --------------------------------------------------------------------------- hotel closure dates (item 2)
+def test_closing_every_hotel_keeps_the_example_feasible(tmp_path: Path) -> None:
+    """Closing hotels never makes a plan impossible without regional targets: the people the hotels would
+    have held go to new contingency, which has no limit of its own, and every cap only loosens when the
+    hotel residents stop counting (docs/infeasibility.md). The example with both hotels closed from 2026,
+    on the supported basis (so their residents count) and with its ceiling, still has a plan, with
+    nobody in hotel places and the hotel residents in new sites."""
+    scenario = load_scenario(EXAMPLE).update({"policy.pressure_basis": "supported"})
+    closed = scenario.with_areas(scenario.areas.assign(hotels_close_by=2026))
+    plan = solve(closed)
+    assert (plan.allocations["hotel_places"] == 0).all() and (plan.allocations["contingency"] == 0).all()
+    assert plan.trajectory["new_contingency"].iloc[0] == plan.trajectory["contingency"].iloc[0] > 0
+
+
+def test_a_closure_date_can_break_a_regional_minimum_and_the_diagnosis_names_the_share(tmp_path: Path) -> None:
+    """The one way a closure date makes a scenario infeasible: a regional least share on a basis where hotel
+    residents count. H (South) has 60 people in hotels, A (North) 100 in dispersal, exit rate 0.5, nobody
+    arrives: 80 need a place, A keeps 50 of its own. Open, H's hotels hold up to 30 (South 30 of 80 = 0.375
+    on the basis: the South's min_share 0.3 holds). Closed in 2026, the South holds nobody against at least
+    50 on the basis (people in new sites count nowhere): 0.3 × 50 = 15 people short, and the diagnosis
+    names the share the South would need (0) under the regions lever."""
+    rows = [area("A", region="North", stock=100, capacity=100, cost=1_000),
+            area("H", region="South", contingency=60)]
+    cfg = config([2026], [0], policy={"pressure_basis": "supported"},
+                 regions=[{"region": "South", "year": 2026, "min_share": 0.3}])
+    del cfg["demand"]["contingency_start"]
+    assert solve(load(tmp_path / "open", cfg, rows)).regions.set_index(["region", "year"]).loc[
+        ("South", 2026), "basis_share"] >= 0.3
+    rows[1]["hotels_close_by"] = 2026
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path / "closed", cfg, rows))
+    assert "South needs min_share 0.000 in 2026, not 0.300 (15 people fewer)" in str(err.value)
