@@ -176,3 +176,15 @@ def test_a_closure_date_can_break_a_regional_minimum_and_the_diagnosis_names_the
     with pytest.raises(InfeasibleError) as err:
         solve(load(tmp_path / "closed", cfg, rows))
     assert "South needs min_share 0.000 in 2026, not 0.300 (15 people fewer)" in str(err.value)
+
+
+def test_an_empty_initial_cell_counts_as_nobody(tmp_path: Path) -> None:
+    """On the ``supported`` basis the column ``initial`` is optional per area: an empty cell is nobody in
+    initial accommodation (it was NaN in the fixed counts, and the fair-share rows of an l1 equity term
+    carried it: HiGHS refused the model). B's 20 count, A's empty cell does not: the national total on the
+    basis is 100 + 20, the same plan as with a 0 there."""
+    cfg = config([2026], [100], policy={"pressure_basis": "supported"}, objective={"equity_weight": 100})
+    empty = solve(load(tmp_path / "empty", cfg, two_regions(initial=20)))
+    zero = solve(load(tmp_path / "zero", cfg, [{**two_regions()[0], "initial": 0}, two_regions(initial=20)[1]]))
+    assert empty.objective == pytest.approx(zero.objective, rel=1e-12)
+    assert empty.trajectory["basis_total"].tolist() == [120]
