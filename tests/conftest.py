@@ -107,12 +107,15 @@ def write_scenario(folder: Path, cfg: dict, rows: list[dict], yaml_name: str = "
     """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path.
 
     ``cfg['agreements']`` may be a list of agreement rows (dicts) instead of a file name: they are
-    written to ``agreements.csv``, which the YAML then names."""
+    written to ``agreements.csv``, which the YAML then names; ``cfg['regions']`` likewise, to ``regions.csv``."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / yaml_name
     if isinstance(cfg.get("agreements"), list):
         write_areas(folder / "agreements.csv", cfg["agreements"])
         cfg = {**cfg, "agreements": "agreements.csv"}
+    if isinstance(cfg.get("regions"), list):
+        write_areas(folder / "regions.csv", cfg["regions"])
+        cfg = {**cfg, "regions": "regions.csv"}
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     write_areas(folder / cfg["areas"], rows)
     return path
@@ -283,6 +286,16 @@ def _progressive(steps: list[dict]) -> Callable[[Path], Path]:
                                                         equity_weight=100))
 
 
+def _with_regions(targets: list[dict] | str, two_regions: bool = False) -> Callable[[Path], Path]:
+    """A regions table (``targets``: its rows, or a file name that is not there); ``two_regions``: E02 in R2."""
+    def build(folder: Path) -> Path:
+        rows = good_rows()
+        if two_regions:
+            rows[1]["region"] = "R2"
+        return write_scenario(folder, {**good_config(), "regions": targets}, rows)
+    return build
+
+
 @dataclass(frozen=True)
 class BadInput:
     """A broken scenario: ``build(folder)`` writes it and returns the path to load; the error message
@@ -383,6 +396,34 @@ BAD_INPUTS: tuple[BadInput, ...] = (
              ("scenario.yaml", "'costs.void_share'"), "1.5"),
     BadInput("unknown_occupancy", _with_config(lambda c: c["costs"].update(occupancy="monthly")),
              ("scenario.yaml", "'costs.occupancy'"), "'monthly'"),
+    # regional targets (issue 13 item 5): the regions table's rows are lines 2, 3 of regions.csv
+    BadInput("regions_unknown_region", _with_regions([{"region": "Narnia", "year": 2026, "min_share": 0.1}]),
+             ("regions.csv", "line 2", "'region'"), "'Narnia' is not a region of the areas table"),
+    BadInput("regions_year_outside_plan", _with_regions([{"region": "R1", "year": 2031, "max_share": 0.5}]),
+             ("regions.csv", "line 2", "'year'"), "2031 is not a planning year"),
+    BadInput("regions_min_above_max", _with_regions([{"region": "R1", "year": 2026, "min_share": 0.5,
+                                                      "max_share": 0.2}]),
+             ("regions.csv", "line 2", "'max_share'"), "max_share 0.2 is below the min_share 0.5"),
+    BadInput("regions_share_above_one", _with_regions([{"region": "R1", "year": 2026, "max_share": 1.5}]),
+             ("regions.csv", "line 2", "'max_share'"), "1.5 is above the limit of 1"),
+    BadInput("regions_negative_share", _with_regions([{"region": "R1", "year": 2026, "min_share": -0.1}]),
+             ("regions.csv", "line 2", "'min_share'"), "must not be negative"),
+    BadInput("regions_non_numeric", _with_regions([{"region": "R1", "year": 2026, "min_share": "a third"}]),
+             ("regions.csv", "line 2", "'min_share'"), "not a number: 'a third'"),
+    BadInput("regions_duplicate", _with_regions([{"region": "R1", "year": 2027, "min_share": 0.1},
+                                                 {"region": "R1", "year": 2027, "max_share": 0.9}]),
+             ("regions.csv", "line 3", "'year'"), "a second row for R1 in 2027"),
+    BadInput("regions_no_share", _with_regions([{"region": "R1", "year": 2027, "min_share": None,
+                                                 "max_share": None}]),
+             ("regions.csv", "line 2", "'min_share'"), "give a min_share, a max_share or both"),
+    BadInput("regions_unknown_column", _with_regions([{"region": "R1", "year": 2027, "share": 0.1}]),
+             ("regions.csv", "line 1", "'share'"), "unknown column"),
+    BadInput("regions_min_shares_above_one", _with_regions([{"region": "R1", "year": 2026, "min_share": 0.6},
+                                                            {"region": "R2", "year": 2026, "min_share": 0.5}],
+                                                           two_regions=True),
+             ("regions.csv", "line 3", "'min_share'"), "the min_shares for 2026 add up to more than 1"),
+    BadInput("regions_missing_file", _with_regions("regions.csv"), ("scenario.yaml", "'regions'"),
+             "'regions.csv' not found"),
 )
 
 
@@ -533,11 +574,29 @@ def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | No
             for row in rows:
                 row["initial"] = draw(st.sampled_from([0, 0, 30, 400]))
     if draw(st.booleans()):
+        cfg["regions"] = _regions(draw, cfg["years"], rows)
+    if draw(st.booleans()):
         cfg["policy"]["protect"] = {"above_per_10k": draw(st.sampled_from([0, 20, 60, 200])),
                                     "rule": draw(st.sampled_from(["no_net_growth", "no_new_placements"]))}
         if draw(st.booleans()):
             for row in rows:
                 row["protect"] = draw(st.sampled_from([None, None, "true", "false"]))
+
+
+def _regions(draw: st.DrawFn, years: list[int], rows: list[dict]) -> list[dict]:
+    """A few regional targets (``cfg['regions']``, written to regions.csv): for some regions of ``rows``
+    and years, a least share (0 to 0.3), a most share (0.6 to 1) or both; loose enough that most
+    scenarios stay feasible, and some bind."""
+    out = []
+    for region in sorted({r["region"] for r in rows}):
+        for year in years:
+            kind = draw(st.sampled_from([None, None, "min", "max", "both"]))
+            if kind is None:
+                continue
+            low = draw(st.sampled_from([0.0, 0.1, 0.2, 0.3])) if kind in ("min", "both") else None
+            high = draw(st.sampled_from([0.6, 0.8, 1.0])) if kind in ("max", "both") else None
+            out.append({"region": region, "year": year, "min_share": low, "max_share": high})
+    return out or [{"region": rows[0]["region"], "year": years[0], "min_share": 0.1, "max_share": None}]
 
 
 # --------------------------------------------------------------------------- fixtures

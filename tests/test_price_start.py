@@ -9,7 +9,10 @@ correction and the basis.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -413,3 +416,25 @@ def test_cli_start_option(tmp_path, country):
     assert res.exit_code == 2
     assert "--start prices needs --solver highs" in res.output
     assert not (tmp_path / "b").exists()
+
+
+def test_regional_targets_keep_the_start_and_the_optimum(place_country):
+    """Regional targets link the areas of a region: their rows are left out of the areas' LPs and their
+    slacks made basic (``basic slack``, like the ceiling's). With a most share below the largest region's
+    share in the plan without targets and a least share above the smallest's, both binding, the start is
+    still used and reaches the cold optimum."""
+    free = solve(place_country, start="cold").regions
+    last = free[free["year"] == free["year"].max()].set_index("region")["basis_share"]
+    year = int(free["year"].max())
+    targets = pd.DataFrame({"region": [last.idxmax(), last.idxmin()], "year": [year, year],
+                            "min_share": [np.nan, last.min() + 0.01], "max_share": [last.max() - 0.01, np.nan]})
+    scenario = dataclasses.replace(place_country, regions=targets)
+    lp = build_lp(prepare(scenario))
+    assert lp.rows["regional_share"].size == 2
+    cold, warm = both(scenario)
+    assert warm.summary["solver_start"] == "prices"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+    shares = cold.regions.set_index(["region", "year"])["basis_share"]
+    assert shares[(last.idxmax(), year)] <= last.max() - 0.01 + 1e-4
+    assert shares[(last.idxmin(), year)] >= last.min() + 0.01 - 1e-4
+    assert set(ps.split(lp).link_rows) >= set(range(lp.rows["regional_share"].start, lp.rows["regional_share"].start + 2))

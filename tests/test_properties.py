@@ -13,6 +13,7 @@ Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or de
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -243,11 +244,14 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
         plan = solve(scenario)
     except InfeasibleError as err:
         event("infeasible")
-        # Only a ceiling or an agreement can make a scenario infeasible: without both it is feasible.
-        # Without agreements, lifting each named year's ceiling by the reported shortfall must make it feasible.
-        assert cfg["policy"].get("contingency_ceiling") or cfg.get("agreements"), "infeasible without a ceiling"
-        solve(scenario.with_agreements(None).with_policy(contingency_ceiling=None))
-        if cfg.get("agreements"):
+        # Only a ceiling, an agreement or a regional target can make a scenario infeasible: without them it is
+        # feasible. Without agreements and targets, lifting each named year's ceiling by the reported shortfall
+        # must make it feasible.
+        hard = cfg["policy"].get("contingency_ceiling") or cfg.get("agreements") or cfg.get("regions")
+        assert hard, "infeasible without a ceiling, agreements or regional targets"
+        solve(dataclasses.replace(scenario.with_agreements(None).with_policy(contingency_ceiling=None), regions=None))
+        if cfg.get("agreements") or cfg.get("regions"):
+            event("infeasible with agreements or regional targets")
             return
         ceiling_option = [r for r in err.relaxations if r["option"] == "ceiling"]
         assert ceiling_option and all(r["places_short"] > 0 for r in ceiling_option)
@@ -261,6 +265,7 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
 
     event(f"plan, {'cohorts' if scenario.has_cohorts else 'one cohort'}, {scenario.config.objective.equity_measure}")
     event(f"plan with {'agreements' if cfg.get('agreements') else 'no agreements'}")
+    event(f"plan with {'regional targets' if cfg.get('regions') else 'no regional targets'}")
     event(f"plan, occupancy {cfg['costs'].get('occupancy', 'end_of_year')}, void_share {cfg['costs'].get('void_share', 0)}")
     # the integer program on its own: from every cell rounded down (which misses the totals) it must
     # still find a whole-people plan that keeps every rule (most random plans never need it)

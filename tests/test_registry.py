@@ -202,6 +202,10 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                            [area("H", population=20_000, stock=40, capacity=200, cost=1_000, contingency=90),
                             area("B", capacity=1_000, cost=5_000)], None,
                            lambda d: dataclasses.replace(d, over_basis=np.zeros_like(d.over_basis))),
+    # tests/test_regions.py::test_a_regional_minimum_share_that_binds: South holds 30 of 100, not 0
+    "regional_share": (config([2026], [100], regions=[{"region": "South", "year": 2026, "min_share": 0.3}]),
+                       [area("A", region="North", capacity=100, cost=1_000),
+                        area("B", region="South", capacity=100, cost=5_000)], None, None),
     "protection": (config([2026], [100], policy={"protect": {"above_per_10k": 30}}),
                    [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
                     area("B", capacity=1_000, cost=5_000)], None, None),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator import costing, place
+from allocator import costing, place, regional
 from allocator.scenario import Scenario, ScenarioConfig
 
 
@@ -70,6 +70,10 @@ class ModelData:
     over_basis: np.ndarray | None = None  # (A,T) bool: over its cap on the basis by inheritance (the set O)
     protected: np.ndarray | None = None   # (A,) bool: protected (policy.protect)
     protect_rule: str = "no_net_growth"
+    # ---- regional targets (allocator.regional; None for a v1 scenario)
+    region_names: tuple[str, ...] | None = None  # (R,) the regions with targets, sorted
+    region_min: np.ndarray | None = None  # (R,T) least share of the national total on the basis, NaN where none
+    region_max: np.ndarray | None = None  # (R,T) most share, NaN where none
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -294,4 +298,5 @@ def prepare(scenario: Scenario) -> ModelData:
         open_year=open_year, excluded=excluded, eligible=eligible, inherited=inherited,
         capacity_path=capacity_path, **flows, **_agreed(scenario, years), **_settings(cfg, years),
         **place.prepare_place(scenario, years, stock0, inherited, cluster_cap, population),
+        **regional.prepare_regions(scenario, years),
     )

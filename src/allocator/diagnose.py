@@ -137,7 +137,7 @@ def _levers_in_use(d: ModelData, lp: LinearProgram) -> list[str]:
 def _describe(d: ModelData, lp: LinearProgram, slacks: list[Slack], x: np.ndarray, lever: str
               ) -> tuple[list[str], list[dict]]:
     """Each relaxation of ``lever`` (or of every lever: ``"all"``) in the scenario's terms, by its family's words."""
-    r = registry.Relaxed(d, x[lp.variables["stock"].slice].reshape(d.shape), cell_limits(d))
+    r = registry.Relaxed(d, x[lp.variables["stock"].slice].reshape(d.shape), cell_limits(d), lp=lp, x=x)
     lines: list[str] = []
     found: list[dict] = []
     for slack in slacks:

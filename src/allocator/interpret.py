@@ -253,7 +253,24 @@ def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray, basis: np.nd
     regions["fair_share"] = regions["fair_share"].round(2)
     regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
     regions["population"] = regions["population"].round().astype(np.int64)
+    if d.basis is not None or d.region_names is not None:
+        _region_shares(d, regions)
     return regions
+
+
+def _region_shares(d: ModelData, regions: pd.DataFrame) -> None:
+    """regions.csv's ``basis_share`` (each region's share of the national total on the pressure basis, six
+    decimals) and, with regional targets, the ``min_share`` and ``max_share`` of each year (empty where none)."""
+    held = regions["basis_total"] if "basis_total" in regions else regions["stock"]
+    national = held.groupby(regions["year"]).transform("sum")
+    regions["basis_share"] = np.round(np.divide(held, national, out=np.zeros(len(held)), where=national > 0), 6)
+    if d.region_names is None:
+        return
+    r = pd.Index(list(d.region_names)).get_indexer(regions["region"])
+    t = pd.Index(d.years).get_indexer(regions["year"])
+    given = (r >= 0) & (t >= 0)
+    for name, table in (("min_share", d.region_min), ("max_share", d.region_max)):
+        regions[name] = np.where(given, table[r, t], np.nan)
 
 
 def start_position(d: ModelData) -> dict:

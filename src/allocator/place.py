@@ -142,7 +142,7 @@ def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherite
     basis = cfg.policy.pressure_basis
     names = basis_names(cfg, df.columns)
     counts = basis != DISPERSAL and "contingency" in df.columns
-    fixed = (df[names].to_numpy(float).sum(axis=1) if names else None)
+    fixed = (np.nan_to_num(df[names].to_numpy(float)).sum(axis=1) if names else None)   # an empty cell: nobody
     if basis != DISPERSAL:
         out["basis"] = basis if isinstance(basis, str) else "+".join(["dispersal", "contingency", *basis])
     out["basis_hotels"] = counts

@@ -36,6 +36,7 @@ import pandas as pd
 
 from allocator import families as fm
 from allocator import families_place as fp
+from allocator import families_region as fr
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
 from allocator.place import hotel_solution
@@ -281,6 +282,8 @@ class Relaxed:
     d: ModelData
     S: np.ndarray              # (A,T,H)
     limits: CellLimits
+    lp: LinearProgram | None = None   # the model relaxed, and
+    x: np.ndarray | None = None       # the elastic solution (its first columns are the model's)
 
     @cached_property
     def codes(self) -> np.ndarray:
@@ -398,8 +401,9 @@ GROWTH = Lever("growth", "allow faster growth", hard=True)
 CLUSTER = Lever("cluster", "raise cluster caps")
 AGREEMENTS = Lever("agreements", "loosen agreements", hard=True)
 PROTECTION = Lever("protection", "lift protection")
+REGIONS = Lever("regions", "change the regional shares", hard=True)
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
-LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION)
+LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION, REGIONS)
 
 CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
                        _at_cluster_cap)
@@ -409,8 +413,8 @@ FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
                 "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
-                "procurement pace", "growth limit", "agreement", "exits only", "fair share reached",
-                FAIR_SHARE_STEP.tag)
+                "procurement pace", "growth limit", "agreement", "regional share (max)", "regional share (min)",
+                "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
 
 FAMILIES: tuple[Family, ...] = (
     # ---- rules folded into the bounds on stock (add_variables, from data.cell_limits)
@@ -487,6 +491,15 @@ FAMILIES: tuple[Family, ...] = (
                     Reason("protected (no new placements)", "the area is protected (policy.protect: among the most "
                            "pressured places at the start) and takes no new placements",
                            _protected("no_new_placements")))),
+    Family("regional_share", "row", "regional shares", fr.add_regional_share, "regional_share", "Regional shares",
+           when=fr.has_targets, lever=REGIONS, sides=("upper", "lower"), describe=fr.describe_shares,
+           reasons=(Reason("regional share (max)", "its region is at its most share of the national total "
+                           "(regions table, max_share): nobody more is placed in the region", fr.at_share(fr.MAX)),
+                    Reason("regional share (min)", "its region is at its least share of the national total "
+                           "(regions table, min_share): the region must hold this many", fr.at_share(fr.MIN))),
+           price_start=PriceStart("basic slack"),
+           sample_drop=lambda d: {} if d.region_min is None else {"region_min": np.full_like(d.region_min, np.nan),
+                                                                  "region_max": np.full_like(d.region_max, np.nan)}),
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
     Family("capacity_kept", "row", "capacity kept (empty bed spaces cost)", fm.add_capacity_kept, "objective",
            "Capacity kept and empty bed spaces", when=lambda d: d.void_share > 0, lever=CAPACITY, sides=("lower",),

@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocator import costing, place
+from allocator import costing, place, regional
 from allocator.dotted import merge, set_dotted, validation_issues
 from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
 from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import read_csv_text, read_yaml, same_key
-from allocator.tables import (agreement_year_issues, as_text, issue_reporter, parse_agreements, read_table,
-                              resolve_scenario_path, type_columns)
+from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, parse_agreements,  # noqa: F401
+                              read_table, resolve_scenario_path, type_columns)
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -188,6 +188,8 @@ class ScenarioConfig(_Strict):
     funding: Funding | None = None
     agreements: str | None = None
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
+    regions: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Optional table of regional targets (region, year, min_share, max_share of the national total): hard."""
 
 
 def _hash_dump(model: BaseModel) -> dict:
@@ -204,19 +206,6 @@ def _hash_dump(model: BaseModel) -> dict:
 
 
 # --------------------------------------------------------------------------- areas table
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Literal["text", "number", "year", "status", "flag"]
-    required: bool
-    unit: str
-    description: str
-    minimum: float | None = 0.0
-    strict_minimum: bool = False
-    maximum: float | None = None
-    whole: bool = False          # people and bed spaces come in whole numbers
-
-
 #: Largest values accepted: far beyond any real council, small enough that no sum overflows
 #: and the linear program stays well scaled. Larger inputs are refused with this limit named.
 MAX_PEOPLE = 1e8
@@ -282,6 +271,8 @@ class Scenario:
     input_hashes: dict[str, str] = field(default_factory=dict)
     agreements: pd.DataFrame | None = None
     """Agreed allocations, one row per (area_code, year): columns minimum and maximum (NaN = none)."""
+    regions: pd.DataFrame | None = None
+    """Regional targets, one row per (region, year): min_share and max_share (NaN = none)."""
     overrides: dict[str, Any] = field(default_factory=dict)
     """The dotted overrides applied since loading (:meth:`update`), in order: applied in that order to the
     loaded files they give this scenario again. Empty for a scenario as its files say."""
@@ -319,6 +310,8 @@ class Scenario:
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         if self.agreements is not None:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
+        if self.regions is not None:                     # scenario format v2: absent, the hash is v1's
+            table += b"\nregions\n" + self.regions.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
 
     # ---- variation in code: every change of a setting goes through update()
@@ -339,7 +332,7 @@ class Scenario:
         if not overrides:
             return self
         for key in overrides:
-            if key.split(".")[0] in ("areas", "agreements"):
+            if key.split(".")[0] in ("areas", "agreements", "regions"):
                 raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
                                                   "edit the YAML, or use with_areas / with_agreements in Python",
                                           field=key))
@@ -348,6 +341,7 @@ class Scenario:
             set_dotted(data, dotted, copy.deepcopy(value), source)
         config = _validate_config(data, source)
         issues = _check_config(config, source) or _fits_tables(config, self.areas, self.agreements, source)
+        issues += [] if self.regions is None else regional.year_issues(self.regions, config.years, config.regions)
         if issues:
             raise ScenarioError(issues)
         return dataclasses.replace(self, config=config, overrides=merge(self.overrides, overrides))
@@ -375,13 +369,15 @@ class Scenario:
     def with_areas(self, areas: pd.DataFrame) -> Scenario:
         """Copy with a different areas table (checked like a file)."""
         return dataclasses.replace(_finish(self.config, as_text(areas), self.source, dict(self.input_hashes),
-                                           "areas (in code)", agreements=self.agreements), overrides=self.overrides)
+                                           "areas (in code)", agreements=self.agreements, regions=self.regions),
+                                   overrides=self.overrides)
 
     def with_agreements(self, agreements: pd.DataFrame | None) -> Scenario:
         """Copy with a different agreements table (columns as in an agreements CSV), or none."""
         table = None if agreements is None else as_text(agreements)
         return dataclasses.replace(_finish(self.config, as_text(self.areas), self.source, dict(self.input_hashes),
-                                           "agreements (in code)", agreements_table=table), overrides=self.overrides)
+                                           "agreements (in code)", agreements_table=table, regions=self.regions),
+                                   overrides=self.overrides)
 
 
 def _validate_config(data: dict, label: str) -> ScenarioConfig:
@@ -549,11 +545,11 @@ def _fits_tables(config: ScenarioConfig, areas: pd.DataFrame, agreements: pd.Dat
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
             label: str, agreements: pd.DataFrame | None = None,
-            agreements_table: pd.DataFrame | None = None) -> Scenario:
+            agreements_table: pd.DataFrame | None = None, regions: pd.DataFrame | None = None) -> Scenario:
     """Check a config and raw (string) tables together and build a Scenario.
 
     ``agreements`` is an already-typed agreements table (kept as is, re-checked against the
-    areas and years); ``agreements_table`` a raw text one to parse.
+    areas and years); ``agreements_table`` a raw text one to parse; ``regions`` the regions table (text or typed).
     """
     issues = _check_config(config, label)
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
@@ -565,11 +561,13 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
         typed, more = parse_agreements(agreements_table, AGREEMENT_COLUMNS, config.years, areas["area_code"],
                                        config.agreements or label)
         issues += more
+    targets, more = (None, []) if regions is None or table_issues else regional.from_table(regions, config, areas)
+    issues += more
     if not table_issues:
         issues += place.check_start(config, areas, label)
     if issues:
         raise ScenarioError(issues)
-    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)
+    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed, regions=targets)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -591,9 +589,12 @@ def load_scenario(path: str | Path) -> Scenario:
         table = read_areas_sheet(raw, sheet, config.areas)
     else:
         table = read_csv_text(raw, config.areas)
-    agreements = None
-    if config.agreements is not None:
-        raw, _ = read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
-        hashes[config.agreements] = hashlib.sha256(raw).hexdigest()
-        agreements = read_csv_text(raw, config.agreements)
-    return _finish(config, table, yaml_path, hashes, label, agreements_table=agreements)
+    texts = {}
+    for key in ("agreements", "regions"):                # the optional tables, named by their keys
+        name = getattr(config, key)
+        if name is not None:
+            raw, _ = read_table(yaml_path.parent, name, label, key, name)
+            hashes[name] = hashlib.sha256(raw).hexdigest()
+            texts[key] = read_csv_text(raw, name)
+    return _finish(config, table, yaml_path, hashes, label, agreements_table=texts.get("agreements"),
+                   regions=texts.get("regions"))

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import verify_place as vp
+from allocator import verify_region as vr
 from allocator.scenario import Scenario
 
 TOL = 1e-6
@@ -251,6 +252,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
             fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {_ceiling_text(ceiling)}")
         prev = St
     fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol)
+    fails += vr.check(scenario, ex, S.sum(axis=2), None if hotels is None else hotels.located, tol)
 
     if objective is not None and exact_objective and (hotels is not None or not px["located"]):
         fails += _check_objective(scenario, ex, S, C, objective, hotels)
@@ -259,6 +261,8 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         fails += _verify_whole(scenario, ex, S, C, stock_int, contingency_int)
         fails += vp.check_whole(scenario, ex, px, S, stock_int, hotels, whole_hotels,
                                 None if contingency_int is None else contingency_int.sum(axis=1))
+        fails += vr.check(scenario, ex, stock_int.sum(axis=2), None if whole_hotels is None else whole_hotels.located,
+                          tol, whole=True)
     if allocations is not None:
         fails += _verify_flows(scenario, ex, allocations)
     return fails
