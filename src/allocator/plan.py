@@ -8,7 +8,9 @@ uses). :func:`read_plan` reads a written plan back.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +28,23 @@ from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe
 from allocator.pages import plan_summary_html
 from allocator.plot import PlanPlot
 from allocator.testhooks import gate
+from allocator.track import track as track_plan
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
+#: The files a plan's fingerprint (:meth:`Plan.sha256`) covers, in this order, when present.
+HASHED_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json")
+
+
+def files_sha256(folder: Path) -> str:
+    """SHA-256 over the plan files in ``folder`` (:data:`HASHED_FILES`): each file's name and bytes."""
+    digest = hashlib.sha256()
+    for name in HASHED_FILES:
+        path = Path(folder) / name
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(f"{name}\n{len(data)}\n".encode())
+            digest.update(data)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -50,6 +67,7 @@ class Plan:
     exact_contingency: np.ndarray | None = field(default=None, repr=False)
     start: pd.DataFrame | None = field(default=None, repr=False)   # today's position per area (start.csv)
     exact_hotels: Any = field(default=None, repr=False)   # allocator.place.Hotels: the exact hotels by area, if any
+    folder: Path | None = field(default=None, repr=False)  # the folder it was read from (read_plan), if any
 
     @property
     def status(self) -> str:
@@ -64,6 +82,21 @@ class Plan:
         """Figures of this plan (matplotlib): ``plan.plot.trajectory()``, ``plan.plot.map()``,
         ``plan.plot.fair_share()``."""
         return PlanPlot(self)
+
+    def sha256(self) -> str:
+        """The plan's fingerprint: SHA-256 over its files (allocations.csv, trajectory.csv, regions.csv,
+        start.csv, summary.json) as they are in the folder it was read from, or as :meth:`write` would
+        write them. The timings are not part of it. A re-plan records its previous plan's."""
+        if self.folder is not None:
+            return files_sha256(self.folder)
+        with tempfile.TemporaryDirectory(prefix="allocator-plan-") as tmp:
+            self._write_files(Path(tmp))
+            return files_sha256(Path(tmp))
+
+    def track(self, actual: Any, date: Any, **options: Any) -> Any:
+        """Compare this plan with the actual position on ``date``: :func:`allocator.track.track`
+        (``actual``: a file, a table, or :func:`allocator.actual.read_actual`'s result)."""
+        return track_plan(self, actual, date, **options)
 
     def _repr_html_(self) -> str:
         return plan_summary_html(self)
@@ -151,7 +184,7 @@ def read_plan(directory: str | Path) -> Plan:
     if (d / "timings.json").exists():
         summary.update(read_plan_json(d / "timings.json"))
     return Plan(allocations=tables["allocations.csv"], trajectory=tables["trajectory.csv"],
-                regions=tables["regions.csv"], summary=summary, start=tables.get("start.csv"))
+                regions=tables["regions.csv"], summary=summary, start=tables.get("start.csv"), folder=d)
 
 
 def _check_complete(d: Path, tables: dict[str, pd.DataFrame]) -> None:

@@ -1,0 +1,83 @@
+"""The commands that hold a plan against what happened: ``track``, ``replan`` and ``backtest``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from allocator.actual import SUPPRESSED_POLICIES
+from allocator.cli.common import error_boundary, not_a_plan
+from allocator.compare import is_plan_folder
+from allocator.errors import ScenarioError
+from allocator.output import check_target, echo
+from allocator.plan import read_plan
+from allocator.track import BEHIND_BY, track as track_plan
+from allocator.track_files import summary_lines
+
+SUPPRESSED_HELP = ("What a suppressed cell (*, .., z, [c], ...) of ACTUAL means: error (the default: refuse the "
+                   "file, exit 2, naming the line and column), unknown (the council's figure is unknown and left "
+                   "out of the sums), zero (read as 0). Either way each one is listed in the notes.")
+
+
+def _plan(path: Path, then: str):
+    if not is_plan_folder(path):
+        raise ScenarioError(not_a_plan(path, then), file="command line")
+    return read_plan(path)
+
+
+def _written(out: Path) -> str:
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+    return f"Written to {out}/ ({', '.join(files)})"
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("actual", type=click.Path(path_type=Path))
+@click.option("--date", "when", required=True, metavar="YYYY-MM-DD",
+              help="The date ACTUAL describes (a Home Office table's 'as at' date, e.g. 2026-03-31).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into: track_councils.csv, track_regions.csv, track_nation.csv, track.md, "
+                   "track.json.")
+@click.option("--behind-by", type=click.FloatRange(min=0), default=BEHIND_BY, show_default=True,
+              help="People: a council this far below its planned number is flagged behind (above it: ahead).")
+@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
+              help=SUPPRESSED_HELP)
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, suppressed: str, force: bool,
+          quiet: bool, debug: bool) -> None:
+    """Compare the plan in PLAN with the ACTUAL position on --date, council by council.
+
+    PLAN is a folder written by `allocator solve`. ACTUAL is a CSV: a Home
+    Office local authority table (the Reg_02 layout: a code column such as
+    'LAD Code' and a 'Dispersal accommodation' column; 'Contingency
+    accommodation' is read too) or an areas table in the project's format
+    (area_code, stock, contingency). Inside a plan year the planned numbers are
+    the straight line between the year ends around --date.
+
+    For each council, region and the nation: planned and actual dispersal and
+    contingency, the difference (actual minus planned), and the fulfilment
+    rate: net new places actually provided since the plan's start against
+    those planned by the date. Councils over their limit, or behind or ahead
+    by more than --behind-by people, are flagged. Councils missing on either
+    side, renamed codes, suppressed cells and totals rows are reported in the
+    notes (docs/monitoring.md).
+
+    \b
+    Examples:
+      allocator track out/central scenarios/uk-2025/raw/ho_reg02_la_immigration_groups_2025-12-31.csv \\
+          --date 2025-12-31 --out out/track-2025
+      allocator track out/central reg02-mar-2026.csv --date 2026-03-31 --out out/track-2026q1
+    """
+    with error_boundary(debug):
+        check_target(out, force=force, protect=[plan, actual])
+        result = track_plan(_plan(plan, f"allocator track DIR {actual} --date {when} --out {out}"), actual, when,
+                            behind_by=behind_by, suppressed=suppressed)
+        result.write(out, force=force, protect=[plan, actual])
+        if not quiet:
+            for line in summary_lines(result):
+                echo(line)
+            echo(_written(out))
