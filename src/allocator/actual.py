@@ -203,9 +203,10 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
     skipped, marks = [], []
     for line, r in body:
         code, name = cell(r, "code"), cell(r, "name")
-        why = _not_a_council(code, name, [cell(r, f) for f in figures])
+        lone = sum(1 for c in r if c) <= 1 and not re.fullmatch(r"[A-Za-z0-9_\-]+", code)  # one cell of text
+        why = "a note line" if lone else _not_a_council(code, name, [cell(r, f) for f in figures])
         if why:
-            skipped.append({"line": line, "code": code, "name": name, "why": why,
+            skipped.append({"line": line, "code": code, "name": name or next((c for c in r if c), ""), "why": why,
                             "dispersal": cell(r, "dispersal")})
             continue
         out["line"].append(line)

@@ -100,7 +100,7 @@ def track_markdown(t: Any) -> str:
         f"for the nation, actual {_people(nation['actual_contingency_all'])} in the plan's areas.", "",
         "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
         "## Councils flagged", "", *_flagged(t),
-        "## Notes", "", *([f"* {n}" for n in t.notes] or ["* None: every area of the plan is in the actual file "
+        "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in t.notes] or ["* None: every area of the plan is in the actual file "
                                                           "and every row of the file is a council of the plan."]),
         "", "Every council's figures are in `track_councils.csv`.", ""]
     return clean_text("\n".join(lines), multiline=True)
