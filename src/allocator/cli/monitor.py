@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from allocator.actual import SUPPRESSED_POLICIES
+from allocator.backtest import backtest as run_backtest, backtest_lines
 from allocator.cli.common import error_boundary, not_a_plan
-from allocator.compare import is_plan_folder
+from allocator.compare import is_plan_folder, load_plan_or_solve
 from allocator.errors import ScenarioError
 from allocator.output import check_target, echo
 from allocator.plan import read_plan
+from allocator.progress import spinner
 from allocator.track import BEHIND_BY, track as track_plan
 from allocator.track_files import summary_lines
 
@@ -79,5 +81,52 @@ def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, supp
         result.write(out, force=force, protect=[plan, actual])
         if not quiet:
             for line in summary_lines(result):
+                echo(line)
+            echo(_written(out))
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--actual", type=click.Path(path_type=Path), required=True,
+              help="The published table of --date to compare with (the layouts of `allocator track`).")
+@click.option("--date", "when", required=True, metavar="YYYY-MM-DD", help="The date --actual describes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write into: backtest_councils.csv, backtest_regions.csv, backtest_metrics.csv, "
+                   "backtest.md, backtest.json.")
+@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
+              help=SUPPRESSED_HELP)
+@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
+              help="Solver for the scenario.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str, solver: str, force: bool,
+             quiet: bool, debug: bool) -> None:
+    """Solve SCENARIO, a plan that starts in the past, and compare it with what happened.
+
+    SCENARIO starts from a past position and runs through realised national
+    totals (scenarios/backtest-2022: the councils at 31 Dec 2022, 2023-2025);
+    a plan folder is read instead of solved. Its council numbers on --date are
+    compared with --actual, as `allocator track` reads it, and with two naive
+    predictions that use no model: every council keeps its share of the start
+    (persistence), or gets its population share. Printed and written: the
+    correlation, the rank correlation, the mean absolute error and the share
+    of people placed elsewhere, the regions and the councils most off
+    (docs/backtest.md).
+
+    \b
+    Examples:
+      allocator backtest scenarios/backtest-2022 --date 2025-12-31 --out out/backtest \\
+          --actual scenarios/backtest-2022/raw/ho_reg02_la_immigration_groups_2025-12-31.csv
+    """
+    with error_boundary(debug):
+        check_target(out, force=force, protect=[scenario, actual])
+        with spinner(f"Solving {scenario} …", quiet):
+            plan = load_plan_or_solve(scenario, solver=solver)
+        result = run_backtest(plan, actual, when, suppressed=suppressed)
+        result.write(out, force=force, protect=[scenario, actual])
+        if not quiet:
+            for line in backtest_lines(result):
                 echo(line)
             echo(_written(out))
