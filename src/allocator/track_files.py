@@ -80,6 +80,20 @@ def _flagged(t: Any) -> list[str]:
     return out
 
 
+def _hotels(t: Any) -> list[str]:
+    """The councils with people in contingency, planned or actual, when the plan locates hotels."""
+    c = t.councils
+    rows = c[(c["planned_contingency"].fillna(0) > 0) | (c["actual_contingency"].fillna(0) > 0)]
+    if not t.summary["hotels_by_area"] or not c["actual_contingency"].notna().any():
+        return []
+    table = pd.DataFrame({"council": rows["area_name"].astype(str), "code": rows["area_code"].astype(str),
+                          "Planned": rows["planned_contingency"].map(_people),
+                          "Actual": rows["actual_contingency"].map(_people),
+                          "Difference": rows["difference_contingency"].map(lambda v: _people(v, True))})
+    return ["## Contingency by council", "", "People in hotels and other contingency sites, where the plan or the "
+            "actual has any.", "", markdown_table(table, ("council", "code")) if len(rows) else "None.", ""]
+
+
 def track_markdown(t: Any) -> str:
     """``track.md``: what was compared, the nation, the regions, the flagged councils and the notes."""
     s = t.summary
@@ -99,6 +113,7 @@ def track_markdown(t: Any) -> str:
         f"People in contingency (hotels and other sites): planned {_people(nation['national_planned_contingency'])} "
         f"for the nation, actual {_people(nation['actual_contingency_all'])} in the plan's areas.", "",
         "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
+        *_hotels(t),
         "## Councils flagged", "", *_flagged(t),
         "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in t.notes] or ["* None: every area of the plan is in the actual file "
                                                           "and every row of the file is a council of the plan."]),
