@@ -88,7 +88,7 @@ def test_backtest_command(tmp_path: Path) -> None:
     r = subprocess.run([str(BIN), "backtest", str(FOLDER), "--actual", str(REG02), "--date", "2025-12-31",
                         "--out", str(tmp_path / "b")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "361 of 361 councils compared" in r.stdout
+    assert "At 31 Dec 2025, 361 of 361 councils compared with the actual:" in r.stdout
     assert sorted(p.name for p in (tmp_path / "b").iterdir() if not p.name.startswith(".")) == [
         "backtest.json", "backtest.md", "backtest_councils.csv", "backtest_metrics.csv", "backtest_regions.csv"]
     bad = subprocess.run([str(BIN), "backtest", str(FOLDER), "--actual", str(REG02), "--date", "2026-03-31",

@@ -138,7 +138,7 @@ def council_table(b: Backtest, top: int) -> pd.DataFrame:
 
 def backtest_markdown(b: Backtest, top: int = 10) -> str:
     s = b.summary
-    lines = [f"# Back-test: {s['scenario']}", "",
+    lines = ["# Back-test", "", f"Scenario: {s['scenario']}.", "",
              f"The plan's council numbers at {b.date:%d %B %Y} against `{Path(s['actual']['file']).name}` "
              f"({s['councils_compared']} of {s['councils']} councils compared; plan SHA-256 "
              f"`{s['plan_sha256'][:16]}`).", "",
@@ -154,8 +154,8 @@ def backtest_markdown(b: Backtest, top: int = 10) -> str:
 def backtest_lines(b: Backtest) -> list[str]:
     """A few lines for the terminal: each prediction's measures, the regions most off."""
     s = b.summary
-    lines = [f"Back-test of {s['scenario']} at {b.date:%d %b %Y}: {s['councils_compared']} of {s['councils']} "
-             "councils compared with the actual."]
+    lines = [f"Scenario: {s['scenario']}.",
+             f"At {b.date:%d %b %Y}, {s['councils_compared']} of {s['councils']} councils compared with the actual:"]
     for r in b.metrics.itertuples():
         lines.append(f"  {PREDICTIONS[r.prediction]}: correlation {r.correlation:.3f}, rank correlation "
                      f"{r.rank_correlation:.3f}, mean absolute error {fmt(r.mean_absolute_error, 'people')} people, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,8 @@ class Plan:
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
     def write(self, directory: str | Path, *, force: bool = False, format: str = "csv",  # noqa: A002
-              locked: bool = False, protect: Iterable[str | Path] = ()) -> Path:
+              locked: bool = False, protect: Iterable[str | Path] = (),
+              extra_files: Callable[[Path], None] | None = None) -> Path:
         """Write the plan's files into ``directory`` atomically (:func:`allocator.output.write_folder`).
 
         * The files go into a temporary folder beside ``directory``, which is then swapped
@@ -121,6 +122,8 @@ class Plan:
           allocator wrote it and it holds nothing else; never the current folder, an input in
           ``protect`` (e.g. the scenario's files) or a folder that holds one.
         * ``format="xlsx"`` also writes ``plan.xlsx`` (the CSV files stay: they are the plan).
+        * ``extra_files(folder)``, when given, adds files of its own into the folder before it is
+          swapped in (a re-plan's change list and scenario).
 
         ``summary.json`` holds everything that follows from the scenario, so two runs write
         byte-identical files; the wall-clock timings go to ``timings.json``.
@@ -129,6 +132,8 @@ class Plan:
             raise OutputError(f"unknown plan format '{format}'; use 'csv' or 'xlsx'")
         with write_folder(directory, kind="plan", force=force, protect=protect, locked=locked) as tmp:
             self._write_files(tmp, format)
+            if extra_files is not None:
+                extra_files(tmp)
         return Path(directory)
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:

@@ -140,7 +140,9 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
     for flag, words in (("behind", "behind the plan"), ("ahead", "ahead of the plan"),
                         ("over_cap", "over the cluster limit")):
         rows = c[c[flag]].reindex(c[c[flag]]["difference"].abs().sort_values(ascending=False).index)
-        shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" for r in rows.head(top).itertuples())
+        shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" if flag != "over_cap" else
+                          f"{r.area_name} ({_people(r.actual_dispersal)} in dispersal, limit {_people(r.cap)})"
+                          for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
         lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
     if t.notes:
