@@ -322,3 +322,21 @@ def changes_markdown(r: Replan) -> str:
              markdown_table(table, ("council", "code", "year", "Why")) if len(table) else "No council's number changes.",
              "", "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in r.notes] or ["* None."]), ""]
     return clean_text("\n".join(lines), multiline=True)
+
+
+def replan_lines(r: Replan) -> list[str]:
+    """A few lines for the terminal: the new plan, the councils that change, the notes."""
+    s, c = r.plan.summary, r.changes
+    moved = c[c["change"] != 0]
+    end = s["headline"]["end"]
+    lines = [f"Re-planned {s['scenario']}: {s['status']}; {int(c['year'].nunique())} year(s) from "
+             f"{s['replan']['starts']}.",
+             f"By {end['year']}: {fmt(end['dispersed'], 'people')} in dispersal, {fmt(end['contingency'], 'people')} in "
+             f"contingency; total cost £{fmt(end['total_cost_all_years'], 'people')}.",
+             f"{moved['area_code'].nunique()} of {c['area_code'].nunique()} councils change in at least one year "
+             f"(people moved from the previous plan's numbers, all years: {fmt(float(moved['change'].abs().sum()), 'people')})."]
+    for row in moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(5).itertuples():
+        lines.append(f"  {row.area_name} {row.year}: {fmt(row.previous, 'people')} -> {fmt(row.new, 'people')} "
+                     f"({fmt(row.change, 'people', signed=True)}; {row.why or 'no limit binds'})")
+    lines += [f"Note: {n}." for n in r.notes]
+    return lines

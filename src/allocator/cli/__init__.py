@@ -36,7 +36,7 @@ def cli() -> None:
 
 
 for _command in (solving.validate, solving.solve, solving.export, analyse.compare, analyse.report, analyse.explain,
-                 explore.sweep, explore.frontier, explore.uncertainty, monitor.track, monitor.backtest):
+                 explore.sweep, explore.frontier, explore.uncertainty, monitor.track, monitor.replan, monitor.backtest):
     cli.add_command(_command)
 
 

@@ -11,9 +11,11 @@ from allocator.backtest import backtest as run_backtest, backtest_lines
 from allocator.cli.common import error_boundary, not_a_plan
 from allocator.compare import is_plan_folder, load_plan_or_solve
 from allocator.errors import ScenarioError
-from allocator.output import check_target, echo
+from allocator.output import check_target, echo, input_paths
 from allocator.plan import read_plan
 from allocator.progress import spinner
+from allocator.replan import replan as run_replan, replan_lines
+from allocator.scenario import load_scenario
 from allocator.track import BEHIND_BY, track as track_plan
 from allocator.track_files import summary_lines
 
@@ -128,5 +130,57 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
         result.write(out, force=force, protect=[scenario, actual])
         if not quiet:
             for line in backtest_lines(result):
+                echo(line)
+            echo(_written(out))
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), required=True,
+              help="The scenario PLAN was solved from (a YAML file or a folder), with any agreements reached since.")
+@click.option("--actual", type=click.Path(path_type=Path), required=True,
+              help="The position on --date (the layouts `allocator track` reads).")
+@click.option("--date", "when", required=True, metavar="YYYY-MM-DD", help="The date --actual describes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the new plan into, with changes.csv, changes.md and scenario/.")
+@click.option("--stability-weight", type=click.FloatRange(min=0), default=None,
+              help="£ per person moved away from the previous plan's number, for each council and year "
+                   "(default: the scenario's objective.stability_weight, £1,000 unless it says otherwise).")
+@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
+              help=SUPPRESSED_HELP)
+@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
+              help="LP backend.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
+                                          "(and nothing else).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, stability_weight: float | None,
+           suppressed: str, solver: str, force: bool, quiet: bool, debug: bool) -> None:
+    """Re-plan the years left of the plan in PLAN from the --actual position on --date.
+
+    The new plan starts from the actual (on a date inside a year: from the
+    actual moved on to that year's end by the previous plan's own changes),
+    keeps every agreement of the years left, and keeps each council's number
+    where the previous plan had it unless moving it saves more than
+    --stability-weight per person and year. Written to --out: the new plan,
+    changes.csv and changes.md (per council: previous number, new number, why,
+    for early notification) and scenario/ (allocator solve DIR/scenario solves
+    it again). summary.json records the previous plan's SHA-256.
+
+    \b
+    Examples:
+      allocator replan out/central --scenario scenarios/uk-2025/central.yaml \\
+          --actual reg02-2026-12-31.csv --date 2026-12-31 --out out/central-2027
+    """
+    with error_boundary(debug):
+        check_target(out, force=force, protect=[plan, scenario_path, actual])
+        previous = _plan(plan, f"allocator replan DIR --scenario {scenario_path} ...")
+        scenario = load_scenario(scenario_path)
+        with spinner(f"Re-planning {scenario.name} from {when} …", quiet):
+            result = run_replan(previous, scenario, actual, when, suppressed=suppressed,
+                                stability_weight=stability_weight, solver=solver)
+        result.write(out, force=force, protect=[plan, scenario_path, actual, *input_paths(scenario)])
+        if not quiet:
+            for line in replan_lines(result):
                 echo(line)
             echo(_written(out))
