@@ -197,7 +197,7 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     cfg["policy"].pop("contingency_ceiling", None)
     if ceiling:
         cfg["policy"]["contingency_ceiling"] = ceiling
-    areas = _areas(scenario, path, start, first, notes)
+    areas = _areas(scenario, path, start, first, notes, previous.start)
     if "contingency" in areas.columns:
         cfg["demand"].pop("contingency_start", None)
     else:
@@ -217,7 +217,10 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     return files
 
 
-def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str]) -> pd.DataFrame:
+def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str],
+           previous_start: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The new start's areas table: the actual's people, capacity carried on along its path, opened areas
+    existing, protection as the previous plan decided it at its start (the ``protect`` column)."""
     df = scenario.areas.copy()
     years_before = first - int(path.years[0])                       # plan years already behind the new start
     opened = (df["status"] == "volunteered") & (df["available_from"].fillna(9999) < first) \
@@ -237,6 +240,8 @@ def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: l
         df.loc[df["status"] != "volunteered", "available_from"] = np.nan
     if start["contingency"] is not None:
         df["contingency"] = start["contingency"]
+    if previous_start is not None and "protected" in previous_start.columns:   # protection as decided at the start
+        df["protect"] = previous_start.set_index("area_code")["protected"].reindex(df["area_code"]).to_numpy()
     if start["initial"] is not None and "initial" in df.columns:
         df["initial"] = np.where(np.isnan(start["initial"]), df["initial"], start["initial"])
         notes.append("initial accommodation by council is the actual's")

@@ -105,7 +105,7 @@ def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, supp
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str, solver: str, force: bool,
              quiet: bool, debug: bool) -> None:
-    """Solve SCENARIO, a plan that starts in the past, and compare it with what happened.
+    """Solve SCENARIO, which starts in the past, and compare it with what happened.
 
     SCENARIO starts from a past position and runs through realised national
     totals (scenarios/backtest-2022: the councils at 31 Dec 2022, 2023-2025);
