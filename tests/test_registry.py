@@ -193,6 +193,10 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                            [area("H", population=20_000, stock=40, capacity=200, cost=1_000, contingency=90),
                             area("B", capacity=1_000, cost=5_000)], None,
                            lambda d: dataclasses.replace(d, over_basis=np.zeros_like(d.over_basis))),
+    # A is cheaper, so the plan puts all 50 people there, 10 more than the previous plan's 40 (£1,000 each)
+    "stability": (config([2026], [50], objective={"stability_weight": 1_000},
+                         previous_plan=[{"area_code": "A", "year": 2026, "stock": 40}]),
+                  [area("A", capacity=100, cost=1_000), area("B", capacity=100, cost=5_000)], None, None),
     "protection": (config([2026], [100], policy={"protect": {"above_per_10k": 30}}),
                    [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
                     area("B", capacity=1_000, cost=5_000)], None, None),

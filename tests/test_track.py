@@ -161,10 +161,14 @@ def perturbed(folder: Path) -> Path:
 
 def test_central_plan_against_a_perturbed_copy(central: Path, tmp_path: Path) -> None:
     path = perturbed(tmp_path)
-    r = run("track", central, path, "--date", "2025-12-31", "--out", tmp_path / "t")
+    r = run("track", central, path, "--date", "2025-12-31", "--out", tmp_path / "t", "--suppressed", "error")
     assert r.returncode == 2 and "line 3 (area E06000001)" in r.stderr and "suppressed ('[c]')" in r.stderr   # Hartlepool's line
     assert not (tmp_path / "t").exists()
-    t = read_plan(central).track(path, "2025-12-31", suppressed="unknown")
+    r = run("track", central, path, "--date", "2025-12-31", "--out", tmp_path / "t")       # by default: unknown
+    assert r.returncode == 0, r.stderr
+    assert ("Suppressed in reg02-perturbed.csv, line 3 (E06000001), column 'dispersalAccommodation' ('[c]'): "
+            "read as unknown.") in r.stdout
+    t = read_plan(central).track(path, "2025-12-31")
     c = t.councils.set_index("area_code")
     assert c.loc["E08000035", "difference"] == 100 and math.isnan(c.loc["E08000035", "fulfilment"])
     assert c.loc["E08000035", "ahead"]
@@ -175,7 +179,7 @@ def test_central_plan_against_a_perturbed_copy(central: Path, tmp_path: Path) ->
     assert t.nation.iloc[0]["councils_unknown"] == 2 and t.nation.iloc[0]["difference"] == 100
     notes = "\n".join(t.notes)
     assert "E08000016 is read as E08000038 (Barnsley)" in notes
-    assert "Rutland (E06000017)" in notes and "'[c]'), read as unknown" in notes
+    assert "Rutland (E06000017)" in notes and "('[c]'): read as unknown" in notes
     assert "'United Kingdom - total' skipped, a region, country or UK total" in notes
     assert "'Source: Home Office' skipped, a note line" in notes
     with pytest.raises(InputError, match="as at 31 December 2025 .* but the date given is 31 March 2026"):
@@ -215,7 +219,7 @@ def test_bad_actual_files(small: Path, tmp_path: Path, case: str) -> None:
     text, message = BAD[case]
     path = tmp_path / "actual.csv"
     path.write_text(text, encoding="utf-8")
-    r = run("track", small, path, "--date", "2026-03-31", "--out", tmp_path / "t")
+    r = run("track", small, path, "--date", "2026-03-31", "--out", tmp_path / "t", "--suppressed", "error")
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith(f"allocator: error in input: {path}") and message in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "t").exists()
@@ -229,11 +233,26 @@ def test_bad_dates(small: Path, tmp_path: Path, when: str, message: str) -> None
     assert r.returncode == 2 and message in r.stderr and "--date" in r.stderr, r.stderr
 
 
+def test_suppressed_cells_are_unknown_by_default_and_said_to_be(small: Path, tmp_path: Path) -> None:
+    """A suppressed cell is neither an error nor 0 unless asked: the council's figure is unknown, left out of
+    the sums, and the file, line and column are printed and in the notes."""
+    path = actual_file(tmp_path, [("A01", "*"), ("A02", 191), ("A03", 60)])
+    r = run("track", small, path, "--date", "2026-03-31", "--out", tmp_path / "t")
+    assert r.returncode == 0, r.stderr
+    assert "Suppressed in actual.csv, line 2 (A01), column 'stock' ('*'): read as unknown." in r.stdout
+    c = pd.read_csv(tmp_path / "t" / "track_councils.csv").set_index("area_code")
+    assert c.loc["A01", "status"] == "unknown (suppressed)" and math.isnan(c.loc["A01", "actual_dispersal"])
+    nation = pd.read_csv(tmp_path / "t" / "track_nation.csv").iloc[0]
+    assert (nation["councils_unknown"], nation["actual_dispersal"]) == (1, 251)
+    assert "* Suppressed in actual.csv, line 2 (A01), column 'stock' ('*'): read as unknown." in \
+        (tmp_path / "t" / "track.md").read_text()
+
+
 def test_suppressed_read_as_zero_is_reported(small: Path, tmp_path: Path) -> None:
     t = read_plan(small).track(actual_file(tmp_path, [("A01", "[c]"), ("A02", 191), ("A03", 60)]), "2026-03-31",
                                suppressed="zero")
     assert t.councils.set_index("area_code").loc["A01", "actual_dispersal"] == 0
-    assert any("'[c]'), read as 0" in n for n in t.notes)
+    assert "suppressed in actual.csv, line 2 (A01), column 'stock' ('[c]'): read as 0" in t.notes
 
 
 def test_published_layout_with_title_lines_and_thousands(small: Path, tmp_path: Path) -> None:

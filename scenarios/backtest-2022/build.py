@@ -25,8 +25,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from allocator.rounding import round_keeping_total
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw"
@@ -101,17 +102,6 @@ def check_raw(raw: Path = RAW) -> None:
         got = hashlib.sha256(path.read_bytes()).hexdigest()
         if got != digest:
             raise BuildError(f"raw file {name} changed: sha256 {got}, expected {digest}")
-
-
-def largest_remainder(total: int, weights: pd.Series) -> pd.Series:
-    """Integer split of ``total`` proportional to ``weights`` (ties broken by index order)."""
-    quota = weights / weights.sum() * total
-    base = np.floor(quota).astype("int64")
-    remainder = (quota - base).round(12)
-    short = total - int(base.sum())
-    order = sorted(weights.index, key=lambda k: (-remainder[k], k))
-    base.loc[order[:short]] += 1
-    return base
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,9 +183,9 @@ def areas_table(base: pd.DataFrame, hist: History, split: str) -> pd.DataFrame:
     stock = hist.start.reindex(out["area_code"]).to_numpy()
     out["stock"] = stock
     out["capacity"] = stock                     # no spare bed spaces known: today's places are those in use
-    weights = pd.Series(stock if split == "stock" else out["population"].to_numpy(), index=out["area_code"],
-                        dtype=float)
-    out["procurement_per_year"] = largest_remainder(hist.pace, weights).to_numpy()
+    weights = (stock if split == "stock" else out["population"].to_numpy()).astype(float)
+    # largest remainder, ties to the first code (the table is in code order): the engine's own rounding
+    out["procurement_per_year"] = round_keeping_total(weights / weights.sum() * hist.pace, total=hist.pace)
     out["status"] = "existing"
     return out[["area_code", "area_name", "region", "population", "stock", "capacity", "procurement_per_year",
                 "cost_per_place", "status"]]

@@ -13,8 +13,8 @@
 
 Nothing is dropped without saying so: rows that are not councils (a totals row such as
 ``United Kingdom - total``, a region or country code, a note line) are listed in
-:attr:`Actual.skipped`; a suppressed cell (``*``, ``..``, ``z``, ``[c]``, ...) is an error unless the
-caller asks to read it as unknown or as 0, and is then listed in :attr:`Actual.suppressed`. A
+:attr:`Actual.skipped`; a suppressed cell (``*``, ``..``, ``z``, ``[c]``, ...) is read as unknown (or, as the caller
+asks, refused or read as 0) and listed in :attr:`Actual.suppressed`, never read as 0 unsaid. A
 negative, fractional or non-numeric cell, a repeated code, a header naming two columns for one
 figure: an :class:`~allocator.errors.InputError` (exit code 2) naming the file, line and column.
 Codes are matched to a plan by :func:`match_codes` (which also knows the Barnsley and Sheffield
@@ -43,7 +43,10 @@ HEADER_SEARCH_LINES = 30
 #: Cell markers of a figure that is not published (suppressed, not available, not applicable).
 SUPPRESSED_MARKERS = ("*", "..", ".", ":", "z", "x", "c", "[c]", "[x]", "[z]", "[u]", "[w]", "[low]")
 #: What to do with a suppressed cell: refuse the file (exit 2), read it as unknown, read it as 0.
-SUPPRESSED_POLICIES = ("error", "unknown", "zero")
+REFUSE, UNKNOWN, ZERO = "error", "unknown", "zero"
+SUPPRESSED_POLICIES = (REFUSE, UNKNOWN, ZERO)
+#: The default: a suppressed figure is unknown (left out of the sums), and each one is listed.
+SUPPRESSED_DEFAULT = UNKNOWN
 #: Code prefixes of aggregates, never councils: countries, the UK and Great Britain, English regions,
 #: counties and metropolitan counties, Inner and Outer London.
 AGGREGATE_PREFIXES = ("K02", "K03", "K04", "E92", "W92", "S92", "N92", "E12", "E10", "E11", "E13")
@@ -124,11 +127,12 @@ class Actual:
                 "an areas table (the project's own format)")
 
 
-def read_actual(source: str | Path | pd.DataFrame, *, suppressed: str = "error", label: str | None = None) -> Actual:
+def read_actual(source: str | Path | pd.DataFrame, *, suppressed: str = SUPPRESSED_DEFAULT,
+                label: str | None = None) -> Actual:
     """Read an actual position from a CSV file (or a table of text cells given in code).
 
-    ``suppressed``: ``error`` (a suppressed cell refuses the file, exit 2), ``unknown`` (the figure
-    is unknown: NaN, listed) or ``zero`` (read as 0, listed). Raises :class:`InputError` naming the
+    ``suppressed``: ``unknown`` (the default: the figure is unknown, NaN, and listed), ``error`` (a
+    suppressed cell refuses the file, exit 2) or ``zero`` (read as 0, listed). Raises :class:`InputError` naming the
     file, line and column for anything that cannot be read as a council's count of people.
     """
     if suppressed not in SUPPRESSED_POLICIES:
@@ -269,16 +273,23 @@ def _counts(table: pd.DataFrame, figure: str, column: str, layout: str, policy: 
     bad(values < 0, lambda i: f"{cells.iat[i]} is negative: a count of people is 0 or more")
     bad((values >= 0) & (np.abs(values - np.round(values)) > 1e-9),
         lambda i: f"{cells.iat[i]} is not a whole number of people")
-    if marker.any() and policy == "error":
-        bad(marker, lambda i: f"suppressed ('{cells.iat[i]}'): the figure is not published. Give --suppressed "
-                              "unknown to track this council as unknown, or --suppressed zero to read it as 0 "
-                              "(either is reported)")
+    if marker.any() and policy == REFUSE:
+        bad(marker, lambda i: f"suppressed ('{cells.iat[i]}'): the figure is not published, and suppressed "
+                              "figures are refused (--suppressed error). Without it the council's figure is read "
+                              "as unknown (--suppressed zero: as 0); either is reported")
     elif marker.any():
-        values[marker] = np.nan if policy == "unknown" else 0.0
+        values[marker] = np.nan if policy == UNKNOWN else 0.0
         marks.extend({"line": int(lines[i]), "area_code": str(codes[i]), "column": column,
-                      "marker": cells.iat[i], "read_as": "unknown" if policy == "unknown" else "0"}
+                      "marker": cells.iat[i], "read_as": UNKNOWN if policy == UNKNOWN else "0"}
                      for i in np.flatnonzero(marker))
     return values
+
+
+def suppressed_notes(label: str, marks: list[dict]) -> list[str]:
+    """One note per suppressed cell read as unknown or 0 (``marks``: :attr:`Actual.suppressed` of the
+    file ``label``): the file, its line, council and column."""
+    return [f"suppressed in {Path(label).name}, line {m['line']} ({m['area_code']}), column '{m['column']}' "
+            f"('{m['marker']}'): read as {m['read_as']}" for m in marks]
 
 
 # --------------------------------------------------------------------------- matching a plan's codes

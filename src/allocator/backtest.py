@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.actual import SUPPRESSED_DEFAULT
 from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
 from allocator.track import track
 
@@ -65,7 +66,7 @@ class Backtest:
         return Path(out)
 
 
-def backtest(plan: Any, actual: Any, when: Any, *, suppressed: str = "error") -> Backtest:
+def backtest(plan: Any, actual: Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT) -> Backtest:
     """Compare ``plan``'s council numbers on ``when`` with ``actual`` (a file, a table or an
     :class:`~allocator.actual.Actual`); the errors are prediction minus actual, in people."""
     t = track(plan, actual, when, suppressed=suppressed)

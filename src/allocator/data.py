@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import place
+from allocator.previous import previous_fields
 from allocator.scenario import Scenario
 
 
@@ -66,6 +67,9 @@ class ModelData:
     over_basis: np.ndarray | None = None  # (A,T) bool: over its cap on the basis by inheritance (the set O)
     protected: np.ndarray | None = None   # (A,) bool: protected (policy.protect)
     protect_rule: str = "no_net_growth"
+    # ---- a re-plan (allocator.previous; None / off without a previous_plan table)
+    previous: np.ndarray | None = None    # (A,T) the previous plan's people in dispersal, NaN where none
+    stability_weight: float = 0.0         # £ per person away from it, each year (objective.stability_weight)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -259,5 +263,5 @@ def prepare(scenario: Scenario) -> ModelData:
         equity_measure=cfg.objective.equity_measure,
         grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
         grant_new=funding.grant_per_new_place if funding else 0.0,
-        agreed_min=agreed_min, agreed_max=agreed_max, **extra,
+        agreed_min=agreed_min, agreed_max=agreed_max, **extra, **previous_fields(scenario, years),
     )

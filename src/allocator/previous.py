@@ -4,30 +4,54 @@ A scenario may name a table of the numbers an earlier plan gave each council (``
 previous.csv``, columns ``area_code``, ``year``, ``stock``: people in dispersal at the end of the
 year); with ``objective.stability_weight`` each person a council's number is away from it costs
 that much (:func:`allocator.families_replan.add_stability`). ``allocator replan`` writes it; a
-user may write one too. This module types and checks the table for the loader
-(:func:`parse_previous`, :func:`previous_year_issues`) and turns it into the model's array
-(:func:`previous_array`); the scenario (:mod:`allocator.scenario`) holds it as ``Scenario.previous``.
+user may write one too. This module reads, types and checks the table for the loader
+(:func:`read_previous`, :func:`check_previous`, :func:`previous_year_issues`) and turns it into the
+model's fields (:func:`previous_fields`); the scenario (:mod:`allocator.scenario`) holds it as
+``Scenario.previous``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from allocator.errors import Issue
-from allocator.tables import type_columns
+from allocator.inputs import read_csv_text
+from allocator.tables import Column, as_text, read_table, type_columns
 
-#: The table's columns (name, kind, required, unit, description, minimum, strict, maximum, whole),
-#: as :class:`allocator.scenario.Column` takes them.
-PREVIOUS_SPECS: tuple[tuple, ...] = (
-    ("area_code", "text", True, "", "The area (must be in the areas table)."),
-    ("year", "year", True, "year", "A planning year.", 1900.0, False, 2200.0),
-    ("stock", "number", True, "people", "The previous plan's people in dispersal in the area at the end of the year "
-                                        "(whole number).", 0.0, False, 1e8, True),
+#: The table's columns (docs/scenario-format.md, "The previous plan's table").
+PREVIOUS_COLUMNS: tuple[Column, ...] = (
+    Column("area_code", "text", True, "", "The area (must be in the areas table)."),
+    Column("year", "year", True, "year", "A planning year.", 1900.0, False, 2200.0),
+    Column("stock", "number", True, "people", "The previous plan's people in dispersal in the area at the end of "
+                                              "the year (whole number).", 0.0, False, 1e8, True),
 )
+
+
+def read_previous(folder: Path, name: str | None, label: str, hashes: dict[str, str]) -> pd.DataFrame | None:
+    """The text cells of the table ``previous_plan`` names (None when it names none); its SHA-256 goes
+    into ``hashes`` (the scenario's input files)."""
+    if name is None:
+        return None
+    raw, _ = read_table(folder, name, label, "previous_plan", name)
+    hashes[name] = hashlib.sha256(raw).hexdigest()
+    return read_csv_text(raw, name)
+
+
+def check_previous(table: pd.DataFrame | None, config: Any, areas: pd.DataFrame,
+                   label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """The previous plan's table (text cells, or a typed table given again) typed and checked against
+    the scenario's areas and years; (None, []) without one."""
+    if table is None:
+        return None, []
+    typed = "stock" in table.columns and pd.api.types.is_numeric_dtype(table["stock"])
+    text = as_text(table) if typed else table
+    return parse_previous(text, PREVIOUS_COLUMNS, config.years, areas["area_code"], config.previous_plan or label)
 
 
 def parse_previous(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int], area_codes: Iterable[str],
@@ -71,6 +95,16 @@ def previous_year_issues(previous: pd.DataFrame, years: Sequence[int], label: st
     outside = np.flatnonzero(~previous["year"].isin(list(years)).to_numpy())
     return [Issue(label, f"the previous plan's number for {previous['area_code'].iat[i]} in "
                          f"{int(previous['year'].iat[i])}: not a planning year {list(years)}") for i in outside[:20]]
+
+
+def previous_fields(scenario: Any, years: np.ndarray) -> dict:
+    """The model's fields of a re-plan (:class:`allocator.data.ModelData`): ``previous`` (A,T) and
+    ``stability_weight``; nothing without a previous plan's table."""
+    table = getattr(scenario, "previous", None)
+    if table is None or not len(table):
+        return {}
+    return {"previous": previous_array(table, scenario.areas["area_code"], years),
+            "stability_weight": float(scenario.config.objective.stability_weight)}
 
 
 def previous_array(previous: pd.DataFrame | None, area_codes: pd.Series, years: np.ndarray) -> np.ndarray | None:

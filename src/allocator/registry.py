@@ -36,6 +36,7 @@ import pandas as pd
 
 from allocator import families as fm
 from allocator import families_place as fp
+from allocator import families_replan as fr
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
 from allocator.place import hotel_solution
@@ -265,6 +266,14 @@ def _at_fair_share(s: Solved) -> np.ndarray:
     return s.eligible & (np.abs(basis - fair) <= TOL * np.maximum(1, fair))[:, :, None]
 
 
+def _at_previous(s: Solved) -> np.ndarray:
+    """Where the area's total is the previous plan's number (a re-plan's stability term keeps it there)."""
+    if s.d.previous is None:
+        return np.zeros((1, 1, 1), bool)
+    held = np.abs(s.total - s.d.previous) <= TOL * np.maximum(1.0, np.abs(s.total))    # NaN: no number, False
+    return (held & ~np.isnan(s.d.previous))[:, :, None]
+
+
 # --------------------------------------------------------------------------- diagnose: a relaxed plan
 @dataclass
 class Relaxed:
@@ -488,6 +497,12 @@ FAMILIES: tuple[Family, ...] = (
            "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
            price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
            complete=Completion("highest", ("top_rate",)), equity=(("top_rate", 1.0), ("dispersed", -1.0))),
+    # ---- a re-plan (allocator.families_replan)
+    Family("stability", "row", "stability (the previous plan's numbers)", fr.add_stability, "objective", "Stability",
+           when=lambda d: d.previous is not None and d.stability_weight > 0,
+           reasons=(Reason("previous plan", "it is at the previous plan's number, which a re-plan keeps unless "
+                           "moving it saves more than objective.stability_weight per person", _at_previous),),
+           complete=Completion("distance", ("moved_up", "moved_down"))),
 )
 
 

@@ -28,6 +28,7 @@ it again). Its ``summary.json`` records the previous plan's SHA-256 under ``repl
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocator.actual import Actual, match_codes, read_actual
+from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actual, suppressed_notes
 from allocator.api import solve
 from allocator.errors import InputError, Issue
 from allocator.output import clean_text, fmt, markdown_table, safe_csv
@@ -72,7 +73,7 @@ class Replan:
         return self.plan.write(out, force=force, protect=protect, extra_files=extra)
 
 
-def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *, suppressed: str = "error",
+def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT,
            stability_weight: float | None = None, solver: str = "highs", time_limit: float | None = None) -> Replan:
     """Solve a new plan for the remaining years of ``previous`` from ``actual`` on ``when``.
 
@@ -96,7 +97,7 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
                                field="areas"))
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
-    notes: list[str] = []
+    notes: list[str] = suppressed_notes(actual.label, actual.suppressed)
     start = _start(path, actual, when, first, notes, hotels=path.contingency is not None)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
         files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
@@ -190,7 +191,7 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     """The new plan's scenario as files: scenario.yaml, areas.csv, agreements.csv, previous.csv."""
     cfg = scenario.config.model_dump(mode="json", exclude_none=True)
     years = [y for y in scenario.years if y >= first]
-    cfg["name"] = f"{scenario.name} (re-planned from {when:%d %b %Y})"
+    cfg["name"] = f"{re.sub(r' [(]re-planned from [^)]*[)]$', '', scenario.name)} (re-planned from {when:%d %b %Y})"
     cfg["years"] = years
     cfg["demand"]["arrivals"] = {y: v for y, v in scenario.config.demand.arrivals.items() if y >= first}
     ceiling = {y: v for y, v in (scenario.config.policy.contingency_ceiling or {}).items() if y >= first}

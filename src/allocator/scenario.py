@@ -35,7 +35,8 @@ from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
 from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import read_csv_text, read_yaml, same_key
-from allocator.tables import (agreement_year_issues, as_text, issue_reporter, parse_agreements, read_table,
+from allocator.previous import check_previous, previous_year_issues, read_previous
+from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, parse_agreements, read_table,
                               resolve_scenario_path, type_columns)
 
 
@@ -148,6 +149,8 @@ class Objective(_Strict):
     equity_weight: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
     """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
     equity_measure: Literal["l1", "minmax"] = "l1"
+    stability_weight: float = Field(default=1_000.0, ge=0, le=1e9, allow_inf_nan=False, json_schema_extra=SINCE_V2)
+    """£ per person an area's number is away from the previous plan's (``previous_plan``), each year."""
 
 
 class Cohort(_Strict):
@@ -180,6 +183,8 @@ class ScenarioConfig(_Strict):
     funding: Funding | None = None
     agreements: str | None = None
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
+    previous_plan: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Optional table of a previous plan's numbers (area, year, stock), kept to by ``objective.stability_weight``."""
 
 
 def _hash_dump(model: BaseModel) -> dict:
@@ -194,20 +199,7 @@ def _hash_dump(model: BaseModel) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- areas table
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Literal["text", "number", "year", "status", "flag"]
-    required: bool
-    unit: str
-    description: str
-    minimum: float | None = 0.0
-    strict_minimum: bool = False
-    maximum: float | None = None
-    whole: bool = False          # people and bed spaces come in whole numbers
-
-
+# --------------------------------------------------------------------------- areas table (Column: allocator.tables)
 #: Largest values accepted: far beyond any real council, small enough that no sum overflows
 #: and the linear program stays well scaled. Larger inputs are refused with this limit named.
 MAX_PEOPLE = 1e8
@@ -276,6 +268,8 @@ class Scenario:
     overrides: dict[str, Any] = field(default_factory=dict)
     """The dotted overrides applied since loading (:meth:`update`), in order: applied in that order to the
     loaded files they give this scenario again. Empty for a scenario as its files say."""
+    previous: pd.DataFrame | None = None
+    """A previous plan's numbers (``previous_plan``), one row per (area_code, year): column stock."""
 
     # ---- convenience accessors
     @property
@@ -310,6 +304,8 @@ class Scenario:
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         if self.agreements is not None:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
+        if self.previous is not None:
+            table += b"\nprevious\n" + self.previous.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
 
     # ---- variation in code: every change of a setting goes through update()
@@ -330,7 +326,7 @@ class Scenario:
         if not overrides:
             return self
         for key in overrides:
-            if key.split(".")[0] in ("areas", "agreements"):
+            if key.split(".")[0] in ("areas", "agreements", "previous_plan"):
                 raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
                                                   "edit the YAML, or use with_areas / with_agreements in Python",
                                           field=key))
@@ -339,6 +335,8 @@ class Scenario:
             set_dotted(data, dotted, copy.deepcopy(value), source)
         config = _validate_config(data, source)
         issues = _check_config(config, source) or _fits_tables(config, self.areas, self.agreements, source)
+        if self.previous is not None:
+            issues += previous_year_issues(self.previous, config.years, config.previous_plan or source)
         if issues:
             raise ScenarioError(issues)
         return dataclasses.replace(self, config=config, overrides=merge(self.overrides, overrides))
@@ -366,13 +364,15 @@ class Scenario:
     def with_areas(self, areas: pd.DataFrame) -> Scenario:
         """Copy with a different areas table (checked like a file)."""
         return dataclasses.replace(_finish(self.config, as_text(areas), self.source, dict(self.input_hashes),
-                                           "areas (in code)", agreements=self.agreements), overrides=self.overrides)
+                                           "areas (in code)", agreements=self.agreements, previous=self.previous),
+                                   overrides=self.overrides)
 
     def with_agreements(self, agreements: pd.DataFrame | None) -> Scenario:
         """Copy with a different agreements table (columns as in an agreements CSV), or none."""
         table = None if agreements is None else as_text(agreements)
         return dataclasses.replace(_finish(self.config, as_text(self.areas), self.source, dict(self.input_hashes),
-                                           "agreements (in code)", agreements_table=table), overrides=self.overrides)
+                                           "agreements (in code)", agreements_table=table, previous=self.previous),
+                                   overrides=self.overrides)
 
 
 def _validate_config(data: dict, label: str) -> ScenarioConfig:
@@ -539,11 +539,12 @@ def _fits_tables(config: ScenarioConfig, areas: pd.DataFrame, agreements: pd.Dat
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
             label: str, agreements: pd.DataFrame | None = None,
-            agreements_table: pd.DataFrame | None = None) -> Scenario:
+            agreements_table: pd.DataFrame | None = None, previous: pd.DataFrame | None = None) -> Scenario:
     """Check a config and raw (string) tables together and build a Scenario.
 
     ``agreements`` is an already-typed agreements table (kept as is, re-checked against the
-    areas and years); ``agreements_table`` a raw text one to parse.
+    areas and years); ``agreements_table`` a raw text one to parse; ``previous`` a previous plan's
+    numbers, raw or typed (:func:`allocator.previous.check_previous`).
     """
     issues = _check_config(config, label)
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
@@ -555,11 +556,14 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
         typed, more = parse_agreements(agreements_table, AGREEMENT_COLUMNS, config.years, areas["area_code"],
                                        config.agreements or label)
         issues += more
+    previous, more = check_previous(None if table_issues else previous, config, areas, label)
+    issues += more
     if not table_issues:
         issues += place.check_start(config, areas, label)
     if issues:
         raise ScenarioError(issues)
-    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)
+    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed,
+                    previous=previous)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -586,4 +590,5 @@ def load_scenario(path: str | Path) -> Scenario:
         raw, _ = read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
         hashes[config.agreements] = hashlib.sha256(raw).hexdigest()
         agreements = read_csv_text(raw, config.agreements)
-    return _finish(config, table, yaml_path, hashes, label, agreements_table=agreements)
+    previous = read_previous(yaml_path.parent, config.previous_plan, label, hashes)
+    return _finish(config, table, yaml_path, hashes, label, agreements_table=agreements, previous=previous)

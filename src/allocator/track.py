@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from allocator.actual import Actual, Matched, match_codes, read_actual
+from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
 from allocator.errors import InputError, Issue
 from allocator.track_files import track_markdown, write_tracking
 
@@ -156,7 +156,7 @@ class Tracking:
 
 
 def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEHIND_BY,
-          suppressed: str = "error") -> Tracking:
+          suppressed: str = SUPPRESSED_DEFAULT) -> Tracking:
     """Compare ``plan`` with the ``actual`` position on ``when`` (a date or ``YYYY-MM-DD``).
 
     ``actual`` is an :class:`~allocator.actual.Actual`, or a file or table for
@@ -218,7 +218,7 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     out["over_cap"] = basis > path.cap
     out["behind"] = diff < -behind_by
     out["ahead"] = diff > behind_by
-    suppressed = {(m["area_code"]) for m in actual.suppressed if m["read_as"] == "unknown"}
+    suppressed = {(m["area_code"]) for m in actual.suppressed if m["read_as"] == UNKNOWN}
     codes_in_file = np.where(has, table["area_code"].to_numpy(dtype=object)[np.maximum(idx, 0)], "")
     out["status"] = np.select(
         [~has, np.isnan(got), ~defined],
@@ -273,7 +273,8 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
                  "sha256": plan.sha256(), "start": dates[0].isoformat(), "end": dates[-1].isoformat()},
         "actual": {"file": actual.label, "sha256": actual.sha256, "layout": actual.layout,
                    "header_line": actual.header_line, "columns": actual.columns,
-                   "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None},
+                   "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
+                   "suppressed": actual.suppressed},
         "interpolation": {"year": int(path.years[t - 1]) if t else None, "fraction": round(f, 6) if t else 0.0,
                           "how": how},
         "behind_by": behind_by,
@@ -292,9 +293,7 @@ def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFr
     for r in matched.renamed:
         notes.append(f"line {r['line']}: the code {r['code']} is read as {r['area_code']} ({r['area_name']}): the "
                      "council's code changed in 2024")
-    for m in actual.suppressed:
-        notes.append(f"line {m['line']} ({m['area_code']}), column '{m['column']}': suppressed ('{m['marker']}'), "
-                     f"read as {m['read_as']}")
+    notes += suppressed_notes(actual.label, actual.suppressed)
     if len(matched.outside):
         o = matched.outside
         notes.append(f"{len(o)} council(s) in the actual file are not in the plan and are not compared; they hold "

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.actual import suppressed_notes
 from allocator.errors import InputError, Issue
 from allocator.inputs import read_plan_json, read_plan_table
 from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
@@ -145,6 +146,8 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
                           for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
         lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
+    a = t.summary["actual"]
+    lines += [f"{n[:1].upper()}{n[1:]}." for n in suppressed_notes(a["file"], a.get("suppressed", []))]
     if t.notes:
         lines.append(f"{len(t.notes)} note(s) on the comparison (councils missing, renamed, suppressed, rows that "
                      "are not councils): see track.md.")

@@ -24,6 +24,7 @@ import functools
 import math
 
 import numpy as np
+import pandas as pd
 
 from allocator import verify_place as vp
 from allocator.scenario import Scenario
@@ -128,7 +129,19 @@ def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotel
                 mask = ex["open"][:, k] & (ex["weight"] > 0)
                 top = float((area_total[mask, k] / share[mask]).max()) if mask.any() else 0.0
                 total += obj.equity_weight * (max(top, 0.0) - national[k])
-    return total
+    return total + _stability(scenario, S)
+
+
+def _stability(scenario: Scenario, S: np.ndarray) -> float:
+    """A re-plan's stability term: the weight × people each area's total is away from the previous plan's
+    number, over the areas and years the scenario's ``previous_plan`` table gives."""
+    weight = scenario.config.objective.stability_weight
+    if scenario.previous is None or weight <= 0:
+        return 0.0
+    table = scenario.previous
+    i = pd.Index(scenario.areas["area_code"]).get_indexer(table["area_code"])
+    k = pd.Index(scenario.config.years).get_indexer(table["year"])
+    return weight * float(np.abs(S.sum(axis=2)[i, k] - table["stock"].to_numpy(float)).sum())
 
 
 def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: float | None,
@@ -201,6 +214,7 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
         dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
                       obj.cost_weight * float(ex["cost"].max(initial=0.0)),
                       obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight,
+                      obj.stability_weight if scenario.previous is not None else 0.0,
                       obj.contingency_weight * max(px["new_cost"], px["place_cost"]))
         if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
             fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from allocator.actual import SUPPRESSED_POLICIES
+from allocator.actual import SUPPRESSED_DEFAULT, SUPPRESSED_POLICIES
 from allocator.backtest import backtest as run_backtest, backtest_lines
 from allocator.cli.common import error_boundary, not_a_plan
 from allocator.compare import is_plan_folder, load_plan_or_solve
@@ -19,9 +19,29 @@ from allocator.scenario import load_scenario
 from allocator.track import BEHIND_BY, track as track_plan
 from allocator.track_files import summary_lines
 
-SUPPRESSED_HELP = ("What a suppressed cell (*, .., z, [c], ...) of ACTUAL means: error (the default: refuse the "
-                   "file, exit 2, naming the line and column), unknown (the council's figure is unknown and left "
-                   "out of the sums), zero (read as 0). Either way each one is listed in the notes.")
+SUPPRESSED_HELP = ("What a suppressed cell (*, .., z, [c], ...) of ACTUAL means: unknown (the council's figure is "
+                   "unknown and left out of the sums), error (refuse the file, exit 2, naming the line and "
+                   "column), zero (read as 0). Each one read is printed and listed in the notes.")
+
+
+def _shared(solver: str | None = None):
+    """The options every command here ends with, in this order: --suppressed, --solver (with ``solver``
+    its help; none without), --force, -q, --debug."""
+    options = [click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default=SUPPRESSED_DEFAULT,
+                            show_default=True, help=SUPPRESSED_HELP)]
+    if solver is not None:
+        options.append(click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs",
+                                    show_default=True, help=solver))
+    options += [click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output "
+                                                           "of allocator (and nothing else)."),
+                click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors."),
+                click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")]
+
+    def wrap(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return wrap
 
 
 def _plan(path: Path, then: str):
@@ -45,12 +65,7 @@ def _written(out: Path) -> str:
                    "track.json.")
 @click.option("--behind-by", type=click.FloatRange(min=0), default=BEHIND_BY, show_default=True,
               help="People: a council this far below its planned number is flagged behind (above it: ahead).")
-@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
-              help=SUPPRESSED_HELP)
-@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
-                                          "(and nothing else).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+@_shared()
 def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, suppressed: str, force: bool,
           quiet: bool, debug: bool) -> None:
     """Compare the plan in PLAN with the ACTUAL position on --date, council by council.
@@ -95,14 +110,7 @@ def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, supp
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write into: backtest_councils.csv, backtest_regions.csv, backtest_metrics.csv, "
                    "backtest.md, backtest.json.")
-@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
-              help=SUPPRESSED_HELP)
-@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
-              help="Solver for the scenario.")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
-                                          "(and nothing else).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+@_shared(solver="Solver for the scenario.")
 def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str, solver: str, force: bool,
              quiet: bool, debug: bool) -> None:
     """Solve SCENARIO, which starts in the past, and compare it with what happened.
@@ -146,14 +154,7 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
 @click.option("--stability-weight", type=click.FloatRange(min=0), default=None,
               help="£ per person moved away from the previous plan's number, for each council and year "
                    "(default: the scenario's objective.stability_weight, £1,000 unless it says otherwise).")
-@click.option("--suppressed", type=click.Choice(SUPPRESSED_POLICIES), default="error", show_default=True,
-              help=SUPPRESSED_HELP)
-@click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
-              help="LP backend.")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it holds an earlier output of allocator "
-                                          "(and nothing else).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
+@_shared(solver="LP backend.")
 def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, stability_weight: float | None,
            suppressed: str, solver: str, force: bool, quiet: bool, debug: bool) -> None:
     """Re-plan the years left of the plan in PLAN from the --actual position on --date.
