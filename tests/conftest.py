@@ -106,16 +106,15 @@ def write_areas(path: Path, rows: list[dict]) -> Path:
 def write_scenario(folder: Path, cfg: dict, rows: list[dict], yaml_name: str = "scenario.yaml") -> Path:
     """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path.
 
-    ``cfg['agreements']`` may be a list of agreement rows (dicts) instead of a file name: they are
-    written to ``agreements.csv``, which the YAML then names; ``cfg['regions']`` likewise, to ``regions.csv``."""
+    ``cfg['agreements']`` (and ``cfg['regions']``, ``cfg['previous_plan']``) may be a list of rows (dicts)
+    instead of a file name: they are written to ``agreements.csv`` (``regions.csv``, ``previous.csv``), which
+    the YAML then names."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / yaml_name
-    if isinstance(cfg.get("agreements"), list):
-        write_areas(folder / "agreements.csv", cfg["agreements"])
-        cfg = {**cfg, "agreements": "agreements.csv"}
-    if isinstance(cfg.get("regions"), list):
-        write_areas(folder / "regions.csv", cfg["regions"])
-        cfg = {**cfg, "regions": "regions.csv"}
+    for key, name in (("agreements", "agreements.csv"), ("regions", "regions.csv"), ("previous_plan", "previous.csv")):
+        if isinstance(cfg.get(key), list):
+            write_areas(folder / name, cfg[key])
+            cfg = {**cfg, key: name}
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     write_areas(folder / cfg["areas"], rows)
     return path

@@ -206,6 +206,10 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
     "regional_share": (config([2026], [100], regions=[{"region": "South", "year": 2026, "min_share": 0.3}]),
                        [area("A", region="North", capacity=100, cost=1_000),
                         area("B", region="South", capacity=100, cost=5_000)], None, None),
+    # A is cheaper, so the plan puts all 50 people there, 10 more than the previous plan's 40 (£1,000 each)
+    "stability": (config([2026], [50], objective={"stability_weight": 1_000},
+                         previous_plan=[{"area_code": "A", "year": 2026, "stock": 40}]),
+                  [area("A", capacity=100, cost=1_000), area("B", capacity=100, cost=5_000)], None, None),
     "protection": (config([2026], [100], policy={"protect": {"above_per_10k": 30}}),
                    [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
                     area("B", capacity=1_000, cost=5_000)], None, None),

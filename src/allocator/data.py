@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import costing, place, regional
+from allocator.previous import previous_fields
 from allocator.scenario import Scenario, ScenarioConfig
 
 
@@ -74,6 +75,9 @@ class ModelData:
     region_names: tuple[str, ...] | None = None  # (R,) the regions with targets, sorted
     region_min: np.ndarray | None = None  # (R,T) least share of the national total on the basis, NaN where none
     region_max: np.ndarray | None = None  # (R,T) most share, NaN where none
+    # ---- a re-plan (allocator.previous; None / off without a previous_plan table)
+    previous: np.ndarray | None = None    # (A,T) the previous plan's people in dispersal, NaN where none
+    stability_weight: float = 0.0         # £ per person away from it, each year (objective.stability_weight)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -299,4 +303,5 @@ def prepare(scenario: Scenario) -> ModelData:
         capacity_path=capacity_path, **flows, **_agreed(scenario, years), **_settings(cfg, years),
         **place.prepare_place(scenario, years, stock0, inherited, cluster_cap, population),
         **regional.prepare_regions(scenario, years),
+        **previous_fields(scenario, years),
     )

@@ -21,6 +21,7 @@ For every area, year (and cohort) the plan records in ``allocations.csv``:
                                 (nobody is moved out of an area, so it cannot be lower)
     ``fair share reached``      stock equals the fair share (with an l1 or progressive equity term)
     ``above a fair-share step`` stock is at or above a step of the progressive measure
+    ``previous plan``           a re-plan keeps the previous plan's number (``stability_weight``)
     ``demand met``              nobody is left in contingency that year: no one else to place
     ``cost``                    none of the above: cheaper places were used first
     ==========================  ==============================================================

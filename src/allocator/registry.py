@@ -37,6 +37,7 @@ import pandas as pd
 from allocator import families as fm
 from allocator import families_place as fp
 from allocator import families_region as fr
+from allocator import families_replan as frp
 from allocator.data import CellLimits, ModelData, cell_limits
 from allocator.lp import Block, LinearProgram
 from allocator.place import hotel_solution
@@ -272,6 +273,14 @@ def _at_fair_share(s: Solved) -> np.ndarray:
     basis = s.total + s.d.fixed[:, None] + (hotels.located if hotels is not None and s.d.basis_hotels else 0.0)
     fair = s.d.share() * s.lp.value(s.x, "dispersed")[None, :]
     return s.eligible & (np.abs(basis - fair) <= TOL * np.maximum(1, fair))[:, :, None]
+
+
+def _at_previous(s: Solved) -> np.ndarray:
+    """Where the area's total is the previous plan's number (a re-plan's stability term keeps it there)."""
+    if s.d.previous is None:
+        return np.zeros((1, 1, 1), bool)
+    held = np.abs(s.total - s.d.previous) <= TOL * np.maximum(1.0, np.abs(s.total))    # NaN: no number, False
+    return (held & ~np.isnan(s.d.previous))[:, :, None]
 
 
 # --------------------------------------------------------------------------- diagnose: a relaxed plan
@@ -521,6 +530,12 @@ FAMILIES: tuple[Family, ...] = (
            "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
            price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
            complete=Completion("highest", ("top_rate",)), equity=("top_rate", "dispersed")),
+    # ---- a re-plan (allocator.families_replan)
+    Family("stability", "row", "stability (the previous plan's numbers)", frp.add_stability, "objective", "Stability",
+           when=lambda d: d.previous is not None and d.stability_weight > 0,
+           reasons=(Reason("previous plan", "it is at the previous plan's number, which a re-plan keeps unless "
+                           "moving it saves more than objective.stability_weight per person", _at_previous),),
+           complete=Completion("distance", ("moved_up", "moved_down"))),
 )
 
 

@@ -142,7 +142,19 @@ def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotel
     if obj.equity_weight > 0:                                                 # on the pressure basis
         held = vp.basis(px, S.sum(axis=2), None if hotels is None else hotels.located)   # (A,T)
         total += obj.equity_weight * _equity(obj, ex, held)
-    return total
+    return total + _stability(scenario, S)
+
+
+def _stability(scenario: Scenario, S: np.ndarray) -> float:
+    """A re-plan's stability term: the weight × people each area's total is away from the previous plan's
+    number, over the areas and years the scenario's ``previous_plan`` table gives."""
+    weight = scenario.config.objective.stability_weight
+    if scenario.previous is None or weight <= 0:
+        return 0.0
+    table = scenario.previous
+    i = pd.Index(scenario.areas["area_code"]).get_indexer(table["area_code"])
+    k = pd.Index(scenario.config.years).get_indexer(table["year"])
+    return weight * float(np.abs(S.sum(axis=2)[i, k] - table["stock"].to_numpy(float)).sum())
 
 
 def _equity(obj, ex: dict, area_total: np.ndarray) -> float:
@@ -183,6 +195,7 @@ def _check_objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray,
     dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
                   obj.cost_weight * float(ex["cost"].max(initial=0.0)),
                   obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight * max(1.0, steepest),
+                  obj.stability_weight if scenario.previous is not None else 0.0,
                   obj.contingency_weight * max(px["new_cost"], px["place_cost"]))
     if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
         return [f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}"]
