@@ -407,7 +407,8 @@ FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of
                          "(objective.equity_steps), beyond which each person costs more in equity")
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
-                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
+                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
+                "protected (no rise)", "capacity",
                 "procurement pace", "growth limit", "agreement", "exits only", "fair share reached",
                 FAIR_SHARE_STEP.tag)
 
@@ -485,7 +486,10 @@ FAMILIES: tuple[Family, ...] = (
                            "today", _protected("no_net_growth")),
                     Reason("protected (no new placements)", "the area is protected (policy.protect: among the most "
                            "pressured places at the start) and takes no new placements",
-                           _protected("no_new_placements")))),
+                           _protected("no_new_placements")),
+                    Reason("protected (no rise)", "the area is protected (policy.protect: among the most "
+                           "pressured places at the start) and ends no year with more people on its pressure "
+                           "basis than it started it with", _protected("no_rise")))),
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
     Family("capacity_kept", "row", "capacity kept (empty bed spaces cost)", fm.add_capacity_kept, "objective",
            "Capacity kept and empty bed spaces", when=lambda d: d.void_share > 0, lever=CAPACITY, sides=("lower",),
