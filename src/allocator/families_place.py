@@ -141,7 +141,7 @@ def add_pressure_no_rise(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
 
 def _no_rise_rows(d: ModelData, v: Vars, a: np.ndarray, t: np.ndarray) -> tuple[list, float, np.ndarray]:
-    """Terms, lower and upper side of :math:`B_{it} - B_{i,t-1} \le 0` at cells (``a``, ``t``), with
+    r"""Terms, lower and upper side of :math:`B_{it} - B_{i,t-1} \le 0` at cells (``a``, ``t``), with
     :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (the fixed counts cancel; hotel residents count)."""
     row = np.arange(a.size)
     now, _ = area_basis(d, v, row, a, t)
