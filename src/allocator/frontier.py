@@ -223,7 +223,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
     h = headline(d, S, C, hotels=hotels)
     n_t = d.shape[1]
     dev = float(e.equity @ x)
-    cost = float(e.money @ x)
+    cost = float(e.money @ x) + e.lp.offset        # with the constant: the money part of the objective
     dual = float(raw.row_dual[e.eps_row]) if raw.row_dual is not None else 0.0
     return {"step": label, "epsilon": eps, "deviation": dev, "deviation_per_year": dev / n_t,
             "cost": cost, "cost_per_year": cost / n_t,
@@ -249,17 +249,19 @@ def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | Non
     e = equity_lp(scenario, measure=measure)
     m = _Model(e)
     # the cost-only end: least cost, then least unfairness at that cost
+    # the rows bound c x and the equity term: a solve's objective less the LP's constant (costs.occupancy:
+    # average, costs.void_share), which is in every objective value and in no row
     m.objective(e.money)
     first = m.run()
-    c_star = first.objective
+    c_star = first.objective - e.lp.offset
     if no_extra_hotels:
         m.cap_contingency(first.x[e.lp.variables["contingency"].slice] + 1e-6)
     m.bound(e.budget_row, _slack(c_star))
     m.objective(e.equity)
-    e_max = m.run().objective
+    e_max = m.run().objective - e.lp.offset
     m.bound(e.budget_row, np.inf)
     # the fairest end: least unfairness (then cheapest, by the last epsilon step)
-    e_min = m.run().objective
+    e_min = m.run().objective - e.lp.offset
     e_max = max(e_max, e_min)
     m.objective(e.money)
     rows = []

@@ -86,11 +86,17 @@ def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, c
 
 
 def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
-    """``demand.contingency_start`` against the ``contingency`` column, and the hotel costs without one."""
+    """``demand.contingency_start`` against the ``contingency`` column, the hotel costs without one, and
+    ``policy.protect.rule: no_rise``, which needs hotel residents counted on the basis."""
     start = config.demand.contingency_start
     costs = config.costs
+    protect = config.policy.protect
+    rise = [] if protect is None or protect.rule != "no_rise" or (
+        "contingency" in areas.columns and config.policy.pressure_basis != DISPERSAL) else [
+        Issue(label, "rule no_rise needs hotels by area (a 'contingency' column) and a pressure_basis that counts "
+                     "them (supported or a list): use no_net_growth or no_new_placements", field="policy.protect.rule")]
     if "contingency" not in areas.columns:
-        issues = [] if start is not None else [
+        issues = rise if start is not None else rise + [
             Issue(label, "required key is missing (or give the areas table a 'contingency' column)",
                   field="demand.contingency_start")]
         for key, value in (("new_contingency_per_person_year", costs.new_contingency_per_person_year),
@@ -101,10 +107,10 @@ def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
         return issues
     total = float(np.nansum(areas["contingency"].to_numpy(float)))
     if start is not None and abs(start - total) > 1e-6 * max(1.0, total):
-        return [Issue(label, f"demand.contingency_start is {start:,.10g} but the column 'contingency' of "
+        return rise + [Issue(label, f"demand.contingency_start is {start:,.10g} but the column 'contingency' of "
                              f"{config.areas} adds up to {total:,.10g}: leave contingency_start out, or make them agree",
                       field="demand.contingency_start")]
-    return []
+    return rise
 
 
 def contingency_start(config: Any, areas: pd.DataFrame) -> float:

@@ -421,9 +421,9 @@ FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of
                          "(objective.equity_steps), beyond which each person costs more in equity")
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
-                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
-                "procurement pace", "growth limit", "agreement", "regional share (max)", "regional share (min)",
-                "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
+                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
+                "protected (no rise)", "capacity", "procurement pace", "growth limit", "agreement",
+                "regional share (max)", "regional share (min)", "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
 
 FAMILIES: tuple[Family, ...] = (
     # ---- rules folded into the bounds on stock (add_variables, from data.cell_limits)
@@ -499,7 +499,10 @@ FAMILIES: tuple[Family, ...] = (
                            "today", _protected("no_net_growth")),
                     Reason("protected (no new placements)", "the area is protected (policy.protect: among the most "
                            "pressured places at the start) and takes no new placements",
-                           _protected("no_new_placements")))),
+                           _protected("no_new_placements")),
+                    Reason("protected (no rise)", "the area is protected (policy.protect: among the most "
+                           "pressured places at the start) and ends no year with more people on its pressure "
+                           "basis than it started it with", _protected("no_rise")))),
     Family("regional_share", "row", "regional shares", fr.add_regional_share, "regional_share", "Regional shares",
            when=fr.has_targets, lever=REGIONS, sides=("upper", "lower"), describe=fr.describe_shares,
            reasons=(Reason("regional share (max)", "its region is at its most share of the national total "

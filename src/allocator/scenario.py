@@ -115,8 +115,9 @@ class Costs(_Strict):
 class Protect(_Strict):
     above_per_10k: float = Field(ge=0, le=1e4, allow_inf_nan=False)
     """An area whose rate per 10,000 residents on the pressure basis at the start is above this is protected."""
-    rule: Literal["no_net_growth", "no_new_placements"] = "no_net_growth"
-    """``no_net_growth``: never more people in dispersal than today; ``no_new_placements``: nobody new."""
+    rule: Literal["no_net_growth", "no_new_placements", "no_rise"] = "no_net_growth"
+    """``no_net_growth``: never more in dispersal than today; ``no_new_placements``: nobody new; ``no_rise``:
+    the total on the pressure basis never rises from one year end to the next (needs hotels counted on it)."""
 
 
 class Policy(_Strict):
