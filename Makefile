@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## Install the engine, then solve the national central scenario and print the headline figures.
+## Install the engine, then solve the national central plan and its baseline, the trend status quo (the same
+## demand and historical procurement pace under today's rules), and print the comparison (scenarios/uk-2025/report.py).
 demo: $(CORE)
-	$(BIN)/allocator solve scenarios/uk-2025/central.yaml --out out/uk-2025-central --force --status-quo
+	$(BIN)/python scenarios/uk-2025/report.py --out out
 
 ## Install the engine, every extra and the test tools, then run the whole test suite.
 test: $(STAMP)

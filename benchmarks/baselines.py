@@ -21,6 +21,16 @@
 Both read only the :class:`~allocator.scenario.Scenario` (its YAML settings and
 its areas table), not allocator's prepared arrays, so they are independent
 re-statements of docs/model.md.
+
+``plain_place_lp(scenario)``
+    The plain formulation of a scenario with the place-based features (issue 13: hotels by area,
+    a pressure basis, protection, progressive equity), the baseline of the place-based benchmark
+    (``benchmarks/place_run.py``). Its core is the textbook one above (``X``, ``K`` and every
+    limit on the stock as a row instead of allocator's bounds and exit-decay rows); the
+    place-based rows and the equity rows are allocator's own ``add_`` functions, on the same
+    prepared data, so the two programs differ only in the formulation of the core and the
+    objectives must agree. It is not an independent re-statement of the place-based rules (the
+    verifier is); it measures what the formulation and the price-guided start are worth.
 """
 
 from __future__ import annotations
@@ -30,6 +40,11 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from allocator import registry
+from allocator.data import cell_limits, prepare
+from allocator.families import Vars
+from allocator.families_place import add_hotel_variables
+from allocator.lp import INF, LPBuilder
 from allocator.model import Block, LinearProgram
 from allocator.scenario import Scenario
 
@@ -320,6 +335,61 @@ def plain_lp(scenario: Scenario) -> LinearProgram:
     return LinearProgram(c=np.concatenate(c_parts), A=A, col_lower=np.concatenate(lb_parts),
                          col_upper=np.concatenate(ub_parts), row_lower=np.concatenate(rl),
                          row_upper=np.concatenate(ru), variables=variables, rows=blocks)
+
+
+#: allocator's families the plain core replaces (its bounds and exit decay become X, K and rows).
+CORE_REPLACED = ("exit_decay", "cluster_limit")
+
+
+def plain_place_lp(scenario: Scenario) -> LinearProgram:
+    """The plain formulation of a scenario with place-based features (module docstring).
+
+    Core, each (A,T,H): stock ``S`` in [0, inf) with allocator's objective coefficients, placements
+    ``X`` >= 0, capacity ``K``; rows: ``S_t - (1-e) S_{t-1} - X_t = 0``; ``K_0`` within [capacity now,
+    the capacity path's first year], ``0 <= K_t - K_{t-1} <=`` the path's growth; ``S - K <= 0``;
+    ``X = 0`` where the area takes nobody new (excluded, not yet open, over its cap by inheritance);
+    the cluster cap as a row on every (area, year) that may take people. Then every other row
+    family of allocator's registry, as allocator writes it.
+    """
+    d = prepare(scenario)
+    n_a, n_t, n_h = d.shape
+    lim = cell_limits(d)
+    weights, start = d.occupancy_weights()
+    lp = LPBuilder()
+    S = lp.add_variables("stock", (n_a, n_t, n_h), 0.0, INF, d.cost_weight * d.cost[:, None, :] * weights[None, :, None])
+    located = d.hotel0 is not None
+    C = lp.add_variables("contingency", (n_t, n_h), 0.0, INF,
+                         0.0 if located else d.contingency_weight * d.hotel_cost * weights[:, None])
+    if start > 0:
+        hotels = 0.0 if located else d.hotel_cost * float(d.contingency0.sum())
+        lp.offset += start * (d.cost_weight * float((d.cost * d.stock0).sum()) + d.contingency_weight * hotels)
+    X = lp.add_variables("placements", (n_a, n_t, n_h), 0.0, INF, 0.0)
+    K = lp.add_variables("capacity", (n_a, n_t, n_h), 0.0, INF, 0.0)
+    v = Vars(stock=S, contingency=C)
+    if located:
+        add_hotel_variables(lp, d, v)
+    r = np.arange(n_a * n_t * n_h).reshape(n_a, n_t, n_h)
+    surv = (1.0 - d.exit_rate)[None, :]
+    rhs = np.zeros((n_a, n_t, n_h))
+    rhs[:, 0, :] = surv * d.stock0
+    lp.add_rows("recursion", r.size, [(r, S, 1.0), (r, X, -1.0), (r[:, 1:, :], S[:, :-1, :], -surv[None])],
+                rhs.ravel(), rhs.ravel())
+    path = d.capacity_path
+    grow = np.diff(np.concatenate([d.capacity0[:, None, :], path], axis=1), axis=1)
+    lo, hi = np.zeros_like(path), np.maximum(grow, 0.0)
+    lo[:, 0, :], hi[:, 0, :] = np.minimum(d.capacity0, path[:, 0, :]), path[:, 0, :]
+    lp.add_rows("capacity_growth", r.size, [(r, K, 1.0), (r[:, 1:, :], K[:, :-1, :], -1.0)], lo.ravel(), hi.ravel())
+    lp.add_rows("capacity_use", r.size, [(r, S, 1.0), (r, K, -1.0)], -INF, 0.0)
+    room = d.eligible if d.over_basis is None else d.eligible & ~d.over_basis
+    closed = np.flatnonzero(np.repeat(~room[:, :, None], n_h, axis=2).ravel())
+    lp.add_rows("closed", closed.size, [(np.arange(closed.size), X.ravel()[closed], 1.0)], 0.0, 0.0)
+    a, t = np.nonzero(room)
+    rr = np.arange(a.size)
+    lp.add_rows("cluster_limit", a.size, [(rr[:, None], S[a, t, :], 1.0)], -INF, lim.cluster[a, t])
+    for family in registry.rows():
+        if family.when(d) and family.name not in CORE_REPLACED:
+            family.add(lp, d, v)
+    return lp.build()
 
 
 def plain_x_to_stock(lp: LinearProgram, x: np.ndarray, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:

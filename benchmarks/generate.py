@@ -58,8 +58,9 @@ def _population(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def make_tables(areas: int, years: int, cohorts: int, seed: int = 0, first_year: int = 2026,
-                contingency_ceiling: float | None = None) -> tuple[dict, pd.DataFrame]:
-    """The scenario settings (a dict for YAML) and the areas table, deterministic in ``seed``."""
+                contingency_ceiling: float | None = None, place: bool = False) -> tuple[dict, pd.DataFrame]:
+    """The scenario settings (a dict for YAML) and the areas table, deterministic in ``seed``;
+    with ``place``, the place-based features too (:func:`add_place`)."""
     if areas < 2 or years < 1 or not 1 <= cohorts <= len(COHORT_NAMES):
         raise ValueError(f"need areas >= 2, years >= 1, 1 <= cohorts <= {len(COHORT_NAMES)}")
     rng = np.random.default_rng(seed)
@@ -139,7 +140,50 @@ def make_tables(areas: int, years: int, cohorts: int, seed: int = 0, first_year:
     if contingency_ceiling is not None:       # a share of contingency_start, in the last year (hard)
         start = config["demand"]["contingency_start"]
         config["policy"]["contingency_ceiling"] = {year_list[-1]: float(round(contingency_ceiling * start))}
+    if place:
+        add_place(config, df, np.random.default_rng(seed + 1))
     return config, df
+
+
+def add_place(config: dict, df: pd.DataFrame, rng: np.random.Generator) -> None:
+    """The place-based features of issue 13, in place: contingency by area, the supported basis,
+    protection and progressive equity.
+
+    * ``contingency``: ``contingency_start`` located in hotels in about 3% of the areas, drawn with
+      weight population × cost (hotels are where accommodation is dear, as London's are); the
+      scenario then leaves ``contingency_start`` to the column's total;
+    * ``initial``: people in initial accommodation in about 1% of the areas (about 1.5% of the stock);
+    * ``policy.pressure_basis: supported``; ``policy.protect`` at the rate on that basis that about
+      5% of the areas are above at the start (``no_net_growth``);
+    * ``objective.equity_measure: progressive`` with steps at 1, 1.25 and 1.5 × the fair share
+      (weights 1, 3, 10).
+    """
+    n = len(df)
+    pop = df["population"].to_numpy(float)
+    dear = df[[c for c in df.columns if c.startswith("cost_per_place")]].to_numpy(float).mean(axis=1)
+    stock = df[[c for c in df.columns if c.startswith("stock")]].to_numpy(float).sum(axis=1)
+    can = (df["status"] == "existing").to_numpy()
+    k = max(1, round(0.03 * n))
+    w = pop * dear * can
+    hotels = rng.choice(n, size=k, replace=False, p=w / w.sum())
+    total = float(config["demand"].pop("contingency_start"))
+    share = rng.dirichlet(np.ones(k))
+    people = np.floor(share * total)
+    people[: int(total - people.sum())] += 1                        # whole people adding up to the total
+    contingency = np.zeros(n, np.int64)
+    contingency[hotels] = people.astype(np.int64)
+    df["contingency"] = contingency
+    initial = np.zeros(n, np.int64)
+    sites = rng.choice(n, size=max(1, round(0.01 * n)), replace=False)
+    initial[sites] = np.floor(rng.dirichlet(np.ones(sites.size)) * 0.015 * stock.sum()).astype(np.int64)
+    df["initial"] = initial
+    rate = (stock + contingency + initial) / pop * 1e4
+    config["policy"]["pressure_basis"] = "supported"
+    config["policy"]["protect"] = {"above_per_10k": float(np.round(np.quantile(rate, 0.95), 1)),
+                                   "rule": "no_net_growth"}
+    config["objective"]["equity_measure"] = "progressive"
+    config["objective"]["equity_steps"] = [{"from": 1.0, "weight": 1.0}, {"from": 1.25, "weight": 3.0},
+                                           {"from": 1.5, "weight": 10.0}]
 
 
 def generate(folder: str | Path, areas: int, years: int = 10, cohorts: int = 3, seed: int = 0,
@@ -161,8 +205,9 @@ def main() -> None:
     p.add_argument("--years", type=int, default=10)
     p.add_argument("--cohorts", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--place", action="store_true", help="with the place-based features (add_place)")
     a = p.parse_args()
-    print(generate(a.folder, a.areas, a.years, a.cohorts, a.seed))
+    print(generate(a.folder, a.areas, a.years, a.cohorts, a.seed, place=a.place))
 
 
 if __name__ == "__main__":

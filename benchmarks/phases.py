@@ -14,8 +14,9 @@ import numpy as np
 
 from allocator import load_scenario, prepare
 from allocator.model import build_lp
+from allocator.rounding import whole_plan
 from allocator.interpret import interpret
-from allocator.rounding import whole_people
+from allocator.place import hotel_solution
 from allocator.solvers import solve_lp
 from allocator.verify import verify_plan
 
@@ -29,6 +30,7 @@ class Run:
     lp: object = None
     raw: object = None
     tables: tuple | None = None
+    hotels: tuple | None = None        # (exact, whole) people in hotels by area, when the scenario locates them
     failures: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
 
@@ -62,14 +64,18 @@ def split(run: Run) -> tuple[np.ndarray, np.ndarray]:
 
 def interpret_(run: Run) -> None:
     S, C = split(run)
-    R = whole_people(run.data, S)
-    run.tables = (R,) + interpret(run.data, S, C, R)
+    exact = hotel_solution(run.data, run.lp, run.raw.x)
+    R, whole = whole_plan(run.data, S, exact)
+    run.hotels = (exact, whole)
+    run.tables = (R,) + interpret(run.data, S, C, R, whole)
 
 
 def verify(run: Run) -> None:
     S, C = split(run)
     R, _, traj, _ = run.tables
-    fails = verify_plan(run.scenario, S, C, run.raw.objective, R, traj["contingency"].to_numpy()[:, None])
+    exact, whole = run.hotels
+    fails = verify_plan(run.scenario, S, C, run.raw.objective, R, traj["contingency"].to_numpy()[:, None],
+                        hotels=exact, whole_hotels=whole)
     run.failures = list(fails)
     if run.failures:
         raise AssertionError(f"{run.path}: plan failed the verifier: {run.failures[:5]}")

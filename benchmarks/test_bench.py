@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from baselines import plain_lp, plain_x_to_stock, solve_naive_pulp
+from baselines import plain_lp, plain_place_lp, plain_x_to_stock, solve_naive_pulp
 from conftest import size_id, sizes
 from phases import PHASES, Run, same
 
@@ -190,3 +190,22 @@ def test_time_limit_returns_feasible_plan(scenario_dir):
     full = solve(sc, verify=False)
     assert full.objective <= plan.objective * (1 + 1e-9)
     assert np.isfinite(plan.objective)
+
+
+@pytest.mark.parametrize("size", [(60, 4, 1), (300, 6, 3)], ids=size_id)
+def test_place_baseline_agrees(tmp_path, size):
+    """The place-based benchmark's baseline (hotels by area, the supported basis, protection,
+    progressive equity) and allocator's own model, price-guided start forced on: one optimum,
+    and the plan passes the verifier (benchmarks/place_run.py measures their speed)."""
+    from generate import generate
+
+    sc = load_scenario(generate(tmp_path / "place", *size, seed=1, place=True))
+    d = prepare(sc)
+    assert d.hotel0 is not None and d.protected is not None and d.equity_steps is not None
+    run = Run(tmp_path / "place" / "scenario.yaml")
+    for name, fn in PHASES:
+        fn(run) if name != "solve" else fn(run, start="prices")
+    assert run.raw.status == "optimal" and run.failures == []
+    base = solve_lp(plain_place_lp(sc))
+    assert base.status == "optimal"
+    assert same(base.objective, run.objective), (base.objective, run.objective)

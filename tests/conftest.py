@@ -34,6 +34,7 @@ from allocator import Plan, Scenario, load_scenario, solve
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "scenarios" / "example"
+WORKED = REPO / "docs" / "worked-example"
 UK_CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
 PLAN_CSVS = ("allocations.csv", "trajectory.csv", "regions.csv")
 TIMING_KEYS = ("build_seconds", "solve_seconds", "interpret_seconds", "verify_seconds")
@@ -105,13 +106,15 @@ def write_areas(path: Path, rows: list[dict]) -> Path:
 def write_scenario(folder: Path, cfg: dict, rows: list[dict], yaml_name: str = "scenario.yaml") -> Path:
     """Write ``cfg`` as YAML and ``rows`` as the table ``cfg['areas']`` into ``folder``; return the YAML path.
 
-    ``cfg['agreements']`` may be a list of agreement rows (dicts) instead of a file name: they are
-    written to ``agreements.csv``, which the YAML then names."""
+    ``cfg['agreements']`` (and ``cfg['regions']``, ``cfg['previous_plan']``) may be a list of rows (dicts)
+    instead of a file name: they are written to ``agreements.csv`` (``regions.csv``, ``previous.csv``), which
+    the YAML then names."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / yaml_name
-    if isinstance(cfg.get("agreements"), list):
-        write_areas(folder / "agreements.csv", cfg["agreements"])
-        cfg = {**cfg, "agreements": "agreements.csv"}
+    for key, name in (("agreements", "agreements.csv"), ("regions", "regions.csv"), ("previous_plan", "previous.csv")):
+        if isinstance(cfg.get(key), list):
+            write_areas(folder / name, cfg[key])
+            cfg = {**cfg, key: name}
     path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     write_areas(folder / cfg["areas"], rows)
     return path
@@ -277,6 +280,21 @@ def _cohorts_with_an_empty_cost(folder: Path) -> Path:
     return write_scenario(folder, cfg, rows)
 
 
+def _progressive(steps: list[dict]) -> Callable[[Path], Path]:
+    return _with_config(lambda c: c["objective"].update(equity_measure="progressive", equity_steps=steps,
+                                                        equity_weight=100))
+
+
+def _with_regions(targets: list[dict] | str, two_regions: bool = False) -> Callable[[Path], Path]:
+    """A regions table (``targets``: its rows, or a file name that is not there); ``two_regions``: E02 in R2."""
+    def build(folder: Path) -> Path:
+        rows = good_rows()
+        if two_regions:
+            rows[1]["region"] = "R2"
+        return write_scenario(folder, {**good_config(), "regions": targets}, rows)
+    return build
+
+
 @dataclass(frozen=True)
 class BadInput:
     """A broken scenario: ``build(folder)`` writes it and returns the path to load; the error message
@@ -361,6 +379,50 @@ BAD_INPUTS: tuple[BadInput, ...] = (
              ("areas.csv", "line 3", "'protect'"), "'maybe' is not true or false"),
     BadInput("protect_column_without_policy", _with_rows(_set(1, protect="true")),
              ("areas.csv", "line 3", "'protect'"), "needs policy.protect"),
+    # issue 13: the progressive measure's steps, honest costing
+    BadInput("progressive_without_steps", _with_config(lambda c: c["objective"].update(equity_measure="progressive")),
+             ("scenario.yaml", "'objective.equity_steps'"), "needs equity_steps"),
+    BadInput("equity_steps_not_from_one", _progressive([{"from": 1.1, "weight": 1}, {"from": 1.5, "weight": 2}]),
+             ("scenario.yaml", "'objective.equity_steps.0.from'"), "from: 1.0; got 1.1"),
+    BadInput("equity_steps_not_increasing", _progressive([{"from": 1.0, "weight": 1}, {"from": 1.5, "weight": 2},
+                                                          {"from": 1.25, "weight": 3}]),
+             ("scenario.yaml", "'objective.equity_steps.2.from'"), "1.25 is not above 1.5"),
+    BadInput("equity_weights_decreasing", _progressive([{"from": 1.0, "weight": 3}, {"from": 1.25, "weight": 1}]),
+             ("scenario.yaml", "'objective.equity_steps.1.weight'"), "must not decrease"),
+    BadInput("equity_step_without_weight", _progressive([{"from": 1.0}]),
+             ("scenario.yaml", "'objective.equity_steps.0.weight'"), "required"),
+    BadInput("void_share_above_one", _with_config(lambda c: c["costs"].update(void_share=1.5)),
+             ("scenario.yaml", "'costs.void_share'"), "1.5"),
+    BadInput("unknown_occupancy", _with_config(lambda c: c["costs"].update(occupancy="monthly")),
+             ("scenario.yaml", "'costs.occupancy'"), "'monthly'"),
+    # regional targets (issue 13 item 5): the regions table's rows are lines 2, 3 of regions.csv
+    BadInput("regions_unknown_region", _with_regions([{"region": "Narnia", "year": 2026, "min_share": 0.1}]),
+             ("regions.csv", "line 2", "'region'"), "'Narnia' is not a region of the areas table"),
+    BadInput("regions_year_outside_plan", _with_regions([{"region": "R1", "year": 2031, "max_share": 0.5}]),
+             ("regions.csv", "line 2", "'year'"), "2031 is not a planning year"),
+    BadInput("regions_min_above_max", _with_regions([{"region": "R1", "year": 2026, "min_share": 0.5,
+                                                      "max_share": 0.2}]),
+             ("regions.csv", "line 2", "'max_share'"), "max_share 0.2 is below the min_share 0.5"),
+    BadInput("regions_share_above_one", _with_regions([{"region": "R1", "year": 2026, "max_share": 1.5}]),
+             ("regions.csv", "line 2", "'max_share'"), "1.5 is above the limit of 1"),
+    BadInput("regions_negative_share", _with_regions([{"region": "R1", "year": 2026, "min_share": -0.1}]),
+             ("regions.csv", "line 2", "'min_share'"), "must not be negative"),
+    BadInput("regions_non_numeric", _with_regions([{"region": "R1", "year": 2026, "min_share": "a third"}]),
+             ("regions.csv", "line 2", "'min_share'"), "not a number: 'a third'"),
+    BadInput("regions_duplicate", _with_regions([{"region": "R1", "year": 2027, "min_share": 0.1},
+                                                 {"region": "R1", "year": 2027, "max_share": 0.9}]),
+             ("regions.csv", "line 3", "'year'"), "a second row for R1 in 2027"),
+    BadInput("regions_no_share", _with_regions([{"region": "R1", "year": 2027, "min_share": None,
+                                                 "max_share": None}]),
+             ("regions.csv", "line 2", "'min_share'"), "give a min_share, a max_share or both"),
+    BadInput("regions_unknown_column", _with_regions([{"region": "R1", "year": 2027, "share": 0.1}]),
+             ("regions.csv", "line 1", "'share'"), "unknown column"),
+    BadInput("regions_min_shares_above_one", _with_regions([{"region": "R1", "year": 2026, "min_share": 0.6},
+                                                            {"region": "R2", "year": 2026, "min_share": 0.5}],
+                                                           two_regions=True),
+             ("regions.csv", "line 3", "'min_share'"), "the min_shares for 2026 add up to more than 1"),
+    BadInput("regions_missing_file", _with_regions("regions.csv"), ("scenario.yaml", "'regions'"),
+             "'regions.csv' not found"),
 )
 
 
@@ -389,13 +451,24 @@ def _agreements(draw: st.DrawFn, rows: list[dict], years: list[int], rates: dict
     return out
 
 
+def _equity_steps(draw: st.DrawFn) -> list[dict]:
+    """1-3 steps of the progressive measure: from 1.0, increasing; weights from 0.5, never decreasing."""
+    steps, start, weight = [], 1.0, draw(st.sampled_from([0.5, 1.0, 2.0]))
+    for _ in range(draw(st.integers(1, 3))):
+        steps.append({"from": start, "weight": weight})
+        start = round(start + draw(st.sampled_from([0.1, 0.25, 0.5, 1.0])), 2)
+        weight += draw(st.sampled_from([0.0, 1.0, 4.0]))
+    return steps
+
+
 @st.composite
 def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
                     place: bool | None = None) -> tuple[dict, list[dict]]:
     """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
     2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
-    a contingency ceiling (which may make it infeasible), procurement costs, l1 or minmax equity,
+    a contingency ceiling (which may make it infeasible), procurement costs, l1, minmax or progressive
+    equity (1-3 steps), average occupancy, a cost for empty bed spaces (void_share),
     maybe two cohorts with their own columns, maybe agreed allocations (``cfg['agreements']`` is
     then a list of rows: :func:`write_scenario` writes them), fractional arrivals, contingency,
     ceilings and growth limits, and maybe the place-based features (:func:`_place_based`; always, with
@@ -441,10 +514,16 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
         policy["contingency_ceiling"] = {y: _amount(draw, 0, 2_000) for y in sorted(ceiling_years)}
     objective = {"cost_weight": draw(st.sampled_from([0, 1])), "contingency_weight": 1,
                  "equity_weight": draw(st.sampled_from([0, 500, 5_000])),
-                 "equity_measure": draw(st.sampled_from(["l1", "minmax"]))}
+                 "equity_measure": draw(st.sampled_from(["l1", "minmax", "progressive"]))}
+    if objective["equity_measure"] == "progressive":
+        objective["equity_steps"] = _equity_steps(draw)
     cfg = config(years, arrivals, exit_rate=exit_rate, contingency_start=_amount(draw, 0, 3_000),
                  hotel=draw(st.sampled_from([20_000, 52_925])),
                  procurement_per_place=draw(st.sampled_from([0, 0, 3_000])), policy=policy, objective=objective)
+    for key, values in (("occupancy", [None, "end_of_year", "average"]), ("void_share", [None, 0, 0.25, 1.0])):
+        value = draw(st.sampled_from(values))
+        if value is not None:
+            cfg["costs"][key] = value
     if cohorts:
         share = draw(st.sampled_from([0.3, 0.5, 0.75]))
         cfg["cohorts"] = [{"name": "single", "arrivals_share": share},
@@ -465,7 +544,7 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
 
 def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | None = None) -> None:
     """Issue 13's features, any of them together: hotels by area (some closing, ``contingency_start``
-    then their total or left out), hotel place and new contingency costs, a pressure basis
+    then their total or left out), hotel place and new contingency costs (or its default), a pressure basis
     (``supported`` with people in initial accommodation, or a list with a column of resettled people)
     and protection (either rule, with the ``protect`` column forcing a few areas on or off)."""
     years = cfg["years"]
@@ -479,7 +558,9 @@ def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | No
             del cfg["demand"]["contingency_start"]
         else:
             cfg["demand"]["contingency_start"] = total
-        cfg["costs"]["new_contingency_per_person_year"] = draw(st.sampled_from([20_000, 52_925, 80_000]))
+        new = draw(st.sampled_from([None, 20_000, 52_925, 80_000]))      # None: the default, hotel place + occupant
+        if new is not None:
+            cfg["costs"]["new_contingency_per_person_year"] = new
         cfg["costs"]["hotel_place_per_year"] = draw(st.sampled_from([0, 0, 4_000]))
     basis = draw(st.sampled_from(["dispersal", "supported", "supported", "list"]))
     if basis == "list":
@@ -492,11 +573,29 @@ def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | No
             for row in rows:
                 row["initial"] = draw(st.sampled_from([0, 0, 30, 400]))
     if draw(st.booleans()):
+        cfg["regions"] = _regions(draw, cfg["years"], rows)
+    if draw(st.booleans()):
         cfg["policy"]["protect"] = {"above_per_10k": draw(st.sampled_from([0, 20, 60, 200])),
                                     "rule": draw(st.sampled_from(["no_net_growth", "no_new_placements"]))}
         if draw(st.booleans()):
             for row in rows:
                 row["protect"] = draw(st.sampled_from([None, None, "true", "false"]))
+
+
+def _regions(draw: st.DrawFn, years: list[int], rows: list[dict]) -> list[dict]:
+    """A few regional targets (``cfg['regions']``, written to regions.csv): for some regions of ``rows``
+    and years, a least share (0 to 0.3), a most share (0.6 to 1) or both; loose enough that most
+    scenarios stay feasible, and some bind."""
+    out = []
+    for region in sorted({r["region"] for r in rows}):
+        for year in years:
+            kind = draw(st.sampled_from([None, None, "min", "max", "both"]))
+            if kind is None:
+                continue
+            low = draw(st.sampled_from([0.0, 0.1, 0.2, 0.3])) if kind in ("min", "both") else None
+            high = draw(st.sampled_from([0.6, 0.8, 1.0])) if kind in ("max", "both") else None
+            out.append({"region": region, "year": year, "min_share": low, "max_share": high})
+    return out or [{"region": rows[0]["region"], "year": years[0], "min_share": 0.1, "max_share": None}]
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -16,12 +16,13 @@ from allocator.solvers import solve_lp
 from tests.conftest import EXAMPLE, UK_CENTRAL, area, config, load
 from tests.stops import stop_at_once
 
-ALLOCATION_COLUMNS = ["area_code", "area_name", "region", "year", "placements", "stock", "capacity", "procured",
-                      "fair_share", "cap", "over_cap", "rate_per_10k"]
+ALLOCATION_COLUMNS = ["area_code", "area_name", "region", "year", "placements", "exits", "stock", "capacity",
+                      "procured", "fair_share", "cap", "over_cap", "rate_per_10k"]   # exits: issue 13
 EXPLAIN_COLUMNS = ["limited_by", "shadow_price"]        # issue 6: why is my number N
 TRAJECTORY_COLUMNS = ["year", "need", "dispersed", "contingency", "placements", "accommodation_cost",
-                      "contingency_cost", "procurement_cost", "total_cost", "gini", "max_rate_per_10k",
-                      "areas_over_cap", "areas_hosting"]
+                      "contingency_cost", "procurement_cost", "void_places", "void_cost", "total_cost", "gini",
+                      "max_rate_per_10k", "areas_over_cap", "areas_hosting", "areas_above_125pct",
+                      "areas_above_150pct", "areas_above_200pct"]        # void_*, areas_above_*: issue 13
 SUMMARY_KEYS = ["status", "objective", "solver", "solver_version", "build_seconds", "solve_seconds",
                 "scenario_sha256", "versions"]
 
@@ -41,11 +42,11 @@ def test_the_notebook_import_and_call() -> None:
 def test_columns_with_funding(example_plan: Plan) -> None:
     """The example has a funding section, so both tables end with a funding column; it has hotels by
     area, so allocations.csv has the people in each area's hotels and its open places before it, and
-    trajectory.csv the new contingency after the contingency."""
+    trajectory.csv the new contingency and the empty hotel places after the contingency."""
     assert list(example_plan.allocations.columns) == [*ALLOCATION_COLUMNS, "contingency", "hotel_places", "funding",
                                                       *EXPLAIN_COLUMNS]
-    assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS[:4], "new_contingency", *TRAJECTORY_COLUMNS[4:],
-                                                     "funding"]
+    assert list(example_plan.trajectory.columns) == [*TRAJECTORY_COLUMNS[:4], "new_contingency", "empty_hotel_places",
+                                                     *TRAJECTORY_COLUMNS[4:], "funding"]
     assert len(example_plan.allocations) == 12 * 5
     assert example_plan.trajectory["year"].tolist() == [2026, 2027, 2028, 2029, 2030]
     r = example_plan.regions
@@ -58,7 +59,7 @@ def test_columns_without_funding(tmp_path: Path) -> None:
     plan = solve(load(tmp_path, config([2026], [10]), [area("A", capacity=20), area("B", region="R2")]))
     assert list(plan.allocations.columns) == [*ALLOCATION_COLUMNS, *EXPLAIN_COLUMNS]
     assert list(plan.trajectory.columns) == TRAJECTORY_COLUMNS
-    for column in ("placements", "stock", "capacity", "procured", "cap"):
+    for column in ("placements", "exits", "stock", "capacity", "procured", "cap"):
         assert pd.api.types.is_integer_dtype(plan.allocations[column]), column
     assert plan.allocations["over_cap"].dtype == bool
 

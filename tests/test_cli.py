@@ -205,6 +205,14 @@ def test_write_incomplete_writes_nobody_newly_placed_and_still_exits_4(tmp_path:
     assert summary["gap"] > 0.5
 
 
+def test_price_start_incumbent_with_a_void_share_passes_the_verifier(tmp_path: Path) -> None:
+    """With a void share and progressive equity (the national central scenario), the price-guided start's
+    area plans, repaired, are charged only the empty places their stock needs: exit 8, not 5 (issue 14)."""
+    proc = run_stopped(CLI_STOPPED_AFTER_AREA_PLANS, "solve", UK_CENTRAL, "--out", tmp_path / "out", "--start",
+                       "prices", "--time-limit", "60", "-q")
+    assert proc.returncode == 8, proc.stderr
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_plan_not_proven_optimal_is_written_and_exits_8(tmp_path: Path, quiet: bool) -> None:
     """The limit falls after the price-guided start's area plans: they are written, with exit 8 and

@@ -29,7 +29,7 @@ def test_cost_never_falls_as_equity_tightens(frontiers, key):
     dev, cost = t["deviation"].to_numpy(), t["cost"].to_numpy()
     assert (np.diff(dev) < 0).all()                            # each step is fairer ...
     assert (np.diff(cost) >= -1e-6 * cost[0]).all()             # ... and costs at least as much
-    assert (t["epsilon"] + 1e-3 >= t["deviation"]).all()        # the epsilon row holds
+    assert (t["epsilon"] + 0.01 >= t["deviation"]).all()        # the epsilon row holds (the table has 2 decimals)
     # the LP's value is convex in epsilon: each step of fairness costs at least as much as the one before
     per_person = t["step_cost_per_person"].dropna().to_numpy()
     assert (np.diff(per_person) >= -1e-3 * np.abs(per_person).max()).all()
@@ -97,3 +97,31 @@ def test_cli_frontier_writes_table_chart_and_json(tmp_path):
     assert (tmp_path / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     meta = json.loads((tmp_path / "frontier.json").read_text())
     assert meta["measure"] == "l1" and meta["scenario_point"]["equity_weight"] == 3000
+
+
+STEPS = [{"from": 1.0, "weight": 1}, {"from": 1.25, "weight": 3}, {"from": 1.5, "weight": 10}]
+
+
+def test_progressive_measure(example):
+    """Issue 13: the progressive measure's frontier; its deviation is the weighted person-years from the
+    fair share (the measure's columns costed as at equity weight 1), and the scenario lies on it."""
+    sc = example.with_objective(equity_measure="progressive", equity_steps=STEPS)
+    f = compute_frontier(sc, points=5)
+    assert f.measure == "progressive"
+    t = f.table
+    assert (np.diff(t["cost"]) >= -1e-6 * t["cost"].iloc[0]).all() and (np.diff(t["deviation"]) < 0).all()
+    fairest = solve(sc.with_objective(cost_weight=0, contingency_weight=0, equity_weight=1), verify=False).objective
+    assert t["deviation"].iloc[-1] == pytest.approx(fairest, rel=1e-6, abs=1e-3)
+    p = f.scenario_point
+    assert p["cost"] + 3000 * p["deviation"] == pytest.approx(solve(sc).objective, rel=1e-6)
+    e = equity_lp(sc)
+    assert e.equity[e.lp.variables["excess"].slice].tolist() == [2.0, 7.0] * (e.lp.variables["excess"].size // 2)
+
+
+def test_cli_frontier_progressive_needs_steps(tmp_path):
+    """--measure progressive on a scenario without equity_steps: exit 2 naming the key, nothing written."""
+    result = CliRunner().invoke(cli, ["frontier", str(EXAMPLE), "--measure", "progressive",
+                                      "--out", str(tmp_path / "f")])
+    assert result.exit_code == 2, result.output
+    assert "'objective.equity_steps'" in result.output and "needs equity_steps" in result.output
+    assert not (tmp_path / "f").exists()

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from allocator import InfeasibleError, load_scenario, prepare, solve
+from allocator.errors import ScenarioError
 from allocator.explain import explain_area
 from allocator.model import build_lp
-from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, written
+from tests.conftest import EXAMPLE, WORKED, area, assert_close, config, exact, load, written
 
 
 def hotel_config(years: list[int], arrivals: list[float], **kwargs) -> dict:
@@ -191,10 +192,43 @@ def test_protection_both_rules(tmp_path: Path, protect, column, objective, stock
         assert plan.start.set_index("area_code")["protected"].to_dict() == {"P": True, "B": False}
 
 
+@pytest.mark.parametrize(("rule", "objective", "stock_p"), [
+    ("no_net_growth", 410_000, [20, 40]),
+    ("no_rise", 490_000, [20, 20]),
+])
+def test_protection_no_rise_stops_a_dip_and_refill(tmp_path: Path, rule, objective, stock_p) -> None:
+    """Issue 14: a protected area must end no year with more people on its pressure basis than it
+    started it with. Area P: 10,000 residents, 40 people now (40 per 10,000, protected above 30), 100
+    places at £1,000; area B: 1,000 places at £5,000, nobody now; both with a (zero) hotels column and
+    the supported basis. e = 0.5, arrivals 0 then 100: need 20, then 110.
+
+    * 2026: nobody arrives, P keeps its 20 survivors (20,000).
+    * ``no_net_growth`` lets P refill to today's 40 in 2027 (a rise from 20): 40,000 + 70 x 5,000 =
+      390,000; objective 410,000.
+    * ``no_rise`` holds P at 20: 20,000 + 90 x 5,000 = 470,000; objective 490,000.
+    """
+    cfg = hotel_config([2026, 2027], [0, 100], hotel=50_000,
+                       policy={"pressure_basis": "supported", "protect": {"above_per_10k": 30, "rule": rule}})
+    rows = [area("P", population=10_000, stock=40, capacity=100, cost=1_000, contingency=0),
+            area("B", capacity=1_000, cost=5_000, contingency=0)]
+    sc = load(tmp_path, cfg, rows)
+    plan = solve(sc)
+    assert plan.objective == pytest.approx(objective, rel=1e-9)
+    assert_close(exact(plan, sc, "P"), stock_p)
+    assert written(plan, "P") == stock_p
+    if rule == "no_rise":
+        assert "protected (no rise)" in written(plan, "P", "limited_by")[1]
+
+
+def test_protection_no_rise_needs_hotels_counted(tmp_path: Path) -> None:
+    """``no_rise`` is on the pressure basis with hotel residents: with the dispersal basis it is refused."""
+    cfg = hotel_config([2026], [10], policy={"protect": {"above_per_10k": 30, "rule": "no_rise"}})
+    rows = [area("P", population=10_000, stock=40, capacity=100, contingency=0)]
+    with pytest.raises(ScenarioError, match="policy.protect.rule.*no_rise needs hotels by area"):
+        load(tmp_path, cfg, rows)
+
+
 # --------------------------------------------------------------------------- v1 unchanged, the example
-WORKED = Path(__file__).resolve().parents[1] / "docs" / "worked-example"
-
-
 def test_a_v1_scenario_builds_none_of_it() -> None:
     d = prepare(load_scenario(WORKED))
     assert d.hotel0 is None and d.basis is None and d.protected is None and d.over_basis is None

@@ -9,7 +9,10 @@ correction and the basis.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -21,7 +24,9 @@ from allocator.model import build_lp
 from allocator.solvers import RawSolution, solve_lp
 from allocator.solvers import _price_start as ps
 from allocator.solvers._fallback import at_limit, balance_bound, complete, feasible, nobody_new, toward
+from allocator.place import hotel_solution
 from allocator.status import Status
+from allocator.verify import verify_plan
 from tests.conftest import area, config, random_scenario, write_scenario
 from tests.stops import stop_after_area_plans
 
@@ -172,6 +177,40 @@ def test_country_with_binding_ceiling_and_agreements(country):
     assert warm is not None and warm.summary["solver_start"] == "prices"
     kept = warm.allocations[warm.allocations["year"] == country.years[1]].groupby("area_code")["stock"].sum()
     assert ((kept[chosen.index] >= chosen - 1) & (kept[chosen.index] <= chosen + 1)).all()
+
+
+def progressive_and_honest(scenario):
+    """Issue 13: the progressive measure (three steps), average occupancy and empty bed spaces at half a place."""
+    steps = [{"from": 1.0, "weight": 1}, {"from": 1.25, "weight": 3}, {"from": 1.5, "weight": 10}]
+    return scenario.with_objective(equity_measure="progressive", equity_steps=steps).with_costs(
+        occupancy="average", void_share=0.5)
+
+
+def test_country_with_progressive_equity_and_honest_costing(country):
+    """The steps' rows and the kept capacity's rows are local (one area's columns):
+    the linking rows are still the balance and the dispersed total, the start is used, same optimum."""
+    sc = progressive_and_honest(country)
+    lp = build_lp(prepare(sc))
+    assert {"fair_share_step", "capacity_kept"} <= set(lp.rows)
+    s = ps.split(lp)
+    linking = {name for name, block in lp.rows.items()
+               if np.isin(np.arange(block.start, block.start + block.size), s.link_rows).any()}
+    assert linking == {"national_balance", "dispersed_total"}
+    cold, warm = both(sc)
+    assert warm.summary["solver_start"] == "prices"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+
+
+def test_area_plans_with_progressive_equity_and_honest_costing_complete(country, monkeypatch):
+    """The time-limit fallback completes the areas' plans: the people above each step (``excess``) set to
+    meet their rows, the kept capacity the areas' own; the plan keeps every row and bound."""
+    d = prepare(progressive_and_honest(country))
+    lp = build_lp(d)
+    optimum = solve_lp(lp, data=d, start="cold").objective
+    stop_after_area_plans(monkeypatch)
+    raw = solve_lp(lp, data=d, start="prices")
+    assert raw.status == Status.TIME_LIMIT and raw.info["fallback"] == "price_start", raw.info
+    assert feasible(lp, raw.x) and optimum * (1 - 1e-9) <= raw.objective
 
 
 @pytest.mark.parametrize("cohorts", [False, True])
@@ -330,6 +369,27 @@ def test_area_plans_that_break_a_linking_row_are_repaired_towards_them(country):
     assert raw.objective == pytest.approx(min(lp.c @ x, lp.c @ x0) + lp.offset)
 
 
+def test_a_blend_of_plans_is_charged_only_the_empty_places_its_stock_needs(country):
+    """A repaired plan is a blend of "nobody newly placed" and the areas' plans; blended, the bed spaces
+    bought are more than the blended stock needs (the first plan keeps stock under today's capacity),
+    so the fallback reported a cost the verifier did not find (exit 5 on the national central plan,
+    issue 14). Completed, the bed spaces bought are the latest schedule for the stock: the cost the
+    verifier recomputes, and still a plan keeping every row and bound."""
+    sc = progressive_and_honest(country)
+    d = prepare(sc)
+    lp = build_lp(d)
+    optimum = solve_lp(lp, data=d, start="cold")
+    x0 = nobody_new(lp)
+    blend = complete(lp, 0.5 * x0 + 0.5 * optimum.x)
+    assert feasible(lp, blend)
+    n_a, n_t, n_h = d.shape
+    S = lp.value(blend, "stock").reshape(n_a, n_t, n_h)
+    C = lp.value(blend, "contingency").reshape(n_t, n_h)
+    assert verify_plan(sc, S, C, float(lp.c @ blend + lp.offset), hotels=hotel_solution(d, lp, blend)) == []
+    bought = lp.value(blend, "bought")
+    assert 0 < bought.sum() < 0.5 * lp.value(optimum.x, "bought").sum()     # the blend's stock needs fewer
+
+
 # ----------------------------------------------------------------------------- the interfaces
 def test_unknown_start_is_refused(country):
     with pytest.raises(SolverError, match="unknown start 'fast'"):
@@ -356,3 +416,25 @@ def test_cli_start_option(tmp_path, country):
     assert res.exit_code == 2
     assert "--start prices needs --solver highs" in res.output
     assert not (tmp_path / "b").exists()
+
+
+def test_regional_targets_keep_the_start_and_the_optimum(place_country):
+    """Regional targets link the areas of a region: their rows are left out of the areas' LPs and their
+    slacks made basic (``basic slack``, like the ceiling's). With a most share below the largest region's
+    share in the plan without targets and a least share above the smallest's, both binding, the start is
+    still used and reaches the cold optimum."""
+    free = solve(place_country, start="cold").regions
+    last = free[free["year"] == free["year"].max()].set_index("region")["basis_share"]
+    year = int(free["year"].max())
+    targets = pd.DataFrame({"region": [last.idxmax(), last.idxmin()], "year": [year, year],
+                            "min_share": [np.nan, last.min() + 0.01], "max_share": [last.max() - 0.01, np.nan]})
+    scenario = dataclasses.replace(place_country, regions=targets)
+    lp = build_lp(prepare(scenario))
+    assert lp.rows["regional_share"].size == 2
+    cold, warm = both(scenario)
+    assert warm.summary["solver_start"] == "prices"
+    assert agree(cold.objective, warm.objective), (cold.objective, warm.objective)
+    shares = cold.regions.set_index(["region", "year"])["basis_share"]
+    assert shares[(last.idxmax(), year)] <= last.max() - 0.01 + 1e-4
+    assert shares[(last.idxmin(), year)] >= last.min() + 0.01 - 1e-4
+    assert set(ps.split(lp).link_rows) >= set(range(lp.rows["regional_share"].start, lp.rows["regional_share"].start + 2))

@@ -13,6 +13,7 @@ Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or de
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -123,6 +124,7 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
         assert agreement.get("minimum", agreement.get("exact", 0)) <= total, agreement
         assert total <= agreement.get("maximum", agreement.get("exact", math.inf)), agreement
     check_links(cfg, ex, alloc)
+    check_issue13(cfg, rows, ex, alloc, traj)
     region_sum = alloc.groupby(["region", "year"])["stock"].sum()
     in_years = regions[regions["position"] == "end of year"]
     assert in_years.set_index(["region", "year"])["stock"].sort_index().equals(region_sum.sort_index())
@@ -171,6 +173,45 @@ def check_place(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj
                     assert totals[(code, y)] <= most, (code, y, totals[(code, y)], most)
 
 
+def check_issue13(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj: pd.DataFrame) -> None:
+    """Issue 13, on the written files: every row adds up (stock = last year's - exits + placements, none
+    negative, no more exits than people); empty bed spaces and their cost; the areas above 125%, 150%
+    and 200% of their fair share (on the pressure basis); the total cost is the four costs added; the
+    empty hotel places."""
+    years = cfg["years"]
+    stock = alloc.set_index(["area_code", "cohort", "year"])["stock"]
+    for row in alloc.itertuples():
+        k = years.index(row.year)
+        prev = ex["areas"][row.area_code]["stock0"][row.cohort] if k == 0 else stock[(row.area_code, row.cohort,
+                                                                                      years[k - 1])]
+        assert row.stock == prev - row.exits + row.placements, row
+        assert row.placements >= 0 and 0 <= row.exits <= prev, row
+    cohorts = [c["name"] for c in cfg.get("cohorts") or []] or [None]
+    cost = {(r["area_code"], h or "all"): r.get(f"cost_per_place_{h}" if h else "cost_per_place",
+                                                r.get("cost_per_place")) for r in rows for h in cohorts}
+    alloc = alloc.assign(empty=alloc["capacity"] - alloc["stock"],
+                         price=[cost[(r.area_code, r.cohort)] for r in alloc.itertuples()])
+    assert (alloc["empty"] >= 0).all()
+    by_year = alloc.groupby("year")
+    traj = traj.set_index("year")
+    assert (traj["void_places"] == by_year["empty"].sum()).all()
+    share = cfg["costs"].get("void_share", 0)
+    void_cost = by_year.apply(lambda g: share * float((g["empty"] * g["price"]).sum()), include_groups=False)
+    assert np.allclose(traj["void_cost"], void_cost, atol=0.006)
+    parts = traj[["accommodation_cost", "contingency_cost", "procurement_cost", "void_cost"]].sum(axis=1)
+    assert np.allclose(traj["total_cost"], parts, atol=0.011)
+    areas = alloc.groupby(["year", "area_code"]).agg(stock=("stock", "sum"), fair=("fair_share", "first"))
+    if "basis_total" in alloc:                        # the fair share is on the pressure basis: so are the counts
+        areas["stock"] = alloc.groupby(["year", "area_code"])["basis_total"].first()
+    for multiple in (125, 150, 200):
+        above = (areas["fair"] > 0) & (areas["stock"] > multiple / 100 * areas["fair"])
+        assert (traj[f"areas_above_{multiple}pct"] == above.groupby("year").sum()).all(), multiple
+    if "hotel_places" in alloc:                       # open hotel places nobody is in, each year
+        first = alloc.groupby(["year", "area_code"])[["hotel_places", "contingency"]].first()
+        empty = (first["hotel_places"] - first["contingency"]).groupby("year").sum()
+        assert (traj["empty_hotel_places"] == empty).all()
+
+
 def check_links(cfg: dict, ex: dict, alloc: pd.DataFrame) -> None:
     """The rules linking years, on the written whole people: nobody moved out (each area and cohort
     holds at least last year's people times (1 - exit rate), rounded down; with no exits, at least
@@ -203,11 +244,14 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
         plan = solve(scenario)
     except InfeasibleError as err:
         event("infeasible")
-        # Only a ceiling or an agreement can make a scenario infeasible: without both it is feasible.
-        # Without agreements, lifting each named year's ceiling by the reported shortfall must make it feasible.
-        assert cfg["policy"].get("contingency_ceiling") or cfg.get("agreements"), "infeasible without a ceiling"
-        solve(scenario.with_agreements(None).with_policy(contingency_ceiling=None))
-        if cfg.get("agreements"):
+        # Only a ceiling, an agreement or a regional target can make a scenario infeasible: without them it is
+        # feasible. Without agreements and targets, lifting each named year's ceiling by the reported shortfall
+        # must make it feasible.
+        hard = cfg["policy"].get("contingency_ceiling") or cfg.get("agreements") or cfg.get("regions")
+        assert hard, "infeasible without a ceiling, agreements or regional targets"
+        solve(dataclasses.replace(scenario.with_agreements(None).with_policy(contingency_ceiling=None), regions=None))
+        if cfg.get("agreements") or cfg.get("regions"):
+            event("infeasible with agreements or regional targets")
             return
         ceiling_option = [r for r in err.relaxations if r["option"] == "ceiling"]
         assert ceiling_option and all(r["places_short"] > 0 for r in ceiling_option)
@@ -221,6 +265,8 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
 
     event(f"plan, {'cohorts' if scenario.has_cohorts else 'one cohort'}, {scenario.config.objective.equity_measure}")
     event(f"plan with {'agreements' if cfg.get('agreements') else 'no agreements'}")
+    event(f"plan with {'regional targets' if cfg.get('regions') else 'no regional targets'}")
+    event(f"plan, occupancy {cfg['costs'].get('occupancy', 'end_of_year')}, void_share {cfg['costs'].get('void_share', 0)}")
     # the integer program on its own: from every cell rounded down (which misses the totals) it must
     # still find a whole-people plan that keeps every rule (most random plans never need it)
     d = prepare(scenario)

@@ -127,6 +127,11 @@ def _cohorts(rows: list[dict], **per_cohort: float) -> list[dict]:
     return rows
 
 
+def _costs(cfg: dict, **costs: float) -> dict:
+    cfg["costs"].update(costs)
+    return cfg
+
+
 COHORTS = [{"name": "single", "arrivals_share": 0.5}, {"name": "family", "arrivals_share": 0.5}]
 
 
@@ -141,6 +146,7 @@ def _hotels(cfg: dict, **costs: float) -> dict:
 HOTELS = _hotels(config([2026, 2027], [50, 100], exit_rate=0.0), new_contingency_per_person_year=80_000,
                  hotel_place_per_year=10_000)
 HOTEL_ROWS = [area("A", capacity=100, cost=5_000), area("H", contingency=50)]
+STEPS = [{"from": 1.0, "weight": 1}, {"from": 1.25, "weight": 5}]
 EQUITY = [area("A", capacity=100, cost=1000), area("B", capacity=100), area("C", capacity=100)]
 #: a scenario where the family binds, and how to break it: a replacement add_ function (rows) or
 #: changed data (rules folded into the stock bounds)
@@ -160,6 +166,9 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                         lambda lp, d, v: setattr(v, "dispersed", lp.add_variables("dispersed", (d.shape[1],), 0.0,
                                                                                     INF, 0.0)), None),
     "fair_share": (config([2026], [30], objective={"equity_weight": 100}), EQUITY, None, None),
+    "fair_share_step": (config([2026], [30], objective={"equity_weight": 100, "equity_measure": "progressive",
+                                                        "equity_steps": STEPS}), EQUITY, None, None),
+    "capacity_kept": (_costs(config([2026], [50]), void_share=0.5), [area("A", capacity=100, cost=1000)], None, None),
     "top_rate": (config([2026], [30], objective={"equity_weight": 100, "equity_measure": "minmax"}), EQUITY, None,
                  None),
     "capacity": (config([2026], [50]), [area("A", capacity=10)], None,
@@ -193,6 +202,14 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
                            [area("H", population=20_000, stock=40, capacity=200, cost=1_000, contingency=90),
                             area("B", capacity=1_000, cost=5_000)], None,
                            lambda d: dataclasses.replace(d, over_basis=np.zeros_like(d.over_basis))),
+    # tests/test_regions.py::test_a_regional_minimum_share_that_binds: South holds 30 of 100, not 0
+    "regional_share": (config([2026], [100], regions=[{"region": "South", "year": 2026, "min_share": 0.3}]),
+                       [area("A", region="North", capacity=100, cost=1_000),
+                        area("B", region="South", capacity=100, cost=5_000)], None, None),
+    # A is cheaper, so the plan puts all 50 people there, 10 more than the previous plan's 40 (£1,000 each)
+    "stability": (config([2026], [50], objective={"stability_weight": 1_000},
+                         previous_plan=[{"area_code": "A", "year": 2026, "stock": 40}]),
+                  [area("A", capacity=100, cost=1_000), area("B", capacity=100, cost=5_000)], None, None),
     "protection": (config([2026], [100], policy={"protect": {"above_per_10k": 30}}),
                    [area("P", population=10_000, stock=40, capacity=100, cost=1_000),
                     area("B", capacity=1_000, cost=5_000)], None, None),

@@ -28,10 +28,11 @@ HINT = ("add a row for it to the key tables under '## YAML keys' in docs/scenari
 
 
 def schema_keys(model: type[BaseModel] = ScenarioConfig, prefix: str = "") -> set[str]:
-    """Every dotted key of the schema: each field, and the fields of the sections (models) below it."""
+    """Every dotted key of the schema: each field (by its YAML name, its alias where it has one:
+    ``from`` of an equity step), and the fields of the sections (models) below it."""
     keys = set()
     for name, info in model.model_fields.items():
-        key = f"{prefix}{name}"
+        key = f"{prefix}{info.alias or name}"
         keys.add(key)
         for inner in _models(info.annotation):
             keys |= schema_keys(inner, f"{key}.")

@@ -22,7 +22,7 @@ from allocator.model import LinearProgram, build_lp
 from allocator.opening import opening_summary
 from allocator.interpret import basis_start, end_position, interpret, start_position
 from allocator.plan import Plan
-from allocator.place import Hotels, hotel_solution
+from allocator.place import Hotels, hotel_solution, new_sites_while_empty
 from allocator.rounding import whole_plan
 from allocator.scenario import Scenario
 from allocator.solvers import DEFAULT_GAP, RawSolution, solve_lp
@@ -127,7 +127,7 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
     t3 = time.perf_counter()
     if verify:
         fails = verify_plan(scenario, S, C, raw.objective, R, traj["contingency"].to_numpy()[:, None],
-                            hotels=hotels, whole_hotels=whole_hotels)
+                            hotels=hotels, whole_hotels=whole_hotels, allocations=alloc)
         if fails:
             raise VerificationError(fails)
     t4 = time.perf_counter()
@@ -164,6 +164,9 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
             for i in np.flatnonzero(basis > d.cluster_cap)
         ]
     summary.update(opening_summary(d, R, raw.info))   # integer plans only: the gap asked, the areas opened
+    empty = new_sites_while_empty(d, hotels, traj)    # new sites while hotel places stood empty (docs/model.md)
+    if empty is not None:
+        summary["new_sites_while_hotel_places_empty"] = empty
     if raw.status == Status.TIME_LIMIT:     # where the plan came from (optimal plans keep their summary as it was)
         summary["incumbent"] = raw.info.get("fallback", "solver")
     return Plan(alloc, traj, regions, summary, exact_stock=S, exact_contingency=C,

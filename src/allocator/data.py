@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator import opening, place
-from allocator.scenario import Scenario
+from allocator import costing, opening, place, regional
+from allocator.previous import previous_fields
+from allocator.scenario import Scenario, ScenarioConfig
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class ModelData:
     grant_new: float
     agreed_min: np.ndarray = None  # (A,T) agreed least total stock, NaN where none
     agreed_max: np.ndarray = None  # (A,T) agreed most total stock, NaN where none
+    # ---- honest costing and progressive equity (scenario format v2; v1: end_of_year, 0, None)
+    occupancy: str = "end_of_year"  # costs.occupancy: end_of_year | average
+    void_share: float = 0.0        # costs.void_share: share of cost_per_place an empty kept bed space costs
+    equity_steps: np.ndarray | None = None  # (K,2) from, weight of the progressive measure's steps; None otherwise
     # ---- place-based plans (allocator.place; all None / off for a v1 scenario)
     hotel0: np.ndarray | None = None      # (A,) people in the area's hotels now: its hotel places c0_i
     hotel_open: np.ndarray | None = None  # (A,T) bool: hotel places may be open at the end of t (t < tau_i)
@@ -71,6 +76,13 @@ class ModelData:
     open_cost: np.ndarray | None = None   # (A,) £ once, when an area hosting nobody now opens
     lead_time: np.ndarray | None = None   # (A,) years before an area hosting nobody now may receive people
     max_new_areas: float | None = None    # most areas hosting nobody now that open in one year
+    # ---- regional targets (allocator.regional; None for a v1 scenario)
+    region_names: tuple[str, ...] | None = None  # (R,) the regions with targets, sorted
+    region_min: np.ndarray | None = None  # (R,T) least share of the national total on the basis, NaN where none
+    region_max: np.ndarray | None = None  # (R,T) most share, NaN where none
+    # ---- a re-plan (allocator.previous; None / off without a previous_plan table)
+    previous: np.ndarray | None = None    # (A,T) the previous plan's people in dispersal, NaN where none
+    stability_weight: float = 0.0         # £ per person away from it, each year (objective.stability_weight)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -87,6 +99,21 @@ class ModelData:
         if not self.basis_hotels:
             return np.zeros(self.shape[:2])
         return self.hotel0[:, None] * self.hotel_open
+
+    def occupancy_weights(self) -> tuple[np.ndarray, float]:
+        """(T,) the share of each year's end-of-year number charged at a year's cost, and the share of
+        the start position (a constant).
+
+        ``end_of_year``: each year charged on its end: 1 each year, 0 for the start. ``average``: each
+        year on the mean of its start and end, so a year-end number counts half for its own year and
+        half for the next (1, ..., 1, 1/2 for the last year) and the start position half for the first.
+        """
+        n_t = len(self.years)
+        if self.occupancy != "average":
+            return np.ones(n_t), 0.0
+        weights = np.ones(n_t)
+        weights[-1] = 0.5
+        return weights, 0.5
 
     def share(self) -> np.ndarray:
         """(A,T) each area's fair-share fraction of the national dispersed total in year t.
@@ -162,7 +189,9 @@ def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
         cluster = np.maximum(d.cluster_cap[:, None] - d.fixed[:, None], inherited_total + d.hotel_basis())
     protect = None
     if d.protected is not None:
-        most = d.stock0.sum(axis=1)[:, None] if d.protect_rule == "no_net_growth" else inherited_total
+        most = inherited_total if d.protect_rule == "no_new_placements" else d.stock0.sum(axis=1)[:, None]
+        if d.protect_rule == "no_rise":                 # today's total on the basis, less F (hotels by area only)
+            most = most + d.hotel0[:, None]
         protect = np.where(d.protected[:, None] & d.eligible, np.broadcast_to(most, d.eligible.shape), np.nan)
     over = None if d.over_basis is None else np.where(d.over_basis, inherited_total, np.nan)
     return CellLimits(lower=inherited, capacity=np.where(room[:, :, None], path, inherited), cluster=cluster,
@@ -180,6 +209,60 @@ def roll_need(start: np.ndarray, arrivals: np.ndarray, survive: np.ndarray) -> n
     return need
 
 
+def _flows(cfg: ScenarioConfig, years: np.ndarray, start: tuple[np.ndarray, float]) -> dict[str, np.ndarray]:
+    """Exit rates (H,), arrivals (T,H), contingency now (H,) and need (T,H) by cohort, from the demand
+    settings and ``start``, today's dispersed stock by cohort (H,) plus the contingency now (total)."""
+    if cfg.cohorts:
+        exit_rate = np.array([c.exit_rate if c.exit_rate is not None else cfg.demand.exit_rate for c in cfg.cohorts])
+        a_share = np.array([c.arrivals_share for c in cfg.cohorts])
+        c_share = np.array([c.contingency_share if c.contingency_share is not None else c.arrivals_share
+                            for c in cfg.cohorts])
+    else:
+        exit_rate = np.array([cfg.demand.exit_rate])
+        a_share = c_share = np.array([1.0])
+    arrivals = np.array([cfg.demand.arrivals[int(y)] for y in years])[:, None] * a_share[None, :]
+    stock0, contingency_total = start
+    contingency0 = contingency_total * c_share
+    need = roll_need(stock0 + contingency0, arrivals, 1.0 - exit_rate)
+    return dict(exit_rate=exit_rate, arrivals=arrivals, contingency0=contingency0, need=need)
+
+
+def _agreed(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+    """(A,T) agreed least and most total stock (NaN where none), from the agreements table."""
+    n_a, n_t = len(scenario.areas), len(years)
+    agreed_min = np.full((n_a, n_t), np.nan)
+    agreed_max = np.full((n_a, n_t), np.nan)
+    if scenario.agreements is not None and len(scenario.agreements):
+        ag = scenario.agreements
+        row = pd.Index(scenario.areas["area_code"]).get_indexer(ag["area_code"])
+        col = np.searchsorted(years, ag["year"].to_numpy())
+        agreed_min[row, col] = ag["minimum"].to_numpy(float)
+        agreed_max[row, col] = ag["maximum"].to_numpy(float)
+    return dict(agreed_min=agreed_min, agreed_max=agreed_max)
+
+
+def _settings(cfg: ScenarioConfig, years: np.ndarray) -> dict:
+    """The scalar settings: growth limit, contingency ceiling (T,), costs, weights, funding, and the
+    costing and equity options of scenario format v2 (:func:`allocator.costing.prepare_costing`)."""
+    growth = cfg.policy.max_growth
+    limited = growth is not None and (growth.absolute is not None or growth.relative is not None)
+    ceiling = np.full(len(years), np.nan)
+    for year, value in (cfg.policy.contingency_ceiling or {}).items():   # people are whole: 87.4 allows 87
+        ceiling[int(np.flatnonzero(years == year)[0])] = np.floor(value + 1e-9)
+    funding = cfg.funding
+    return dict(
+        growth_abs=float(growth.absolute or 0.0) if limited else None,
+        growth_rel=float(growth.relative or 0.0) if limited else None,
+        ceiling=ceiling, hotel_cost=cfg.costs.contingency_per_person_year,
+        procurement_cost=cfg.costs.procurement_per_place, cost_weight=cfg.objective.cost_weight,
+        contingency_weight=cfg.objective.contingency_weight, equity_weight=cfg.objective.equity_weight,
+        equity_measure=cfg.objective.equity_measure,
+        grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
+        grant_new=funding.grant_per_new_place if funding else 0.0,
+        **costing.prepare_costing(cfg),
+    )
+
+
 def prepare(scenario: Scenario) -> ModelData:
     """Compute the arrays the model and the verifier use. Pure: no solving, no I/O."""
     cfg = scenario.config
@@ -195,7 +278,6 @@ def prepare(scenario: Scenario) -> ModelData:
     stock0 = cohort_matrix("stock")
     capacity0 = cohort_matrix("capacity")
     procurement = cohort_matrix("procurement_per_year")
-    cost = cohort_matrix("cost_per_place")
     population = df["population"].to_numpy(float)
     fs = cfg.policy.fair_share
     weight = population.copy() if fs == "population" else np.nan_to_num(df[fs].to_numpy(float))
@@ -205,19 +287,7 @@ def prepare(scenario: Scenario) -> ModelData:
         local = df["cluster_limit"].to_numpy(float)
         limit = np.where(np.isnan(local), limit, local)
     cluster_cap = np.floor(population / limit + 1e-9)
-
-    if cfg.cohorts:
-        exit_rate = np.array([c.exit_rate if c.exit_rate is not None else cfg.demand.exit_rate for c in cfg.cohorts])
-        a_share = np.array([c.arrivals_share for c in cfg.cohorts])
-        c_share = np.array([c.contingency_share if c.contingency_share is not None else c.arrivals_share
-                            for c in cfg.cohorts])
-    else:
-        exit_rate = np.array([cfg.demand.exit_rate])
-        a_share = c_share = np.array([1.0])
-    arrivals = np.array([cfg.demand.arrivals[int(y)] for y in years])[:, None] * a_share[None, :]
-    contingency0 = place.contingency_start(cfg, df) * c_share
-    survive = 1.0 - exit_rate                                              # (H,)
-    need = roll_need(stock0.sum(axis=0) + contingency0, arrivals, survive)
+    flows = _flows(cfg, years, (stock0.sum(axis=0), place.contingency_start(cfg, df)))
 
     status = df["status"].to_numpy()
     excluded = status == "excluded"
@@ -226,43 +296,20 @@ def prepare(scenario: Scenario) -> ModelData:
     t_idx = np.arange(n_t)
     eligible = (~excluded[:, None]) & (t_idx[None, :] >= open_year[:, None])
 
-    decay = survive[None, :] ** (t_idx[:, None] + 1)                       # (T,H)
+    decay = (1.0 - flows["exit_rate"])[None, :] ** (t_idx[:, None] + 1)    # (T,H)
     inherited = stock0[:, None, :] * decay[None, :, :]                     # (A,T,H)
     inherited[inherited < 1e-9] = 0.0                                      # no 1e-16-people bounds
     years_open = np.maximum(t_idx[None, :] - open_year[:, None] + 1, 0)    # (A,T)
     capacity_path = capacity0[:, None, :] + procurement[:, None, :] * years_open[:, :, None]
 
-    ceiling = np.full(n_t, np.nan)
-    for year, value in (cfg.policy.contingency_ceiling or {}).items():   # people are whole: 87.4 allows 87
-        ceiling[int(np.flatnonzero(years == year)[0])] = np.floor(value + 1e-9)
-
-    agreed_min = np.full((n_a, n_t), np.nan)
-    agreed_max = np.full((n_a, n_t), np.nan)
-    if scenario.agreements is not None and len(scenario.agreements):
-        ag = scenario.agreements
-        row = pd.Index(df["area_code"]).get_indexer(ag["area_code"])
-        col = np.searchsorted(years, ag["year"].to_numpy())
-        agreed_min[row, col] = ag["minimum"].to_numpy(float)
-        agreed_max[row, col] = ag["maximum"].to_numpy(float)
-
-    growth = cfg.policy.max_growth
-    funding = cfg.funding
-    extra = place.prepare_place(scenario, years, stock0, inherited, cluster_cap, population)
     return ModelData(
         areas=df[["area_code", "area_name", "region", "status"]].reset_index(drop=True),
         years=years, cohorts=cohorts, population=population, weight=weight, cluster_cap=cluster_cap,
-        stock0=stock0, capacity0=capacity0, procurement=procurement, cost=cost, exit_rate=exit_rate,
-        arrivals=arrivals, contingency0=contingency0, need=need, open_year=open_year, excluded=excluded,
-        eligible=eligible, inherited=inherited, capacity_path=capacity_path,
-        growth_abs=None if growth is None or (growth.absolute is None and growth.relative is None)
-        else float(growth.absolute or 0.0),
-        growth_rel=None if growth is None or (growth.absolute is None and growth.relative is None)
-        else float(growth.relative or 0.0),
-        ceiling=ceiling, hotel_cost=cfg.costs.contingency_per_person_year,
-        procurement_cost=cfg.costs.procurement_per_place, cost_weight=cfg.objective.cost_weight,
-        contingency_weight=cfg.objective.contingency_weight, equity_weight=cfg.objective.equity_weight,
-        equity_measure=cfg.objective.equity_measure,
-        grant_occupied=funding.grant_per_occupied_place if funding else 0.0,
-        grant_new=funding.grant_per_new_place if funding else 0.0,
-        agreed_min=agreed_min, agreed_max=agreed_max, **extra, **opening.prepare_open(scenario),
+        stock0=stock0, capacity0=capacity0, procurement=procurement, cost=cohort_matrix("cost_per_place"),
+        open_year=open_year, excluded=excluded, eligible=eligible, inherited=inherited,
+        capacity_path=capacity_path, **flows, **_agreed(scenario, years), **_settings(cfg, years),
+        **place.prepare_place(scenario, years, stock0, inherited, cluster_cap, population),
+        **regional.prepare_regions(scenario, years),
+        **previous_fields(scenario, years),
+        **opening.prepare_open(scenario),
     )

@@ -113,10 +113,11 @@ def _elastic(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[LinearP
     A = sp.vstack([top, bottom], format="csr")
 
     slack_upper = np.zeros(n_total - n)
+    costs = np.zeros(n_total - n)
     for slack in slacks:
         if slack.family.lever.name in active:
             slack_upper[slack.start - n:slack.start - n + slack.size] = INF
-    costs = np.where(slack_upper > 0, 1.0, 0.0)
+            costs[slack.start - n:slack.start - n + slack.size] = 0.0 if slack.family.follows else 1.0
     elastic = LinearProgram(
         c=np.concatenate([np.zeros(n), costs]), A=A,
         col_lower=np.concatenate([lp.col_lower, np.zeros(n_total - n)]),
@@ -137,11 +138,11 @@ def _levers_in_use(d: ModelData, lp: LinearProgram) -> list[str]:
 def _describe(d: ModelData, lp: LinearProgram, slacks: list[Slack], x: np.ndarray, lever: str
               ) -> tuple[list[str], list[dict]]:
     """Each relaxation of ``lever`` (or of every lever: ``"all"``) in the scenario's terms, by its family's words."""
-    r = registry.Relaxed(d, x[lp.variables["stock"].slice].reshape(d.shape), cell_limits(d))
+    r = registry.Relaxed(d, x[lp.variables["stock"].slice].reshape(d.shape), cell_limits(d), lp=lp, x=x)
     lines: list[str] = []
     found: list[dict] = []
     for slack in slacks:
-        if lever not in (slack.family.lever.name, "all"):
+        if lever not in (slack.family.lever.name, "all") or slack.family.follows:
             continue
         describe = slack.family.describe or registry.describe_rows
         more, items = describe(r, slack.family, slack.side, x[slack.start:slack.start + slack.size], slack.block)
@@ -222,4 +223,4 @@ def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
 def _family_names(d: ModelData, lp: LinearProgram) -> list[str]:
     """The families in ``lp`` that a lever may relax, in the order of their levers."""
     order = {lv.name: k for k, lv in enumerate(registry.levers())}
-    return [f.name for f in sorted(_relaxable(d, lp), key=lambda f: order[f.lever.name])]
+    return [f.name for f in sorted(_relaxable(d, lp), key=lambda f: order[f.lever.name]) if not f.follows]

@@ -38,9 +38,10 @@ from allocator.output import TIMING_KEYS, clean_text
 FIXED_TIME = dt.datetime(1980, 1, 1)
 
 # Number formats by column name (anything else numeric: general).
-_PEOPLE = {"need", "dispersed", "contingency", "placements", "stock", "capacity", "procured", "cap", "population",
-           "areas_over_cap", "areas_hosting", "new_contingency", "hotel_places", "basis_total"}
-_MONEY = {"accommodation_cost", "contingency_cost", "procurement_cost", "total_cost", "funding"}
+_PEOPLE = {"need", "dispersed", "contingency", "placements", "exits", "stock", "capacity", "procured", "cap",
+           "population", "areas_over_cap", "areas_hosting", "new_contingency", "hotel_places", "basis_total",
+           "void_places", "areas_above_125pct", "areas_above_150pct", "areas_above_200pct", "empty_hotel_places"}
+_MONEY = {"accommodation_cost", "contingency_cost", "procurement_cost", "void_cost", "total_cost", "funding"}
 _DECIMAL = {"fair_share": "#,##0.00", "rate_per_10k": "0.00", "max_rate_per_10k": "0.00", "gini": "0.0000",
             "basis_rate_per_10k": "0.00", "basis_max_rate_per_10k": "0.00", "basis_gini": "0.0000"}
 

@@ -19,7 +19,9 @@ For every area, year (and cohort) the plan records in ``allocations.csv``:
     ``agreement``               an agreed minimum or maximum is tight
     ``exits only``              no new placements: the stock is what stays of last year's people
                                 (nobody is moved out of an area, so it cannot be lower)
-    ``fair share reached``      stock equals the fair share (with an l1 equity term)
+    ``fair share reached``      stock equals the fair share (with an l1 or progressive equity term)
+    ``above a fair-share step`` stock is at or above a step of the progressive measure
+    ``previous plan``           a re-plan keeps the previous plan's number (``stability_weight``)
     ``demand met``              nobody is left in contingency that year: no one else to place
     ``cost``                    none of the above: cheaper places were used first
     ==========================  ==============================================================
@@ -168,13 +170,18 @@ def explain_area(allocations, code: str) -> list[str]:
         if "hotel_places" in group.columns and int(group["hotel_places"].iloc[0]) > 0:   # area-level, on each cohort row
             hotels = (f"; {int(group['contingency'].iloc[0]):,} in its hotels, "
                       f"{int(group['hotel_places'].iloc[0]):,} hotel places open")
-        lines.append(f"{year}: {stock:,} people ({placed:,} newly placed; capacity {capacity:,}; fair share {fair:,.0f}"
-                     f"{hotels}).")
+        left = f", {int(group['exits'].sum()):,} left support" if "exits" in group.columns else ""
+        lines.append(f"{year}: {stock:,} people ({placed:,} newly placed{left}; capacity {capacity:,}; "
+                     f"fair share {fair:,.0f}{hotels}).")
         for _, row in group.iterrows():
             prefix = f"  [{row['cohort']}] " if "cohort" in group.columns else "  "
             reasons = [r.strip() for r in str(row.get("limited_by", "")).split(";") if r.strip()]
             for r in reasons:
-                lines.append(f"{prefix}Why: {REASON_WORDS.get(r, r)}.")
+                words = REASON_WORDS.get(r, r)
+                if r == registry.FAIR_SHARE_STEP.tag and fair > 0:     # how far above its fair share it is
+                    held = int(group["basis_total"].iloc[0]) if "basis_total" in group.columns else stock
+                    words += f" (it holds {held / fair:.0%} of its fair share)"
+                lines.append(f"{prefix}Why: {words}.")
             price = row.get("shadow_price")
             if price is not None and price == price and price != "":
                 lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f}.")

@@ -10,19 +10,21 @@ price-guided start treats it) is its record there.
 
 Variables (all continuous, people unless stated):
 
-===================  ==============  =================================================
-name in code         symbol          meaning
-===================  ==============  =================================================
-``stock``            :math:`S_{ith}` people in dispersed accommodation in area i, end of t
-``contingency``      :math:`C_{th}`  people in hotels/other contingency, end of t
-``dispersed``        :math:`D_t`     national dispersed total (only with an equity term)
-``over``/``under``   :math:`u^+,u^-` distance above/below the fair share (l1 equity)
-``top_rate``         :math:`Z_t`     highest rate, as the national total it implies (minmax)
-``procured``         :math:`G_{ih}`  new bed spaces procured over the plan (if they cost)
-``hotel_places``     :math:`H_{it}`  open hotel places in area i, end of t (hotels by area)
-``located``          :math:`L_{it}`  people in contingency located in area i, end of t
-``new_contingency``  :math:`Q_t`     new (unlocated) contingency, end of t
-===================  ==============  =================================================
+===================  ====================  =================================================
+name in code         symbol                meaning
+===================  ====================  =================================================
+``stock``            :math:`S_{ith}`       people in dispersed accommodation in area i, end of t
+``contingency``      :math:`C_{th}`        people in hotels/other contingency, end of t
+``dispersed``        :math:`D_t`           national dispersed total (only with an equity term)
+``over``/``under``   :math:`u^+,u^-`       distance above/below the fair share (l1, progressive)
+``top_rate``         :math:`Z_t`           highest rate, as the national total it implies (minmax)
+``procured``         :math:`G_{ih}`        new bed spaces procured over the plan (if they cost)
+``excess``           :math:`e_{itk}`       people above step k of the progressive measure
+``bought``           :math:`P_{ith}`       bed spaces bought in year t and kept (if empty places cost)
+``hotel_places``     :math:`H_{it}`        open hotel places in area i, end of t (hotels by area)
+``located``          :math:`L_{it}`        people in contingency located in area i, end of t
+``new_contingency``  :math:`Q_t`           new (unlocated) contingency, end of t
+===================  ====================  =================================================
 
 With a pressure basis other than dispersal, ``dispersed`` is the national total on that basis,
 :math:`D^B_t` (:func:`national_basis`), and every rule on an area's total reads its total on the
@@ -49,6 +51,8 @@ class Vars:
     dispersed: np.ndarray | None = None  # (T,) the national total (on the pressure basis)
     top_rate: np.ndarray | None = None   # (T,)
     procured: np.ndarray | None = None   # (A,H)
+    over: np.ndarray | None = None       # (cells,) u+ of the fair-share rows, one per eligible (area, year)
+    under: np.ndarray | None = None      # (cells,) u-
     located: np.ndarray | None = None    # (A,T) L_it, -1 where the area has no hotel places
     hotel_places: np.ndarray | None = None  # (A,T) H_it, -1 where the area has no hotel places
     new_contingency: np.ndarray | None = None  # (T,) Q_t
@@ -59,19 +63,22 @@ Term = tuple[np.ndarray, np.ndarray, "np.ndarray | float"]
 
 
 def area_basis(d: ModelData, v: Vars, row: np.ndarray, a: np.ndarray, t: np.ndarray,
-               sign: float = 1.0) -> tuple[list[Term], np.ndarray]:
+               sign: float | np.ndarray = 1.0) -> tuple[list[Term], np.ndarray]:
     r"""The area total on the pressure basis, :math:`B_{it} = \sum_h S_{ith} + L_{it} + F_i`, for rows
-    ``row`` at cells (``a``, ``t``): the terms (times ``sign``) for :meth:`LPBuilder.add_rows` and the
-    fixed counts :math:`F_i` (times ``sign``), which the caller moves to the right-hand side.
+    ``row`` at cells (``a``, ``t``): the terms (times ``sign``, a number or one per row) for
+    :meth:`LPBuilder.add_rows` and the fixed counts :math:`F_i` (times ``sign``), which the caller moves
+    to the right-hand side.
 
-    The one place the basis is written: the cap on the basis, the fair share, the highest rate and the
-    no-rise rule read it here. With the dispersal basis it is :math:`\sum_h S_{ith}` and :math:`F_i = 0`.
+    The one place the basis is written: the cap on the basis, the fair share and its progressive steps,
+    the highest rate and the no-rise rule read it here. With the dispersal basis it is
+    :math:`\sum_h S_{ith}` and :math:`F_i = 0`.
     """
-    terms: list[Term] = [(row[:, None], v.stock[a, t, :], sign)]
+    per_row = np.ndim(sign) > 0                 # one coefficient a row (the progressive steps' f_k - 1)
+    terms: list[Term] = [(row[:, None], v.stock[a, t, :], np.reshape(sign, (-1, 1)) if per_row else sign)]
     if d.basis_hotels and v.located is not None:
         col = v.located[a, t]
         has = col >= 0
-        terms.append((row[has], col[has], sign))
+        terms.append((row[has], col[has], np.asarray(sign)[has] if per_row else sign))
     return terms, sign * d.fixed[a]
 
 
@@ -97,19 +104,26 @@ def add_variables(lp: LPBuilder, d: ModelData) -> Vars:
     procurement pace), the inherited stock where it cannot (excluded, not yet open) and, with
     one cohort, also at most the cluster cap (a bound is cheaper than a row). All from
     :func:`allocator.data.cell_limits`. Objective: ``cost_weight`` × cost per place on each
-    :math:`S_{ith}`, ``contingency_weight`` × hotel cost on each :math:`C_{th}`.
+    :math:`S_{ith}`, ``contingency_weight`` × hotel cost on each :math:`C_{th}`, each times
+    :math:`\omega_t`, the share of a year-end number the year's costs are charged on (1; with
+    ``costs.occupancy: average``, 1/2 in the last year, and the start position's half of the
+    first year is a constant, the objective's offset: see docs/model.md, "Objective").
     """
     n_a, n_t, n_h = d.shape
     limits = cell_limits(d)
+    weights, start = d.occupancy_weights()
     a, t, h = np.indices((n_a, n_t, n_h))
     stock = lp.add_variables("stock", (n_a, n_t, n_h), limits.lower, limits.upper,
-                             d.cost_weight * d.cost[:, None, :],
+                             d.cost_weight * d.cost[:, None, :] * weights[None, :, None],
                              {"area": a.ravel(), "year": t.ravel(), "cohort": h.ravel()})
     t2, h2 = np.indices((n_t, n_h))
     located = d.hotel0 is not None              # hotels by area: the cost is on L, Q and H instead
     contingency = lp.add_variables("contingency", (n_t, n_h), 0.0, INF,
-                                   0.0 if located else d.contingency_weight * d.hotel_cost,
+                                   0.0 if located else d.contingency_weight * d.hotel_cost * weights[:, None],
                                    {"year": t2.ravel(), "cohort": h2.ravel()})
+    if start > 0:                               # the start position's share of the first year (a constant)
+        hotels = 0.0 if located else d.hotel_cost * float(d.contingency0.sum())
+        lp.offset += start * (d.cost_weight * float((d.cost * d.stock0).sum()) + d.contingency_weight * hotels)
     return Vars(stock=stock, contingency=contingency)   # hotels by area: model.build_lp adds their variables
 
 
@@ -297,7 +311,7 @@ def add_dispersed_total(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
 
 def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
-    r"""Distance from the fair share (``equity_measure: l1``).
+    r"""Distance from the fair share (``equity_measure: l1`` or ``progressive``).
 
     .. math::
         \sum_h S_{ith} - \phi_{it}\,D_t - u^+_{it} + u^-_{it} = 0, \qquad u^+_{it}, u^-_{it} \ge 0
@@ -305,7 +319,8 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     :math:`E_t` is the set of areas that can receive people in year t, and
     :math:`\phi_{it} = w_i / \sum_{j \in E_t} w_j` the fair-share fraction. Objective:
-    ``equity_weight`` × :math:`(u^+ + u^-)`. Row block ``fair_share`` (area, year).
+    ``equity_weight`` × :math:`(u^+ + u^-)`; with the progressive measure ``equity_weight`` ×
+    :math:`(w_0 u^+ + u^-)`, :math:`w_0` the first step's weight. Row block ``fair_share`` (area, year).
     On a pressure basis the row is on the area's total on the basis (:func:`area_basis`), the
     fixed counts on the right:
 
@@ -317,14 +332,78 @@ def add_fair_share(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     cells = np.flatnonzero(d.eligible.ravel())
     a, t = np.divmod(cells, n_t)
     idx = {"area": a, "year": t}
-    over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight, idx)
-    under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
+    first = 1.0 if d.equity_steps is None else d.equity_steps[0, 1]
+    v.over = lp.add_variables("over", (cells.size,), 0.0, INF, d.equity_weight * first, idx)
+    v.under = lp.add_variables("under", (cells.size,), 0.0, INF, d.equity_weight, idx)
     row = np.arange(cells.size)
     share = d.share()[a, t]
     terms, fixed = area_basis(d, v, row, a, t)
     lp.add_rows("fair_share", cells.size,
-                [*terms, (row, national_basis(v)[t], -share), (row, over, -1.0), (row, under, 1.0)],
+                [*terms, (row, national_basis(v)[t], -share), (row, v.over, -1.0), (row, v.under, 1.0)],
                 0.0 - fixed, 0.0 - fixed, idx)         # 0.0 - F: never -0.0 (v1 builds the same LP)
+
+
+def add_fair_share_steps(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""The steps of the progressive equity measure (``equity_measure: progressive``).
+
+    .. math::
+        e_{itk} + (f_k - 1)\,B_{it} - f_k\,u^+_{it} + f_k\,u^-_{it} \;\ge\; 0, \qquad e_{itk} \ge 0
+        \qquad \forall\, t,\ i \in E_t,\ k = 1, \dots, K-1
+
+    Step k starts at :math:`f_k` times the fair share and has weight :math:`w_k` (``equity_steps``;
+    :math:`f_0 = 1`); :math:`B_{it}` is the area's total on the pressure basis (:func:`area_basis`:
+    :math:`\sum_h S_{ith}` on the dispersal basis; the fixed counts :math:`(f_k - 1) F_i` move to the right).
+    By the fair-share row :math:`\phi_{it} D^B_t = B_{it} - u^+_{it} + u^-_{it}`, so the row says
+    :math:`e_{itk} \ge B_{it} - f_k \phi_{it} D^B_t` without the national column :math:`D^B_t`; at the
+    optimum :math:`e_{itk} = \max(0, B_{it} - f_k \phi_{it} D^B_t)`, the people above step k. Objective:
+    ``equity_weight`` × :math:`(w_k - w_{k-1})\,e_{itk}`, so that a person-year between :math:`f_k` and
+    :math:`f_{k+1}` times the fair share costs ``equity_weight`` × :math:`w_k` in all (with :math:`u^+`'s
+    :math:`w_0`). Row block ``fair_share_step`` (area, year, step).
+    """
+    n_t = d.shape[1]
+    n_k = d.equity_steps.shape[0] - 1
+    cells = np.flatnonzero(d.eligible.ravel())                     # as in add_fair_share: cell c has u+[c], u-[c]
+    c = np.repeat(np.arange(cells.size), n_k)                      # rows: each cell's steps, in order
+    a, t = np.divmod(cells[c], n_t)
+    k = np.tile(np.arange(1, n_k + 1), cells.size)
+    idx = {"area": a, "year": t, "step": k}
+    excess = lp.add_variables("excess", (a.size,), 0.0, INF, d.equity_weight * np.diff(d.equity_steps[:, 1])[k - 1],
+                              idx)
+    row = np.arange(a.size)
+    f = d.equity_steps[k, 0]
+    terms, fixed = area_basis(d, v, row, a, t, sign=f - 1.0)
+    lp.add_rows("fair_share_step", a.size, [(row, excess, 1.0), *terms, (row, v.over[c], -f), (row, v.under[c], f)],
+                0.0 - fixed, INF, idx)
+
+
+def add_capacity_kept(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""Capacity kept, whose empty bed spaces cost ``void_share`` of a place (``costs.void_share`` > 0).
+
+    .. math::
+        \sum_{\tau \le t} P_{i\tau h} - S_{ith} \;\ge\; -K_{ih}, \qquad 0 \le P_{ith} \le q_{ih}\,[i \in E_t]
+        \qquad \forall\, i,\ t,\ h
+
+    :math:`P_{ith}` is the bed spaces bought in year t, kept for the rest of the plan, so the capacity
+    kept at the end of year t is :math:`\hat K_{ith} = K_{ih} + \sum_{\tau \le t} P_{i\tau h}`: never handed
+    back, growing by at most the procurement pace in a year the area is open, always housing the stock.
+    Objective: ``cost_weight`` × :math:`v\,c_{ih}\,(\hat K_{ith} - S_{ith})` summed over the years, the
+    empty places at the end of each year (:math:`v` = ``void_share``): :math:`v\,c_{ih}\,(\lvert T\rvert - t)` on
+    :math:`P_{ith}`, :math:`-v\,c_{ih}` on :math:`S_{ith}` and today's :math:`v\,c_{ih} K_{ih} \lvert T\rvert`, a
+    constant. At the optimum :math:`\hat K` is the latest procurement schedule of the stock (the ``capacity``
+    column of allocations.csv). Row block ``capacity_kept`` (area, year, cohort).
+    """
+    n_a, n_t, n_h = d.shape
+    a, t, h = (g.ravel() for g in np.indices((n_a, n_t, n_h)))
+    idx = {"area": a, "year": t, "cohort": h}
+    void = d.cost_weight * d.void_share * d.cost[:, None, :]                       # (A,1,H) £ an empty place-year
+    kept = (n_t - np.arange(n_t))[None, :, None]                                    # years a place bought in t is kept
+    bought = lp.add_variables("bought", (n_a, n_t, n_h), 0.0, d.procurement[:, None, :] * d.eligible[:, :, None],
+                              void * kept, idx)
+    lp.add_costs(v.stock, -void)
+    lp.offset += n_t * float((void[:, 0, :] * d.capacity0).sum())
+    row = np.arange(a.size).reshape(n_a, n_t, n_h)
+    earlier = [(row[:, tau:, :], bought[:, tau:tau + 1, :], 1.0) for tau in range(n_t)]   # T steps: P_tau in rows t >= tau
+    lp.add_rows("capacity_kept", a.size, earlier + [(row, v.stock, -1.0)], -d.capacity0[a, h], INF, idx)
 
 
 def add_top_rate(lp: LPBuilder, d: ModelData, v: Vars) -> None:

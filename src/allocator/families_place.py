@@ -31,20 +31,25 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     and the people in them :math:`L_{it}`, and each year's new contingency :math:`Q_t`. Their bounds
     are in :func:`add_hotel_closure`. Objective, × ``contingency_weight``: :math:`\pi^C` on
     :math:`L_{it}`, :math:`\pi^{new}` on :math:`Q_t`, :math:`\pi^H` on :math:`H_{it}`; the
-    contingency :math:`C_{th}` then has no cost of its own.
+    contingency :math:`C_{th}` then has no cost of its own. Each times :math:`\omega_t`, as the stock
+    (:func:`allocator.families.add_variables`; ``costs.occupancy: average``): the start position's half of
+    the first year, :math:`H_{i,-1} = L_{i,-1} = c^0_i` and :math:`Q_{-1} = 0`, is in the objective's constant.
     """
     n_a, n_t, _ = d.shape
     areas = np.flatnonzero(d.hotel0 > 0)
     a, t = np.repeat(areas, n_t), np.tile(np.arange(n_t), areas.size)
     most = d.hotel0[a] * d.hotel_open[a, t]
     idx = {"area": a, "year": t}
-    w = d.contingency_weight
+    weights, start = d.occupancy_weights()
+    w = d.contingency_weight * weights
     v.hotel_places = np.full((n_a, n_t), -1, np.int64)
     v.located = np.full((n_a, n_t), -1, np.int64)
-    v.hotel_places[a, t] = lp.add_variables("hotel_places", (a.size,), 0.0, most, w * d.hotel_place_cost, idx)
-    v.located[a, t] = lp.add_variables("located", (a.size,), 0.0, most, w * d.hotel_cost, idx)
+    v.hotel_places[a, t] = lp.add_variables("hotel_places", (a.size,), 0.0, most, w[t] * d.hotel_place_cost, idx)
+    v.located[a, t] = lp.add_variables("located", (a.size,), 0.0, most, w[t] * d.hotel_cost, idx)
     v.new_contingency = lp.add_variables("new_contingency", (n_t,), 0.0, INF, w * d.new_contingency_cost,
                                          {"year": np.arange(n_t)})
+    if start > 0:                               # today's hotel residents in today's places
+        lp.offset += start * d.contingency_weight * (d.hotel_cost + d.hotel_place_cost) * float(d.hotel0.sum())
 
 
 def add_hotel_closure(lp: LPBuilder, d: ModelData, v: Vars) -> None:
@@ -132,12 +137,17 @@ def add_pressure_no_rise(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     if not d.basis_hotels:
         return
     a, t = _hotel_cells(v, d.over_basis)
+    lp.add_rows("pressure_no_rise", a.size, *_no_rise_rows(d, v, a, t), {"area": a, "year": t})
+
+
+def _no_rise_rows(d: ModelData, v: Vars, a: np.ndarray, t: np.ndarray) -> tuple[list, float, np.ndarray]:
+    r"""Terms, lower and upper side of :math:`B_{it} - B_{i,t-1} \le 0` at cells (``a``, ``t``), with
+    :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (the fixed counts cancel; hotel residents count)."""
     row = np.arange(a.size)
     now, _ = area_basis(d, v, row, a, t)
     later = t >= 1
     before, _ = area_basis(d, v, row[later], a[later], t[later] - 1, sign=-1.0)
-    rhs = np.where(later, 0.0, d.stock0.sum(axis=1)[a] + d.hotel0[a])
-    lp.add_rows("pressure_no_rise", a.size, [*now, *before], -INF, rhs, {"area": a, "year": t})
+    return [*now, *before], -INF, np.where(later, 0.0, d.stock0.sum(axis=1)[a] + d.hotel0[a])
 
 
 def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
@@ -145,7 +155,8 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     .. math::
         \sum_h S_{ith} \;\le\; \sum_h s_{ih} \ (\texttt{no\_net\_growth}), \qquad
-        \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements})
+        \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements}),
+        \qquad B_{it} - B_{i,t-1} \;\le\; 0 \ (\texttt{no\_rise})
         \qquad \forall\, t,\ i \in E_t \cap P
 
     :math:`P`: the areas whose rate per 10,000 residents on the pressure basis at the start,
@@ -154,12 +165,18 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     ``no_new_placements``: no new placements (with :math:`S_{i,-1,h} = s_{ih}`: with exit decay, the
     stock is its inherited stock, :math:`\sum_h I_{ith}`, the limit of
     :func:`allocator.data.cell_limits` the whole-people rounding keeps). Written as placements, so
-    that the row's dual is what one more new placement there that year would save. Row block
-    ``protection`` (area, year).
+    that the row's dual is what one more new placement there that year would save. ``no_rise``: the
+    area's total on the pressure basis (dispersal, its hotel residents, :math:`F_i`) ends no year above
+    where it started it, :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (only with hotels by area and a
+    basis that counts them; its limit in :func:`allocator.data.cell_limits`, today's total less
+    :math:`F_i`, follows). Row block ``protection`` (area, year).
     """
     most = cell_limits(d).protect
     cells = np.flatnonzero(~np.isnan(most).ravel())
     a, t = np.divmod(cells, d.shape[1])
+    if d.protect_rule == "no_rise":
+        lp.add_rows("protection", cells.size, *_no_rise_rows(d, v, a, t), {"area": a, "year": t})
+        return
     row = np.arange(cells.size)
     terms = [(row[:, None], v.stock[a, t, :], 1.0)]
     rhs = most[a, t]

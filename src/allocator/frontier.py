@@ -14,7 +14,9 @@ procurement, with their weights) and :math:`E(x)` the equity measure:
 * ``l1`` (default): :math:`E = \sum_{i,t} (u^+_{it} + u^-_{it})`, people away
   from their area's fair share, summed over areas and years (person-years);
 * ``minmax``: :math:`E = \sum_t (Z_t - D_t)`, people "in excess" of an even
-  spread at the highest area's rate, summed over years.
+  spread at the highest area's rate, summed over years;
+* ``progressive``: :math:`E = \sum_{i,t} (w_0 u^+_{it} + u^-_{it} + \sum_k (w_k - w_{k-1}) e_{itk})`,
+  person-years away from the fair share weighted by the scenario's ``equity_steps``.
 
 The :math:`\varepsilon` row is appended to the built
 :class:`~allocator.model.LinearProgram` here (``scipy.sparse.vstack``); the
@@ -55,7 +57,7 @@ from allocator.solvers._highs import collect, highs_bounds, highs_model
 from allocator.status import Status
 from allocator.verify import verify_plan
 
-MEASURES = ("l1", "minmax")
+MEASURES = ("l1", "minmax", "progressive")
 
 
 @dataclass
@@ -90,10 +92,10 @@ def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
                             "solves with --set objective.equity_weight=... instead", file="command line")
     equity = np.zeros(lp.num_col)
     zero = []
-    for family in registry.rows():          # the measure's columns and weights, from its family's record
-        if family.equity and family.when(d):
-            for name, weight in family.equity:
-                equity[lp.variables[name].slice] = weight
+    for family in registry.rows():          # the measure's columns, from its family's record; built with
+        if family.equity and family.when(d):  # equity_weight 1, their costs are the measure's weights
+            for name in family.equity:
+                equity[lp.variables[name].slice] = lp.c[lp.variables[name].slice]
                 zero.append(lp.variables[name].slice)
     money = lp.c.copy()
     for s in zero:
@@ -225,7 +227,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
     h = headline(d, S, C, hotels=hotels)
     n_t = d.shape[1]
     dev = float(e.equity @ x)
-    cost = float(e.money @ x)
+    cost = float(e.money @ x) + e.lp.offset        # with the constant: the money part of the objective
     dual = float(raw.row_dual[e.eps_row]) if raw.row_dual is not None else 0.0
     return {"step": label, "epsilon": eps, "deviation": dev, "deviation_per_year": dev / n_t,
             "cost": cost, "cost_per_year": cost / n_t,
@@ -251,17 +253,19 @@ def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | Non
     e = equity_lp(scenario, measure=measure)
     m = _Model(e)
     # the cost-only end: least cost, then least unfairness at that cost
+    # the rows bound c x and the equity term: a solve's objective less the LP's constant (costs.occupancy:
+    # average, costs.void_share), which is in every objective value and in no row
     m.objective(e.money)
     first = m.run()
-    c_star = first.objective
+    c_star = first.objective - e.lp.offset
     if no_extra_hotels:
         m.cap_contingency(first.x[e.lp.variables["contingency"].slice] + 1e-6)
     m.bound(e.budget_row, _slack(c_star))
     m.objective(e.equity)
-    e_max = m.run().objective
+    e_max = m.run().objective - e.lp.offset
     m.bound(e.budget_row, np.inf)
     # the fairest end: least unfairness (then cheapest, by the last epsilon step)
-    e_min = m.run().objective
+    e_min = m.run().objective - e.lp.offset
     e_max = max(e_max, e_min)
     m.objective(e.money)
     rows = []

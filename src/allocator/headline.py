@@ -1,7 +1,7 @@
 """The headline figures of an exact solution, per year, without the per-area tables.
 
 Computed exactly as :func:`allocator.interpret.interpret` computes the trajectory (whole people,
-lazy procurement schedule, Gini over area rates): sweeps (:mod:`allocator.sweep`) and the
+lazy procurement schedule, costs as charged, Gini over area rates): sweeps (:mod:`allocator.sweep`) and the
 frontier (:mod:`allocator.frontier`) record them for every point they solve.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from allocator.data import ModelData
-from allocator.interpret import basis_totals, capacity_schedule, contingency_cost, weighted_gini
+from allocator.interpret import basis_totals, capacity_kept, weighted_gini, year_costs
 from allocator.rounding import whole_plan
 
 
@@ -21,7 +21,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     """The sweep's headline figures from an exact solution, per year.
 
     Computed exactly as :func:`allocator.interpret.interpret` computes the
-    trajectory (whole people, lazy procurement schedule, Gini over area rates),
+    trajectory (whole people, lazy procurement schedule, costs as charged, Gini over area rates),
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
     agree. ``R`` (and ``whole_hotels``) are the whole-people stock (and hotels by area)
     when the caller has them already; ``hotels`` the exact hotels by area.
@@ -33,15 +33,7 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     national = total.sum(axis=0)
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
     contingency = need_int - national
-    years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
-    K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
-                  for h in range(n_h)], axis=2)
-    K = np.ceil(K - 1e-9).astype(np.int64)
-    procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
-    accommodation = np.round((d.cost[:, None, :] * R).sum(axis=(0, 2)), 2)
-    hotels = np.round(contingency_cost(d, contingency, whole_hotels), 2)
-    procurement = np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2)
-    total_cost = np.round(accommodation + hotels + procurement, 2)
+    total_cost = year_costs(d, R, *capacity_kept(d, R), contingency, whole_hotels)["total_cost"]
     rate = total / d.population[:, None] * 1e4
     return {
         "need": need_int, "dispersed": national, "contingency": contingency, "total_cost": total_cost,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -132,6 +133,17 @@ def hex_map(codes: list[str], names: dict, rates: dict, stocks: dict, over: dict
     figures as a tooltip. Written as SVG by a template rather than drawn by matplotlib: every
     hexagon stays one element with its area code, a native tooltip and CSS classes that the
     page's script and style hook (see docs/design.md)."""
+    def label(code: str) -> str:
+        rate = rates.get(code, math.nan)
+        return (f"{names.get(code, code)} ({code}): {fmt(stocks.get(code, math.nan), 'people')} people, "
+                f"{fmt(rate, 'rate')} per 10,000" + (" — over its cluster limit" if over.get(code) else ""))
+    return shaded_map(codes, lambda code: rate_colour(rates.get(code, math.nan)), label, over, hex_size)
+
+
+def shaded_map(codes: list[str], fill: Callable[[str], str], label: Callable[[str], str], over: dict,
+               hex_size: float = 10.0) -> HexMap:
+    """The hexagons of ``codes``, each filled with ``fill(code)`` and with ``label(code)`` as its
+    tooltip; those ``over`` their limit are outlined and drawn last."""
     lay = layout(codes)
     if not lay.centres:
         return HexMap("", 0.0, [], lay.missing)
@@ -142,9 +154,28 @@ def hex_map(codes: list[str], names: dict, rates: dict, stocks: dict, over: dict
     hexagons = []
     for code, (cx, cy) in lay.centres.items():
         pts = " ".join(f"{px * hex_size:.1f},{py * hex_size:.1f}" for px, py in corners(cx, cy, 0.97))
-        rate, is_over = rates.get(code, math.nan), bool(over.get(code))
-        label = (f"{names.get(code, code)} ({code}): {fmt(stocks.get(code, math.nan), 'people')} people, "
-                 f"{fmt(rate, 'rate')} per 10,000" + (" — over its cluster limit" if is_over else ""))
-        hexagons.append(Hexagon(code, pts, rate_colour(rate), label, is_over))
+        hexagons.append(Hexagon(code, pts, fill(code), label(code), bool(over.get(code))))
     hexagons.sort(key=lambda h: h.over)          # stable: the layout's order otherwise
     return HexMap(view_box, (x1 - x0 + 2 * pad) * hex_size * 2.6, hexagons, lay.missing)
+
+
+# Colour classes of a fulfilment rate (net new places provided / planned): (upper bound, colour, label).
+FULFILMENT_UNDEFINED = ("#eceff1", "undefined (no net new places planned)")
+FULFILMENT_UNKNOWN = ("#ffffff", "actual unknown")
+FULFILMENT_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.0, "#b2182b", "below 0% (moved the other way)"),
+    (0.5, "#ef8a62", "0–50%"),
+    (0.9, "#fddbc7", "50–90%"),
+    (1.1, "#a6dba0", "90–110% (on plan)"),
+    (1.5, "#67a9cf", "110–150%"),
+    (math.inf, "#2166ac", "150% or more"),
+)
+
+
+def fulfilment_colour(rate: float, known: bool = True) -> str:
+    """The map colour of a fulfilment rate; NaN is undefined (or, with ``known=False``, unknown)."""
+    if not known:
+        return FULFILMENT_UNKNOWN[0]
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return FULFILMENT_UNDEFINED[0]
+    return next(colour for upper, colour, _ in FULFILMENT_CLASSES if rate < upper)

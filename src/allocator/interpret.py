@@ -12,7 +12,6 @@ import pandas as pd
 
 from allocator.data import ModelData
 from allocator.place import Hotels
-from allocator.rounding import round_keeping_total
 
 
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -47,20 +46,72 @@ def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray
     return np.maximum.accumulate(lazy, axis=1)
 
 
-def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels: Hotels | None = None
-              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tidy tables from the exact stock ``S``, contingency ``C``, whole-people stock ``R`` and
-    whole-people ``hotels`` by area (when the scenario locates them)."""
-    n_a, n_t, n_h = S.shape
-    prev_exact = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
-    placements_exact = S - (1.0 - d.exit_rate)[None, None, :] * prev_exact
-    X = np.stack([round_keeping_total(np.maximum(placements_exact[:, :, h], 0.0)) for h in range(n_h)], axis=2)
+#: Multiples of the fair share whose areas every plan counts (trajectory.csv ``areas_above_<n>pct``).
+FAIR_SHARE_MULTIPLES = (1.25, 1.5, 2.0)
 
+
+def flows(d: ModelData, S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-people placements and exits (A,T,H) that add up to the whole stock ``R``, row by row:
+    :math:`R_t = R_{t-1} - \text{exits} + \text{placements}` (docs/model.md, "How the output tables are derived").
+
+    Last year's people expected to stay, :math:`(1-e_h) R_{t-1}`, rounded half up and within
+    :math:`[0, R_{t-1}]`, are the survivors; where the exact plan ``S`` places nobody, everyone the whole
+    stock keeps of last year's people is a survivor (the rounding of today's stock places nobody). What
+    the stock holds above its survivors is placed; the rest of last year's people left support.
+    """
+    prev = np.concatenate([np.round(d.stock0)[:, None, :], R[:, :-1, :]], axis=1).astype(np.int64)
+    survivors = np.clip(np.round(np.round((1.0 - d.exit_rate) * prev, 6)), 0, prev).astype(np.int64)
+    prev_exact = np.concatenate([d.stock0[:, None, :], S[:, :-1, :]], axis=1)
+    nobody = S - (1.0 - d.exit_rate) * prev_exact <= 1e-6 * np.maximum(1.0, np.abs(S))
+    survivors = np.where(nobody, np.maximum(survivors, np.minimum(R, prev)), survivors)
+    return np.maximum(R - survivors, 0), prev - np.minimum(R, survivors)
+
+
+def capacity_kept(d: ModelData, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A,T,H) whole bed spaces kept at the end of each year for the whole stock ``R`` (the latest
+    procurement schedule, :func:`capacity_schedule`) and (A,T,H) those procured in each year."""
+    n_t, n_h = R.shape[1], R.shape[2]
     years_open = np.maximum(np.arange(n_t)[None, :] - d.open_year[:, None] + 1, 0)
     K = np.stack([capacity_schedule(R[:, :, h].astype(float), d.capacity0[:, h], d.procurement[:, h], years_open)
                   for h in range(n_h)], axis=2)
     K = np.ceil(K - 1e-9).astype(np.int64)
     procured = np.diff(np.concatenate([np.ceil(d.capacity0 - 1e-9)[:, None, :].astype(np.int64), K], axis=1), axis=1)
+    return K, procured
+
+
+def occupancy_cost(d: ModelData, at_end: np.ndarray, at_start: float) -> np.ndarray:
+    """(T,) each year's £ from the £ a year ``at_end`` (T,) of each year's end-of-year numbers and ``at_start``
+    of today's: the end-of-year figure, or with ``costs.occupancy: average`` the mean of the year's start and end."""
+    if d.occupancy != "average":
+        return at_end
+    return (np.concatenate([[at_start], at_end[:-1]]) + at_end) / 2
+
+
+def year_costs(d: ModelData, R: np.ndarray, K: np.ndarray, procured: np.ndarray, contingency: np.ndarray,
+               hotels: Hotels | None = None) -> dict:
+    """trajectory.csv's cost columns (T,), £ to two decimals, for the whole stock ``R``, capacity kept ``K``,
+    bed spaces ``procured``, ``contingency`` (T,) whole people and whole ``hotels`` by area (when located);
+    ``void_places``, the empty bed spaces kept."""
+    accommodation = occupancy_cost(d, (d.cost[:, None, :] * R).sum(axis=(0, 2)),
+                                   float((d.cost * np.round(d.stock0)).sum()))
+    hotel_cost = occupancy_cost(d, contingency_cost(d, contingency, hotels), contingency_start_cost(d))
+    void = K - R
+    costs = {"accommodation_cost": np.round(accommodation, 2), "contingency_cost": np.round(hotel_cost, 2),
+             "procurement_cost": np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2),
+             "void_places": void.sum(axis=(0, 2)),
+             "void_cost": np.round(d.void_share * (d.cost[:, None, :] * void).sum(axis=(0, 2)), 2)}
+    costs["total_cost"] = np.round(costs["accommodation_cost"] + costs["contingency_cost"] + costs["procurement_cost"]
+                                   + costs["void_cost"], 2)
+    return costs
+
+
+def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels: Hotels | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy tables from the exact stock ``S``, contingency ``C``, whole-people stock ``R`` and
+    whole-people ``hotels`` by area (when the scenario locates them)."""
+    n_a, n_t, n_h = S.shape
+    X, exits = flows(d, S, R)
+    K, procured = capacity_kept(d, R)
 
     total = R.sum(axis=2)                                                # (A,T)
     prev_total = np.concatenate([np.round(d.stock0.sum(axis=1))[:, None], total[:, :-1]], axis=1)
@@ -85,6 +136,7 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
     if n_h > 1:
         alloc["cohort"] = np.asarray(d.cohorts)[idx_h]
     alloc["placements"] = X.ravel()
+    alloc["exits"] = exits.ravel()
     alloc["stock"] = R.ravel()
     alloc["capacity"] = K.ravel()
     alloc["procured"] = procured.ravel()
@@ -97,22 +149,16 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
         alloc["funding"] = np.round(funding[idx_a, idx_t], 2)
 
     # ---- trajectory
-    accommodation = (d.cost[:, None, :] * R).sum(axis=(0, 2))
-    traj = pd.DataFrame({
-        "year": d.years,
-        "need": need_int,
-        "dispersed": national,
-        "contingency": contingency_int,
-        "placements": X.sum(axis=(0, 2)),
-        "accommodation_cost": np.round(accommodation, 2),
-        "contingency_cost": np.round(contingency_cost(d, contingency_int, hotels), 2),
-        "procurement_cost": np.round(procured.sum(axis=(0, 2)) * d.procurement_cost, 2),
-    })
-    traj["total_cost"] = np.round(traj["accommodation_cost"] + traj["contingency_cost"] + traj["procurement_cost"], 2)
+    traj = pd.DataFrame({"year": d.years, "need": need_int, "dispersed": national, "contingency": contingency_int,
+                         "placements": X.sum(axis=(0, 2)), **year_costs(d, R, K, procured, contingency_int, hotels)})
     traj["gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]
     traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
     traj["areas_over_cap"] = over_cap.sum(axis=0)
     traj["areas_hosting"] = (total > 0).sum(axis=0)
+    written_fair = np.round(fair, 2)                                     # as allocations.csv has it
+    for multiple in FAIR_SHARE_MULTIPLES:                                # on the pressure basis, as the fair share
+        above = (written_fair > 0) & (basis > multiple * written_fair)
+        traj[f"areas_above_{round(multiple * 100)}pct"] = above.sum(axis=0)
     _place_columns(d, None, traj, basis, hotels)
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
@@ -123,8 +169,9 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
 def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame | None, basis: np.ndarray,
                    hotels: Hotels | None, idx_a: np.ndarray | None = None, idx_t: np.ndarray | None = None) -> None:
     """The place-based columns of allocations.csv (``alloc``: the totals and rates on the pressure basis, the
-    people in the area's hotels and its open places) or trajectory.csv (``traj``: new contingency, the
-    national total, Gini and highest rate on the basis); only where the scenario has them."""
+    people in the area's hotels and its open places) or trajectory.csv (``traj``: new contingency, the open
+    hotel places nobody is in, the national total, Gini and highest rate on the basis); only where the
+    scenario has them."""
     rate = basis / d.population[:, None] * 1e4
     if alloc is not None:
         if d.basis is not None:
@@ -136,6 +183,7 @@ def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame 
         return
     if hotels is not None:
         traj.insert(4, "new_contingency", hotels.new)
+        traj.insert(5, "empty_hotel_places", (hotels.places - hotels.located).sum(axis=0))
     if d.basis is not None:
         traj["basis_total"] = basis.sum(axis=0).astype(np.int64)
         traj["basis_gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(rate.shape[1])]
@@ -157,6 +205,15 @@ def basis_start(d: ModelData) -> np.ndarray:
     if d.basis is None:
         return start
     return start + (d.hotel0 if d.basis_hotels else 0.0) + d.fixed
+
+
+def contingency_start_cost(d: ModelData) -> float:
+    """£ a year of today's contingency (the start position ``costs.occupancy: average`` charges half of in
+    the first year): today's people in contingency at the hotel cost; with hotels by area, today's hotel
+    residents in today's hotel places, each at the hotel cost and the place's."""
+    if d.hotel0 is None:
+        return round(float(d.contingency0.sum())) * d.hotel_cost
+    return float(np.round(d.hotel0).sum()) * (d.hotel_cost + d.hotel_place_cost)
 
 
 def contingency_cost(d: ModelData, contingency: np.ndarray, hotels: Hotels | None) -> np.ndarray:
@@ -196,7 +253,24 @@ def region_table(d: ModelData, total: np.ndarray, fair: np.ndarray, basis: np.nd
     regions["fair_share"] = regions["fair_share"].round(2)
     regions["rate_per_10k"] = (regions["stock"] / regions["population"] * 1e4).round(2)
     regions["population"] = regions["population"].round().astype(np.int64)
+    if d.basis is not None or d.region_names is not None:
+        _region_shares(d, regions)
     return regions
+
+
+def _region_shares(d: ModelData, regions: pd.DataFrame) -> None:
+    """regions.csv's ``basis_share`` (each region's share of the national total on the pressure basis, six
+    decimals) and, with regional targets, the ``min_share`` and ``max_share`` of each year (empty where none)."""
+    held = regions["basis_total"] if "basis_total" in regions else regions["stock"]
+    national = held.groupby(regions["year"]).transform("sum")
+    regions["basis_share"] = np.round(np.divide(held, national, out=np.zeros(len(held)), where=national > 0), 6)
+    if d.region_names is None:
+        return
+    r = pd.Index(list(d.region_names)).get_indexer(regions["region"])
+    t = pd.Index(d.years).get_indexer(regions["year"])
+    given = (r >= 0) & (t >= 0)
+    for name, table in (("min_share", d.region_min), ("max_share", d.region_max)):
+        regions[name] = np.where(given, table[r, t], np.nan)
 
 
 def start_position(d: ModelData) -> dict:

@@ -77,6 +77,8 @@ class LPBuilder:
         self.variables: dict[str, Block] = {}
         self.rows: dict[str, Block] = {}
         self._int: list[tuple[int, int]] = []       # (start, size) of whole-number variable blocks
+        self.offset = 0.0                                  # a constant term of the objective
+        self._extra_cost: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add_variables(self, name: str, shape: tuple[int, ...], lower: np.ndarray | float,
                       upper: np.ndarray | float, cost: np.ndarray | float,
@@ -92,6 +94,11 @@ class LPBuilder:
         self.variables[name] = Block(name, self.n_col, size, index or {})
         self.n_col += size
         return cols
+
+    def add_costs(self, cols: np.ndarray, cost: np.ndarray | float) -> None:
+        """Add ``cost`` to the objective coefficients of columns ``cols`` (already added), broadcast."""
+        cols, cost = np.broadcast_arrays(np.asarray(cols), np.asarray(cost, float))
+        self._extra_cost.append((cols.ravel(), cost.ravel()))
 
     def add_rows(self, name: str, n: int, terms: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]],
                  lower: np.ndarray | float, upper: np.ndarray | float,
@@ -113,6 +120,9 @@ class LPBuilder:
         def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
+        c = cat(self._c)
+        for cols, cost in self._extra_cost:
+            np.add.at(c, cols, cost)
         A = sp.coo_matrix((cat(self._v), (cat(self._ri, np.int64), cat(self._ci, np.int64))),
                           shape=(self.n_row, self.n_col)).tocsr()
         A.sum_duplicates()
@@ -122,6 +132,7 @@ class LPBuilder:
             integer = np.zeros(self.n_col, bool)
             for start, size in self._int:
                 integer[start:start + size] = True
-        return LinearProgram(c=cat(self._c), A=A, col_lower=cat(self._lb), col_upper=cat(self._ub),
+        return LinearProgram(c=c, A=A, col_lower=cat(self._lb), col_upper=cat(self._ub),
                              row_lower=cat(self._rl), row_upper=cat(self._ru),
-                             variables=dict(self.variables), rows=dict(self.rows), offset=offset, integer=integer)
+                             variables=dict(self.variables), rows=dict(self.rows), offset=offset + self.offset,
+                             integer=integer)

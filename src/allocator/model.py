@@ -14,11 +14,13 @@ from allocator.data import ModelData
 from allocator.families import (
     Vars,
     add_agreement,
+    add_capacity_kept,
     add_cluster_limit,
     add_contingency_ceiling,
     add_dispersed_total,
     add_exit_decay,
     add_fair_share,
+    add_fair_share_steps,
     add_max_growth,
     add_national_balance,
     add_procurement,
@@ -50,6 +52,7 @@ def build_lp(d: ModelData) -> LinearProgram:
     return lp.build()
 
 
-__all__ = ["INF", "Block", "LPBuilder", "LinearProgram", "Vars", "add_agreement", "add_cluster_limit",
-           "add_contingency_ceiling", "add_dispersed_total", "add_exit_decay", "add_fair_share", "add_max_growth",
+__all__ = ["INF", "Block", "LPBuilder", "LinearProgram", "Vars", "add_agreement", "add_capacity_kept",
+           "add_cluster_limit", "add_contingency_ceiling", "add_dispersed_total", "add_exit_decay", "add_fair_share",
+           "add_fair_share_steps", "add_max_growth",
            "add_national_balance", "add_procurement", "add_top_rate", "add_variables", "build_lp"]

@@ -156,6 +156,19 @@ def plain_text(value: object) -> str:
     return s[1:] if len(s) > 1 and s[0] == "'" and s[1:].startswith(FORMULA_STARTS) else s
 
 
+def markdown_table(df: pd.DataFrame, text_columns: Iterable[str] = ()) -> str:
+    """``df`` as a Markdown table: the ``text_columns`` left-aligned, the rest right; every cell plain
+    text (control characters escaped, ``|`` escaped)."""
+    def cell(value: object) -> str:
+        return clean_text(value).replace("|", "\\|")
+
+    text = set(text_columns)
+    head = "| " + " | ".join(cell(c) for c in df.columns) + " |"
+    sep = "|" + "|".join("---" if c in text else "---:" for c in df.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join([head, sep, *rows])
+
+
 _RESERVED_STEMS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 

@@ -86,11 +86,17 @@ def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, c
 
 
 def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
-    """``demand.contingency_start`` against the ``contingency`` column, and the hotel costs without one."""
+    """``demand.contingency_start`` against the ``contingency`` column, the hotel costs without one, and
+    ``policy.protect.rule: no_rise``, which needs hotel residents counted on the basis."""
     start = config.demand.contingency_start
     costs = config.costs
+    protect = config.policy.protect
+    rise = [] if protect is None or protect.rule != "no_rise" or (
+        "contingency" in areas.columns and config.policy.pressure_basis != DISPERSAL) else [
+        Issue(label, "rule no_rise needs hotels by area (a 'contingency' column) and a pressure_basis that counts "
+                     "them (supported or a list): use no_net_growth or no_new_placements", field="policy.protect.rule")]
     if "contingency" not in areas.columns:
-        issues = [] if start is not None else [
+        issues = rise if start is not None else rise + [
             Issue(label, "required key is missing (or give the areas table a 'contingency' column)",
                   field="demand.contingency_start")]
         for key, value in (("new_contingency_per_person_year", costs.new_contingency_per_person_year),
@@ -101,10 +107,10 @@ def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
         return issues
     total = float(np.nansum(areas["contingency"].to_numpy(float)))
     if start is not None and abs(start - total) > 1e-6 * max(1.0, total):
-        return [Issue(label, f"demand.contingency_start is {start:,.10g} but the column 'contingency' of "
+        return rise + [Issue(label, f"demand.contingency_start is {start:,.10g} but the column 'contingency' of "
                              f"{config.areas} adds up to {total:,.10g}: leave contingency_start out, or make them agree",
                       field="demand.contingency_start")]
-    return []
+    return rise
 
 
 def contingency_start(config: Any, areas: pd.DataFrame) -> float:
@@ -115,6 +121,15 @@ def contingency_start(config: Any, areas: pd.DataFrame) -> float:
 
 
 # --------------------------------------------------------------------------- preparing
+def new_contingency_cost(costs: Any) -> float:
+    """£ per person-year in new contingency: ``costs.new_contingency_per_person_year``, by default
+    ``contingency_per_person_year + hotel_place_per_year``. A new site costs at least what a hotel place
+    and its occupant cost: a linear program cannot say "hotels first", so new sites priced below that
+    would be filled while hotel places stand open (docs/model.md, "Hotels by area")."""
+    new = costs.new_contingency_per_person_year
+    return float(costs.contingency_per_person_year + costs.hotel_place_per_year if new is None else new)
+
+
 def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherited: np.ndarray,
                   cluster_cap: np.ndarray, population: np.ndarray) -> dict[str, Any]:
     """The ``ModelData`` fields of hotels by area, the pressure basis and protection (none for v1)."""
@@ -128,14 +143,12 @@ def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherite
         close = df["hotels_close_by"].to_numpy(float) if "hotels_close_by" in df.columns else np.full(n_a, np.nan)
         tau = np.where(np.isnan(close), n_t, np.clip(close - years[0], 0, n_t))
         open_ = np.arange(n_t)[None, :] < tau[:, None]
-        costs = cfg.costs
-        new = costs.new_contingency_per_person_year
-        out.update(hotel0=c0, hotel_open=open_, hotel_place_cost=float(costs.hotel_place_per_year),
-                   new_contingency_cost=float(costs.contingency_per_person_year if new is None else new))
+        out.update(hotel0=c0, hotel_open=open_, hotel_place_cost=float(cfg.costs.hotel_place_per_year),
+                   new_contingency_cost=new_contingency_cost(cfg.costs))
     basis = cfg.policy.pressure_basis
     names = basis_names(cfg, df.columns)
     counts = basis != DISPERSAL and "contingency" in df.columns
-    fixed = (df[names].to_numpy(float).sum(axis=1) if names else None)
+    fixed = (np.nan_to_num(df[names].to_numpy(float)).sum(axis=1) if names else None)   # an empty cell: nobody
     if basis != DISPERSAL:
         out["basis"] = basis if isinstance(basis, str) else "+".join(["dispersal", "contingency", *basis])
     out["basis_hotels"] = counts
@@ -186,3 +199,39 @@ def hotel_solution(d: Any, lp: Any, x: np.ndarray) -> Hotels | None:
     if d.hotel_place_cost * d.contingency_weight == 0:
         places = np.maximum.accumulate(np.maximum(located, 0.0)[:, ::-1], axis=1)[:, ::-1]
     return Hotels(located, places, np.asarray(lp.value(x, "new_contingency"), float))
+
+
+# --------------------------------------------------------------------------- reporting
+def new_sites_while_empty(d: Any, exact: Hotels | None, traj: pd.DataFrame) -> dict | None:
+    """The years with people in new contingency while open hotel places stood empty (``summary.json``
+    ``new_sites_while_hotel_places_empty``), with why; None when there are none or no hotels by area.
+
+    Judged on the exact plan (at least half a person of each, so that rounding to whole people never
+    makes one up) and reported in the whole people of ``traj`` (trajectory.csv). Why: new sites priced
+    no higher than a person in an open hotel place (the place is paid for either way), or, when they
+    are dearer, the pressure basis: people in an area's hotels count on it, people in new sites do not
+    (docs/model.md, "New sites while hotel places stand empty").
+    """
+    if exact is None or "empty_hotel_places" not in traj:
+        return None
+    both = (exact.new > 0.5) & ((exact.places - exact.located).sum(axis=0) > 0.5)
+    both &= (traj["new_contingency"].to_numpy() > 0) & (traj["empty_hotel_places"].to_numpy() > 0)
+    if not both.any():
+        return None
+    years = [{"year": int(row.year), "new_contingency": int(row.new_contingency),
+              "empty_hotel_places": int(row.empty_hotel_places)} for row in traj[both].itertuples()]
+    if d.contingency_weight * d.new_contingency_cost <= d.contingency_weight * d.hotel_cost:
+        why = (f"new sites are priced no higher than a person in an open hotel place "
+               f"(costs.new_contingency_per_person_year £{d.new_contingency_cost:,.0f}, "
+               f"contingency_per_person_year £{d.hotel_cost:,.0f})")
+    else:
+        why = ("people in an area's hotels count on its pressure basis and people in new sites do not: the "
+               "equity term or the cap on the basis outweighed what new sites cost more")
+    return {"years": years, "why": why}
+
+
+def new_sites_line(record: dict) -> str:
+    """The headline's one line for :func:`new_sites_while_empty`'s record."""
+    years = "; ".join(f"{y['year']}: {y['new_contingency']:,} people in new sites while {y['empty_hotel_places']:,} "
+                      "hotel places stood empty" for y in record["years"])
+    return f"{years}: {record['why']}."

@@ -8,8 +8,10 @@ uses). :func:`read_plan` reads a written plan back.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,23 @@ from allocator.output import (  # noqa: F401 - FORMULA_STARTS, output_lock, safe
 from allocator.pages import plan_summary_html
 from allocator.plot import PlanPlot
 from allocator.testhooks import gate
+from allocator.track import track as track_plan
 
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
+#: The files a plan's fingerprint (:meth:`Plan.sha256`) covers, in this order, when present.
+HASHED_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json")
+
+
+def files_sha256(folder: Path) -> str:
+    """SHA-256 over the plan files in ``folder`` (:data:`HASHED_FILES`): each file's name and bytes."""
+    digest = hashlib.sha256()
+    for name in HASHED_FILES:
+        path = Path(folder) / name
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(f"{name}\n{len(data)}\n".encode())
+            digest.update(data)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -50,6 +67,7 @@ class Plan:
     exact_contingency: np.ndarray | None = field(default=None, repr=False)
     start: pd.DataFrame | None = field(default=None, repr=False)   # today's position per area (start.csv)
     exact_hotels: Any = field(default=None, repr=False)   # allocator.place.Hotels: the exact hotels by area, if any
+    folder: Path | None = field(default=None, repr=False)  # the folder it was read from (read_plan), if any
 
     @property
     def status(self) -> str:
@@ -65,6 +83,21 @@ class Plan:
         ``plan.plot.fair_share()``."""
         return PlanPlot(self)
 
+    def sha256(self) -> str:
+        """The plan's fingerprint: SHA-256 over its files (allocations.csv, trajectory.csv, regions.csv,
+        start.csv, summary.json) as they are in the folder it was read from, or as :meth:`write` would
+        write them. The timings are not part of it. A re-plan records its previous plan's."""
+        if self.folder is not None:
+            return files_sha256(self.folder)
+        with tempfile.TemporaryDirectory(prefix="allocator-plan-") as tmp:
+            self._write_files(Path(tmp))
+            return files_sha256(Path(tmp))
+
+    def track(self, actual: Any, date: Any, **options: Any) -> Any:
+        """Compare this plan with the actual position on ``date``: :func:`allocator.track.track`
+        (``actual``: a file, a table, or :func:`allocator.actual.read_actual`'s result)."""
+        return track_plan(self, actual, date, **options)
+
     def _repr_html_(self) -> str:
         return plan_summary_html(self)
 
@@ -75,7 +108,8 @@ class Plan:
                 f"final-year contingency {h.get('end', {}).get('contingency', '?')}>")
 
     def write(self, directory: str | Path, *, force: bool = False, format: str = "csv",  # noqa: A002
-              locked: bool = False, protect: Iterable[str | Path] = ()) -> Path:
+              locked: bool = False, protect: Iterable[str | Path] = (),
+              extra_files: Callable[[Path], None] | None = None) -> Path:
         """Write the plan's files into ``directory`` atomically (:func:`allocator.output.write_folder`).
 
         * The files go into a temporary folder beside ``directory``, which is then swapped
@@ -88,6 +122,8 @@ class Plan:
           allocator wrote it and it holds nothing else; never the current folder, an input in
           ``protect`` (e.g. the scenario's files) or a folder that holds one.
         * ``format="xlsx"`` also writes ``plan.xlsx`` (the CSV files stay: they are the plan).
+        * ``extra_files(folder)``, when given, adds files of its own into the folder before it is
+          swapped in (a re-plan's change list and scenario).
 
         ``summary.json`` holds everything that follows from the scenario, so two runs write
         byte-identical files; the wall-clock timings go to ``timings.json``.
@@ -96,6 +132,8 @@ class Plan:
             raise OutputError(f"unknown plan format '{format}'; use 'csv' or 'xlsx'")
         with write_folder(directory, kind="plan", force=force, protect=protect, locked=locked) as tmp:
             self._write_files(tmp, format)
+            if extra_files is not None:
+                extra_files(tmp)
         return Path(directory)
 
     def _write_files(self, folder: Path, fmt: str = "csv") -> None:
@@ -151,7 +189,7 @@ def read_plan(directory: str | Path) -> Plan:
     if (d / "timings.json").exists():
         summary.update(read_plan_json(d / "timings.json"))
     return Plan(allocations=tables["allocations.csv"], trajectory=tables["trajectory.csv"],
-                regions=tables["regions.csv"], summary=summary, start=tables.get("start.csv"))
+                regions=tables["regions.csv"], summary=summary, start=tables.get("start.csv"), folder=d)
 
 
 def _check_complete(d: Path, tables: dict[str, pd.DataFrame]) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.patches import Patch, Polygon
 
 from allocator import charts
-from allocator.charts import BLUE, GREEN, ORANGE
+from allocator.charts import BLUE, GREEN, GREY, ORANGE
 from allocator.hexmap import RATE_CLASSES, corners, layout, rate_colour
 from allocator.output import plain_text
 
@@ -136,10 +136,11 @@ def draw_people(ax, plan, label: str, compare=None, compare_label: str | None = 
 def draw_costs(ax, plan, compare=None, compare_label: str | None = None) -> None:
     """The cost per year, stacked by kind; ``compare``'s total as a dashed line across each year."""
     t = plan.trajectory
-    stacks = [{"label": name, "values": t[col].astype(float).tolist(), "colour": colour}
-              for col, name, colour in (("accommodation_cost", "Dispersal accommodation", BLUE),
-                                        ("contingency_cost", "Hotels (contingency)", ORANGE),
-                                        ("procurement_cost", "Procurement", GREEN))]
+    kinds = [("accommodation_cost", "Dispersal accommodation", BLUE),
+             ("contingency_cost", "Hotels (contingency)", ORANGE), ("procurement_cost", "Procurement", GREEN)]
+    if "void_cost" in t and (t["void_cost"] > 0).any():          # costs.void_share: empty bed spaces kept
+        kinds.append(("void_cost", "Empty bed spaces", GREY))
+    stacks = [{"label": name, "values": t[col].astype(float).tolist(), "colour": colour} for col, name, colour in kinds]
     markers = None
     if compare is not None:
         ct = compare.trajectory.set_index("year")

@@ -31,7 +31,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from allocator.errors import ScenarioError
-from allocator.output import clean_text, fmt, safe_csv, write_folder
+from allocator.output import clean_text, fmt, markdown_table as text_table, safe_csv, write_folder
 from allocator.plan import Plan
 
 #: ``--sort-by`` choices: the column ranked and how the tables say it (largest first; ties by area code).
@@ -140,16 +140,9 @@ def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 1
     return Ranking(table, by, int(years.min()), int(years.max()))
 
 
-def _cell(value) -> str:
-    return clean_text(value).replace("|", "\\|")
-
-
 _TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name", "council", "code"}
 
 
 def markdown_table(df: pd.DataFrame) -> str:
     """``df`` as a Markdown table (text columns left-aligned, numbers right); cells are plain text."""
-    head = "| " + " | ".join(_cell(c) for c in df.columns) + " |"
-    sep = "|" + "|".join("---" if c in _TEXT_COLUMNS else "---:" for c in df.columns) + "|"
-    rows = ["| " + " | ".join(_cell(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join([head, sep, *rows])
+    return text_table(df, _TEXT_COLUMNS)

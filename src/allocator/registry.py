@@ -28,7 +28,7 @@ is missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -37,168 +37,14 @@ import pandas as pd
 from allocator import families as fm
 from allocator import families_place as fp
 from allocator import families_open as fo
-from allocator.data import CellLimits, ModelData, cell_limits
+from allocator import families_region as fr
+from allocator import families_replan as frp
+from allocator.data import CellLimits, ModelData
 from allocator.lp import Block, LinearProgram
 from allocator.opening import opening
 from allocator.place import hotel_solution
-
-#: Tolerance (people) for a rule to count as binding in ``explain``.
-TOL = 1e-6
-#: Relaxations smaller than this (people) are solver round-off, not advice, and are not reported.
-REPORT_TOL = 1e-2
-
-
-# --------------------------------------------------------------------------- the record
-@dataclass(frozen=True)
-class Lever:
-    """A policy lever the infeasibility diagnosis may relax (docs/infeasibility.md)."""
-
-    name: str
-    title: str           # the option's heading, e.g. "raise the contingency ceiling"
-    hard: bool = False   # its relaxations say which years are in conflict
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A word of ``limited_by`` and the plain words ``allocator explain`` gives for it."""
-
-    tag: str
-    words: str
-    #: (A,T,H)-broadcastable mask of the cells it holds; None: where the family's rows are tight
-    binds: Callable[[Solved], np.ndarray] | None = None
-
-
-@dataclass(frozen=True)
-class PriceStart:
-    """How the price-guided start treats a family (docs/performance.md)."""
-
-    role: str              # local | priced | sample price | basic slack | basic column | declines
-    column: str = ""       # basic column, sample price: the national column made basic, one per row
-    why: str = ""          # declines: why the start is not used
-
-    def __str__(self) -> str:
-        return f"{self.role} `{self.column}`" if self.column else self.role
-
-
-LOCAL = PriceStart("local")             # every row within one area: solved in that area's LP
-PRICED = PriceStart("priced")           # the linking rows priced out: their duals are the prices
-
-
-@dataclass(frozen=True)
-class Completion:
-    """How the time-limit fallback sets a family's national columns from the area columns.
-
-    ``meet``: ``columns[0]`` so that each row meets its lower bound; ``distance``: ``columns[0]``
-    and ``columns[1]`` the part of each row's activity above and below 0; ``highest``:
-    ``columns[0]`` the least value keeping every row."""
-
-    how: str
-    columns: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return f"{self.how} " + ", ".join(f"`{c}`" for c in self.columns)
-
-
-def always(d: ModelData) -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Family:
-    """One rule of the model and what every part of the engine does with it (module docstring)."""
-
-    name: str                   # the row-block name (kind "row"), or the rule's name (kind "bound")
-    kind: str                   # "row": a block of rows; "bound": folded into the bounds on stock
-    title: str                  # in plain words
-    add: Callable               # the add_ function that builds it (bounds: add_variables)
-    verifier: str               # the verify.py rule that rechecks it (its failures start "<verifier>:")
-    doc: str                    # its section heading in docs/model.md
-    when: Callable[[ModelData], bool] = always   # rows: whether build_lp builds it; bounds: whether it applies
-    lever: Lever | None = None  # the lever that relaxes it in the infeasibility diagnosis
-    sides: tuple[str, ...] = ("upper",)   # the bounds of its rows the lever relaxes (and explain checks)
-    per: str = "row"            # one slack per "row", per "area" (a cap raised once) or per "area_cohort"
-    bound: Callable[[ModelData, CellLimits], tuple[np.ndarray, np.ndarray]] | None = None  # bounds: cells, limit
-    describe: Callable | None = None      # words for its relaxation (None: one line per relaxed row)
-    reasons: tuple[Reason, ...] = ()
-    shadow: bool = False        # the dual of its tight upper rows is the value of one more place
-    price_start: PriceStart = LOCAL
-    complete: Completion | None = None
-    sample_drop: Callable[[ModelData], dict] | None = None   # fields clearing it from a sample of areas
-    equity: tuple[tuple[str, float], ...] = ()                # columns × weights: its equity measure
-
-    @property
-    def links_areas(self) -> bool:
-        """Whether a row of the family reaches beyond one area (the price-guided start's linking rows)."""
-        return self.price_start.role != "local"
-
-    def present(self, d: ModelData, lp: LinearProgram) -> bool:
-        """Whether the family is in ``lp`` (built from ``d``)."""
-        return self.name in lp.rows if self.kind == "row" else self.when(d)
-
-
-# --------------------------------------------------------------------------- explain: a solved plan
-@dataclass
-class Solved:
-    """A solved plan as ``explain`` reads it: the data, the limits and the exact solution."""
-
-    d: ModelData
-    lp: LinearProgram
-    x: np.ndarray
-    row_dual: np.ndarray | None
-    limits: CellLimits = field(init=False)
-    S: np.ndarray = field(init=False)              # (A,T,H) exact stock
-    total: np.ndarray = field(init=False)          # (A,T) area totals
-    C: np.ndarray = field(init=False)              # (T,) contingency
-    scale: np.ndarray = field(init=False)          # (A,T,H) max(1, |S|): tolerances are relative
-    eligible: np.ndarray = field(init=False)       # (A,T,1)
-    over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap (on the basis)
-    receives: np.ndarray = field(init=False)       # (A,T,1) may take new placements: eligible, not over by inheritance
-    over_by_hotels: np.ndarray = field(init=False)  # (A,T,1) over the cap on the basis only by its hotel residents
-
-    def __post_init__(self) -> None:
-        n_a, n_t, n_h = self.d.shape
-        self.limits = cell_limits(self.d)
-        self.S = self.lp.value(self.x, "stock").reshape(n_a, n_t, n_h)
-        self.total = self.S.sum(axis=2)
-        self.C = self.lp.value(self.x, "contingency").reshape(n_t, n_h).sum(axis=1)
-        self.scale = np.maximum(1.0, np.abs(self.S))
-        self.eligible = self.d.eligible[:, :, None]
-        inherited = self.d.inherited.sum(axis=2)
-        self.over_cap = (inherited > self.d.cluster_cap[:, None] + TOL)[:, :, None]
-        self.receives = self.eligible
-        self.over_by_hotels = np.zeros((1, 1, 1), bool)
-        if self.d.over_basis is not None:                  # over its cap on the pressure basis by inheritance
-            self.over_cap = self.d.over_basis[:, :, None]
-            self.receives = self.eligible & ~self.over_cap
-            within = inherited + self.d.fixed[:, None] <= self.d.cluster_cap[:, None] + TOL
-            self.over_by_hotels = self.over_cap & within[:, :, None]     # over only because of its hotel residents
-
-    def tight(self, name: str, sides: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """(A,T,H) masks of cells whose rows of block ``name`` are at one of their ``sides``, and the
-        saving per unit (the rows' duals) where they are."""
-        n_a, n_t, n_h = self.d.shape
-        tight = np.zeros((n_a, n_t, n_h), bool)
-        saving = np.full((n_a, n_t, n_h), np.nan)
-        block = self.lp.rows.get(name)
-        if block is None or "area" not in block.index or "year" not in block.index:
-            return tight, saving
-        rows = block.slice
-        activity = self.lp.A[rows] @ self.x
-        a, t = block.index["area"], block.index["year"]
-        h = block.index.get("cohort")
-        for side in sides:
-            bound = (self.lp.row_upper if side == "upper" else self.lp.row_lower)[rows]
-            at = np.isfinite(bound) & (np.abs(activity - bound) <= TOL * np.maximum(1.0, np.abs(bound)))
-            dual = None if self.row_dual is None else np.abs(self.row_dual[rows][at])
-            if h is None:                                   # a row per area and year: every cohort
-                tight[a[at], t[at], :] = True
-                if dual is not None:
-                    saving[a[at], t[at], :] = dual[:, None]
-            else:
-                tight[a[at], t[at], h[at]] = True
-                if dual is not None:
-                    saving[a[at], t[at], h[at]] = dual
-        return tight, saving
+from allocator.records import (LOCAL, PRICED, REPORT_TOL, TOL, Completion, Family, Lever, PriceStart,  # noqa: F401
+                               Reason, Solved, always)
 
 
 def _hotels(d: ModelData) -> bool:
@@ -255,6 +101,11 @@ def _exits_only(s: Solved) -> np.ndarray:
     return s.eligible & ~s.over_cap & (prev > TOL) & (s.S <= floor + TOL * s.scale)
 
 
+def _fair_share_measure(d: ModelData) -> bool:
+    """Whether the fair-share rows are built: an equity term with the ``l1`` or ``progressive`` measure."""
+    return d.equity_weight > 0 and d.equity_measure in ("l1", "progressive")
+
+
 def _at_fair_share(s: Solved) -> np.ndarray:
     if "fair_share" not in s.lp.rows:
         return np.zeros((1, 1, 1), bool)
@@ -267,6 +118,14 @@ def _at_fair_share(s: Solved) -> np.ndarray:
     return s.eligible & (np.abs(basis - fair) <= TOL * np.maximum(1, fair))[:, :, None]
 
 
+def _at_previous(s: Solved) -> np.ndarray:
+    """Where the area's total is the previous plan's number (a re-plan's stability term keeps it there)."""
+    if s.d.previous is None:
+        return np.zeros((1, 1, 1), bool)
+    held = np.abs(s.total - s.d.previous) <= TOL * np.maximum(1.0, np.abs(s.total))    # NaN: no number, False
+    return (held & ~np.isnan(s.d.previous))[:, :, None]
+
+
 # --------------------------------------------------------------------------- diagnose: a relaxed plan
 @dataclass
 class Relaxed:
@@ -275,6 +134,8 @@ class Relaxed:
     d: ModelData
     S: np.ndarray              # (A,T,H)
     limits: CellLimits
+    lp: LinearProgram | None = None   # the model relaxed, and
+    x: np.ndarray | None = None       # the elastic solution (its first columns are the model's)
 
     @cached_property
     def codes(self) -> np.ndarray:
@@ -420,15 +281,20 @@ PROTECTION = Lever("protection", "lift protection")
 MIN_OPEN = Lever("min_open", "lower the opening sizes")
 LEAD_TIME = Lever("lead_time", "shorten lead times", hard=True)
 NEW_AREAS = Lever("max_new_areas", "open more new areas a year", hard=True)
+REGIONS = Lever("regions", "change the regional shares", hard=True)
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
-LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION)
+LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION, REGIONS)
 
 CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
                        _at_cluster_cap)
+#: Where the rows of a step of the progressive measure are tight: the area is at or above the step.
+FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of the progressive equity measure "
+                         "(objective.equity_steps), beyond which each person costs more in equity")
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
-                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)", "capacity",
-                "procurement pace", "growth limit", "agreement", "exits only", "fair share reached")
+                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
+                "protected (no rise)", "capacity", "procurement pace", "growth limit", "agreement",
+                "regional share (max)", "regional share (min)", "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
 
 FAMILIES: tuple[Family, ...] = (
     # ---- rules folded into the bounds on stock (add_variables, from data.cell_limits)
@@ -504,20 +370,46 @@ FAMILIES: tuple[Family, ...] = (
                            "today", _protected("no_net_growth")),
                     Reason("protected (no new placements)", "the area is protected (policy.protect: among the most "
                            "pressured places at the start) and takes no new placements",
-                           _protected("no_new_placements")))),
+                           _protected("no_new_placements")),
+                    Reason("protected (no rise)", "the area is protected (policy.protect: among the most "
+                           "pressured places at the start) and ends no year with more people on its pressure "
+                           "basis than it started it with", _protected("no_rise")))),
+    Family("regional_share", "row", "regional shares", fr.add_regional_share, "regional_share", "Regional shares",
+           when=fr.has_targets, lever=REGIONS, sides=("upper", "lower"), describe=fr.describe_shares,
+           reasons=(Reason("regional share (max)", "its region is at its most share of the national total "
+                           "(regions table, max_share): nobody more is placed in the region", fr.at_share(fr.MAX)),
+                    Reason("regional share (min)", "its region is at its least share of the national total "
+                           "(regions table, min_share): the region must hold this many", fr.at_share(fr.MIN))),
+           price_start=PriceStart("basic slack"),
+           sample_drop=lambda d: {} if d.region_min is None else {"region_min": np.full_like(d.region_min, np.nan),
+                                                                  "region_max": np.full_like(d.region_max, np.nan)}),
     Family("procurement", "row", "procurement cost", fm.add_procurement, "objective", "Procurement cost"),
+    Family("capacity_kept", "row", "capacity kept (empty bed spaces cost)", fm.add_capacity_kept, "objective",
+           "Capacity kept and empty bed spaces", when=lambda d: d.void_share > 0, lever=CAPACITY, sides=("lower",),
+           follows=True, complete=Completion("latest", ("bought",))),
     Family("dispersed_total", "row", "the national dispersed total", fm.add_dispersed_total, "objective",
            "National dispersed total", when=lambda d: d.equity_weight > 0,
            price_start=PriceStart("basic column", column="dispersed"), complete=Completion("meet", ("dispersed",))),
-    Family("fair_share", "row", "the fair share (l1 equity)", fm.add_fair_share, "objective",
-           "Fair share, `l1` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "l1",
+    Family("fair_share", "row", "the fair share (l1 and progressive equity)", fm.add_fair_share, "objective",
+           "Fair share, `l1` and `progressive` measures", when=_fair_share_measure,
            reasons=(Reason("fair share reached", "it is exactly at its fair share of the national total",
                            _at_fair_share),),
-           complete=Completion("distance", ("over", "under")), equity=(("over", 1.0), ("under", 1.0))),
+           complete=Completion("distance", ("over", "under")), equity=("over", "under")),
+    Family("fair_share_step", "row", "the steps of the progressive equity measure", fm.add_fair_share_steps,
+           "objective", "Fair-share steps, `progressive` measure",
+           when=lambda d: _fair_share_measure(d) and d.equity_steps is not None and len(d.equity_steps) > 1,
+           sides=("lower",), reasons=(FAIR_SHARE_STEP,),
+           complete=Completion("excess", ("excess",)), equity=("excess",)),
     Family("top_rate", "row", "the minmax equity measure", fm.add_top_rate, "objective",
            "Highest rate, `minmax` measure", when=lambda d: d.equity_weight > 0 and d.equity_measure == "minmax",
            price_start=PriceStart("declines", why="the minmax equity measure ties every area to the national top rate"),
-           complete=Completion("highest", ("top_rate",)), equity=(("top_rate", 1.0), ("dispersed", -1.0))),
+           complete=Completion("highest", ("top_rate",)), equity=("top_rate", "dispersed")),
+    # ---- a re-plan (allocator.families_replan)
+    Family("stability", "row", "stability (the previous plan's numbers)", frp.add_stability, "objective", "Stability",
+           when=lambda d: d.previous is not None and d.stability_weight > 0,
+           reasons=(Reason("previous plan", "it is at the previous plan's number, which a re-plan keeps unless "
+                           "moving it saves more than objective.stability_weight per person", _at_previous),),
+           complete=Completion("distance", ("moved_up", "moved_down"))),
     # ---- opening decisions (allocator.opening, families_open): 0/1 columns, a mixed-integer program
     Family("open_area", "row", "new areas host nobody until they open, then stay open", fo.add_open_area,
            "objective", "Opening a new area", when=_opens,

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import matplotlib.style
 import pandas as pd
@@ -28,12 +29,14 @@ from markupsafe import Markup
 
 from allocator import charts
 from allocator.compare import Comparison, compare_plans
-from allocator.hexmap import RATE_CLASSES, hex_map
+from allocator.hexmap import FULFILMENT_CLASSES, FULFILMENT_UNDEFINED, FULFILMENT_UNKNOWN, RATE_CLASSES, \
+    fulfilment_colour, hex_map, shaded_map
 from allocator.output import fmt, plain_text, safe_file_names, write_file, write_folder
 from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
+from allocator.track_files import percent
 
 __all__ = ["CSP", "build_report", "plan_summary_html", "regions_of", "write_region_reports", "write_report"]
 
@@ -105,7 +108,7 @@ def _view(plan: Plan, label: str | None, compare: Plan | None, compare_label: st
 # --------------------------------------------------------------------------- the report
 def build_report(plan: Plan, *, label: str | None = None, compare: Plan | None = None,
                  compare_label: str | None = None, region: str | None = None,
-                 index_link: str | None = None) -> str:
+                 index_link: str | None = None, track: Any = None) -> str:
     """The report as one HTML string.
 
     Parameters
@@ -115,6 +118,9 @@ def build_report(plan: Plan, *, label: str | None = None, compare: Plan | None =
     compare : another plan to compare against (its differences are shown everywhere)
     region : report only on this region's councils (national figures are kept as context)
     index_link : relative link back to an index page (regional reports)
+    track : the plan against an actual position (:func:`allocator.track_files.read_tracking`, or the
+        :class:`~allocator.track.Tracking` of :meth:`Plan.track`): adds a section with a hex map of
+        each council's fulfilment rate
     """
     v = _view(plan, label, compare, compare_label, region)
     # The charts are drawn under matplotlib's default style and the report's own settings, whatever
@@ -128,6 +134,7 @@ def build_report(plan: Plan, *, label: str | None = None, compare: Plan | None =
         label=v.label, compare_label=v.compare_label, region=region, first=v.years[0], final=v.final,
         cards=_national_cards(v) if region is None else _region_cards(v), changes=_changes(v),
         charts=chart_svgs, **_maps(v), rate_classes=RATE_CLASSES, fair=fair, table=_table(v),
+        track=_track_section(v, track),
         index_link=index_link, version=_version(),
         foot={"scenario": s.get("scenario", ""), "status": plan.status, "verified": bool(s.get("verified")),
               "solver": s.get("solver", ""), "solver_version": s.get("solver_version", ""),
@@ -319,6 +326,42 @@ def _maps(v: _View) -> dict:
     return {"maps": maps, "missing": note, "no_start": at.now is None, "any_over": any_over}
 
 
+# --------------------------------------------------------------------------- plan against actual
+def _track_section(v: _View, track: Any) -> dict | None:
+    """The plan against the actual on one date: a hex map of fulfilment, the figures, the flagged councils."""
+    if track is None:
+        return None
+    c = track.councils.assign(area_code=track.councils["area_code"].map(plain_text)).set_index("area_code")
+    codes = [code for code in v.codes if code in c.index]
+    c = c.loc[codes]
+    known = c["actual_dispersal"].notna()
+    names = c["area_name"].map(plain_text)
+
+    def label(code: str) -> str:
+        r = c.loc[code]
+        if not known[code]:
+            return f"{names[code]} ({code}): planned {fmt(r['planned_dispersal'], 'people')}, actual unknown"
+        return (f"{names[code]} ({code}): planned {fmt(r['planned_dispersal'], 'people')}, actual "
+                f"{fmt(r['actual_dispersal'], 'people')} ({fmt(r['difference'], 'people', signed=True)}); "
+                f"fulfilment {percent(r['fulfilment'])}" + (" — over its cluster limit" if r["over_cap"] else ""))
+
+    m = shaded_map(codes, lambda code: fulfilment_colour(float(c.at[code, "fulfilment"]), bool(known[code])),
+                   label, c["over_cap"].to_dict())
+    k = c[known]
+    planned_new, actual_new = float(k["planned_net_new"].sum()), float(k["actual_net_new"].sum())
+    rate = actual_new / planned_new if abs(planned_new) >= 1 else float("nan")
+    flagged = [(names[code], flag, fmt(r["planned_dispersal"], "people"), fmt(r["actual_dispersal"], "people"),
+                fmt(r["difference"], "people", signed=True), percent(r["fulfilment"]))
+               for flag in ("behind", "ahead") for code, r in
+               k[k[flag]].sort_values("difference", key=abs, ascending=False).head(10).iterrows()]
+    return {"date": f"{track.date:%d %B %Y}", "how": track.summary["interpolation"]["how"], "map": m,
+            "classes": [*FULFILMENT_CLASSES, (None, *FULFILMENT_UNDEFINED), (None, *FULFILMENT_UNKNOWN)],
+            "known": int(known.sum()), "areas": len(codes), "planned": fmt(float(k["planned_dispersal"].sum()), "people"),
+            "actual": fmt(float(k["actual_dispersal"].sum()), "people"), "planned_new": fmt(planned_new, "people", True),
+            "actual_new": fmt(actual_new, "people", True), "rate": percent(rate), "flagged": flagged,
+            "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": bool(c["over_cap"].any())}
+
+
 # --------------------------------------------------------------------------- table of councils
 def _cell(value: float, kind: str, over: bool = False) -> tuple[str, str, bool]:
     """(sort key, text, over the limit) of one number in the table."""
@@ -370,7 +413,7 @@ def regions_of(plan: Plan) -> list[str]:
 
 def write_region_reports(plan: Plan, folder: str | Path, *, label: str | None = None, compare: Plan | None = None,
                          compare_label: str | None = None, progress=None, force: bool = False,
-                         protect=()) -> list[Path]:
+                         protect=(), track: Any = None) -> list[Path]:
     """One report per region in ``folder`` and an ``index.html`` linking them, written atomically
     (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output).
 
@@ -382,12 +425,12 @@ def write_region_reports(plan: Plan, folder: str | Path, *, label: str | None = 
     folder = Path(folder)
     with write_folder(folder, kind="report", force=force, protect=protect) as tmp:
         pages = _region_pages(plan, tmp, label=label, compare=compare, compare_label=compare_label,
-                              progress=progress)
+                              progress=progress, track=track)
     return [folder / p.name for p in pages]
 
 
 def _region_pages(plan: Plan, folder: Path, *, label: str | None, compare: Plan | None, compare_label: str | None,
-                  progress) -> list[Path]:
+                  progress, track: Any = None) -> list[Path]:
     regions = regions_of(plan)
     files = safe_file_names(regions)
     label = label or str(plan.summary.get("scenario", "plan"))
@@ -397,7 +440,7 @@ def _region_pages(plan: Plan, folder: Path, *, label: str | None, compare: Plan 
     for region in (progress(regions) if progress else regions):
         path = folder / files[region]
         path.write_text(build_report(plan, label=label, compare=compare, compare_label=compare_label,
-                                     region=region, index_link="index.html"), encoding="utf-8")
+                                     region=region, index_link="index.html", track=track), encoding="utf-8")
         paths.append(path)
         codes = at.codes(region)
         links.append({"file": path.name, "name": region, "councils": len(codes),

@@ -7,7 +7,8 @@ hotels (docs/model.md, "The whole-people rules"):
   :math:`c^0_i` (whole), non-increasing, 0 from :math:`\tau_i`, and never below the people in them;
 * the people in an area's hotels :math:`L_{it}` round down or up (less than a person from the
   exact plan), at most the open places, within the cap on the pressure basis (stock plus hotel
-  residents) and, over the cap by inheritance, with a total on the basis that never rises;
+  residents) and, over the cap by inheritance or protected with ``no_rise``, with a total on the
+  basis that never rises;
 * new contingency :math:`Q_t` is the rest of the whole contingency, need less dispersal less
   :math:`\sum_i L_{it}`: never negative, and :math:`Q_t` rounded down or up. The national total's
   whole range is narrowed so that this rest exists (:func:`tighten`).
@@ -57,6 +58,8 @@ def hotel_rules(d: ModelData, hotels: Hotels) -> HotelRules:
     count = d.basis_hotels & located[:, None]
     cap = np.where(count & d.hotel_open & d.eligible, cell_limits(d, whole=True).cluster, np.inf)
     no_rise = count & d.over_basis if d.basis_hotels else np.zeros(L.shape, bool)
+    if d.protect_rule == "no_rise" and d.protected is not None:       # protected: no rise, hotels or not
+        no_rise = no_rise | (d.protected[:, None] & d.eligible)
     return HotelRules(L=L, base=base, up=up, places=places, q_lo=np.floor(Q + EPS), q_hi=np.ceil(Q - EPS),
                       cap=cap, no_rise=no_rise, start=np.round(d.stock0.sum(axis=1)) + d.hotel0,
                       need=np.round(d.need.sum(axis=1)))
@@ -119,7 +122,7 @@ def broken_hotels(hr: HotelRules, R: np.ndarray, L: np.ndarray | None) -> list[s
             (L < hr.base) | (L > hr.base + hr.up),
         "new contingency negative, or a person or more from the exact one": (new < hr.q_lo) | (new > hr.q_hi),
         "stock and hotel residents above the cap on the pressure basis": total + L > hr.cap,
-        "a total on the pressure basis rising while over the cap": hr.no_rise & (total + L > before),
+        "a total on the pressure basis rising while over the cap or protected": hr.no_rise & (total + L > before),
     }
     return [name for name, bad in checks.items() if bad.any()]
 

@@ -29,14 +29,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from allocator import opening, place
+from allocator import costing, opening, place, regional
 from allocator.dotted import merge, set_dotted, validation_issues
 from allocator.errors import Issue, ScenarioError
 from allocator.excel import read_areas_sheet, split_sheet
 from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import read_csv_text, read_yaml, same_key
-from allocator.tables import (agreement_year_issues, as_text, issue_reporter, parse_agreements, read_table,
-                              resolve_scenario_path, type_columns)
+from allocator.columns import AGREEMENT_COLUMNS, AREA_COLUMNS, COHORT_COLUMNS, MAX_PEOPLE, MAX_POUNDS  # noqa: F401
+from allocator.previous import check_previous, previous_year_issues, read_previous
+from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, parse_agreements,  # noqa: F401
+                              read_table, resolve_scenario_path, type_columns)
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -97,10 +99,15 @@ class Costs(_Strict):
     """£ per person-year in hotels and other contingency accommodation."""
     procurement_per_place: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False)
     """£ one-off for each new bed space procured."""
+    occupancy: Literal["end_of_year", "average"] = Field(default="end_of_year", json_schema_extra=SINCE_V2)
+    """What a year's accommodation and contingency cost is charged on: the end-of-year numbers,
+    or the mean of the start-of-year and end-of-year numbers."""
+    void_share: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False, json_schema_extra=SINCE_V2)
+    """Share of cost_per_place that an empty bed space of kept capacity costs for a year (0 to 1)."""
     new_contingency_per_person_year: float | None = Field(default=None, ge=0, le=1e7, allow_inf_nan=False,
                                                           json_schema_extra=SINCE_V2)
-    """£ per person-year in new contingency (new sites, beyond the open hotel places); default
-    ``contingency_per_person_year``. Used with the areas column ``contingency``."""
+    """£ per person-year in new contingency (new sites, beyond the open hotel places; with the areas column
+    ``contingency``); default ``contingency_per_person_year + hotel_place_per_year``, a place and its occupant."""
     hotel_place_per_year: float = Field(default=0.0, ge=0, le=1e7, allow_inf_nan=False, json_schema_extra=SINCE_V2)
     """£ per open hotel place per year, occupied or not. Used with the areas column ``contingency``."""
 
@@ -108,8 +115,9 @@ class Costs(_Strict):
 class Protect(_Strict):
     above_per_10k: float = Field(ge=0, le=1e4, allow_inf_nan=False)
     """An area whose rate per 10,000 residents on the pressure basis at the start is above this is protected."""
-    rule: Literal["no_net_growth", "no_new_placements"] = "no_net_growth"
-    """``no_net_growth``: never more people in dispersal than today; ``no_new_placements``: nobody new."""
+    rule: Literal["no_net_growth", "no_new_placements", "no_rise"] = "no_net_growth"
+    """``no_net_growth``: never more in dispersal than today; ``no_new_placements``: nobody new; ``no_rise``:
+    the total on the pressure basis never rises from one year end to the next (needs hotels counted on it)."""
 
 
 class Policy(_Strict):
@@ -150,8 +158,13 @@ class Objective(_Strict):
     cost_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     contingency_weight: float = Field(default=1.0, ge=0, le=1e6, allow_inf_nan=False)
     equity_weight: float = Field(default=0.0, ge=0, le=1e9, allow_inf_nan=False)
-    """£ per person-year away from the fair share (l1) or per person of excess (minmax)."""
-    equity_measure: Literal["l1", "minmax"] = "l1"
+    """£ per person-year away from the fair share (l1, progressive) or per person of excess (minmax)."""
+    equity_measure: Literal["l1", "minmax", "progressive"] = "l1"
+    equity_steps: list[costing.EquityStep] | None = Field(default=None, min_length=1, max_length=20,
+                                                          json_schema_extra=SINCE_V2)
+    """The steps of the progressive measure: ``[{from: 1.0, weight: 1}, {from: 1.25, weight: 3}, ...]``."""
+    stability_weight: float = Field(default=1_000.0, ge=0, le=1e9, allow_inf_nan=False, json_schema_extra=SINCE_V2)
+    """£ per person an area's number is away from the previous plan's (``previous_plan``), each year."""
 
 
 class Cohort(_Strict):
@@ -184,11 +197,16 @@ class ScenarioConfig(_Strict):
     funding: Funding | None = None
     agreements: str | None = None
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
+    regions: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Optional table of regional targets (region, year, min_share, max_share of the national total): hard."""
+    previous_plan: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    """Optional table of a previous plan's numbers (area, year, stock), kept to by ``objective.stability_weight``."""
 
 
 def _hash_dump(model: BaseModel) -> dict:
-    """``model.model_dump(mode="json")`` without the v2 keys (:data:`SINCE_V2`) that hold their default."""
-    out = model.model_dump(mode="json")
+    """``model.model_dump(mode="json", by_alias=True)`` without the v2 keys (:data:`SINCE_V2`) that hold
+    their default."""
+    out = model.model_dump(mode="json", by_alias=True)
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         if (info.json_schema_extra or {}).get("since") == 2 and value == info.default:
@@ -196,75 +214,6 @@ def _hash_dump(model: BaseModel) -> dict:
         elif isinstance(value, BaseModel):
             out[name] = _hash_dump(value)
     return out
-
-
-# --------------------------------------------------------------------------- areas table
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Literal["text", "number", "year", "status", "flag"]
-    required: bool
-    unit: str
-    description: str
-    minimum: float | None = 0.0
-    strict_minimum: bool = False
-    maximum: float | None = None
-    whole: bool = False          # people and bed spaces come in whole numbers
-
-
-#: Largest values accepted: far beyond any real council, small enough that no sum overflows
-#: and the linear program stays well scaled. Larger inputs are refused with this limit named.
-MAX_PEOPLE = 1e8
-MAX_POUNDS = 1e7
-
-
-AREA_COLUMNS: tuple[Column, ...] = (
-    Column("area_code", "text", True, "", "Unique code of the area (e.g. the ONS/GSS code)."),
-    Column("area_name", "text", True, "", "Name of the area."),
-    Column("region", "text", True, "", "Region the area belongs to (used for regional totals)."),
-    Column("population", "number", True, "people", "Resident population (at least 1).", 1.0, False, 1e9),
-    Column("stock", "number", True, "people", "People in dispersed accommodation in the area now (whole number).",
-           0.0, False, MAX_PEOPLE, True),
-    Column("capacity", "number", True, "bed spaces", "Bed spaces usable now (at least `stock`; whole number).",
-           0.0, False, MAX_PEOPLE, True),
-    Column("procurement_per_year", "number", True, "bed spaces/year",
-           "Most new bed spaces that can be procured in a year (whole number).", 0.0, False, MAX_PEOPLE, True),
-    Column("cost_per_place", "number", True, "£/person-year", "Annual property market cost of one occupied place.",
-           0.0, False, MAX_POUNDS),
-    Column("status", "status", True, "", "`existing`, `volunteered` or `excluded`."),
-    Column("available_from", "year", False, "year", "First year a volunteered area can receive people (volunteered areas only).",
-           1900.0, False, 2200.0),
-    Column("cluster_limit", "number", False, "residents per person", "Locally agreed cluster limit overriding policy.cluster_limit.",
-           1.0, False, 1e6),
-    Column("weight", "number", False, "", "Fair-share key other than population (use with policy.fair_share: weight).",
-           0.0, False, 1e12),
-    Column("contingency", "number", False, "people",
-           "People in hotels and other contingency accommodation in the area now (whole number); its hotel places.",
-           0.0, False, MAX_PEOPLE, True),
-    Column("hotels_close_by", "year", False, "year", "From this year the area has no open hotel places.",
-           1900.0, False, 2200.0),
-    Column("protect", "flag", False, "", "`true` or `false`: protection (policy.protect) forced on or off for the area."),
-    Column("initial", "number", False, "people",
-           "People in initial accommodation in the area (whole number): counted on the `supported` pressure basis.",
-           0.0, False, MAX_PEOPLE, True),
-    # ---- opening decisions (allocator.opening): min_open and open_cost make the model a mixed-integer program
-    Column("min_open", "number", False, "people", opening.DESCRIBE["min_open"], 0.0, False, MAX_PEOPLE, True),
-    Column("open_cost", "number", False, "£", opening.DESCRIBE["open_cost"], 0.0, False, 1e9),
-    Column("lead_time", "number", False, "years", opening.DESCRIBE["lead_time"], 0.0, False, 100.0, True),
-)
-COHORT_COLUMNS = ("stock", "capacity", "procurement_per_year", "cost_per_place")
-
-AGREEMENT_COLUMNS: tuple[Column, ...] = (
-    Column("area_code", "text", True, "", "The area the agreement is about (must be in the areas table)."),
-    Column("year", "year", True, "year", "The planning year whose end-of-year stock is agreed.", 1900.0, False, 2200.0),
-    Column("minimum", "number", False, "people", "At least this many people in the area at the end of the year.",
-           0.0, False, MAX_PEOPLE),
-    Column("maximum", "number", False, "people", "At most this many people in the area at the end of the year.",
-           0.0, False, MAX_PEOPLE),
-    Column("exact", "number", False, "people", "Exactly this many (instead of minimum and maximum).",
-           0.0, False, MAX_PEOPLE),
-    Column("note", "text", False, "", "Free text: who agreed it and when (reported, not used)."),
-)
 
 
 @dataclass(frozen=True)
@@ -281,9 +230,13 @@ class Scenario:
     input_hashes: dict[str, str] = field(default_factory=dict)
     agreements: pd.DataFrame | None = None
     """Agreed allocations, one row per (area_code, year): columns minimum and maximum (NaN = none)."""
+    regions: pd.DataFrame | None = None
+    """Regional targets, one row per (region, year): min_share and max_share (NaN = none)."""
     overrides: dict[str, Any] = field(default_factory=dict)
     """The dotted overrides applied since loading (:meth:`update`), in order: applied in that order to the
     loaded files they give this scenario again. Empty for a scenario as its files say."""
+    previous: pd.DataFrame | None = None
+    """A previous plan's numbers (``previous_plan``), one row per (area_code, year): column stock."""
 
     # ---- convenience accessors
     @property
@@ -318,6 +271,10 @@ class Scenario:
         table = self.areas.to_csv(index=False, lineterminator="\n").encode()
         if self.agreements is not None:
             table += b"\n" + self.agreements.to_csv(index=False, lineterminator="\n").encode()
+        if self.regions is not None:                     # scenario format v2: absent, the hash is v1's
+            table += b"\nregions\n" + self.regions.to_csv(index=False, lineterminator="\n").encode()
+        if self.previous is not None:
+            table += b"\nprevious\n" + self.previous.to_csv(index=False, lineterminator="\n").encode()
         return hashlib.sha256(payload + b"\n" + table).hexdigest()
 
     # ---- variation in code: every change of a setting goes through update()
@@ -338,7 +295,7 @@ class Scenario:
         if not overrides:
             return self
         for key in overrides:
-            if key.split(".")[0] in ("areas", "agreements"):
+            if key.split(".")[0] in ("areas", "agreements", "regions", "previous_plan"):
                 raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
                                                   "edit the YAML, or use with_areas / with_agreements in Python",
                                           field=key))
@@ -347,6 +304,9 @@ class Scenario:
             set_dotted(data, dotted, copy.deepcopy(value), source)
         config = _validate_config(data, source)
         issues = _check_config(config, source) or _fits_tables(config, self.areas, self.agreements, source)
+        issues += [] if self.regions is None else regional.year_issues(self.regions, config.years, config.regions)
+        if self.previous is not None:
+            issues += previous_year_issues(self.previous, config.years, config.previous_plan or source)
         if issues:
             raise ScenarioError(issues)
         return dataclasses.replace(self, config=config, overrides=merge(self.overrides, overrides))
@@ -374,13 +334,17 @@ class Scenario:
     def with_areas(self, areas: pd.DataFrame) -> Scenario:
         """Copy with a different areas table (checked like a file)."""
         return dataclasses.replace(_finish(self.config, as_text(areas), self.source, dict(self.input_hashes),
-                                           "areas (in code)", agreements=self.agreements), overrides=self.overrides)
+                                           "areas (in code)", agreements=self.agreements, regions=self.regions,
+                                           previous=self.previous),
+                                   overrides=self.overrides)
 
     def with_agreements(self, agreements: pd.DataFrame | None) -> Scenario:
         """Copy with a different agreements table (columns as in an agreements CSV), or none."""
         table = None if agreements is None else as_text(agreements)
         return dataclasses.replace(_finish(self.config, as_text(self.areas), self.source, dict(self.input_hashes),
-                                           "agreements (in code)", agreements_table=table), overrides=self.overrides)
+                                           "agreements (in code)", agreements_table=table, regions=self.regions,
+                                           previous=self.previous),
+                                   overrides=self.overrides)
 
 
 def _validate_config(data: dict, label: str) -> ScenarioConfig:
@@ -407,6 +371,7 @@ def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
     outside = [y for y in ceiling if y not in years]
     if outside:
         issues.append(Issue(label, f"ceiling given for years outside the plan: {outside}", field="policy.contingency_ceiling"))
+    issues += costing.check_equity_steps(config.objective, label)
     if config.cohorts:
         names = [c.name for c in config.cohorts]
         if len(set(names)) != len(names):
@@ -549,11 +514,13 @@ def _fits_tables(config: ScenarioConfig, areas: pd.DataFrame, agreements: pd.Dat
 
 def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, hashes: dict[str, str],
             label: str, agreements: pd.DataFrame | None = None,
-            agreements_table: pd.DataFrame | None = None) -> Scenario:
+            agreements_table: pd.DataFrame | None = None, regions: pd.DataFrame | None = None,
+            previous: pd.DataFrame | None = None) -> Scenario:
     """Check a config and raw (string) tables together and build a Scenario.
 
     ``agreements`` is an already-typed agreements table (kept as is, re-checked against the
-    areas and years); ``agreements_table`` a raw text one to parse.
+    areas and years); ``agreements_table`` a raw text one to parse; ``regions`` the regions table (text or typed);
+    ``previous`` a previous plan's numbers, raw or typed (:func:`allocator.previous.check_previous`).
     """
     issues = _check_config(config, label)
     areas, table_issues = _parse_areas(table, config, config.areas if label != "areas (in code)" else label)
@@ -565,11 +532,16 @@ def _finish(config: ScenarioConfig, table: pd.DataFrame, source: Path | None, ha
         typed, more = parse_agreements(agreements_table, AGREEMENT_COLUMNS, config.years, areas["area_code"],
                                        config.agreements or label)
         issues += more
+    targets, more = (None, []) if regions is None or table_issues else regional.from_table(regions, config, areas)
+    issues += more
+    previous, more = check_previous(None if table_issues else previous, config, areas, label)
+    issues += more
     if not table_issues:
         issues += place.check_start(config, areas, label)
     if issues:
         raise ScenarioError(issues)
-    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed)
+    return Scenario(config=config, areas=areas, source=source, input_hashes=hashes, agreements=typed, regions=targets,
+                    previous=previous)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -591,9 +563,13 @@ def load_scenario(path: str | Path) -> Scenario:
         table = read_areas_sheet(raw, sheet, config.areas)
     else:
         table = read_csv_text(raw, config.areas)
-    agreements = None
-    if config.agreements is not None:
-        raw, _ = read_table(yaml_path.parent, config.agreements, label, "agreements", config.agreements)
-        hashes[config.agreements] = hashlib.sha256(raw).hexdigest()
-        agreements = read_csv_text(raw, config.agreements)
-    return _finish(config, table, yaml_path, hashes, label, agreements_table=agreements)
+    texts = {}
+    for key in ("agreements", "regions"):                # the optional tables, named by their keys
+        name = getattr(config, key)
+        if name is not None:
+            raw, _ = read_table(yaml_path.parent, name, label, key, name)
+            hashes[name] = hashlib.sha256(raw).hexdigest()
+            texts[key] = read_csv_text(raw, name)
+    previous = read_previous(yaml_path.parent, config.previous_plan, label, hashes)
+    return _finish(config, table, yaml_path, hashes, label, agreements_table=texts.get("agreements"),
+                   regions=texts.get("regions"), previous=previous)

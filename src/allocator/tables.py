@@ -2,7 +2,7 @@
 
 The loader (:mod:`allocator.scenario`) reads each table as text cells
 (:func:`allocator.inputs.read_csv_text`, or an .xlsx sheet) and types it here by a list
-of column specs (:class:`allocator.scenario.Column`; the areas table's are
+of column specs (:class:`Column`; the areas table's are
 :data:`allocator.scenario.AREA_COLUMNS`). Every bad cell becomes an
 :class:`~allocator.errors.Issue` with its file, line and column. This module knows no
 scenario settings: the specs, the planning years and the area codes come in as arguments.
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,21 @@ import pandas as pd
 from allocator.errors import Issue, ScenarioError
 from allocator.inputs import MAX_TABLE_BYTES, comma_message, parse_numbers, read_file
 
-if TYPE_CHECKING:
-    from allocator.scenario import Column
+
+@dataclass(frozen=True)
+class Column:
+    """The spec of one column of a scenario table (also ``allocator.scenario.Column``)."""
+
+    name: str
+    kind: Literal["text", "number", "year", "status", "flag"]
+    required: bool
+    unit: str
+    description: str
+    minimum: float | None = 0.0
+    strict_minimum: bool = False
+    maximum: float | None = None
+    whole: bool = False          # people and bed spaces come in whole numbers
+
 
 #: The values of the areas table's ``status`` column.
 STATUSES = ("existing", "volunteered", "excluded")

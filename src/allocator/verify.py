@@ -24,9 +24,11 @@ import functools
 import math
 
 import numpy as np
+import pandas as pd
 
 from allocator import verify_open as vo
 from allocator import verify_place as vp
+from allocator import verify_region as vr
 from allocator.scenario import Scenario
 
 TOL = 1e-6
@@ -100,6 +102,21 @@ def _expected(scenario: Scenario) -> dict:
     return ex
 
 
+def _kept(ex: dict, S: np.ndarray) -> np.ndarray:
+    """(A,T,H) the least capacity that houses ``S``: never handed back, today's at least, growing by at most
+    the procurement pace in a year the area is open (the latest procurement schedule)."""
+    n_t = S.shape[1]
+    pace = ex["q"][:, None, :] * ex["open"][:, :, None]                      # (A,T,H) most added in year t
+    least = S.copy()                                                          # backwards: enough in time for later
+    for k in range(n_t - 2, -1, -1):
+        least[:, k] = np.maximum(least[:, k], least[:, k + 1] - pace[:, k + 1])
+    kept = np.empty_like(S)
+    prev = ex["k0"]
+    for k in range(n_t):                                                      # forwards: never handed back
+        prev = kept[:, k] = np.maximum(prev, least[:, k])
+    return kept
+
+
 def _contingency_start(scenario: Scenario) -> float:
     """People in contingency now: the areas' ``contingency`` column added up where given, else the key."""
     df = scenario.areas
@@ -112,38 +129,94 @@ def _objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, hotel
     cfg = scenario.config
     obj = cfg.objective
     px = ex["place"]
-    total = obj.cost_weight * float((ex["cost"][:, None, :] * S).sum())
+    places = (ex["cost"][:, None, :] * S).sum(axis=(0, 2))                   # (T,) £ a year at each year's end
+    hotels_cost = vp.contingency_by_year(scenario, px, C, hotels)             # (T,) the same for contingency
+    if cfg.costs.occupancy == "average":                                      # each year on (start + end) / 2
+        places = (np.concatenate([[(ex["cost"] * ex["s0"]).sum()], places[:-1]]) + places) / 2
+        now = vp.contingency_now(scenario, px, _contingency_start(scenario))
+        hotels_cost = (np.concatenate([[now], hotels_cost[:-1]]) + hotels_cost) / 2
+    total = obj.cost_weight * float(places.sum()) + obj.contingency_weight * float(hotels_cost.sum())
+    if cfg.costs.void_share > 0:                                              # empty kept bed spaces, each year end
+        total += obj.cost_weight * cfg.costs.void_share * float((ex["cost"][:, None, :] * (_kept(ex, S) - S)).sum())
     total += obj.cost_weight * vo.open_cost(ex["opening"], S, tol)             # set-up costs of the areas opened
-    total += obj.contingency_weight * vp.objective_contingency(scenario, px, C, hotels)
     if cfg.costs.procurement_per_place > 0:
         procured = np.maximum(S.max(axis=1) - ex["k0"], 0.0)                 # most ever needed above today
         total += obj.cost_weight * cfg.costs.procurement_per_place * float(procured.sum())
     if obj.equity_weight > 0:                                                 # on the pressure basis
-        area_total = vp.basis(px, S.sum(axis=2), None if hotels is None else hotels.located)   # (A,T)
-        national = area_total.sum(axis=0)                                     # (T,)
-        for k in range(len(ex["years"])):
-            w = np.where(ex["open"][:, k], ex["weight"], 0.0)
-            share = w / w.sum() if w.sum() > 0 else w
-            if obj.equity_measure == "l1":
-                total += obj.equity_weight * float(np.abs(area_total[ex["open"][:, k], k]
-                                                          - share[ex["open"][:, k]] * national[k]).sum())
-            else:
-                mask = ex["open"][:, k] & (ex["weight"] > 0)
-                top = float((area_total[mask, k] / share[mask]).max()) if mask.any() else 0.0
-                total += obj.equity_weight * (max(top, 0.0) - national[k])
+        held = vp.basis(px, S.sum(axis=2), None if hotels is None else hotels.located)   # (A,T)
+        total += obj.equity_weight * _equity(obj, ex, held)
+    return total + _stability(scenario, S)
+
+
+def _stability(scenario: Scenario, S: np.ndarray) -> float:
+    """A re-plan's stability term: the weight × people each area's total is away from the previous plan's
+    number, over the areas and years the scenario's ``previous_plan`` table gives."""
+    weight = scenario.config.objective.stability_weight
+    if scenario.previous is None or weight <= 0:
+        return 0.0
+    table = scenario.previous
+    i = pd.Index(scenario.areas["area_code"]).get_indexer(table["area_code"])
+    k = pd.Index(scenario.config.years).get_indexer(table["year"])
+    return weight * float(np.abs(S.sum(axis=2)[i, k] - table["stock"].to_numpy(float)).sum())
+
+
+def _equity(obj, ex: dict, area_total: np.ndarray) -> float:
+    """The equity measure of the areas' totals on the pressure basis ``area_total`` (A,T) (before its
+    weight): person-years from the fair share (``l1``), weighted by the steps above it (``progressive``),
+    or people in excess of the highest rate (``minmax``)."""
+    national = area_total.sum(axis=0)                                         # (T,)
+    total = 0.0
+    for k in range(len(ex["years"])):
+        w = np.where(ex["open"][:, k], ex["weight"], 0.0)
+        share = w / w.sum() if w.sum() > 0 else w
+        if obj.equity_measure == "minmax":
+            mask = ex["open"][:, k] & (ex["weight"] > 0)
+            top = float((area_total[mask, k] / share[mask]).max()) if mask.any() else 0.0
+            total += max(top, 0.0) - national[k]
+            continue
+        held, fair = area_total[ex["open"][:, k], k], share[ex["open"][:, k]] * national[k]
+        if obj.equity_measure == "l1":
+            total += float(np.abs(held - fair).sum())
+            continue
+        total += float(np.maximum(fair - held, 0.0).sum())                   # below the fair share: 1 each
+        weight_before = 0.0
+        for step in obj.equity_steps:                                         # above each step: its extra weight
+            total += (step.weight - weight_before) * float(np.maximum(held - step.from_ * fair, 0.0).sum())
+            weight_before = step.weight
     return total
+
+
+def _check_objective(scenario: Scenario, ex: dict, S: np.ndarray, C: np.ndarray, objective: float,
+                     hotels) -> list[str]:
+    """The objective recomputed from the plan equals the solver's: 1e-6 relative; near zero, a floor of a
+    millionth of a person-year at the dearest price (solvers round x to their feasibility tolerance and
+    may report exactly 0 where c·x is 4e-5, CBC)."""
+    cfg, px = scenario.config, ex["place"]
+    obj = cfg.objective
+    mine = _objective(scenario, ex, S, C, hotels)
+    steepest = max((step.weight for step in obj.equity_steps or ()), default=1.0)
+    dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
+                  obj.cost_weight * float(ex["cost"].max(initial=0.0)),
+                  obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight * max(1.0, steepest),
+                  obj.stability_weight if scenario.previous is not None else 0.0,
+                  obj.contingency_weight * max(px["new_cost"], px["place_cost"]))
+    if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
+        return [f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}"]
+    return []
 
 
 def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: float | None,
                 stock_int: np.ndarray | None = None, contingency_int: np.ndarray | None = None,
-                exact_objective: bool = True, *, hotels=None, whole_hotels=None) -> list[str]:
+                exact_objective: bool = True, *, hotels=None, whole_hotels=None,
+                allocations: pd.DataFrame | None = None) -> list[str]:
     """Check a plan against the scenario. Returns a list of failures (empty = passes).
 
     ``S`` is the exact stock (area, year, cohort), ``C`` the exact contingency
     (year, cohort), ``objective`` the solver's objective value. ``stock_int`` and
     ``contingency_int`` are the whole-people plan, checked when given. With hotels by area,
     ``hotels`` and ``whole_hotels`` (:class:`allocator.place.Hotels`) are the exact and the
-    whole-people people in hotels, open hotel places and new contingency.
+    whole-people people in hotels, open hotel places and new contingency. ``allocations`` is the
+    allocations table as written, whose placements and exits are checked when given.
     """
     ex = _expected(scenario)
     cfg = scenario.config
@@ -195,24 +268,44 @@ def verify_plan(scenario: Scenario, S: np.ndarray, C: np.ndarray, objective: flo
             fails.append(f"contingency_ceiling: {y}: {C[k].sum():.4f} above {_ceiling_text(ceiling)}")
         prev = St
     fails += vp.check_exact(scenario, ex, px, S, C, hotels, tol) + vo.check_exact(ex["opening"], S, tol)
+    fails += vr.check(scenario, ex, S.sum(axis=2), None if hotels is None else hotels.located, tol)
 
     if objective is not None and exact_objective and (hotels is not None or not px["located"]):
-        mine = _objective(scenario, ex, S, C, hotels, tol)
-        # 1e-6 relative; near zero, a floor of a millionth of a person-year at the dearest price: solvers
-        # round x to their feasibility tolerance and may report exactly 0 where c·x is 4e-5 (CBC)
-        obj = cfg.objective
-        dearest = max(obj.contingency_weight * cfg.costs.contingency_per_person_year,
-                      obj.cost_weight * float(ex["cost"].max(initial=0.0)),
-                      obj.cost_weight * cfg.costs.procurement_per_place, obj.equity_weight,
-                      obj.contingency_weight * max(px["new_cost"], px["place_cost"]))
-        if not abs(mine - objective) <= 1e-6 * max(1.0, abs(objective), dearest):   # also catches NaN
-            fails.append(f"objective: recomputed {mine:.6f} differs from the solver's {objective:.6f}")
+        fails += _check_objective(scenario, ex, S, C, objective, hotels)
 
     if stock_int is not None:
         fails += _verify_whole(scenario, ex, S, C, stock_int, contingency_int)
         fails += vo.check_whole(ex["opening"], S, stock_int, tol)
         fails += vp.check_whole(scenario, ex, px, S, stock_int, hotels, whole_hotels,
                                 None if contingency_int is None else contingency_int.sum(axis=1))
+        fails += vr.check(scenario, ex, stock_int.sum(axis=2), None if whole_hotels is None else whole_hotels.located,
+                          tol, whole=True)
+    if allocations is not None:
+        fails += _verify_flows(scenario, ex, allocations)
+    return fails
+
+
+def _verify_flows(scenario: Scenario, ex: dict, alloc: pd.DataFrame) -> list[str]:
+    """The allocations table adds up, row by row: stock = last year's stock (today's, the first year)
+    - exits + placements; neither is negative; no more exits than last year's people; and nobody
+    is placed where the area cannot receive people (excluded, or volunteered before it opens)."""
+    fails: list[str] = []
+    codes, years, cohorts = scenario.areas["area_code"].tolist(), ex["years"], scenario.cohort_names
+    where = (pd.Index(codes).get_indexer(alloc["area_code"].astype(str)), pd.Index(years).get_indexer(alloc["year"]),
+             pd.Index(cohorts).get_indexer(alloc["cohort"]) if "cohort" in alloc else np.zeros(len(alloc), np.int64))
+    grid = {}
+    for column in ("stock", "placements", "exits"):
+        grid[column] = np.zeros((len(codes), len(years), len(cohorts)), np.int64)
+        grid[column][where] = alloc[column].to_numpy()
+    stock, placed, left = grid["stock"], grid["placements"], grid["exits"]
+    prev = np.concatenate([np.round(ex["s0"])[:, None, :], stock[:, :-1, :]], axis=1)
+    name = lambda i, k, h: f"{codes[i]} {years[k]} {cohorts[h]}"  # noqa: E731
+    _report(fails, stock != prev - left + placed, lambda i, k, h: f"flows: {name(i, k, h)}: {prev[i, k, h]:g} - exits "
+            f"{left[i, k, h]} + placements {placed[i, k, h]} is not the stock {stock[i, k, h]}")
+    _report(fails, (placed < 0) | (left < 0) | (left > prev), lambda i, k, h: f"flows: {name(i, k, h)}: placements "
+            f"{placed[i, k, h]} or exits {left[i, k, h]} negative, or more exits than the {prev[i, k, h]:g} there")
+    _report(fails, (placed > 0) & ~ex["open"][:, :, None], lambda i, k, h: f"flows: {name(i, k, h)}: "
+            f"{placed[i, k, h]} placed in an area that cannot receive people")
     return fails
 
 

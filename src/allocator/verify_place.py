@@ -45,6 +45,7 @@ def expected(scenario: Scenario, ex: dict) -> dict:
     inherited = ex["inherited"].sum(axis=2)
     over = (inherited + F[:, None] + hotels_counted > ex["cap"][:, None] + 1e-9) if on_basis else np.zeros((n_a, n_t), bool)
     protect = np.full((n_a, n_t), np.nan)
+    no_rise = np.zeros((n_a, n_t), bool)        # protected with rule no_rise: the total on the basis never rises
     rule = cfg.policy.protect.rule if cfg.policy.protect is not None else None
     if rule is not None:
         start = ex["s0"].sum(axis=1) + (c0 if counts else 0.0) + F
@@ -52,13 +53,17 @@ def expected(scenario: Scenario, ex: dict) -> dict:
         if "protect" in df.columns:                  # the column forces it on or off where given
             given = df["protect"].map(lambda v: v if isinstance(v, bool) else None)
             chosen = np.where(given.notna().to_numpy(), given.fillna(False).to_numpy(bool), chosen)
-        most = ex["s0"].sum(axis=1)[:, None] if rule == "no_net_growth" else inherited
+        most = inherited if rule == "no_new_placements" else ex["s0"].sum(axis=1)[:, None] + (
+            c0[:, None] if rule == "no_rise" else 0.0)
         protect = np.where(chosen[:, None] & ex["open"], most, np.nan)
+        no_rise = chosen[:, None] & ex["open"] if rule == "no_rise" else no_rise
     costs = cfg.costs
+    new_cost = costs.new_contingency_per_person_year           # by default a hotel place and its occupant
+    if new_cost is None:
+        new_cost = costs.contingency_per_person_year + costs.hotel_place_per_year
     return dict(located=located, c0=c0, c_open=c_open, F=F, counts=counts, on_basis=on_basis, over=over,
-                protect=protect, rule=rule, hotels_counted=hotels_counted, place_cost=costs.hotel_place_per_year,
-                new_cost=costs.contingency_per_person_year if costs.new_contingency_per_person_year is None
-                else costs.new_contingency_per_person_year)
+                protect=protect, no_rise=no_rise, rule=rule, hotels_counted=hotels_counted, place_cost=costs.hotel_place_per_year,
+                new_cost=new_cost)
 
 
 def basis(px: dict, total: np.ndarray, located: np.ndarray | None) -> np.ndarray:
@@ -73,14 +78,24 @@ def cap_limit(px: dict, ex: dict, inherited_total: np.ndarray) -> np.ndarray:
     return np.maximum(ex["cap"][:, None] - px["F"][:, None], inherited_total + px["hotels_counted"])
 
 
-def objective_contingency(scenario: Scenario, px: dict, C: np.ndarray, hotels) -> float:
-    """£ of contingency in the objective (before its weight): hotel residents, new contingency and open places
-    with hotels by area, else everyone in contingency at the hotel cost."""
+def contingency_by_year(scenario: Scenario, px: dict, C: np.ndarray, hotels) -> np.ndarray:
+    """(T,) £ of contingency in the objective each year (before its weight): hotel residents, new contingency
+    and open places with hotels by area, else everyone in contingency at the hotel cost."""
     costs = scenario.config.costs
     if not px["located"]:
-        return costs.contingency_per_person_year * float(C.sum())
-    return (costs.contingency_per_person_year * float(hotels.located.sum()) + px["new_cost"] * float(hotels.new.sum())
-            + px["place_cost"] * float(hotels.places.sum()))
+        return costs.contingency_per_person_year * C.sum(axis=1)
+    return (costs.contingency_per_person_year * hotels.located.sum(axis=0) + px["new_cost"] * hotels.new
+            + px["place_cost"] * hotels.places.sum(axis=0))
+
+
+def contingency_now(scenario: Scenario, px: dict, people: float) -> float:
+    """£ a year of today's contingency (``costs.occupancy: average`` charges half of it in the first year):
+    the ``people`` in contingency now at the hotel cost; with hotels by area, today's hotel residents in
+    today's hotel places (none in new contingency), each at the hotel cost and the place's."""
+    costs = scenario.config.costs
+    if not px["located"]:
+        return costs.contingency_per_person_year * people
+    return (costs.contingency_per_person_year + px["place_cost"]) * float(px["c0"].sum())
 
 
 def check_exact(scenario: Scenario, ex: dict, px: dict, S: np.ndarray, C: np.ndarray, hotels, tol: float) -> list[str]:
@@ -114,6 +129,8 @@ def check_exact(scenario: Scenario, ex: dict, px: dict, S: np.ndarray, C: np.nda
            f"pressure basis {B[i, k]:.4f} above {before[i, k]:.4f} the year before, while over the cap")
     report(total > px["protect"] + tol, lambda i, k: f"protection: {codes[i]} {years[k]}: stock {total[i, k]:.4f} "
            f"above {px['protect'][i, k]:.4f} ({px['rule']})")
+    report(px["no_rise"] & (B > before + tol), lambda i, k: f"protection: {codes[i]} {years[k]}: total on the "
+           f"pressure basis {B[i, k]:.4f} above {before[i, k]:.4f} the year before (no_rise)")
     return fails
 
 
@@ -154,6 +171,8 @@ def check_whole(scenario: Scenario, ex: dict, px: dict, S: np.ndarray, R: np.nda
     before = np.concatenate([start[:, None], counted[:, :-1]], axis=1)
     report(px["over"] & (counted > before), lambda i, k: f"pressure_no_rise {codes[i]} {years[k]}: {counted[i, k]} on "
            f"the pressure basis (less fixed counts) after {before[i, k]:g}, while over the cap")
+    report(px["no_rise"] & (counted > before), lambda i, k: f"protection {codes[i]} {years[k]}: {counted[i, k]} on "
+           f"the pressure basis (less fixed counts) after {before[i, k]:g} (no_rise)")
     most = np.where(np.isnan(px["protect"]), np.inf, np.ceil(px["protect"] - 1e-6))
     report(total > most, lambda i, k: f"protection {codes[i]} {years[k]}: stock {total[i, k]} above {most[i, k]:g}")
     return fails

@@ -10,7 +10,7 @@ model and, for each new point,
 1. checks that the point's matrix is the base matrix (same rows, columns and
    coefficients); if not, it says why and the caller solves cold;
 2. sends only the entries that differ: ``changeColsCost``,
-   ``changeColsBounds``, ``changeRowsBounds``;
+   ``changeColsBounds``, ``changeRowsBounds`` (and ``changeObjectiveOffset``);
 3. clears HiGHS's internal solver state and sets the **reference basis** (the
    optimal basis of the base scenario) before running the simplex.
 
@@ -42,7 +42,8 @@ def structure_difference(base: LinearProgram, lp: LinearProgram) -> str | None:
     """Why ``lp`` cannot reuse ``base``'s model (``None`` when it can).
 
     Same structure means the same variable and row blocks and exactly the same
-    constraint matrix: only costs, variable bounds and row bounds may differ.
+    constraint matrix: only costs (and the objective's constant), variable bounds and row bounds
+    may differ.
     """
     if lp.num_col != base.num_col or lp.num_row != base.num_row:
         return (f"model size changed ({base.num_col} x {base.num_row} -> {lp.num_col} x {lp.num_row} "
@@ -58,8 +59,6 @@ def structure_difference(base: LinearProgram, lp: LinearProgram) -> str | None:
         names = [b.name for b in lp.rows.values()
                  if not np.array_equal(A[b.slice].data, B[b.slice].data)]
         return f"constraint coefficients changed (rows: {', '.join(names)})"
-    if lp.offset != base.offset:
-        return "objective offset changed"
     return None
 
 
@@ -135,6 +134,9 @@ class WarmSolver:
         if idx.size:
             h.changeRowsBounds(idx.size, idx, highs_bounds(lp.row_lower[idx]), highs_bounds(lp.row_upper[idx]))
             changed += idx.size
+        if lp.offset != cur.offset:      # the objective's constant (costs.occupancy: average, void_share)
+            h.changeObjectiveOffset(float(lp.offset))
+            changed += 1
         self.current = lp
         if self.basis_mode == "reference":
             h.clearSolver()              # forget factorisation and pricing weights: order-independent results

@@ -3,7 +3,7 @@
 Each command group is a module that imports the library and :mod:`allocator.cli.common`,
 never another command module: :mod:`~allocator.cli.solving` (validate, solve, export),
 :mod:`~allocator.cli.analyse` (compare, report, explain) and :mod:`~allocator.cli.explore`
-(sweep, frontier, uncertainty). The entry point is :func:`main` (``allocator = "allocator.cli:main"``).
+(sweep, frontier, uncertainty) and :mod:`~allocator.cli.monitor` (track, replan, backtest). The entry point is :func:`main` (``allocator = "allocator.cli:main"``).
 
 Exit codes: the table in :data:`allocator.errors.EXIT_CODES` (0 success, 1 a bug, 2 bad input,
 3 infeasible, 4 time limit with no plan better than "nobody newly placed", 5 verification failed,
@@ -18,7 +18,7 @@ import sys
 
 import click
 
-from allocator.cli import analyse, explore, solving
+from allocator.cli import analyse, explore, monitor, solving
 from allocator.cli.common import ERROR_WORDS, error_boundary  # noqa: F401 - the CLI's error words, for tests and docs
 
 
@@ -36,7 +36,7 @@ def cli() -> None:
 
 
 for _command in (solving.validate, solving.solve, solving.export, analyse.compare, analyse.report, analyse.explain,
-                 explore.sweep, explore.frontier, explore.uncertainty):
+                 explore.sweep, explore.frontier, explore.uncertainty, monitor.track, monitor.replan, monitor.backtest):
     cli.add_command(_command)
 
 

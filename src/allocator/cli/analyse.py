@@ -11,13 +11,14 @@ import click
 
 from allocator.cli.common import console, error_boundary, not_a_plan
 from allocator.compare import compare_plans, is_plan_folder, load_plan_or_solve, short_names
-from allocator.errors import ScenarioError
+from allocator.errors import InputError, Issue, ScenarioError
 from allocator.explain import explain_area, find_area
 from allocator.output import check_target, echo
 from allocator.plan import read_plan
 from allocator.progress import spinner, track
 from allocator.ranking import rank_councils
 from allocator.report import write_region_reports, write_report
+from allocator.track_files import read_tracking
 
 #: What ``report --out`` may be called (the report is one HTML file).
 REPORT_SUFFIXES = (".html", ".htm")
@@ -100,6 +101,9 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
               help="The HTML file to write (.html or .htm; a folder with --by-region).")
 @click.option("--compare", "compare_with", type=click.Path(exists=True, path_type=Path), default=None,
               help="Another plan (or scenario) to compare against: its differences are shown throughout.")
+@click.option("--track", "track_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A folder written by `allocator track` for this plan: adds a section on the plan against the "
+                   "actual, with a hex map of each council's fulfilment rate.")
 @click.option("--by-region", is_flag=True,
               help="Write one report per region into the --out folder, with an index.html linking them.")
 @click.option("--force", is_flag=True, help="With --by-region: replace the --out folder if it holds an earlier "
@@ -109,8 +113,8 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
               help="Solver for a scenario given instead of a plan folder.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
-def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool, force: bool, solver: str,
-           quiet: bool, debug: bool) -> None:
+def report(plan_dir: Path, out: Path, compare_with: Path | None, track_dir: Path | None, by_region: bool,
+           force: bool, solver: str, quiet: bool, debug: bool) -> None:
     """Write an HTML report of the plan in PLAN_DIR: one self-contained file that opens offline.
 
     Headline figures (and what changes against --compare), charts of people in
@@ -124,6 +128,7 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
       allocator report out/central --out out/central.html
       allocator report out/hotels-closed --compare out/central --out out/closed-vs-central.html
       allocator report out/central --by-region --out out/central-regions
+      allocator report out/central --track out/track-2026q1 --out out/central-2026q1.html
     """
     with error_boundary(debug):
         paths = (plan_dir,) if compare_with is None else (plan_dir, compare_with)
@@ -133,7 +138,7 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
         check_target(out, force=force, protect=paths, what="folder" if by_region else "file")
         loaded = _load_all(paths, solver, quiet)
         names = short_names([str(p) for p in paths])
-        kwargs = {"label": names[0]}
+        kwargs = {"label": names[0], "track": _tracking(track_dir, loaded[0])}
         if compare_with is not None:
             kwargs.update(compare=loaded[1], compare_label=names[1])
         if by_region:
@@ -145,6 +150,20 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, by_region: bool
             path = write_report(loaded[0], out, protect=paths, **kwargs)
             if not quiet:
                 echo(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB; opens offline in any browser).")
+
+
+def _tracking(folder: Path | None, plan):
+    """The tracking folder for ``report --track``, refused (exit 2) when it compares another plan."""
+    if folder is None:
+        return None
+    tracking = read_tracking(folder)
+    theirs = str(tracking.summary.get("plan", {}).get("sha256", ""))
+    if theirs != plan.sha256():
+        raise InputError(Issue(str(folder / "track.json"), f"this tracking compares another plan (SHA-256 "
+                                                          f"{theirs[:16]}…), not the one reported on "
+                                                          f"({plan.sha256()[:16]}…): run `allocator track` on this "
+                                                          "plan", field="plan.sha256"))
+    return tracking
 
 
 @click.command()

@@ -119,8 +119,9 @@ Examples:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--points", type=click.IntRange(min=2), default=11, show_default=True,
               help="Steps on the curve, both ends included.")
-@click.option("--measure", type=click.Choice(["l1", "minmax"]), default=None,
-              help="Equity measure (default: the scenario's objective.equity_measure).")
+@click.option("--measure", type=click.Choice(["l1", "minmax", "progressive"]), default=None,
+              help="Equity measure (default: the scenario's objective.equity_measure; progressive uses its "
+                   "objective.equity_steps).")
 @click.option("--no-extra-hotels", is_flag=True,
               help="Keep hotel use at or below the cheapest plan's in every year: fairness may not be bought "
                    "by keeping people in hotels longer.")

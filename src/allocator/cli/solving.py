@@ -15,6 +15,7 @@ from allocator.errors import NotOptimalError, ScenarioError, TimeLimitError
 from allocator.excel import check_available
 from allocator.model import build_lp
 from allocator.output import check_target, echo, input_paths, output_lock
+from allocator.place import new_sites_line
 from allocator.progress import spinner
 from allocator.scenario import Scenario, load_scenario
 from allocator.solvers.export import write_model
@@ -82,6 +83,8 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     if s.get("over_cap_on_basis"):
         names = ", ".join(f"{r['area_name']} ({_fmt(r['basis_total'])} > {_fmt(r['cap'])})" for r in s["over_cap_on_basis"])
         lines.append(f"Over the cluster limit on the pressure basis now (nobody new while over): {names}.")
+    if s.get("new_sites_while_hotel_places_empty"):
+        lines.append(new_sites_line(s["new_sites_while_hotel_places_empty"]))
     if out is not None:
         files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and not p.name.startswith(".")) \
             if Path(out).is_dir() else []

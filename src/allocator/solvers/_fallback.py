@@ -83,14 +83,45 @@ def _set_highest(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> Non
     x[blk.slice] = z
 
 
-_COMPLETE = {"meet": _set_to_meet, "distance": _set_distance, "highest": _set_highest}
+def _set_excess(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> None:
+    """Set ``var`` (one entry per row of ``rows``) to the least non-negative value with which each row
+    meets its lower bound: the people above a step of the progressive measure."""
+    _set_to_meet(lp, x, rows, var)
+    if var in lp.variables:
+        block = lp.variables[var].slice
+        x[block] = np.maximum(x[block], 0.0)
+
+
+def _set_latest(lp: LinearProgram, x: np.ndarray, rows: slice, var: str) -> None:
+    """Set ``var`` (one entry per row of ``rows``, both (area, year, cohort) in that order) to the
+    latest schedule that keeps every row: the bed spaces bought each year, as late as the pace
+    (``var``'s upper bounds) allows, so that the capacity kept never falls short of the stock. The
+    cheapest schedule for the stock, since a place bought later is kept (and paid for empty) fewer
+    years; the verifier's and allocations.csv's capacity (:func:`allocator.interpret.capacity_schedule`)."""
+    if var not in lp.variables:
+        return
+    blk = lp.variables[var]
+    shape = tuple(int(blk.index[k].max()) + 1 for k in ("area", "year", "cohort"))
+    x[blk.slice] = 0.0
+    need = (lp.row_lower[rows] - lp.A[rows] @ x).reshape(shape)        # cumulative buying each year must reach
+    pace = lp.col_upper[blk.slice].reshape(shape)
+    cum = np.maximum.accumulate(np.maximum(need, 0.0), axis=1)          # never handed back
+    for t in range(shape[1] - 2, -1, -1):                               # T steps: as late as the pace allows
+        cum[:, t] = np.maximum(cum[:, t], cum[:, t + 1] - pace[:, t + 1])
+    x[blk.slice] = np.diff(cum, axis=1, prepend=0.0).ravel()
+
+
+_COMPLETE = {"meet": _set_to_meet, "distance": _set_distance, "highest": _set_highest, "excess": _set_excess,
+             "latest": _set_latest}
 
 
 def complete(lp: LinearProgram, x: np.ndarray) -> np.ndarray | None:
     """``x`` with the national and equity columns set from its area columns, by each family's
     ``complete`` in the registry, in its order: contingency to meet the national balance, the
     dispersed total to meet its rows, ``over``/``under`` the distance from the fair share,
-    ``top_rate`` the highest rate. None when the model has no national balance."""
+    ``excess`` the people above each step of the progressive measure, ``top_rate`` the highest
+    rate, ``bought`` the latest schedule of bed spaces kept for the stock. None when the model has
+    no national balance."""
     if _rows(lp, registry.priced().name) is None or "stock" not in lp.variables:
         return None
     x = np.array(x, dtype=float)

@@ -35,7 +35,7 @@ import numpy as np
 
 from allocator.errors import SolverError
 from allocator.lp import LinearProgram
-from allocator.solvers._highs import collect, highs_model, set_option
+from allocator.solvers._highs import collect, highs_model
 from allocator.solvers._pulp import solve_pulp
 from allocator.solvers.solution import RawSolution
 from allocator.status import Status

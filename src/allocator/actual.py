@@ -1,0 +1,339 @@
+"""The actual position: a published table of people supported by council on one date.
+
+:func:`read_actual` reads one of two layouts, recognised by the names in its header line:
+
+* a **Home Office local authority table** (the Reg_02 layout of *Regional and local authority
+  data on immigration groups*, or any table like it): one row per council, with a code column
+  (``LAD Code``, ``Local authority code``, ``areaCode``, ``LAD25CD``, ...) and a column whose name
+  holds ``dispersal`` (``Dispersal accommodation``); a column holding ``contingency`` and one
+  holding ``initial`` are read too when present. Title lines above the header are skipped (an
+  ``as at 31 December 2025`` among them is the table's date); every other column is ignored.
+* the **project's own areas format**: ``area_code`` and ``stock`` (people in dispersal), with
+  ``contingency`` and ``initial`` when present (an empty cell there is 0, as in a scenario).
+
+Nothing is dropped without saying so: rows that are not councils (a totals row such as
+``United Kingdom - total``, a region or country code, a note line) are listed in
+:attr:`Actual.skipped`; a suppressed cell (``*``, ``..``, ``z``, ``[c]``, ...) is read as unknown (or, as the caller
+asks, refused or read as 0) and listed in :attr:`Actual.suppressed`, never read as 0 unsaid. A
+negative, fractional or non-numeric cell, a repeated code, a header naming two columns for one
+figure: an :class:`~allocator.errors.InputError` (exit code 2) naming the file, line and column.
+Codes are matched to a plan by :func:`match_codes` (which also knows the Barnsley and Sheffield
+recoding of 2024).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.errors import InputError, Issue
+from allocator.hexmap import CODE_ALIASES, hexes
+from allocator.inputs import MAX_TABLE_BYTES, comma_message, decode_text, parse_numbers, read_file
+
+#: How many lines above the header a file may have (title and notes lines of a published sheet).
+HEADER_SEARCH_LINES = 30
+#: Cell markers of a figure that is not published (suppressed, not available, not applicable).
+SUPPRESSED_MARKERS = ("*", "..", ".", ":", "z", "x", "c", "[c]", "[x]", "[z]", "[u]", "[w]", "[low]")
+#: What to do with a suppressed cell: refuse the file (exit 2), read it as unknown, read it as 0.
+REFUSE, UNKNOWN, ZERO = "error", "unknown", "zero"
+SUPPRESSED_POLICIES = (REFUSE, UNKNOWN, ZERO)
+#: The default: a suppressed figure is unknown (left out of the sums), and each one is listed.
+SUPPRESSED_DEFAULT = UNKNOWN
+#: Code prefixes of aggregates, never councils: countries, the UK and Great Britain, English regions,
+#: counties and metropolitan counties, Inner and Outer London.
+AGGREGATE_PREFIXES = ("K02", "K03", "K04", "E92", "W92", "S92", "N92", "E12", "E10", "E11", "E13")
+#: Codes of people supported whom the table places in no council (Asy_D11 writes ``N/A``).
+NO_COUNCIL_CODES = ("n/a", "na", "unknown", "not known")
+#: The words of a totals row with no code.
+TOTAL_WORDS = re.compile(r"\b(total|united kingdom|great britain|england|wales|scotland|northern ireland|all)\b",
+                         re.IGNORECASE)
+#: The figures read, by the role of their column: (name in outputs, what it is).
+FIGURES = {"dispersal": "people in dispersal accommodation", "contingency": "people in contingency accommodation "
+           "(hotels and other contingency sites)", "initial": "people in initial accommodation"}
+#: Today's code of each council whose code changed (the 2024 recoding of Barnsley and Sheffield).
+RENAMED = {old: new for new, old in CODE_ALIASES.items()}
+
+_AS_AT = re.compile(r"as at (\d{1,2}) ([A-Za-z]+) (\d{4})", re.IGNORECASE)
+
+
+def council_codes() -> frozenset[str]:
+    """Every UK council code the engine knows: the 361 of the hex map's layout (2023 codes) and the
+    codes that replaced two of them in 2024 (Barnsley E08000038, Sheffield E08000039)."""
+    return frozenset(hexes()) | frozenset(CODE_ALIASES)
+
+
+def _words(header: str) -> str:
+    """A column name as words: ``areaCode`` → ``area code``, ``LAD Code`` → ``lad code``."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header.strip())
+    return re.sub(r"[^a-z0-9%]+", " ", spaced.lower().replace("&", " and ")).strip()
+
+
+_ROLES = {
+    "code": re.compile(r"^((area|lad|la|local authority|council|ons|gss) )?code$|^lad\d\dcd$|^area code$"),
+    "name": re.compile(r"^((area|lad|la|local authority|council) )?name$|^local authority$|^lad\d\dnm$"),
+    "region": re.compile(r"^(uk )?region( name| or nation| nation)?$|^region and nation$|^region name$"),
+}
+_REG02 = {"dispersal": "dispersal", "contingency": "contingency", "initial": "initial"}
+_OWN = {"dispersal": "stock", "contingency": "contingency", "initial": "initial"}
+_NOT_A_COUNT = re.compile(r"\b(rate|per|%|percentage|share)\b")
+
+
+def _roles(header: list[str]) -> tuple[str | None, dict[str, int], dict[str, list[int]]]:
+    """The layout a header line names (``areas``, ``reg02`` or None), the column of each role, and
+    the roles more than one column could be."""
+    words = [_words(h) for h in header]
+    found: dict[str, list[int]] = {}
+    for role, pattern in _ROLES.items():
+        found[role] = [i for i, w in enumerate(words) if pattern.fullmatch(w)]
+    own = "stock" in words
+    for role, word in (_OWN if own else _REG02).items():
+        found[role] = [i for i, w in enumerate(words) if (w == word if own else word in w.split())
+                       and not _NOT_A_COUNT.search(w)]
+    layout = None
+    if found["code"] and found["dispersal"]:
+        layout = "areas" if own else "reg02"
+    one = {role: cols[0] for role, cols in found.items() if len(cols) == 1}
+    many = {role: cols for role, cols in found.items() if len(cols) > 1}
+    return layout, one, many
+
+
+@dataclass
+class Actual:
+    """An actual position read by :func:`read_actual`: one row per council, with the rows it skipped."""
+
+    table: pd.DataFrame
+    """area_code, area_name, region (text, possibly empty), the figures (``dispersal``, and
+    ``contingency``, ``initial`` when the file has them; NaN where unknown), ``line`` (in the file)."""
+    label: str
+    layout: str                    # "reg02" or "areas"
+    sha256: str
+    columns: dict[str, str]        # role -> the column's name in the file
+    header_line: int
+    date_in_file: date | None = None
+    skipped: list[dict] = field(default_factory=list)     # line, code, name, why, dispersal
+    suppressed: list[dict] = field(default_factory=list)  # line, area_code, column, marker, read_as
+
+    @property
+    def layout_words(self) -> str:
+        return ("a Home Office local authority table (Reg_02 layout)" if self.layout == "reg02" else
+                "an areas table (the project's own format)")
+
+
+def read_actual(source: str | Path | pd.DataFrame, *, suppressed: str = SUPPRESSED_DEFAULT,
+                label: str | None = None) -> Actual:
+    """Read an actual position from a CSV file (or a table of text cells given in code).
+
+    ``suppressed``: ``unknown`` (the default: the figure is unknown, NaN, and listed), ``error`` (a
+    suppressed cell refuses the file, exit 2) or ``zero`` (read as 0, listed). Raises :class:`InputError` naming the
+    file, line and column for anything that cannot be read as a council's count of people.
+    """
+    if suppressed not in SUPPRESSED_POLICIES:
+        raise ValueError(f"suppressed must be one of {SUPPRESSED_POLICIES}, got {suppressed!r}")
+    if isinstance(source, pd.DataFrame):
+        label = label or "actual (in code)"
+        rows = [list(map(str, source.columns))] + source.astype(str).where(source.notna(), "").values.tolist()
+        digest = hashlib.sha256(source.to_csv(index=False).encode()).hexdigest()
+    else:
+        label = label or str(source)
+        raw = read_file(source, MAX_TABLE_BYTES, label, "a table", InputError)
+        digest = hashlib.sha256(raw).hexdigest()
+        rows = _csv_rows(decode_text(raw, label, "save the table as UTF-8 CSV", InputError), label)
+    return _parse(rows, label, digest, suppressed)
+
+
+def _csv_rows(text: str, label: str) -> list[list[str]]:
+    if "\x00" in text:
+        raise InputError(Issue(label, "the file contains NUL bytes; it is not a text CSV file"))
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
+    except csv.Error as err:
+        raise InputError(Issue(label, f"cannot parse the CSV: {err}")) from None
+
+
+def _find_header(rows: list[list[str]], label: str) -> tuple[int, str, dict[str, int]]:
+    for k, row in enumerate(rows[:HEADER_SEARCH_LINES]):
+        layout, one, many = _roles(row)
+        if layout is None:
+            continue
+        if many:
+            role, cols = next(iter(many.items()))
+            names = " and ".join(f"'{row[c]}'" for c in cols)
+            raise InputError(Issue(label, f"the header names {names}: which is the {role} column? Keep one "
+                                          f"(delete or rename the other)", row=k + 1, field=row[cols[0]]))
+        return k, layout, one
+    raise InputError(Issue(label, "no recognisable layout: no line among the first "
+                                  f"{HEADER_SEARCH_LINES} names both an area code column (area_code, LAD Code, "
+                                  "Local authority code, areaCode, ...) and a dispersal column (stock in the "
+                                  "project's areas format, or a column whose name holds 'dispersal', such as "
+                                  "'Dispersal accommodation'); see docs/monitoring.md#the-actual-file"))
+
+
+def _date_in(lines: list[list[str]]) -> date | None:
+    for row in lines:
+        m = _AS_AT.search(" ".join(row))
+        if m:
+            try:
+                return datetime.strptime(" ".join(m.groups()), "%d %B %Y").date()
+            except ValueError:
+                return None
+    return None
+
+
+def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actual:
+    k, layout, cols = _find_header(rows, label)
+    header = rows[k]
+    body = [(k + 2 + i, r) for i, r in enumerate(rows[k + 1:]) if any(c for c in r)]
+    issues: list[Issue] = []
+    wide = [(line, r) for line, r in body if len(r) > len(header) and any(r[len(header):])]
+    for line, r in wide[:20]:
+        issues.append(Issue(label, f"{len(r)} fields but the header has {len(header)}", row=line))
+    if issues:
+        raise InputError(issues)
+
+    def cell(r: list[str], role: str) -> str:
+        c = cols.get(role)
+        return r[c] if c is not None and c < len(r) else ""
+
+    figures = [f for f in FIGURES if f in cols]
+    out = {"line": [], "area_code": [], "area_name": [], "region": [], **{f: [] for f in figures}}
+    skipped, marks = [], []
+    for line, r in body:
+        code, name = cell(r, "code"), cell(r, "name")
+        lone = sum(1 for c in r if c) <= 1 and not re.fullmatch(r"[A-Za-z0-9_\-]+", code)  # one cell of text
+        why = "a note line" if lone else _not_a_council(code, name, [cell(r, f) for f in figures])
+        if why:
+            skipped.append({"line": line, "code": code, "name": name or next((c for c in r if c), ""), "why": why,
+                            "dispersal": cell(r, "dispersal")})
+            continue
+        out["line"].append(line)
+        out["area_code"].append(code)
+        out["area_name"].append(name)
+        out["region"].append(cell(r, "region"))
+        for f in figures:
+            out[f].append(cell(r, f))
+    table = pd.DataFrame(out)
+    for f in figures:
+        table[f] = _counts(table, f, header[cols[f]], layout, policy, label, issues, marks)
+    dupes = table["area_code"].duplicated(keep="first")
+    for i in np.flatnonzero(dupes.to_numpy())[:20]:
+        first = int(table.loc[table["area_code"] == table["area_code"].iat[i], "line"].iat[0])
+        issues.append(Issue(label, f"the area code '{table['area_code'].iat[i]}' is given twice (also on line "
+                                   f"{first})", row=int(table["line"].iat[i]), field=header[cols["code"]]))
+    if issues:
+        raise InputError(issues)
+    if table.empty:
+        raise InputError(Issue(label, "no council rows below the header", row=k + 1))
+    return Actual(table=table, label=label, layout=layout, sha256=digest,
+                  columns={role: header[c] for role, c in cols.items()}, header_line=k + 1,
+                  date_in_file=_date_in(rows[:k]), skipped=skipped, suppressed=marks)
+
+
+def _not_a_council(code: str, name: str, figures: list[str]) -> str | None:
+    """Why a row is not a council's (a totals row, people in no council, a note), or None."""
+    if code.upper().startswith(AGGREGATE_PREFIXES):
+        return "a region, country or UK total (its code is not a council's)"
+    if code.lower() in NO_COUNCIL_CODES:
+        return "people the table places in no council"
+    if code:
+        return None
+    if TOTAL_WORDS.search(name):
+        return "a totals row"
+    if any(figures):
+        return "a row with figures but no area code"
+    return "a note line"
+
+
+def _counts(table: pd.DataFrame, figure: str, column: str, layout: str, policy: str, label: str,
+            issues: list[Issue], marks: list[dict]) -> np.ndarray:
+    """Whole, non-negative numbers of people from the text cells of ``figure``; suppressed cells by ``policy``."""
+    cells = table[figure].astype(str)
+    empty = (cells == "").to_numpy()
+    marker = cells.str.lower().isin(SUPPRESSED_MARKERS).to_numpy()
+    values, misplaced = parse_numbers(cells.where(~marker, ""))
+    lines, codes = table["line"].to_numpy(), table["area_code"].to_numpy()
+
+    def bad(mask: np.ndarray, message) -> None:
+        for i in np.flatnonzero(mask)[:20]:
+            issues.append(Issue(label, message(i), row=int(lines[i]), field=column, area=str(codes[i])))
+
+    if figure != "dispersal" and layout == "areas":
+        values[empty] = 0.0                        # the areas format: an empty contingency or initial is 0
+    else:
+        bad(empty, lambda i: "missing value: give the number of people (0 if none)")
+    bad(misplaced, lambda i: comma_message(cells.iat[i]))
+    bad(~empty & ~marker & ~misplaced & np.isnan(values), lambda i: f"not a number: '{cells.iat[i]}'")
+    bad(values < 0, lambda i: f"{cells.iat[i]} is negative: a count of people is 0 or more")
+    bad((values >= 0) & (np.abs(values - np.round(values)) > 1e-9),
+        lambda i: f"{cells.iat[i]} is not a whole number of people")
+    if marker.any() and policy == REFUSE:
+        bad(marker, lambda i: f"suppressed ('{cells.iat[i]}'): the figure is not published, and suppressed "
+                              "figures are refused (--suppressed error). Without it the council's figure is read "
+                              "as unknown (--suppressed zero: as 0); either is reported")
+    elif marker.any():
+        values[marker] = np.nan if policy == UNKNOWN else 0.0
+        marks.extend({"line": int(lines[i]), "area_code": str(codes[i]), "column": column,
+                      "marker": cells.iat[i], "read_as": UNKNOWN if policy == UNKNOWN else "0"}
+                     for i in np.flatnonzero(marker))
+    return values
+
+
+def suppressed_notes(label: str, marks: list[dict]) -> list[str]:
+    """One note per suppressed cell read as unknown or 0 (``marks``: :attr:`Actual.suppressed` of the
+    file ``label``): the file, its line, council and column."""
+    return [f"suppressed in {Path(label).name}, line {m['line']} ({m['area_code']}), column '{m['column']}' "
+            f"('{m['marker']}'): read as {m['read_as']}" for m in marks]
+
+
+# --------------------------------------------------------------------------- matching a plan's codes
+@dataclass(frozen=True)
+class Matched:
+    """An actual's rows matched to a plan's areas by :func:`match_codes`."""
+
+    index: np.ndarray        # (A,) row of the actual table for each plan area, -1 where the actual has none
+    renamed: list[dict]      # line, code (in the actual), area_code (the plan's), area_name
+    outside: pd.DataFrame    # actual rows of councils the plan does not have (known council codes)
+
+
+def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) -> Matched:
+    """Match the actual's council rows to the plan's areas.
+
+    A code the plan has matches it; a code renamed in 2024 (Barnsley, Sheffield: either code on
+    either side) matches the plan's; a UK council code the plan does not have is listed in
+    ``outside``. A code in neither the plan nor the list of UK council codes is an
+    :class:`InputError` (exit 2) naming the line and column.
+    """
+    t = actual.table
+    codes = t["area_code"].to_numpy(dtype=object)
+    position = {c: i for i, c in enumerate(plan_codes)}
+    also = {**RENAMED, **CODE_ALIASES}                      # old -> new and new -> old
+    target = np.array([position.get(c, position.get(also.get(c, ""), -1)) for c in codes], dtype=np.int64)
+    renamed = [{"line": int(t["line"].iat[i]), "code": str(codes[i]), "area_code": plan_codes[target[i]],
+                "area_name": plan_names[target[i]]}
+               for i in np.flatnonzero((target >= 0) & (np.array([c not in position for c in codes], bool)))]
+    known = council_codes()
+    unknown = np.flatnonzero((target < 0) & np.array([c not in known for c in codes], bool))
+    if unknown.size:
+        raise InputError([Issue(actual.label, f"the area code '{codes[i]}' is neither in the plan nor a UK "
+                                              "council code (the 361 councils of 2023, with Barnsley and "
+                                              "Sheffield's codes of 2024): a typing error, or the plan of "
+                                              "other areas?", row=int(t["line"].iat[i]),
+                                field=actual.columns["code"]) for i in unknown[:20]])
+    hit = np.flatnonzero(target >= 0)
+    twice = hit[pd.Series(target[hit]).duplicated().to_numpy()]
+    if twice.size:                                          # E08000016 and E08000038 are one council
+        i = int(twice[0])
+        j = int(hit[target[hit] == target[i]][0])
+        raise InputError(Issue(actual.label, f"'{codes[i]}' and '{codes[j]}' (line {t['line'].iat[j]}) are the same "
+                                             f"council, {plan_names[target[i]]} (its code changed in 2024): give "
+                                             "it once", row=int(t["line"].iat[i]), field=actual.columns["code"]))
+    index = np.full(len(plan_codes), -1, dtype=np.int64)
+    index[target[hit]] = hit
+    return Matched(index=index, renamed=renamed, outside=t[target < 0].reset_index(drop=True))

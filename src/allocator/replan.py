@@ -1,0 +1,353 @@
+"""Re-planning from where things really are (``allocator replan``).
+
+:func:`replan` takes a plan (read back from its folder), the scenario it was solved from, an actual
+position (:mod:`allocator.actual`) and its date, and solves a new plan for the years that remain:
+
+* **The start is the actual.** Each council's dispersal (and, when the scenario locates hotels, the
+  people in its hotels) is the actual's on the date. The model plans whole years, so the new plan
+  starts at a year end: at 31 December of the date's year when the date is one, otherwise at the
+  *previous* plan's position moved on to that year end: each council's actual plus the change the
+  previous plan makes from the date to the year end (a straight line between year ends, as
+  ``allocator track`` reads a plan), never below 0. Areas the actual does not give keep the previous
+  plan's number on that date. Everything of this kind is listed in the notes.
+* **Capacity carries on.** Each area's bed spaces at the new start are its capacity path at that
+  year end (today's capacity plus the procurement pace for each year it has been open, the model's
+  own reading), or the people it houses if more; the pace stays. A volunteered area that has opened
+  becomes an existing one.
+* **Every agreement is kept.** Agreements for the remaining years are hard rules of the new plan;
+  those of earlier years are not part of it (the notes say whether the actual met them).
+* **Stability.** ``objective.stability_weight`` (£ per person away from the previous plan's number,
+  for each council and year) keeps councils' numbers where the previous plan had them unless moving
+  them is worth more; the previous plan's numbers are the table ``previous.csv``.
+
+The new plan is a plan folder like any other (``allocator track``, ``report``, ``explain`` read it),
+with ``changes.csv`` / ``changes.md`` (the per-council change list: previous number, new number,
+why) and the scenario it was solved from in ``scenario/`` (``allocator solve DIR/scenario`` solves
+it again). Its ``summary.json`` records the previous plan's SHA-256 under ``replan``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actual, suppressed_notes
+from allocator.api import solve
+from allocator.errors import InputError, Issue
+from allocator.output import clean_text, fmt, markdown_table, safe_csv
+from allocator.scenario import Scenario, load_scenario
+from allocator.track import PlanPath, as_date, plan_path, year_end
+
+SCENARIO_FILES = ("scenario.yaml", "areas.csv", "agreements.csv", "previous.csv")
+
+
+@dataclass
+class Replan:
+    """A new plan from the actual position (:func:`replan`), with its change list and its scenario."""
+
+    plan: Any                     # allocator.plan.Plan
+    changes: pd.DataFrame         # per area and remaining year: previous, new, change, why
+    notes: list[str]
+    files: dict[str, bytes] = field(default_factory=dict)   # the scenario's files (scenario/ in the folder)
+
+    def markdown(self) -> str:
+        """``changes.md``: the councils whose numbers change, for early notification."""
+        return changes_markdown(self)
+
+    def write(self, out: str | Path, *, force: bool = False, protect=()) -> Path:
+        """The new plan's folder: the plan files, changes.csv, changes.md and scenario/ (atomically)."""
+        def extra(folder: Path) -> None:
+            safe_csv(self.changes).to_csv(folder / "changes.csv", index=False, lineterminator="\n")
+            (folder / "changes.md").write_text(self.markdown(), encoding="utf-8", newline="\n")
+            (folder / "scenario").mkdir()
+            for name, data in self.files.items():
+                (folder / "scenario" / name).write_bytes(data)
+        return self.plan.write(out, force=force, protect=protect, extra_files=extra)
+
+
+def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT,
+           stability_weight: float | None = None, solver: str = "highs", time_limit: float | None = None) -> Replan:
+    """Solve a new plan for the remaining years of ``previous`` from ``actual`` on ``when``.
+
+    ``scenario`` is the scenario ``previous`` was solved from (or its successor: new agreements are
+    welcome). ``stability_weight`` overrides ``objective.stability_weight``. Raises
+    :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan or with no year left
+    to plan, an actual that cannot be read, a scenario whose areas are not the plan's;
+    :class:`~allocator.errors.InfeasibleError` when the agreements cannot all be kept from here.
+    """
+    when = as_date(when)
+    path = plan_path(previous)
+    first = _first_year(path, when)
+    if scenario.has_cohorts:
+        raise InputError(Issue(str(scenario.source or "scenario"), "re-planning a scenario with cohorts is not "
+                                                                    "supported: the actual tables give no split of a "
+                                                                    "council's people by cohort", field="cohorts"))
+    codes = scenario.areas["area_code"].astype(str).tolist()
+    if codes != path.codes:
+        raise InputError(Issue(str(scenario.source or "scenario"), "the scenario's areas are not the plan's (the "
+                                                                    "plan was solved from another scenario?)",
+                               field="areas"))
+    if not isinstance(actual, Actual):
+        actual = read_actual(actual, suppressed=suppressed)
+    notes: list[str] = suppressed_notes(actual.label, actual.suppressed)
+    start = _start(path, actual, when, first, notes, hotels=path.contingency is not None)
+    with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
+        files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
+        for name, data in files.items():
+            (Path(tmp) / name).write_bytes(data)
+        new = load_scenario(Path(tmp) / "scenario.yaml")
+        plan = solve(new, solver=solver, time_limit=time_limit)
+    plan.summary["replan"] = {"previous_plan_sha256": previous.sha256(), "previous_scenario_sha256":
+                              previous.summary.get("scenario_sha256"), "date": when.isoformat(),
+                              "starts": year_end(first - 1).isoformat(), "actual": actual.label,
+                              "actual_sha256": actual.sha256, "notes": notes}
+    return Replan(plan=plan, changes=_changes(previous, plan, first), notes=notes, files=files)
+
+
+def _first_year(path: PlanPath, when: date) -> int:
+    """The first year of the new plan: the year after the date's (which is a year end, or inside that year)."""
+    path.where(when)                                  # an InputError when the date is outside the plan
+    first = when.year + 1
+    if first > int(path.years[-1]):
+        raise InputError(Issue("command line", f"{when:%d %b %Y} leaves no year of the plan to re-plan (it ends "
+                                               f"{year_end(path.years[-1]):%d %b %Y})", field="--date"))
+    return first
+
+
+def _start(path: PlanPath, actual: Actual, when: date, first: int, notes: list[str], hotels: bool) -> dict:
+    """Each area's people in dispersal (and in hotels) at the new plan's start, with the notes on how."""
+    matched = match_codes(actual, path.codes, path.names)
+    has = matched.index >= 0
+    table = actual.table
+
+    def figure(name: str, planned: np.ndarray) -> np.ndarray:
+        out = planned.astype(float).copy()
+        if name in table.columns:
+            got = np.full(len(out), np.nan)
+            got[has] = table[name].to_numpy(float)[matched.index[has]]
+            known = ~np.isnan(got)
+            out[known] = got[known]
+        return out
+
+    planned_now = path.at(path.dispersal, when)
+    dispersal = figure("dispersal", planned_now)
+    unknown = np.isnan(_actual_of(table, matched, "dispersal"))
+    if unknown.any():
+        notes.append(f"{int(unknown.sum())} area(s) have no actual, so the previous plan's number on "
+                     f"{when:%d %b %Y} is taken: " + ", ".join(np.asarray(path.names)[unknown][:12]))
+    contingency = None
+    if hotels:
+        if "contingency" not in table.columns:
+            raise InputError(Issue(actual.label, "the scenario locates hotels by area, so the actual must give "
+                                                 "each council's people in contingency (a contingency column)"))
+        contingency = figure("contingency", path.at(path.contingency, when))
+        unlocated = float(path.at(path.national_contingency, when) - path.at(path.contingency, when).sum())
+        if unlocated >= 0.5:
+            notes.append(f"the previous plan had {fmt(unlocated, 'people')} in new contingency sites (in no council) on "
+                         f"{when:%d %b %Y}; the new plan starts from the actual's contingency by council only, so "
+                         "anyone still in such sites must be in the actual's council figures to be counted")
+    national = float(np.nansum(_actual_of(table, matched, "contingency"))) if "contingency" in table.columns \
+        else float(path.at(path.national_contingency, when))
+    if "contingency" not in table.columns:
+        notes.append("the actual has no contingency column: the previous plan's national contingency on "
+                     f"{when:%d %b %Y} ({fmt(national, 'people')}) is taken")
+    end = year_end(first - 1)
+    if when != end:                                   # move on to the year end along the previous plan
+        step = path.at(path.dispersal, end) - planned_now
+        dispersal = np.maximum(dispersal + step, 0.0)
+        if contingency is not None:
+            contingency = np.maximum(contingency + path.at(path.contingency, end) - path.at(path.contingency, when), 0)
+        national = max(national + float(path.at(path.national_contingency, end)
+                                        - path.at(path.national_contingency, when)), 0.0)
+        notes.append(f"{when:%d %b %Y} is inside {first - 1}: the new plan starts at {end:%d %b %Y} from the actual "
+                     "moved on by the previous plan's own change over the rest of the year (each council's actual "
+                     f"plus its planned change; {fmt(float(dispersal.sum()), 'people')} in dispersal, "
+                     f"{fmt(national if contingency is None else float(contingency.sum()), 'people')} in contingency)")
+    outside = matched.outside
+    if len(outside):
+        notes.append(f"{len(outside)} council(s) of the actual are not in the scenario and are left out: "
+                     + ", ".join(outside["area_code"].head(12)))
+    return {"dispersal": np.round(dispersal), "contingency": None if contingency is None else np.round(contingency),
+            "national_contingency": round(national), "initial": _initial(table, matched)}
+
+
+def _actual_of(table: pd.DataFrame, matched, name: str) -> np.ndarray:
+    out = np.full(len(matched.index), np.nan)
+    has = matched.index >= 0
+    if name in table.columns:
+        out[has] = table[name].to_numpy(float)[matched.index[has]]
+    return out
+
+
+def _initial(table: pd.DataFrame, matched) -> np.ndarray | None:
+    return _actual_of(table, matched, "initial") if "initial" in table.columns else None
+
+
+def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: dict, when: date, first: int,
+                    notes: list[str], stability_weight: float | None) -> dict[str, bytes]:
+    """The new plan's scenario as files: scenario.yaml, areas.csv, agreements.csv, previous.csv."""
+    cfg = scenario.config.model_dump(mode="json", exclude_none=True)
+    years = [y for y in scenario.years if y >= first]
+    cfg["name"] = f"{re.sub(r' [(]re-planned from [^)]*[)]$', '', scenario.name)} (re-planned from {when:%d %b %Y})"
+    cfg["years"] = years
+    cfg["demand"]["arrivals"] = {y: v for y, v in scenario.config.demand.arrivals.items() if y >= first}
+    ceiling = {y: v for y, v in (scenario.config.policy.contingency_ceiling or {}).items() if y >= first}
+    cfg["policy"].pop("contingency_ceiling", None)
+    if ceiling:
+        cfg["policy"]["contingency_ceiling"] = ceiling
+    areas = _areas(scenario, path, start, first, notes, previous.start)
+    if "contingency" in areas.columns:
+        cfg["demand"].pop("contingency_start", None)
+    else:
+        cfg["demand"]["contingency_start"] = start["national_contingency"]
+    if stability_weight is not None:
+        cfg["objective"]["stability_weight"] = stability_weight
+    cfg["areas"], cfg["previous_plan"] = "areas.csv", "previous.csv"
+    files = {"areas.csv": _csv(areas), "previous.csv": _csv(_previous_numbers(previous, years))}
+    kept = _agreements(scenario, first, when, dict(zip(path.codes, start["dispersal"])), notes)
+    cfg.pop("agreements", None)
+    if kept is not None:
+        cfg["agreements"] = "agreements.csv"
+        files["agreements.csv"] = _csv(kept)
+    header = (f"# Re-planned by allocator from the plan {previous.sha256()[:16]} and the actual of {when:%d %b %Y}.\n"
+              "# Solve it again with: allocator solve <this folder> --out DIR\n")
+    files = {"scenario.yaml": (header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)).encode()} | files
+    return files
+
+
+def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str],
+           previous_start: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The new start's areas table: the actual's people, capacity carried on along its path, opened areas
+    existing, protection as the previous plan decided it at its start (the ``protect`` column)."""
+    df = scenario.areas.copy()
+    years_before = first - int(path.years[0])                       # plan years already behind the new start
+    opened = (df["status"] == "volunteered") & (df["available_from"].fillna(9999) < first) \
+        if "available_from" in df.columns else pd.Series(False, index=df.index)
+    open_from = df["available_from"].fillna(path.years[0]).clip(lower=path.years[0]) \
+        if "available_from" in df.columns else pd.Series(float(path.years[0]), index=df.index)
+    years_open = np.clip(first - open_from.to_numpy(float), 0, years_before)
+    years_open = np.where(df["status"].to_numpy() == "existing", years_before, years_open)
+    path_now = df["capacity"].to_numpy(float) + df["procurement_per_year"].to_numpy(float) * years_open
+    df["stock"] = start["dispersal"]
+    df["capacity"] = np.ceil(np.maximum(path_now, start["dispersal"]) - 1e-9)
+    early = (df["status"] == "volunteered") & (df["stock"] > 0) & ~opened
+    for name in df.loc[opened | early, "area_name"]:
+        notes.append(f"{name} has opened as a dispersal area: it is an existing area in the new plan")
+    df.loc[opened | early, "status"] = "existing"
+    if "available_from" in df.columns:
+        df.loc[df["status"] != "volunteered", "available_from"] = np.nan
+    if start["contingency"] is not None:
+        df["contingency"] = start["contingency"]
+    if previous_start is not None and "protected" in previous_start.columns:   # protection as decided at the start
+        df["protect"] = previous_start.set_index("area_code")["protected"].reindex(df["area_code"]).to_numpy()
+    if start["initial"] is not None and "initial" in df.columns:
+        df["initial"] = np.where(np.isnan(start["initial"]), df["initial"], start["initial"])
+        notes.append("initial accommodation by council is the actual's")
+    return df
+
+
+def _previous_numbers(previous: Any, years: list[int]) -> pd.DataFrame:
+    a = previous.allocations
+    a = a[a["year"].isin(years)]
+    table = a.groupby(["area_code", "year"], sort=False)["stock"].sum().reset_index()
+    return table.astype({"year": "int64", "stock": "int64"})
+
+
+def _agreements(scenario: Scenario, first: int, when: date, now: dict, notes: list[str]) -> pd.DataFrame | None:
+    """The agreements of the new plan's years; those of earlier years are reported (met or not, for the
+    year the date ends)."""
+    ag = scenario.agreements
+    if ag is None or not len(ag):
+        return None
+    past = ag[ag["year"] < first]
+    if len(past):
+        notes.append(f"{len(past)} agreement(s) of {', '.join(map(str, sorted(past['year'].unique())))} are of years "
+                     "before the new plan and are not part of it")
+    if when == year_end(first - 1):
+        for r in past[past["year"] == first - 1].itertuples():
+            got = now[str(r.area_code)]
+            low, high = (-np.inf if np.isnan(r.minimum) else r.minimum), (np.inf if np.isnan(r.maximum) else r.maximum)
+            words = "met" if low <= got <= high else "not met"
+            notes.append(f"the agreement for {r.area_code} in {r.year} ({_range(r.minimum, r.maximum)}) was {words}: "
+                         f"{fmt(got, 'people')} at {when:%d %b %Y}")
+    kept = ag[ag["year"] >= first][["area_code", "year", "minimum", "maximum", "note"]]
+    return kept if len(kept) else None
+
+
+def _range(low: float, high: float) -> str:
+    if low == high:
+        return f"exactly {fmt(low, 'people')}"
+    return " and ".join(w for w in (f"at least {fmt(low, 'people')}" if not np.isnan(low) else "",
+                                    f"at most {fmt(high, 'people')}" if not np.isnan(high) else "") if w)
+
+
+def _csv(table: pd.DataFrame) -> bytes:
+    """A table as the scenario's CSV: whole numbers without a decimal point, empty where there is none."""
+    out = table.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            values = out[col].to_numpy()
+            whole = np.isfinite(values) & (values == np.round(values))
+            out[col] = [str(int(v)) if w else ("" if not np.isfinite(v) else repr(float(v)))
+                        for v, w in zip(values, whole)]
+    return out.to_csv(index=False, lineterminator="\n").encode()
+
+
+def _changes(previous: Any, plan: Any, first: int) -> pd.DataFrame:
+    """Per area and remaining year: the previous number, the new one, the change and why (explain's reasons)."""
+    old = previous.allocations
+    old = old[old["year"] >= first].groupby(["area_code", "year"], sort=False)["stock"].sum()
+    new = plan.allocations.groupby(["area_code", "area_name", "region", "year"], sort=False).agg(
+        stock=("stock", "sum"), limited_by=("limited_by", "first")).reset_index()
+    new["previous"] = old.reindex(pd.MultiIndex.from_frame(new[["area_code", "year"]])).to_numpy()
+    out = new.rename(columns={"stock": "new"})[["area_code", "area_name", "region", "year", "previous", "new"]]
+    out["change"] = out["new"] - out["previous"]
+    out["why"] = [", ".join(r.strip() for r in str(reason).split(";") if r.strip()) for reason in new["limited_by"]]
+    return out
+
+
+def changes_markdown(r: Replan) -> str:
+    c = r.changes
+    s = r.plan.summary
+    moved = c[c["change"] != 0]
+    councils = moved["area_code"].nunique()
+    rows = moved.sort_values(["year", "change", "area_code"], key=lambda v: v.abs() if v.name == "change" else v,
+                             ascending=[True, False, True])
+    table = pd.DataFrame({"council": rows["area_name"].astype(str), "code": rows["area_code"].astype(str),
+                          "year": rows["year"].astype(str), "Previous": rows["previous"].map(lambda v: fmt(v, "people")),
+                          "New": rows["new"].map(lambda v: fmt(v, "people")),
+                          "Change": rows["change"].map(lambda v: fmt(v, "people", signed=True)), "Why": rows["why"]})
+    lines = [f"# Changes: {s['scenario']}", "",
+             f"Re-planned from the actual of {s['replan']['date']} (`{Path(s['replan']['actual']).name}`); the previous "
+             f"plan's SHA-256 is `{s['replan']['previous_plan_sha256'][:16]}`.", "",
+             f"{councils} of {c['area_code'].nunique()} councils change in at least one year; every other council keeps "
+             "the previous plan's numbers. Why: what limits the new number (allocator explain gives the words).", "",
+             markdown_table(table, ("council", "code", "year", "Why")) if len(table) else "No council's number changes.",
+             "", "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in r.notes] or ["* None."]), ""]
+    return clean_text("\n".join(lines), multiline=True)
+
+
+def replan_lines(r: Replan) -> list[str]:
+    """A few lines for the terminal: the new plan, the councils that change, the notes."""
+    s, c = r.plan.summary, r.changes
+    moved = c[c["change"] != 0]
+    end = s["headline"]["end"]
+    lines = [f"Re-planned {s['scenario']}: {s['status']}; {int(c['year'].nunique())} year(s) from "
+             f"{s['replan']['starts']}.",
+             f"By {end['year']}: {fmt(end['dispersed'], 'people')} in dispersal, {fmt(end['contingency'], 'people')} in "
+             f"contingency; total cost £{fmt(end['total_cost_all_years'], 'people')}.",
+             f"{moved['area_code'].nunique()} of {c['area_code'].nunique()} councils change in at least one year "
+             f"(people moved from the previous plan's numbers, all years: {fmt(float(moved['change'].abs().sum()), 'people')})."]
+    for row in moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(5).itertuples():
+        lines.append(f"  {row.area_name} {row.year}: {fmt(row.previous, 'people')} -> {fmt(row.new, 'people')} "
+                     f"({fmt(row.change, 'people', signed=True)}; {row.why or 'no limit binds'})")
+    lines += [f"Note: {n}." for n in r.notes]
+    return lines

@@ -1,0 +1,319 @@
+"""Plan against actual: where each council stands on a date against where the plan said it would be.
+
+:func:`track` compares a plan (a :class:`~allocator.plan.Plan`, usually read back from its folder)
+with an actual position (:mod:`allocator.actual`) on one date, council by council, region by region
+and for the nation. A plan gives numbers at year ends (31 December); inside a year the planned value
+is the straight line between the two year ends around the date, by days::
+
+    planned(d) = v(Y-1) + f * (v(Y) - v(Y-1)),   f = days from 31 Dec Y-1 to d / days in year Y
+
+(31 March 2026: f = 90/365). The fulfilment rate is North Rhine-Westphalia's: the net new places a
+council has actually provided since the plan's start against the net new places the plan asked of
+it by the date, ``(actual - start) / (planned - start)``; it is undefined (and said to be) where the
+plan asks for less than one net new place by the date, as at the plan's start itself. A council the
+plan asks to shrink has a rate too: 100% is the planned reduction reached.
+
+The result, a :class:`Tracking`, is written (and read back for the report) by :mod:`allocator.track_files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
+from allocator.errors import InputError, Issue
+from allocator.track_files import track_markdown, write_tracking
+
+if TYPE_CHECKING:
+    from allocator.plan import Plan
+
+#: Default threshold (people) beyond which a council is flagged behind or ahead of its plan.
+BEHIND_BY = 25
+#: Below this many planned net new places (in either direction) the fulfilment rate is undefined.
+MIN_PLANNED_PLACES = 1.0
+UNDEFINED = "no net new places planned by this date"
+
+
+def year_end(year: int) -> date:
+    return date(int(year), 12, 31)
+
+
+def as_date(value: Any, what: str = "--date") -> date:
+    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``; an InputError otherwise."""
+    if isinstance(value, date):
+        return value if type(value) is date else value.date()
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(Issue("command line", f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31",
+                               field=what)) from None
+
+
+# --------------------------------------------------------------------------- the plan through time
+@dataclass(frozen=True)
+class PlanPath:
+    """A plan's numbers at its start and at each year end, per area (one row per area of start.csv)."""
+
+    codes: list[str]
+    names: list[str]
+    regions: list[str]
+    years: np.ndarray              # (T,)
+    dispersal: np.ndarray          # (A, T+1): column 0 the start
+    contingency: np.ndarray | None  # (A, T+1) people in the area's hotels, when the plan locates them
+    national_contingency: np.ndarray  # (T+1,)
+    cap: np.ndarray                # (A,)
+    fixed: np.ndarray | None       # (A,) fixed counts on the pressure basis (initial, other programmes)
+
+    @property
+    def dates(self) -> list[date]:
+        return [year_end(self.years[0] - 1), *(year_end(y) for y in self.years)]
+
+    def where(self, when: date) -> tuple[int, float]:
+        """(t, f): ``when`` lies in plan year ``t`` (1-based column of the arrays; 0 = the start) at
+        fraction ``f`` of it. An InputError when it is outside the plan."""
+        dates = self.dates
+        if when < dates[0] or when > dates[-1]:
+            raise InputError(Issue("command line", f"{when:%d %b %Y} is outside the plan, which runs from "
+                                                   f"{dates[0]:%d %b %Y} (its start) to {dates[-1]:%d %b %Y}",
+                                   field="--date"))
+        if when == dates[0]:
+            return 0, 1.0
+        t = next(k for k in range(1, len(dates)) if when <= dates[k])
+        return t, (when - dates[t - 1]).days / (dates[t] - dates[t - 1]).days
+
+    def at(self, values: np.ndarray, when: date) -> np.ndarray:
+        """``values`` (..., T+1) interpolated to ``when``, linearly by days between year ends."""
+        t, f = self.where(when)
+        if t == 0:
+            return values[..., 0].astype(float)
+        return values[..., t - 1] + f * (values[..., t] - values[..., t - 1])
+
+
+def plan_path(plan: Plan) -> PlanPath:
+    """The :class:`PlanPath` of a plan; an InputError when the plan has no start.csv (an old folder)."""
+    start = plan.start
+    if start is None:
+        raise InputError(Issue(str(getattr(plan, "folder", None) or "plan"), "the plan has no start.csv (written "
+                                                                              "by an older version of allocator): "
+                                                                              "solve its scenario again"))
+    codes = start["area_code"].astype(str).tolist()
+    years = np.sort(plan.trajectory["year"].to_numpy().astype(np.int64))
+    alloc = plan.allocations
+    by = alloc.groupby(["area_code", "year"], sort=False)
+
+    def grid(column: str, how: str) -> np.ndarray:
+        table = getattr(by[column], how)().unstack("year").reindex(index=codes, columns=years)
+        return table.to_numpy(dtype=float)
+
+    dispersal = np.column_stack([start["stock"].to_numpy(float), grid("stock", "sum")])
+    contingency = None
+    if "contingency" in alloc.columns and "contingency" in start.columns:
+        contingency = np.column_stack([start["contingency"].to_numpy(float), grid("contingency", "first")])
+    traj = plan.trajectory.set_index("year").reindex(years)
+    head = plan.summary.get("headline", {}).get("start", {})
+    national = np.concatenate([[float(head.get("contingency", np.nan))], traj["contingency"].to_numpy(float)])
+    fixed = None
+    if "basis_total" in start.columns:
+        fixed = start["basis_total"].to_numpy(float) - dispersal[:, 0] - (
+            contingency[:, 0] if contingency is not None else 0.0)
+    return PlanPath(codes=codes, names=start["area_name"].astype(str).tolist(),
+                    regions=start["region"].astype(str).tolist(), years=years, dispersal=dispersal,
+                    contingency=contingency, national_contingency=national, cap=start["cap"].to_numpy(float),
+                    fixed=fixed)
+
+
+# --------------------------------------------------------------------------- the comparison
+@dataclass
+class Tracking:
+    """A plan against the actual position on one date (:func:`track`)."""
+
+    date: date
+    councils: pd.DataFrame
+    """One row per area of the plan: start, planned and actual dispersal, the difference (actual minus
+    planned), planned and actual net new places, the fulfilment rate, contingency, the flags."""
+    regions: pd.DataFrame
+    """One row per region: the same figures summed over its councils whose actual is known."""
+    nation: pd.DataFrame
+    """One row: the same over every area of the plan, with the national contingency."""
+    summary: dict
+    """What was compared: the plan and its hash, the actual file and its hash, the interpolation, the
+    threshold, and the notes (councils missing, renamed, suppressed cells, rows that are not councils)."""
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        """The summary as Markdown (``track.md``): the nation, the regions, the flagged councils, the notes."""
+        return track_markdown(self)
+
+    def write(self, out, *, force: bool = False, protect=()) -> Any:
+        """Write the tables, ``track.md`` and ``track.json`` into the folder ``out`` (atomically;
+        :func:`allocator.track_files.write_tracking`)."""
+        return write_tracking(self, out, force=force, protect=protect)
+
+
+def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEHIND_BY,
+          suppressed: str = SUPPRESSED_DEFAULT) -> Tracking:
+    """Compare ``plan`` with the ``actual`` position on ``when`` (a date or ``YYYY-MM-DD``).
+
+    ``actual`` is an :class:`~allocator.actual.Actual`, or a file or table for
+    :func:`~allocator.actual.read_actual` (with ``suppressed``). ``behind_by``: people; a council whose
+    actual is below its planned number by more is flagged ``behind``, above it by more ``ahead``.
+
+    Raises :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan, a date the
+    file contradicts (its title says ``as at`` another date), and whatever the actual file holds
+    that cannot be read.
+    """
+    when = as_date(when)
+    path = plan_path(plan)
+    t, f = path.where(when)
+    if not isinstance(actual, Actual):
+        actual = read_actual(actual, suppressed=suppressed)
+    if actual.date_in_file is not None and actual.date_in_file != when:
+        raise InputError(Issue(actual.label, f"the table is as at {actual.date_in_file:%d %B %Y} (its title, above "
+                                             f"line {actual.header_line}) but the date given is {when:%d %B %Y}",
+                               field="--date"))
+    matched = match_codes(actual, path.codes, path.names)
+    councils = _council_table(path, actual, matched, when, behind_by)
+    regions = _sum_rows(councils, "region")
+    nation = _sum_rows(councils.assign(region="All areas of the plan"), "region")
+    nation.insert(1, "national_planned_contingency", round(float(path.at(path.national_contingency, when)), 2))
+    summary = _summary(plan, path, actual, matched, councils, when, t, f, behind_by)
+    return Tracking(date=when, councils=councils, regions=regions, nation=nation, summary=summary,
+                    notes=summary["notes"])
+
+
+def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date, behind_by: float) -> pd.DataFrame:
+    idx = matched.index
+    has = idx >= 0
+    table = actual.table
+
+    def actual_of(figure: str) -> np.ndarray:
+        out = np.full(len(idx), np.nan)
+        if figure in table.columns:
+            out[has] = table[figure].to_numpy(float)[idx[has]]
+        return out
+
+    start = path.dispersal[:, 0]
+    planned = path.at(path.dispersal, when)
+    got = actual_of("dispersal")
+    planned_new, actual_new = planned - start, got - start
+    defined = np.abs(planned_new) >= MIN_PLANNED_PLACES
+    fulfilment = np.where(defined & ~np.isnan(got), actual_new / np.where(defined, planned_new, 1.0), np.nan)
+    diff = got - planned
+    out = pd.DataFrame({"area_code": path.codes, "area_name": path.names, "region": path.regions,
+                        "start_dispersal": start, "planned_dispersal": np.round(planned, 2), "actual_dispersal": got,
+                        "difference": np.round(diff, 2), "planned_net_new": np.round(planned_new, 2),
+                        "actual_net_new": actual_new, "fulfilment": np.round(fulfilment, 4)})
+    planned_c = path.at(path.contingency, when) if path.contingency is not None else np.full(len(idx), np.nan)
+    got_c = actual_of("contingency")
+    out["planned_contingency"] = np.round(planned_c, 2)
+    out["actual_contingency"] = got_c
+    out["difference_contingency"] = np.round(got_c - planned_c, 2)
+    out["cap"] = path.cap
+    basis = got + (np.nan_to_num(got_c) + path.fixed if path.fixed is not None else 0.0)
+    out["over_cap"] = basis > path.cap
+    out["behind"] = diff < -behind_by
+    out["ahead"] = diff > behind_by
+    suppressed = {(m["area_code"]) for m in actual.suppressed if m["read_as"] == UNKNOWN}
+    codes_in_file = np.where(has, table["area_code"].to_numpy(dtype=object)[np.maximum(idx, 0)], "")
+    out["status"] = np.select(
+        [~has, np.isnan(got), ~defined],
+        ["not in the actual", "unknown (suppressed)", "fulfilment undefined"], "tracked")
+    out.loc[[c in suppressed and not np.isnan(g) for c, g in zip(codes_in_file, got)], "status"] = \
+        "tracked (a suppressed figure read as unknown)"
+    return out
+
+
+#: The columns summed for a region or the nation, over its councils whose actual dispersal is known.
+_SUMMED = ("start_dispersal", "planned_dispersal", "actual_dispersal", "difference", "planned_net_new",
+           "actual_net_new")
+
+
+def _sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
+    known = councils["actual_dispersal"].notna()
+    g = councils[known].groupby(key, sort=True)
+    out = g[list(_SUMMED)].sum().round(2)
+    out.insert(0, "councils", councils.groupby(key).size())
+    out.insert(1, "councils_unknown", (~known).groupby(councils[key]).sum())
+    planned_new = out["planned_net_new"]
+    defined = planned_new.abs() >= MIN_PLANNED_PLACES
+    out["fulfilment"] = (out["actual_net_new"] / planned_new.where(defined)).round(4)
+    has_c = councils["actual_contingency"].notna() & councils["planned_contingency"].notna()
+    cont = councils[has_c].groupby(key)[["planned_contingency", "actual_contingency"]].sum(min_count=1)
+    out = out.join(cont, how="left")
+    out["actual_contingency_all"] = councils.groupby(key)["actual_contingency"].sum(min_count=1)
+    for flag in ("over_cap", "behind", "ahead"):
+        out[flag] = councils.groupby(key)[flag].sum()
+    out = out.reindex(sorted(councils[key].unique()))
+    for col in ("councils", "councils_unknown", "over_cap", "behind", "ahead"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    return out.reset_index()
+
+
+def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame, when: date,
+             t: int, f: float, behind_by: float) -> dict:
+    s = plan.summary
+    dates = path.dates
+    if t == 0:
+        how = f"{when:%d %b %Y} is the plan's start: the planned numbers are the start position"
+    elif f == 1.0:
+        how = f"{when:%d %b %Y} is a year end of the plan: the planned numbers are the plan's own"
+    else:
+        days, year_days = (when - dates[t - 1]).days, (dates[t] - dates[t - 1]).days
+        how = (f"{when:%d %b %Y} is {days} of the {year_days} days into {path.years[t - 1]}: each planned number "
+               f"is the one at 31 Dec {path.years[t - 1] - 1} plus {days}/{year_days} of the change the plan makes "
+               f"in {path.years[t - 1]} (a straight line between year ends)")
+    return {
+        "date": when.isoformat(),
+        "plan": {"scenario": s.get("scenario"), "scenario_sha256": s.get("scenario_sha256"),
+                 "sha256": plan.sha256(), "start": dates[0].isoformat(), "end": dates[-1].isoformat()},
+        "actual": {"file": actual.label, "sha256": actual.sha256, "layout": actual.layout,
+                   "header_line": actual.header_line, "columns": actual.columns,
+                   "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
+                   "suppressed": actual.suppressed},
+        "interpolation": {"year": int(path.years[t - 1]) if t else None, "fraction": round(f, 6) if t else 0.0,
+                          "how": how},
+        "behind_by": behind_by,
+        "hotels_by_area": path.contingency is not None,
+        "notes": _notes(path, actual, matched, councils),
+    }
+
+
+def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame) -> list[str]:
+    """What a reader must know about the comparison, in words: nothing left out is left unsaid."""
+    notes = []
+    missing = councils[councils["status"] == "not in the actual"]
+    if len(missing):
+        notes.append(f"{len(missing)} area(s) of the plan are not in the actual file, so their actual is unknown: "
+                     + _some(missing["area_name"] + " (" + missing["area_code"] + ")"))
+    for r in matched.renamed:
+        notes.append(f"line {r['line']}: the code {r['code']} is read as {r['area_code']} ({r['area_name']}): the "
+                     "council's code changed in 2024")
+    notes += suppressed_notes(actual.label, actual.suppressed)
+    if len(matched.outside):
+        o = matched.outside
+        notes.append(f"{len(o)} council(s) in the actual file are not in the plan and are not compared; they hold "
+                     f"{o['dispersal'].sum():,.0f} people in dispersal: " + _some(o["area_name"] + " (" +
+                                                                                   o["area_code"] + ")"))
+    total = float(actual.table["dispersal"].sum())
+    for s in actual.skipped:
+        what = f"line {s['line']}: '{s['name'] or s['code']}' skipped, {s['why']}"
+        if s["dispersal"]:
+            what += f"; its dispersal figure is {s['dispersal']}"
+            if "total" in s["why"]:
+                what += f" (the councils' rows add up to {total:,.0f})"
+        notes.append(what)
+    if path.contingency is None:
+        notes.append("the plan does not locate hotels by area, so contingency is compared for the nation only")
+    if "contingency" not in actual.table.columns:
+        notes.append("the actual file has no contingency column: contingency is not compared")
+    return notes
+
+
+def _some(names: pd.Series, limit: int = 12) -> str:
+    shown = ", ".join(names.astype(str).head(limit))
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -1,0 +1,193 @@
+"""A plan against actual (:class:`allocator.track.Tracking`) in words and files, and read back.
+
+:func:`write_tracking` writes the folder ``allocator track`` leaves (through
+:func:`allocator.output.write_folder`, so the ``--out``/``--force`` rules hold):
+
+* ``track_councils.csv``: one row per area of the plan;
+* ``track_regions.csv`` and ``track_nation.csv``: the same figures summed;
+* ``track.md``: the summary (:func:`track_markdown`): the nation, the regions, the flagged councils
+  and every note (councils missing, renamed, suppressed cells, rows that are not councils);
+* ``track.json``: what was compared (the plan's and the actual file's SHA-256, the columns read,
+  the interpolation, the threshold) and the notes.
+
+:func:`read_tracking` reads such a folder back (``allocator report --track``). This module knows
+the tracking only by its attributes: :mod:`allocator.track` imports it, not the other way round.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.actual import suppressed_notes
+from allocator.errors import InputError, Issue
+from allocator.inputs import read_plan_json, read_plan_table
+from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
+
+TRACK_FILES = ("track_councils.csv", "track_regions.csv", "track_nation.csv", "track.md", "track.json")
+COUNCIL_COLUMNS = ("area_code", "area_name", "region", "start_dispersal", "planned_dispersal", "actual_dispersal",
+                   "difference", "planned_net_new", "actual_net_new", "fulfilment", "status")
+
+
+def percent(value: float) -> str:
+    """A fulfilment rate as people read it, ``undefined`` where there is none."""
+    return "undefined" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
+def _people(value: float, signed: bool = False) -> str:
+    return "unknown" if value is None or not np.isfinite(value) else fmt(value, "people", signed=signed)
+
+
+def figure_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The figures of regions or the nation as text, for a Markdown table."""
+    return pd.DataFrame({
+        label: table["region"].astype(str), "Councils": table["councils"].map(str),
+        "Unknown": table["councils_unknown"].map(str),
+        "Start": table["start_dispersal"].map(_people), "Planned": table["planned_dispersal"].map(_people),
+        "Actual": table["actual_dispersal"].map(_people),
+        "Difference": table["difference"].map(lambda v: _people(v, True)),
+        "Planned net new": table["planned_net_new"].map(lambda v: _people(v, True)),
+        "Actual net new": table["actual_net_new"].map(lambda v: _people(v, True)),
+        "Fulfilment": table["fulfilment"].map(percent),
+    })
+
+
+def _council_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "council": table["area_name"].astype(str), "code": table["area_code"].astype(str),
+        "region": table["region"].astype(str),
+        "Planned": table["planned_dispersal"].map(_people), "Actual": table["actual_dispersal"].map(_people),
+        "Difference": table["difference"].map(lambda v: _people(v, True)),
+        "Fulfilment": table["fulfilment"].map(percent), "Limit": table["cap"].map(_people),
+    })
+
+
+def _flagged(t: Any) -> list[str]:
+    c = t.councils
+    out = []
+    for flag, title in (("behind", f"Behind the plan by more than {t.summary['behind_by']:g} people"),
+                        ("ahead", f"Ahead of the plan by more than {t.summary['behind_by']:g} people"),
+                        ("over_cap", "Over the cluster limit (on the plan's pressure basis)")):
+        rows = c[c[flag]].sort_values(["difference", "area_code"], key=lambda s: s.abs() if s.name == "difference"
+                                      else s, ascending=[False, True])
+        out += [f"### {title}: {len(rows)}", ""]
+        out += [markdown_table(_council_rows(rows), ("council", "code", "region")), ""] if len(rows) else []
+    return out
+
+
+def _hotels(t: Any) -> list[str]:
+    """The councils with people in contingency, planned or actual, when the plan locates hotels."""
+    c = t.councils
+    rows = c[(c["planned_contingency"].fillna(0) > 0) | (c["actual_contingency"].fillna(0) > 0)]
+    if not t.summary["hotels_by_area"] or not c["actual_contingency"].notna().any():
+        return []
+    table = pd.DataFrame({"council": rows["area_name"].astype(str), "code": rows["area_code"].astype(str),
+                          "Planned": rows["planned_contingency"].map(_people),
+                          "Actual": rows["actual_contingency"].map(_people),
+                          "Difference": rows["difference_contingency"].map(lambda v: _people(v, True))})
+    return ["## Contingency by council", "", "People in hotels and other contingency sites, where the plan or the "
+            "actual has any.", "", markdown_table(table, ("council", "code")) if len(rows) else "None.", ""]
+
+
+def track_markdown(t: Any) -> str:
+    """``track.md``: what was compared, the nation, the regions, the flagged councils and the notes."""
+    s = t.summary
+    a, p = s["actual"], s["plan"]
+    read = ", ".join(f"{role} '{name}'" for role, name in a["columns"].items())
+    nation = t.nation.iloc[0]
+    lines = [
+        f"# Plan against actual, {t.date:%d %B %Y}", "",
+        f"* Plan: {p['scenario']} ({p['start']} to {p['end']}), plan SHA-256 `{p['sha256'][:16]}`.",
+        f"* Actual: `{Path(a['file']).name}`, {_layout(a['layout'])}, SHA-256 `{a['sha256'][:16]}`; header on "
+        f"line {a['header_line']}; columns read: {read}.",
+        f"* Planned numbers: {s['interpolation']['how']}.",
+        "* Difference: actual minus planned, in people. Fulfilment: the net new places actually provided "
+        "since the plan's start against those the plan asked for by this date (undefined where it asked for "
+        "fewer than one).", "",
+        "## Nation", "", markdown_table(figure_rows(t.nation, "Nation"), ("Nation",)), "",
+        f"People in contingency (hotels and other sites): planned {_people(nation['national_planned_contingency'])} "
+        f"for the nation, actual {_people(nation['actual_contingency_all'])} in the plan's areas.", "",
+        "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
+        *_hotels(t),
+        "## Councils flagged", "", *_flagged(t),
+        "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in t.notes] or ["* None: every area of the plan is in the actual file "
+                                                          "and every row of the file is a council of the plan."]),
+        "", "Every council's figures are in `track_councils.csv`.", ""]
+    return clean_text("\n".join(lines), multiline=True)
+
+
+def _layout(layout: str) -> str:
+    return ("a Home Office local authority table (Reg_02 layout)" if layout == "reg02" else
+            "an areas table (the project's own format)")
+
+
+def summary_lines(t: Any, top: int = 5) -> list[str]:
+    """A few lines for the terminal: the nation, the fulfilment, the flags, the notes' count."""
+    n = t.nation.iloc[0]
+    c = t.councils
+    lines = [f"Plan against actual at {t.date:%d %b %Y} ({t.summary['interpolation']['how']}).",
+             f"Dispersal, {n['councils'] - n['councils_unknown']} of {n['councils']} areas known: planned "
+             f"{_people(n['planned_dispersal'])}, actual {_people(n['actual_dispersal'])}, difference "
+             f"{_people(n['difference'], True)}; net new places planned {_people(n['planned_net_new'], True)}, "
+             f"actual {_people(n['actual_net_new'], True)}; fulfilment {percent(n['fulfilment'])}.",
+             f"Contingency: planned {_people(n['national_planned_contingency'])} (nation), actual "
+             f"{_people(n['actual_contingency_all'])} in the plan's areas."]
+    for flag, words in (("behind", "behind the plan"), ("ahead", "ahead of the plan"),
+                        ("over_cap", "over the cluster limit")):
+        rows = c[c[flag]].reindex(c[c[flag]]["difference"].abs().sort_values(ascending=False).index)
+        shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" if flag != "over_cap" else
+                          f"{r.area_name} ({_people(r.actual_dispersal)} in dispersal, limit {_people(r.cap)})"
+                          for r in rows.head(top).itertuples())
+        more = f" and {len(rows) - top} more" if len(rows) > top else ""
+        lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
+    a = t.summary["actual"]
+    lines += [f"{n[:1].upper()}{n[1:]}." for n in suppressed_notes(a["file"], a.get("suppressed", []))]
+    if t.notes:
+        lines.append(f"{len(t.notes)} note(s) on the comparison (councils missing, renamed, suppressed, rows that "
+                     "are not councils): see track.md.")
+    return lines
+
+
+def write_tracking(t: Any, out: str | Path, *, force: bool = False, protect=()) -> Path:
+    """Write :data:`TRACK_FILES` into the folder ``out`` atomically (``force`` replaces an earlier output)."""
+    with write_folder(out, kind="track", force=force, protect=protect) as tmp:
+        for name, table in (("track_councils.csv", t.councils), ("track_regions.csv", t.regions),
+                            ("track_nation.csv", t.nation)):
+            safe_csv(table).to_csv(tmp / name, index=False, lineterminator="\n")
+        (tmp / "track.md").write_text(track_markdown(t), encoding="utf-8", newline="\n")
+        with open(tmp / "track.json", "w", encoding="utf-8", newline="\n") as fh:
+            json.dump(t.summary, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+    return Path(out)
+
+
+@dataclass
+class TrackRead:
+    """A tracking folder read back (:func:`read_tracking`): the council table and the summary."""
+
+    date: date
+    councils: pd.DataFrame
+    summary: dict
+
+
+def read_tracking(folder: str | Path) -> TrackRead:
+    """Read the folder ``allocator track`` wrote; an InputError (exit 2) naming the file otherwise."""
+    d = Path(folder)
+    missing = [f for f in ("track_councils.csv", "track.json") if not (d / f).is_file()]
+    if missing:
+        raise InputError(Issue(str(d), f"not a tracking folder: missing {', '.join(missing)} (write one with "
+                                       "`allocator track PLAN ACTUAL --date YYYY-MM-DD --out DIR`)"))
+    councils = read_plan_table(d / "track_councils.csv", COUNCIL_COLUMNS,
+                               ("start_dispersal", "planned_dispersal", "planned_net_new"))
+    summary = read_plan_json(d / "track.json")
+    try:
+        when = date.fromisoformat(str(summary["date"]))
+    except (KeyError, ValueError):
+        raise InputError(Issue(str(d / "track.json"), "no valid date (YYYY-MM-DD)", field="date")) from None
+    return TrackRead(date=when, councils=councils, summary=summary)

@@ -1,0 +1,190 @@
+"""Regional targets (issue 13 item 5): hand-solved plans, the diagnosis, explain, the outputs and the hash.
+
+The bad regions tables (unknown region, year outside the plan, min_share above max_share, shares outside
+0 to 1, text, a region and year twice, a missing file, minimum shares adding up to more than 1) are in
+the shared catalogue ``tests/conftest.BAD_INPUTS`` (exit 2 from the CLI, one message naming the file,
+line and column, nothing written); the must-fail verifier case in tests/test_registry.py; random
+targets in the hypothesis strategies (tests/conftest._regions), so in the properties and the backend
+agreement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from allocator import InfeasibleError, load_scenario, prepare, solve
+from allocator.errors import ScenarioError
+from allocator.model import build_lp
+from allocator.verify import verify_plan
+from tests.conftest import EXAMPLE, area, config, load, written
+
+SOUTH_30 = [{"region": "South", "year": 2026, "min_share": 0.3}]
+
+
+def two_regions(**south: float) -> list[dict]:
+    """A in the North at £1,000 a place, B in the South at £5,000, 100 places each."""
+    return [area("A", region="North", capacity=100, cost=1_000),
+            area("B", region="South", capacity=100, cost=5_000, **south)]
+
+
+def test_a_regional_minimum_share_that_binds(tmp_path: Path) -> None:
+    """100 arrivals, hotels at £50,000. Without a target all 100 go to A (£1,000 a place). With the South's
+    min_share 0.3 of the national total (everyone is dispersed: hotels cost more than any place), B holds
+    0.3 × 100 = 30 and A 70: £70,000 + £150,000 = £220,000. Leaving people in hotels to shrink the national
+    total would cost £50,000 a person to save 0.3 × £4,000."""
+    free = solve(load(tmp_path / "free", config([2026], [100]), two_regions()))
+    assert written(free, "A") == [100] and written(free, "B") == [0]
+    plan = solve(load(tmp_path / "target", config([2026], [100], regions=SOUTH_30), two_regions()))
+    assert written(plan, "A") == [70] and written(plan, "B") == [30]
+    assert plan.objective == pytest.approx(70 * 1_000 + 30 * 5_000, rel=1e-9)
+    assert plan.trajectory["contingency"].tolist() == [0]
+    limited = plan.allocations.set_index("area_code")["limited_by"]
+    assert "regional share (min)" in limited["B"] and "regional share" not in limited["A"]
+    regions = plan.regions.set_index(["region", "year"])
+    assert regions.loc[("South", 2026), "basis_share"] == 0.3 and regions.loc[("South", 2026), "min_share"] == 0.3
+    assert regions.loc[("North", 2026), "basis_share"] == 0.7 and pd.isna(regions.loc[("North", 2026), "max_share"])
+    assert regions.loc[("South", 2025), "position"] == "start" and pd.isna(regions.loc[("South", 2025), "min_share"])
+
+
+def test_the_share_is_of_the_national_total_on_the_pressure_basis(tmp_path: Path) -> None:
+    """On the ``supported`` basis B's 20 people in initial accommodation count: the national total on the
+    basis is 100 + 20 = 120, the South needs 0.4 × 120 = 48 of it, so B holds 48 - 20 = 28 and A 72:
+    £72,000 + £140,000 = £212,000."""
+    cfg = config([2026], [100], policy={"pressure_basis": "supported"},
+                 regions=[{"region": "South", "year": 2026, "min_share": 0.4}])
+    plan = solve(load(tmp_path, cfg, two_regions(initial=20)))
+    assert written(plan, "A") == [72] and written(plan, "B") == [28]
+    assert plan.objective == pytest.approx(72 * 1_000 + 28 * 5_000, rel=1e-9)
+    south = plan.regions.set_index(["region", "year"]).loc[("South", 2026)]
+    assert south["basis_total"] == 48 and south["basis_share"] == 0.4
+
+
+def test_an_infeasible_regional_maximum_share_is_diagnosed(tmp_path: Path) -> None:
+    """A (North) keeps 50 of its 100 people (exit rate 0.5); B (South) has 30 places. The North may hold at
+    most 0.4 of the national total: 50 ≤ 0.4 × (50 + 30) = 32 fails by 18 people, so the North needs
+    0.4 + 18 / 80 = 0.625; or B needs 75 places (50 ≤ 0.4 × (50 + 75)), 45 more bed spaces."""
+    cfg = config([2026], [100], regions=[{"region": "North", "year": 2026, "max_share": 0.4}])
+    rows = [area("A", region="North", stock=100, capacity=200, cost=1_000),
+            area("B", region="South", capacity=30, cost=5_000)]
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, rows))
+    text = str(err.value)
+    assert "regional_share" in text.split(";")[0] and "years in conflict: 2026" in text
+    assert "change the regional shares (total 18 people)" in text
+    assert "North needs max_share 0.625 in 2026, not 0.400 (18 people more)" in text
+    assert "procure more bed spaces (total 45 people)" in text
+    [item] = [r for r in err.value.relaxations if r["option"] == "regions"]
+    assert item["region"] == "North" and item["year"] == 2026 and item["side"] == "maximum"
+    assert item["needed_share"] == 0.625 and item["amount"] == pytest.approx(18, rel=1e-6)
+
+
+def test_a_minimum_share_too_high_names_the_share_needed(tmp_path: Path) -> None:
+    """B (South) has 30 places and A 100, and nobody may stay in hotels (ceiling 0): the national total is
+    100 and the South holds at most 30 of it. A min_share of 0.5 fails by 50 - 30 = 20 people: the South
+    needs 0.5 - 20 / 100 = 0.3."""
+    cfg = config([2026], [100], regions=[{"region": "South", "year": 2026, "min_share": 0.5}],
+                 policy={"contingency_ceiling": {2026: 0}})
+    rows = [area("A", region="North", capacity=100, cost=1_000), area("B", region="South", capacity=30, cost=5_000)]
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, rows))
+    assert "South needs min_share 0.300 in 2026, not 0.500 (20 people fewer)" in str(err.value)
+
+
+def test_regional_targets_on_the_example(tmp_path: Path) -> None:
+    """scenarios/example/regional.yaml (docs/place-based.md): the North at most 0.75 in 2027 and 0.65 in
+    2028, the South at least 0.42 in 2029; each holds in whole people, and explain names the reason."""
+    scenario = load_scenario(EXAMPLE / "regional.yaml")
+    plan = solve(scenario)
+    shares = plan.regions.set_index(["region", "year"])["basis_share"]
+    assert shares[("North", 2027)] <= 0.75 + 1e-6 and shares[("North", 2028)] <= 0.65 + 1e-4
+    assert shares[("South", 2029)] >= 0.42 - 1e-4
+    base = solve(load_scenario(EXAMPLE)).regions.set_index(["region", "year"])["stock"]      # the dispersal basis
+    base = base / base.groupby("year").transform("sum")
+    assert base[("North", 2027)] > 0.75 and base[("North", 2028)] > 0.65 and base[("South", 2029)] < 0.42
+    alloc = plan.allocations.set_index(["area_code", "year"])["limited_by"]
+    assert "regional share (max)" in alloc[("N06", 2027)] and "regional share (min)" in alloc[("S01", 2029)]
+    closed = [("S06", y) for y in range(2026, 2031)] + [("S05", 2026), ("S05", 2027)]   # excluded, not yet open
+    assert not alloc.loc[closed].str.contains("regional share").any()
+
+
+def test_the_regions_table_is_in_the_hash_and_a_v1_scenario_keeps_its_own(tmp_path: Path) -> None:
+    """The hash of a scenario without targets leaves the key out (a v1 scenario's hash is unchanged: the
+    plan fingerprints pin it); two tables that differ give two hashes."""
+    rows = two_regions()
+    plain = load(tmp_path / "plain", config([2026], [100]), rows)
+    low = load(tmp_path / "low", config([2026], [100], regions=SOUTH_30), rows)
+    high = load(tmp_path / "high", config([2026], [100], regions=[{**SOUTH_30[0], "min_share": 0.4}]), rows)
+    assert len({plain.sha256, low.sha256, high.sha256}) == 3
+    assert plain.regions is None and "regions" not in plain.config.model_dump(exclude_defaults=True)
+    assert "regional_share" not in build_lp(prepare(plain)).rows
+
+
+def test_changes_in_code_keep_the_targets_and_check_them_again(tmp_path: Path) -> None:
+    scenario = load(tmp_path, config([2026], [100], regions=SOUTH_30), two_regions())
+    kept = scenario.with_areas(scenario.areas).with_agreements(None).update({"demand.exit_rate": 0.3})
+    assert kept.regions.equals(scenario.regions)
+    moved = scenario.areas.assign(region=["North", "Elsewhere"])
+    with pytest.raises(ScenarioError, match=r"regions.csv, line 2, column 'region': region 'South' is not a region"):
+        scenario.with_areas(moved)
+    with pytest.raises(ScenarioError, match="names a table file"):
+        scenario.update({"regions": "other.csv"})
+
+
+def test_the_verifier_checks_the_targets_on_the_exact_and_the_whole_plan(tmp_path: Path) -> None:
+    """The plan of the hand-solved case passes; the plan without the target (A 100, B 0) fails both ways."""
+    scenario = load(tmp_path, config([2026], [100], regions=SOUTH_30), two_regions())
+    free = solve(dataclasses.replace(scenario, regions=None))
+    R = free.allocations["stock"].to_numpy().reshape(2, 1, 1)
+    fails = verify_plan(scenario, free.exact_stock, free.exact_contingency, None, R)
+    assert any(f.startswith("regional_share: South 2026") and "below the min_share 0.3" in f for f in fails)
+    assert any(f.startswith("whole people: regional_share South 2026") for f in fails)
+
+
+# --------------------------------------------------------------------------- hotel closure dates (item 2)
+def test_closing_every_hotel_keeps_the_example_feasible(tmp_path: Path) -> None:
+    """Closing hotels never makes a plan impossible without regional targets: the people the hotels would
+    have held go to new contingency, which has no limit of its own, and every cap only loosens when the
+    hotel residents stop counting (docs/infeasibility.md). The example with both hotels closed from 2026,
+    on the supported basis (so their residents count) and with its ceiling, still has a plan, with
+    nobody in hotel places and the hotel residents in new sites."""
+    scenario = load_scenario(EXAMPLE).update({"policy.pressure_basis": "supported"})
+    closed = scenario.with_areas(scenario.areas.assign(hotels_close_by=2026))
+    plan = solve(closed)
+    assert (plan.allocations["hotel_places"] == 0).all() and (plan.allocations["contingency"] == 0).all()
+    assert plan.trajectory["new_contingency"].iloc[0] == plan.trajectory["contingency"].iloc[0] > 0
+
+
+def test_a_closure_date_can_break_a_regional_minimum_and_the_diagnosis_names_the_share(tmp_path: Path) -> None:
+    """The one way a closure date makes a scenario infeasible: a regional least share on a basis where hotel
+    residents count. H (South) has 60 people in hotels, A (North) 100 in dispersal, exit rate 0.5, nobody
+    arrives: 80 need a place, A keeps 50 of its own. Open, H's hotels hold up to 30 (South 30 of 80 = 0.375
+    on the basis: the South's min_share 0.3 holds). Closed in 2026, the South holds nobody against at least
+    50 on the basis (people in new sites count nowhere): 0.3 × 50 = 15 people short, and the diagnosis
+    names the share the South would need (0) under the regions lever."""
+    rows = [area("A", region="North", stock=100, capacity=100, cost=1_000),
+            area("H", region="South", contingency=60)]
+    cfg = config([2026], [0], policy={"pressure_basis": "supported"},
+                 regions=[{"region": "South", "year": 2026, "min_share": 0.3}])
+    del cfg["demand"]["contingency_start"]
+    assert solve(load(tmp_path / "open", cfg, rows)).regions.set_index(["region", "year"]).loc[
+        ("South", 2026), "basis_share"] >= 0.3
+    rows[1]["hotels_close_by"] = 2026
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path / "closed", cfg, rows))
+    assert "South needs min_share 0.000 in 2026, not 0.300 (15 people fewer)" in str(err.value)
+
+
+def test_an_empty_initial_cell_counts_as_nobody(tmp_path: Path) -> None:
+    """On the ``supported`` basis the column ``initial`` is optional per area: an empty cell is nobody in
+    initial accommodation (it was NaN in the fixed counts, and the fair-share rows of an l1 equity term
+    carried it: HiGHS refused the model). B's 20 count, A's empty cell does not: the national total on the
+    basis is 100 + 20, the same plan as with a 0 there."""
+    cfg = config([2026], [100], policy={"pressure_basis": "supported"}, objective={"equity_weight": 100})
+    empty = solve(load(tmp_path / "empty", cfg, two_regions(initial=20)))
+    zero = solve(load(tmp_path / "zero", cfg, [{**two_regions()[0], "initial": 0}, two_regions(initial=20)[1]]))
+    assert empty.objective == pytest.approx(zero.objective, rel=1e-12)
+    assert empty.trajectory["basis_total"].tolist() == [120]

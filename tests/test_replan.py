@@ -1,0 +1,337 @@
+"""``allocator replan`` (issue 15 item 2): a new plan for the years left, from the actual position.
+
+* A re-plan keeps every agreement of the years left.
+* With a large stability weight it changes no council whose previous numbers are still possible.
+* A re-plan from an actual equal to the plan reproduces the plan (at its start, and at a year end).
+* The change list, the previous plan's SHA-256, the scenario written beside the plan (solved again,
+  the same plan), a date inside a year (the start moved on along the previous plan), bad input.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from allocator import load_scenario, prepare, solve
+from allocator.errors import InfeasibleError, InputError, ScenarioError
+from allocator.model import build_lp
+from allocator.plan import read_plan
+from allocator.replan import replan
+from allocator.solvers import _fallback
+from tests.conftest import EXAMPLE, UK_CENTRAL, area, config, write_scenario
+
+BIN = Path(sys.executable).parent / "allocator"
+
+
+def stock(plan, years=None) -> pd.Series:
+    a = plan.allocations
+    if years is not None:
+        a = a[a["year"].isin(years)]
+    return a.groupby(["area_code", "year"])["stock"].sum()
+
+
+def at_year_end(plan, year: int) -> pd.DataFrame:
+    """The plan's own position at the end of ``year``, as an actual in the areas format."""
+    a = plan.allocations[plan.allocations["year"] == year]
+    first = a.groupby("area_code", sort=False)
+    out = pd.DataFrame({"area_code": first.size().index, "stock": first["stock"].sum().to_numpy()})
+    if "contingency" in a.columns:
+        out["contingency"] = first["contingency"].first().to_numpy()
+    return out
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("example")
+    return read_plan(solve(load_scenario(EXAMPLE)).write(folder / "plan")), load_scenario(EXAMPLE)
+
+
+# --------------------------------------------------------------------------- reproduces the plan
+def test_from_the_plans_own_start_the_plan_comes_back(example) -> None:
+    plan, scenario = example
+    r = replan(plan, scenario, plan.start[["area_code", "stock", "contingency"]], "2025-12-31")
+    assert stock(r.plan).equals(stock(plan))
+    assert r.plan.trajectory["contingency"].tolist() == plan.trajectory["contingency"].tolist()
+    assert (r.changes["change"] == 0).all()
+
+
+def test_from_a_year_end_equal_to_the_plan_the_plan_comes_back(example) -> None:
+    """At a year end the plan's exact position is not whole people (Cragdale's 450 × 0.65 = 292.5 people
+    in 2026 are 293 in the plan): the new plan starts from the whole people and is the plan again
+    within that rounding, at most one person off in any council and year."""
+    plan, scenario = example
+    r = replan(plan, scenario, at_year_end(plan, 2026), "2026-12-31")
+    years = [2027, 2028, 2029, 2030]
+    assert r.plan.trajectory["year"].tolist() == years
+    new, old = stock(r.plan), stock(plan, years)
+    assert new.index.equals(old.index) and (new - old).abs().max() <= 1
+    assert (new != old).sum() <= 2                                      # the rounding of the start, nothing else
+    assert (r.plan.trajectory["dispersed"].to_numpy() - plan.trajectory["dispersed"].iloc[1:].to_numpy()).max() <= 1
+    assert (r.changes["change"].abs() <= 1).all()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect (issue 15, found merging issue 14): a re-plan judges the place-based statuses fixed at a plan's "
+    "start (the protected set, over the cap on the pressure basis by inheritance, hotel places) at the new start, "
+    "not the previous plan's; the national central plan re-planned from its own end-2026 position moves "
+    "Hillingdon (40 -> 79 in 2027) and Hounslow (48 -> 95), and, with progressive equity, a few councils by up to 55"))
+def test_the_national_plan_from_its_own_position_a_year_on(tmp_path: Path) -> None:
+    """The national central plan, re-planned from its own numbers at the end of the first year with nobody
+    in new contingency sites (whole people there, each council's people in its hotels taken from the plan):
+    every council's number in the years left is the plan's, within the one person of rounding the start. People in new sites are in no council, so a
+    re-plan counts only the actual's contingency by council, and says so (the second part)."""
+    plan = read_plan(solve(load_scenario(UK_CENTRAL)).write(tmp_path / "central"))
+    located = "contingency" in plan.allocations
+    years = plan.trajectory["year"].tolist()
+    new = plan.trajectory.set_index("year")["new_contingency"] if located else None
+    year = next(y for y in years[:-1] if new is None or new[y] == 0)
+    at_end = plan.allocations[plan.allocations["year"] == year]
+    mine = at_end.groupby("area_code", sort=False)[["stock", "contingency"] if located else ["stock"]].sum()
+    r = replan(plan, load_scenario(UK_CENTRAL), mine.reset_index(), f"{year}-12-31")
+    left = [y for y in years if y > year]
+    # within one person: the new start is the plan's whole people, the plan went on from its exact numbers
+    assert len(r.changes) == 361 * len(left) and (r.changes["change"].abs() <= 1).all()
+    assert (stock(r.plan) - stock(plan, left)).abs().max() <= 1
+    if located and new.iloc[0] > 0:
+        first = years[0]
+        at_first = plan.allocations[plan.allocations["year"] == first]
+        r = replan(plan, load_scenario(UK_CENTRAL),
+                   at_first.groupby("area_code", sort=False)[["stock", "contingency"]].sum().reset_index(),
+                   f"{first}-12-31")
+        assert any(f"{int(new.iloc[0]):,} in new contingency sites (in no council)" in n for n in r.notes), r.notes
+
+
+# --------------------------------------------------------------------------- agreements and stability
+def small(folder: Path, agreements=None):
+    """Four councils of a region, cost 4,000 to 7,000 a place; hotels dear (50,000): exit rate 0.5."""
+    cfg = config([2026, 2027, 2028], [400, 400, 400], exit_rate=0.5, contingency_start=300,
+                 objective={"equity_weight": 2_000}, agreements=agreements)
+    if agreements is None:
+        cfg.pop("agreements")
+    rows = [area(c, stock=100, capacity=150, procurement=40, cost=cost, population=200_000)
+            for c, cost in (("A", 4_000), ("B", 5_000), ("C", 6_000), ("D", 7_000))]
+    sc = load_scenario(write_scenario(folder, cfg, rows))
+    return read_plan(solve(sc).write(folder / "plan")), sc
+
+
+def test_every_agreement_of_the_years_left_is_kept(tmp_path: Path) -> None:
+    agreed = [{"area_code": "D", "year": 2027, "exact": 60}, {"area_code": "A", "year": 2028, "minimum": 170},
+              {"area_code": "B", "year": 2026, "maximum": 150}]
+    plan, sc = small(tmp_path, agreed)
+    actual = at_year_end(plan, 2026).assign(stock=lambda t: t["stock"] + [40, -30, 25, 0])
+    r = replan(plan, sc, actual, "2026-12-31", stability_weight=0)
+    s = stock(r.plan)
+    assert s[("D", 2027)] == 60 and s[("A", 2028)] >= 170
+    assert set(r.plan.allocations["limited_by"][(r.plan.allocations["area_code"] == "D")
+                                                & (r.plan.allocations["year"] == 2027)].str.contains("agreement"))
+    assert any("1 agreement(s) of 2026" in n for n in r.notes)
+    assert any("the agreement for B in 2026 (at most 150) was met" in n for n in r.notes)
+
+
+def test_agreements_that_cannot_be_kept_from_the_actual_are_said_so(tmp_path: Path) -> None:
+    """D is agreed at exactly 60 in 2027, but 200 more people than planned were there at the end of 2026 and
+    half of them are still there a year later: the re-plan is infeasible, and the diagnosis names the agreement."""
+    plan, sc = small(tmp_path, [{"area_code": "D", "year": 2027, "exact": 60}])
+    actual = at_year_end(plan, 2026)
+    actual.loc[actual["area_code"] == "D", "stock"] += 200
+    with pytest.raises(InfeasibleError) as err:
+        replan(plan, sc, actual, "2026-12-31")
+    assert [(r["area_code"], r["year"], r["side"]) for r in err.value.relaxations] == [("D", 2027, "maximum")]
+    assert "agreement D 2027: maximum 60 loosened to" in str(err.value)
+
+
+def test_a_large_stability_weight_moves_only_councils_whose_plan_is_no_longer_possible(tmp_path: Path) -> None:
+    """C has 250 more people than planned at the end of 2026: half of them are still there at the end of
+    2027 (exit rate 0.5), above the previous plan's 2027 number, so C must change. Every other council's
+    previous numbers are still possible (its start is as planned): none of them moves (the people the
+    plan cannot place where it said go to hotels, which the weight makes the cheaper choice)."""
+    plan, sc = small(tmp_path)
+    actual = at_year_end(plan, 2026)
+    actual.loc[actual["area_code"] == "C", "stock"] += 250
+    previous = stock(plan, [2027, 2028])
+    assert previous[("C", 2027)] < 0.5 * int(actual.loc[actual["area_code"] == "C", "stock"].iloc[0])
+    r = replan(plan, sc, actual, "2026-12-31", stability_weight=1e6)
+    moved = r.changes[r.changes["change"] != 0]
+    assert set(moved["area_code"]) == {"C"}
+    assert set(r.changes.loc[r.changes["change"] == 0, "why"].str.contains("previous plan")) == {True}
+    free = replan(plan, sc, actual, "2026-12-31", stability_weight=0)
+    assert set(free.changes.loc[free.changes["change"] != 0, "area_code"]) > {"C"}    # without it others move
+
+
+# --------------------------------------------------------------------------- what is written
+def test_the_folder_the_change_list_and_the_scenario(example, tmp_path: Path) -> None:
+    plan, scenario = example
+    actual = at_year_end(plan, 2026)
+    actual.loc[actual["area_code"] == "S02", "stock"] -= 40
+    r = subprocess.run([str(BIN), "replan", str(plan.folder), "--scenario", str(EXAMPLE), "--actual",
+                        str(_csv(actual, tmp_path)), "--date", "2026-12-31", "--out", str(tmp_path / "new")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    new = read_plan(tmp_path / "new")
+    assert new.summary["replan"]["previous_plan_sha256"] == plan.sha256()
+    changes = pd.read_csv(tmp_path / "new" / "changes.csv")
+    assert list(changes.columns) == ["area_code", "area_name", "region", "year", "previous", "new", "change", "why"]
+    assert (changes["new"] - changes["previous"] == changes["change"]).all()
+    assert sorted(p.name for p in (tmp_path / "new" / "scenario").iterdir()) == ["areas.csv", "previous.csv",
+                                                                               "scenario.yaml"]
+    again = subprocess.run([str(BIN), "solve", str(tmp_path / "new" / "scenario"), "--out", str(tmp_path / "again"),
+                            "-q"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again" / "allocations.csv").read_bytes() == (tmp_path / "new" / "allocations.csv").read_bytes()
+
+
+def test_a_replan_of_a_replan(example, tmp_path: Path) -> None:
+    """The re-plan's folder is a plan and its scenario/ a scenario: re-planned again a year on, from the new
+    plan's own position, the new plan is kept (within the rounding) and named once."""
+    plan, scenario = example
+    first = replan(plan, scenario, at_year_end(plan, 2026), "2026-12-31")
+    folder = read_plan(first.write(tmp_path / "first"))
+    again = replan(folder, load_scenario(tmp_path / "first" / "scenario"), at_year_end(folder, 2027), "2027-12-31")
+    assert again.plan.summary["scenario"] == f"{scenario.name} (re-planned from 31 Dec 2027)"
+    assert again.plan.summary["replan"]["previous_plan_sha256"] == folder.sha256() != plan.sha256()
+    assert (again.changes["change"].abs() <= 1).all()
+
+
+def _csv(table: pd.DataFrame, folder: Path) -> Path:
+    path = folder / "actual.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_a_date_inside_a_year_moves_the_actual_on_along_the_previous_plan(tmp_path: Path) -> None:
+    """31 Mar 2026: A has 90 people where the plan has 100 + 90/365 of its 2026 change; the new plan
+    starts at 31 Dec 2026 from 90 plus the plan's change over the rest of 2026."""
+    plan, sc = small(tmp_path)
+    planned = stock(plan, [2026])
+    actual = pd.DataFrame({"area_code": list("ABCD"), "stock": [90, 100, 100, 100]})
+    r = replan(plan, sc, actual, "2026-03-31")
+    start = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")["stock"]
+    for code, now in zip("ABCD", (90, 100, 100, 100)):
+        march = 100 + 90 / 365 * (planned[(code, 2026)] - 100)
+        assert start[code] == round(max(now + planned[(code, 2026)] - march, 0))
+    assert r.plan.trajectory["year"].tolist() == [2027, 2028]
+    assert any("is inside 2026: the new plan starts at 31 Dec 2026" in n for n in r.notes)
+
+
+@pytest.mark.parametrize(("when", "message"), [("2028-12-31", "leaves no year of the plan to re-plan"),
+                                               ("2025-06-30", "outside the plan")])
+def test_bad_dates(tmp_path: Path, when: str, message: str) -> None:
+    plan, sc = small(tmp_path)
+    with pytest.raises(InputError, match=message):
+        replan(plan, sc, at_year_end(plan, 2026), when)
+
+
+def test_a_scenario_of_other_areas_is_refused(example, tmp_path: Path) -> None:
+    plan, _ = example
+    _, other = small(tmp_path)
+    with pytest.raises(InputError, match="the scenario's areas are not the plan's"):
+        replan(plan, other, at_year_end(plan, 2026), "2026-12-31")
+
+
+def test_hotels_by_area_need_the_actuals_contingency(example) -> None:
+    plan, scenario = example
+    with pytest.raises(InputError, match="must give each council's people in contingency"):
+        replan(plan, scenario, at_year_end(plan, 2026).drop(columns="contingency"), "2026-12-31")
+
+
+def test_a_suppressed_actual_keeps_the_previous_plans_number_and_says_so(tmp_path: Path) -> None:
+    plan, sc = small(tmp_path)
+    planned = stock(plan, [2026])
+    actual = pd.DataFrame({"area_code": list("ABCD"), "stock": ["[c]", "100", "100", "100"]})
+    r = replan(plan, sc, actual, "2026-12-31")
+    start = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")["stock"]
+    assert start["A"] == planned[("A", 2026)] and start["B"] == 100
+    assert "suppressed in actual (in code), line 2 (A), column 'stock' ('[c]'): read as unknown" in r.notes
+    assert any(n.startswith("1 area(s) have no actual") and "Area A" in n for n in r.notes)
+    with pytest.raises(InputError, match=r"line 2 \(area A\), column 'stock': suppressed"):
+        replan(plan, sc, actual, "2026-12-31", suppressed="error")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("area_code,stock\nS02,-4\n", "line 2 (area S02), column 'stock': -4 is negative"),
+    ("code,people\nS02,3\n", "no recognisable layout"),
+    ("area_code,stock\nQ99,3\n", "the area code 'Q99' is neither in the plan nor a UK council code"),
+])
+def test_bad_actual_files_write_nothing(example, tmp_path: Path, text: str, message: str) -> None:
+    plan, _ = example
+    path = tmp_path / "actual.csv"
+    path.write_text(text, encoding="utf-8")
+    r = subprocess.run([str(BIN), "replan", str(plan.folder), "--scenario", str(EXAMPLE), "--actual", str(path),
+                        "--date", "2026-12-31", "--out", str(tmp_path / "new")], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith(f"allocator: error in input: {path}") and message in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "new").exists()
+
+
+# --------------------------------------------------------------------------- the previous plan's table in a scenario
+def with_previous(folder: Path, previous: list[dict] | str, weight: float = 1_000, years=(2026, 2027)):
+    cfg = config(list(years), [50] * len(years), objective={"stability_weight": weight})
+    rows = [area("A", capacity=100, cost=1_000), area("B", capacity=100, cost=5_000)]
+    if isinstance(previous, str):
+        (folder / "previous.csv").parent.mkdir(parents=True, exist_ok=True)
+        (folder / "previous.csv").write_text(previous, encoding="utf-8")
+        cfg["previous_plan"] = "previous.csv"
+    else:
+        cfg["previous_plan"] = previous
+    return load_scenario(write_scenario(folder, cfg, rows))
+
+
+def test_the_stability_weight_prices_each_person_moved(tmp_path: Path) -> None:
+    """One year, 50 people to place, hotels £50,000. A costs £1,000 a place, B £5,000. The previous plan had
+    B at 30: keeping a person in B costs £4,000 more than in A, moving them costs the weight. Below £4,000
+    the plan moves B to 0 (all in A): £50,000 + 30 × the weight; above it B stays at 30: £170,000."""
+    previous = [{"area_code": "B", "year": 2026, "stock": 30}]
+    low = solve(with_previous(tmp_path / "low", previous, 3_999, years=[2026]))
+    high = solve(with_previous(tmp_path / "high", previous, 4_001, years=[2026]))
+    assert stock(low)[("B", 2026)] == 0 and stock(high)[("B", 2026)] == 30
+    assert high.allocations.set_index(["area_code", "year"]).loc[("B", 2026), "limited_by"] == "previous plan"
+    assert high.objective == pytest.approx(1_000 * 20 + 5_000 * 30, rel=1e-9)
+    assert low.objective == pytest.approx(1_000 * 50 + 3_999 * 30, rel=1e-9)
+
+
+def test_the_price_guided_start_and_the_fallback_take_the_family(example, tmp_path: Path) -> None:
+    """The example re-planned at its start (12 areas: the price-guided start solves a sample of 3) from an
+    actual off the plan: the start reaches the cold optimum; "nobody newly placed" is completed to a
+    feasible point (the distance from the previous plan set from the stock)."""
+    plan, scenario = example
+    actual = plan.start[["area_code", "stock", "contingency"]].copy()
+    actual.loc[actual["area_code"] == "S02", "stock"] -= 40
+    r = replan(plan, scenario, actual, "2025-12-31")
+    for name, data in r.files.items():
+        (tmp_path / name).write_bytes(data)
+    sc = load_scenario(tmp_path / "scenario.yaml")
+    cold, warm = solve(sc, start="cold"), solve(sc, start="prices")
+    assert warm.summary["solver_start"] == "prices"
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    small_lp = build_lp(prepare(with_previous(tmp_path / "small", [{"area_code": "B", "year": 2026, "stock": 30}])))
+    x = _fallback.nobody_new(small_lp)                  # the example's ceiling excludes it; this has none
+    assert x is not None and small_lp.value(x, "moved_down").tolist() == [30.0]
+
+
+def test_a_scenario_without_the_table_is_unchanged(tmp_path: Path) -> None:
+    """The key's default leaves a scenario's hash (so its plan files) as before: v1 plans are byte-identical."""
+    sc = load_scenario(EXAMPLE)
+    assert sc.previous is None and "stability" not in build_lp(prepare(sc)).rows
+    assert sc.with_objective(stability_weight=1_000).sha256 == sc.sha256
+    assert sc.with_objective(stability_weight=5).sha256 != sc.sha256
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("area_code,year,stock\nA,2026,4.5\n", "previous.csv, line 2 (area A), column 'stock': must be a whole number"),
+    ("area_code,year,stock\nZ,2026,4\n", "previous.csv, line 2 (area Z), column 'area_code': area 'Z' is not in"),
+    ("area_code,year,stock\nA,2026,4\nA,2026,5\n", "line 3 (area A), column 'year': a second row for A in 2026"),
+    ("area_code,year\nA,2026\n", "previous.csv, line 1, column 'stock': required column is missing"),
+    ("area_code,year,stock\nA,2031,4\n", "column 'year': 2031 is not a planning year [2026, 2027]"),
+    ("area_code,year,stock\nA,2026,-1\n", "column 'stock': must not be negative"),
+])
+def test_a_bad_previous_plan_table(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        with_previous(tmp_path, text)
+    assert message in str(err.value)
+    r = subprocess.run([str(BIN), "validate", str(tmp_path / "scenario.yaml")], capture_output=True, text=True)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
