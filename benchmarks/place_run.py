@@ -123,8 +123,9 @@ def render(R: dict) -> str:
     if "error" in plain:
         L.append(f"| plain formulation, HiGHS defaults | | | | – | {plain['error']} | |")
     else:
+        objective = "–" if plain["objective"] is None else f"{plain['objective']:,.2f}"
         L.append(f"| plain formulation, HiGHS defaults | {plain['variables']:,} | {plain['rows']:,} | "
-                 f"{plain['nonzeros']:,} | {plain['median']:.1f} | {plain['status']} | {plain['objective']:,.2f} |")
+                 f"{plain['nonzeros']:,} | {plain['median']:.1f} | {plain['status']} | {objective} |")
     L += ["", f"allocator's phases at {label}: " + ", ".join(f"{k} {v:.2f} s" for k, v in med.items())
           + f"; peak {ours['peak_mb']:,.0f} MB; verifier failures: {len(ours['verifier_failures'])}.",
           f"Price-guided start: {info.get('start')}; sample of {info.get('sample_areas')} areas "
@@ -137,11 +138,17 @@ def render(R: dict) -> str:
              f"({ours['status']}) | {'yes' if solve <= TARGET_SECONDS and ours['status'] == 'optimal' else 'no'} |")
     if "error" not in plain:
         ratio = plain["median"] / solve
-        L.append(f"| … ≥ {TARGET_RATIO:.0f}× faster than the plain-formulation HiGHS baseline | {ratio:.1f}× "
-                 f"(plain {plain['median']:.1f} s) | {'yes' if ratio >= TARGET_RATIO else 'no'} |")
-        same = run.same(ours["objective"], plain["objective"])
-        L.append(f"| … with the same objective (1e-6 relative) | allocator {ours['objective']:,.2f}, plain "
-                 f"{plain['objective']:,.2f} | {'yes' if same else 'no'} |")
+        stopped = plain["status"] != "optimal"          # the plain baseline's time limit: the ratio is a lower bound
+        L.append(f"| … ≥ {TARGET_RATIO:.0f}× faster than the plain-formulation HiGHS baseline | "
+                 f"{'at least ' if stopped else ''}{ratio:.1f}× (plain {plain['median']:.1f} s, {plain['status']}) | "
+                 f"{'yes' if ratio >= TARGET_RATIO else 'no'} |")
+        if stopped:
+            L.append(f"| … with the same objective (1e-6 relative) | plain stopped at its limit before its optimum "
+                     f"(allocator {ours['objective']:,.2f}) | not measured |")
+        else:
+            same = run.same(ours["objective"], plain["objective"])
+            L.append(f"| … with the same objective (1e-6 relative) | allocator {ours['objective']:,.2f}, plain "
+                     f"{plain['objective']:,.2f} | {'yes' if same else 'no'} |")
     return "\n".join(L) + "\n"
 
 
@@ -150,7 +157,8 @@ def main() -> None:
     ap.add_argument("--job")
     ap.add_argument("--size", nargs=3, type=int, default=list(SIZE))
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--plain-limit", type=float, default=3600.0, help="time limit (s) of the plain baseline")
+    ap.add_argument("--plain-limit", type=float, default=1800.0,
+                    help="time limit (s) of the plain baseline (stopped there, the ratio is a lower bound)")
     ap.add_argument("--out", default=str(HERE / "PLACE_RESULTS.md"))
     a = ap.parse_args()
     if a.job:
@@ -162,8 +170,8 @@ def main() -> None:
     R["ours"] = child("ours", size=a.size, rounds=a.rounds)
     R["plain"] = child("plain", timeout=a.plain_limit + 600, size=a.size, time_limit=a.plain_limit)
     R["minutes"] = (time.time() - t0) / 60
-    Path(a.out).write_text(render(R), encoding="utf-8")
     (HERE / "place_results.json").write_text(json.dumps(R, indent=1, default=str), encoding="utf-8")
+    Path(a.out).write_text(render(R), encoding="utf-8")
     print(f"wrote {a.out}")
 
 
