@@ -28,10 +28,13 @@ plan's *placements* adapt to the sampled need, by this rule, each year:
    has free;
 4. everyone else is in contingency (hotels): :math:`H^s_t = N^s_t - \sum_i S^s_{it}`.
 
-With the plan's own arrivals this reproduces the plan. Cost per year is the
-occupied places at each area's cost, plus hotels at the hotel cost, plus the
-plan's procurement (fixed), plus ``empty_place_cost`` per empty bed space
-(0 by default: like the LP, places cost only when occupied).
+With the plan's own arrivals this reproduces the plan. Cost per year is costed
+as the plan is: the occupied places at each area's cost, plus hotels at the hotel
+cost (with hotels by area, the plan's open hotel places and new sites at theirs),
+plus the plan's procurement (fixed), plus the scenario's ``costs.void_share`` of
+each empty bed space the plan keeps, each year on its end-of-year numbers or, with
+``costs.occupancy: average``, on the mean of its start and end; plus
+``empty_place_cost`` per empty bed space (0 by default).
 
 **The robust plan** (:func:`robust_plan`) answers "keep hotel use at most
 :math:`\bar H_t` in year t in at least a share :math:`\beta` of futures" (each
@@ -65,6 +68,7 @@ import pandas as pd
 from allocator.api import solve
 from allocator.data import ModelData, cell_limits, prepare
 from allocator.errors import InfeasibleError, ScenarioError
+from allocator.interpret import contingency_start_cost
 from allocator.plan import Plan
 from allocator.scenario import Scenario
 
@@ -215,7 +219,7 @@ def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, *, empty_p
     dispersed = np.empty((n, n_t))
     contingency = np.empty((n, n_t))
     empty = np.empty((n, n_t))
-    cost = np.empty((n, n_t))
+    places, hotels, void = np.empty((n, n_t)), np.empty((n, n_t)), np.empty((n, n_t))   # £ each year
     growth = d.growth_abs is not None
     protect = cell_limits(d).protect
     for t in range(n_t):
@@ -253,10 +257,22 @@ def evaluate(scenario: Scenario, plan: Plan, multipliers: np.ndarray, *, empty_p
         contingency[:, t] = np.maximum(need[:, t, :].sum(axis=1) - dispersed[:, t], 0.0)
         beds_all = np.maximum(pa.capacity[None, :, t, :], stock)
         empty[:, t] = (beds_all - stock).sum(axis=(1, 2))
-        cost[:, t] = ((d.cost[None, :, :] * stock).sum(axis=(1, 2)) + _contingency_cost(d, pa, contingency[:, t], t)
-                      + pa.procurement_cost[t] + empty_place_cost * empty[:, t])
+        places[:, t] = (d.cost[None, :, :] * stock).sum(axis=(1, 2))
+        hotels[:, t] = _contingency_cost(d, pa, contingency[:, t], t)
+        void[:, t] = d.void_share * (d.cost[None, :, :] * (beds_all - stock)).sum(axis=(1, 2))
         prev = stock
+    if d.occupancy == "average":            # each year on the mean of its start and end, as the plan is costed
+        places = _averaged(places, float((d.cost * d.stock0).sum()))
+        hotels = _averaged(hotels, contingency_start_cost(d))
+    cost = places + hotels + pa.procurement_cost[None, :] + void + empty_place_cost * empty
     return Evaluation([int(y) for y in d.years], need.sum(axis=2), dispersed, contingency, empty, cost, pa)
+
+
+def _averaged(at_end: np.ndarray, at_start: float) -> np.ndarray:
+    """(n,T) each year's £ on the mean of its start and end (``costs.occupancy: average``), from the £ a
+    year ``at_end`` of each sample's end-of-year numbers and ``at_start`` of today's."""
+    before = np.concatenate([np.full((at_end.shape[0], 1), at_start), at_end[:, :-1]], axis=1)
+    return (before + at_end) / 2
 
 
 def _cap(d: ModelData, pa: PlanArrays, t: int) -> np.ndarray:
