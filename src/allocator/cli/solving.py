@@ -45,6 +45,17 @@ def _integer_line(s: dict) -> str:
             + f"; set-up costs £{_fmt(s['set_up_cost'])} (not in the total cost below).")
 
 
+#: At most this many areas named on one line of the headline; summary.json lists them all.
+NAMED = 10
+
+
+def _some(names) -> str:
+    """The first :data:`NAMED` of ``names``, and how many more (all of them are in summary.json)."""
+    names = list(names)
+    more = len(names) - NAMED
+    return ", ".join(names[:NAMED]) + (f" and {more} more (summary.json lists them)" if more > 0 else "")
+
+
 def headline_lines(plan, out: Path | None = None) -> list[str]:
     """A few readable lines: where things stand now and what the plan achieves."""
     s = plan.summary
@@ -63,8 +74,6 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         f"{lo1['rate_per_10k']:.1f}; Gini of area rates {start['gini']:.3f} -> {end['gini']:.3f}.",
         f"Total cost over the plan: £{_fmt(end['total_cost_all_years'])}.",
     ]
-    if "gap_tolerance" in s:             # an integer plan: its gap and the areas it opens
-        lines.insert(1, _integer_line(s))
     if "basis" in start:                 # the pressure basis beside dispersal alone
         b0, b1 = start["basis"], end["basis"]
         lines.insert(5, f"           On the pressure basis ({b0['pressure_basis']}): {_fmt(b0['total'])} people now, "
@@ -72,16 +81,18 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     if "new_contingency" in end:
         lines.insert(4, f"           Of the contingency, {_fmt(end['new_contingency'])} in new sites beyond the open "
                         "hotel places.")
+    if "gap_tolerance" in s:             # an integer plan: its gap and the areas it opens (after the inserts above,
+        lines.insert(1, _integer_line(s))   # whose places count from the scenario line)
     if "status_quo_cost" in s:
         diff = end["total_cost_all_years"] - s["status_quo_cost"]
         lines.append(f"           Status quo (no new procurement, no hotel ceiling): £{_fmt(s['status_quo_cost'])}; "
                      f"the plan {'saves' if diff < 0 else 'costs'} £{_fmt(abs(diff))} "
                      f"({abs(diff) / max(1, s['status_quo_cost']):.1%}).")
     if s.get("inherited_over_cap"):
-        names = ", ".join(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
+        names = _some(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
     if s.get("over_cap_on_basis"):
-        names = ", ".join(f"{r['area_name']} ({_fmt(r['basis_total'])} > {_fmt(r['cap'])})" for r in s["over_cap_on_basis"])
+        names = _some(f"{r['area_name']} ({_fmt(r['basis_total'])} > {_fmt(r['cap'])})" for r in s["over_cap_on_basis"])
         lines.append(f"Over the cluster limit on the pressure basis now (nobody new while over): {names}.")
     if s.get("new_sites_while_hotel_places_empty"):
         lines.append(new_sites_line(s["new_sites_while_hotel_places_empty"]))
