@@ -21,6 +21,7 @@ EXIT_VERIFY = 5         # the plan failed the independent verifier (never writte
 EXIT_SOLVER = 6         # the solver is missing or failed, or an optional package a feature needs is missing
 EXIT_OUTPUT = 7         # the output folder cannot be written as asked (e.g. not empty without --force)
 EXIT_NOT_OPTIMAL = 8    # a plan was written, but the time limit stopped the solver before it was proven optimal
+EXIT_BROKEN_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE)
 
 #: (code, meaning, raised as, the message starts) for every exit code of the CLI.
 EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
@@ -51,6 +52,9 @@ EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
      "`NotOptimalError` (by the CLI; `solve()` returns the plan)", "`allocator: not proven optimal:`"),
     ("130 / 143", "interrupted by Ctrl-C (SIGINT) / stopped by SIGTERM; no partial output is left",
      "", "`allocator: interrupted`"),
+    ("141", "what allocator printed was cut short because the program reading it stopped (e.g. `| head`), "
+            "as with other command-line tools (128 + SIGPIPE); files it writes are not affected",
+     "`BrokenPipeError` on standard output", "(nothing: the reader has gone)"),
 )
 
 

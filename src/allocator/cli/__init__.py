@@ -19,7 +19,7 @@ import sys
 import click
 
 from allocator.cli import analyse, explore, monitor, solving
-from allocator.cli.common import ERROR_WORDS, error_boundary  # noqa: F401 - the CLI's error words, for tests and docs
+from allocator.cli.common import ERROR_WORDS, error_boundary, reader_gone  # noqa: F401 - the CLI's error words, for tests and docs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -65,4 +65,6 @@ def main() -> None:
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
+    except BrokenPipeError:                              # the reader went away outside a command's boundary
+        reader_gone()
     sys.exit(result if isinstance(result, int) else 0)

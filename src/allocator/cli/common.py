@@ -5,6 +5,7 @@ Imported by each command module of :mod:`allocator.cli`; it imports no command m
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from allocator.errors import EXIT_ERROR, AllocatorError
+from allocator.errors import EXIT_BROKEN_PIPE, EXIT_ERROR, AllocatorError
 from allocator.output import echo
 
 ERROR_WORDS = {
@@ -36,12 +37,23 @@ def error_boundary(debug: bool):
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
         raise
+    except BrokenPipeError:
+        reader_gone()
     except Exception as err:  # noqa: BLE001 - the last line of defence for users
         if debug:
             raise
         echo(f"allocator: unexpected error ({type(err).__name__}: {err}). "
              "This is a bug: run again with --debug and report the output.", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def reader_gone() -> None:
+    """The program reading standard output stopped (``allocator sweep ... | head``): stop quietly, as other
+    command-line tools do, with 128 + SIGPIPE; standard output goes nowhere, so that Python's last flush
+    at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def console() -> Console:
