@@ -195,3 +195,19 @@ def test_explain_on_a_folder_that_is_not_a_plan(tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "is not a plan folder" in empty.output
     missing = CliRunner().invoke(cli, ["explain", str(tmp_path / "nope"), "Leeds"])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_a_tight_rule_with_no_saving_says_so_not_pounds_zero(tmp_path: Path) -> None:
+    """Leeds in 2029 on the national central plan: protected and at a fair-share step, shadow price 0
+    (relaxing one rule alone saves nothing): "would save nothing on its own", never "would save £0"."""
+    out = tmp_path / "central"
+    central = Path(__file__).resolve().parents[1] / "scenarios" / "uk-2025" / "central.yaml"
+    solve(load_scenario(central)).write(out)
+    alloc = pd.read_csv(out / "allocations.csv")
+    zero = alloc[(alloc["shadow_price"] == 0) & alloc["limited_by"].notna()]
+    assert len(zero), "the central plan has no tight rule with a zero shadow price any more: pick another case"
+    code, year = zero.iloc[0]["area_code"], int(zero.iloc[0]["year"])
+    result = CliRunner().invoke(cli, ["explain", str(out), code])
+    assert result.exit_code == 0, result.output
+    assert f"in {year} would save nothing on its own" in result.output
+    assert "would save £0." not in result.output

@@ -184,5 +184,9 @@ def explain_area(allocations, code: str) -> list[str]:
                 lines.append(f"{prefix}Why: {words}.")
             price = row.get("shadow_price")
             if price is not None and price == price and price != "":
-                lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f}.")
+                if round(abs(float(price))) == 0:   # tight, but relaxing it alone changes no cost (degenerate)
+                    lines.append(f"{prefix}One more place allowed here in {year} would save nothing on its own "
+                                 "(another rule would hold the plan where it is).")
+                else:
+                    lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f}.")
     return lines
