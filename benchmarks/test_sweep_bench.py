@@ -19,7 +19,9 @@ from allocator.warm import WarmSolver, solve_cold
 
 REPO = Path(__file__).resolve().parents[1]
 CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
-POINTS = grid_points([parse_set("policy.cluster_limit=150,200,250"), parse_set("demand.arrivals_scale=0.8:1.25:4")])
+# Not the cluster limit: on the national scenario's supported basis it moves the set of councils over their
+# cap by inheritance, and so the model's rows; such a point is solved cold by design (tests/test_sweep.py).
+POINTS = grid_points([parse_set("costs.contingency_scale=0.9,1.0,1.1"), parse_set("demand.arrivals_scale=0.8:1.25:4")])
 
 
 @pytest.fixture(scope="module")
