@@ -50,9 +50,15 @@ def _plan(path: Path, then: str):
     return read_plan(path)
 
 
-def _written(out: Path) -> str:
-    files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
-    return f"Written to {out}/ ({', '.join(files)})"
+def _write_and_say(result, lines, out: Path, force: bool, protect: list, quiet: bool) -> None:
+    """Write ``result`` into ``out`` (by its own ``write``), then print its ``lines(result)`` and the files
+    written, unless ``quiet``: the last step of track, backtest and replan."""
+    result.write(out, force=force, protect=protect)
+    if not quiet:
+        for line in lines(result):
+            echo(line)
+        files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
+        echo(f"Written to {out}/ ({', '.join(files)})")
 
 
 @click.command()
@@ -95,11 +101,7 @@ def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, supp
         check_target(out, force=force, protect=[plan, actual])
         result = track_plan(_plan(plan, f"allocator track DIR {actual} --date {when} --out {out}"), actual, when,
                             behind_by=behind_by, suppressed=suppressed)
-        result.write(out, force=force, protect=[plan, actual])
-        if not quiet:
-            for line in summary_lines(result):
-                echo(line)
-            echo(_written(out))
+        _write_and_say(result, summary_lines, out, force, [plan, actual], quiet)
 
 
 @click.command()
@@ -135,11 +137,7 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
         with spinner(f"Solving {scenario} …", quiet):
             plan = load_plan_or_solve(scenario, solver=solver)
         result = run_backtest(plan, actual, when, suppressed=suppressed)
-        result.write(out, force=force, protect=[scenario, actual])
-        if not quiet:
-            for line in backtest_lines(result):
-                echo(line)
-            echo(_written(out))
+        _write_and_say(result, backtest_lines, out, force, [scenario, actual], quiet)
 
 
 @click.command()
@@ -180,8 +178,4 @@ def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, 
         with spinner(f"Re-planning {scenario.name} from {when} …", quiet):
             result = run_replan(previous, scenario, actual, when, suppressed=suppressed,
                                 stability_weight=stability_weight, solver=solver)
-        result.write(out, force=force, protect=[plan, scenario_path, actual, *input_paths(scenario)])
-        if not quiet:
-            for line in replan_lines(result):
-                echo(line)
-            echo(_written(out))
+        _write_and_say(result, replan_lines, out, force, [plan, scenario_path, actual, *input_paths(scenario)], quiet)
