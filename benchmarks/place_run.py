@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -45,21 +44,9 @@ def _scenario(size) -> Path:
 
 
 def job_ours(size, rounds: int) -> dict:
-    import phases as ph
-
-    path = _scenario(size)
-    times: dict[str, list[float]] = {name: [] for name, _ in ph.PHASES}
-    r = None
-    for _ in range(rounds):
-        r = ph.Run(path)
-        for name, fn in ph.PHASES:
-            t0 = time.perf_counter()
-            fn(r)
-            times[name].append(time.perf_counter() - t0)
-    return {"median": {k: statistics.median(v) for k, v in times.items()}, "all": times,
-            "variables": r.lp.num_col, "rows": r.lp.num_row, "nonzeros": int(r.lp.A.nnz),
-            "objective": r.raw.objective, "status": r.raw.status, "verifier_failures": r.failures,
-            "info": {k: v for k, v in r.raw.info.items() if not isinstance(v, (list, dict))}, "peak_mb": run._peak_mb()}
+    res = run.time_phases(_scenario(size), rounds)
+    res["info"] = {k: v for k, v in res["info"].items() if not isinstance(v, (list, dict))}
+    return res
 
 
 def job_plain(size, time_limit: float | None = None) -> dict:

@@ -52,9 +52,14 @@ def _scenario(size: list[int] | None) -> Path:
 def job_phases(size, rounds: int, options: dict | None = None, time_limit: float | None = None,
                start: str = "auto") -> dict:
     """All five phases, ``rounds`` times each (the solve of large sizes fewer times: see ``solve_rounds``)."""
+    return time_phases(_scenario(size), rounds, options, time_limit, start)
+
+
+def time_phases(path: Path, rounds: int, options: dict | None = None, time_limit: float | None = None,
+                start: str = "auto") -> dict:
+    """The five phases on the scenario at ``path``, ``rounds`` times each; medians, sizes and the answer."""
     import phases as ph
 
-    path = _scenario(size)
     times: dict[str, list[float]] = {name: [] for name, _ in ph.PHASES}
     run = None
     for r in range(rounds):
