@@ -228,6 +228,46 @@ def test_protection_no_rise_needs_hotels_counted(tmp_path: Path) -> None:
         load(tmp_path, cfg, rows)
 
 
+@pytest.mark.parametrize("rule, extra, message", [
+    ("no_net_growth", {"protect_level": 30}, r"areas.csv, line 2 \(area P\), column 'protect_level': protect_level "
+                                             r"needs protect: true in the same row"),
+    ("no_new_placements", {"protect": "true", "protect_level": 30}, r"policy.protect.rule.*protect_level is not used by "
+                                                                    r"rule no_new_placements"),
+    ("no_net_growth", {"hotel_places": 5}, r"areas.csv, line 2 \(area P\), column 'hotel_places': hotel_places is "
+                                           r"below contingency"),
+    ("no_net_growth", {"over_cap_until": "soon"}, r"areas.csv, line 2 \(area P\), column 'over_cap_until': not a "
+                                                  r"number: 'soon'"),
+    ("no_net_growth", {"protect": "true", "protect_level": -1}, r"column 'protect_level'"),
+])
+def test_the_carried_columns_refuse_bad_values(tmp_path: Path, rule, extra, message) -> None:
+    """protect_level, hotel_places and over_cap_until (what a re-plan carries from the previous plan's start):
+    one message naming the file, row and column."""
+    cfg = hotel_config([2026], [10], policy={"pressure_basis": "supported",
+                                              "protect": {"above_per_10k": 30, "rule": rule}})
+    rows = [area("P", population=10_000, stock=40, capacity=100, contingency=10, **extra)]
+    with pytest.raises(ScenarioError, match=message):
+        load(tmp_path, cfg, rows)
+
+
+def test_the_carried_columns_hand_solved(tmp_path: Path) -> None:
+    """P (cap 50) has 10 people in dispersal and 0 in hotels but 20 hotel places open (hotel_places), is over
+    its cap by inheritance in 2026 (over_cap_until) and protected at a level of 30 (no_net_growth). 2026 (need
+    0.5 × 10 + 15 = 20): nobody new (its 5 survivors, exit rate 0.5) and, over its cap, its total on the basis
+    no higher than its 10 at the start, so 5 in its hotels and 10 in new sites; 2027 (need 10 + 40 = 50): P may
+    take people again, up to its level 30 (not today's 10; capacity 100), and its 20 hotel places hold the
+    other 20 (30 + 20 = its cap, 50)."""
+    cfg = hotel_config([2026, 2027], [15, 40], policy={"pressure_basis": "supported",
+                                                       "protect": {"above_per_10k": 0, "rule": "no_net_growth"}})
+    cfg["costs"]["new_contingency_per_person_year"] = 90_000
+    rows = [area("P", population=10_000, stock=10, capacity=100, contingency=0, hotel_places=20, protect="true",
+                 protect_level=30, over_cap_until=2026)]
+    plan = solve(load(tmp_path, cfg, rows))
+    a = plan.allocations.set_index("year")
+    assert a.loc[2026, "stock"] == 5 and a.loc[2026, "contingency"] == 5
+    assert plan.trajectory.set_index("year").loc[2026, "new_contingency"] == 10
+    assert a.loc[2027, "stock"] == 30 and a.loc[2027, "contingency"] == 20
+
+
 # --------------------------------------------------------------------------- v1 unchanged, the example
 def test_a_v1_scenario_builds_none_of_it() -> None:
     d = prepare(load_scenario(WORKED))

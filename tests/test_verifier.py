@@ -45,14 +45,18 @@ def _copy(h: Hotels) -> Hotels:
     return Hotels(h.located.copy(), h.places.copy(), h.new.copy())
 
 
+def numbers(plan: Plan) -> Numbers:
+    """A copy of a plan's exact and whole numbers, to check against a scenario."""
+    n_a, n_t, n_h = plan.exact_stock.shape
+    return Numbers(S=plan.exact_stock.copy(), C=plan.exact_contingency.copy(), objective=plan.objective,
+                   R=plan.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h).copy(),
+                   Cint=plan.trajectory["contingency"].to_numpy()[:, None].copy(),
+                   H=_copy(plan.exact_hotels), Hint=_copy(written_hotels(plan, n_a, n_t)))
+
+
 @pytest.fixture
 def good(example_scenario: Scenario, example_plan: Plan) -> Numbers:
-    n_a, n_t, n_h = example_plan.exact_stock.shape
-    return Numbers(S=example_plan.exact_stock.copy(), C=example_plan.exact_contingency.copy(),
-                   objective=example_plan.objective,
-                   R=example_plan.allocations["stock"].to_numpy().reshape(n_a, n_t, n_h).copy(),
-                   Cint=example_plan.trajectory["contingency"].to_numpy()[:, None].copy(),
-                   H=_copy(example_plan.exact_hotels), Hint=_copy(written_hotels(example_plan, n_a, n_t)))
+    return numbers(example_plan)
 
 
 def idx(scenario: Scenario, code: str) -> int:
@@ -280,3 +284,21 @@ def test_a_fractional_ceiling_is_checked_as_its_whole_part(tmp_path: Path) -> No
     assert "whole people: national total 2026 is 100, expected 101" in fails
     S, C = np.array([[[100.6]]]), np.array([[87.0]])
     assert verify_plan(sc, S, C, None, np.array([[[101]]]), np.array([[87]])) == []
+
+
+def test_the_carried_columns_are_checked_from_the_scenario(tmp_path: Path) -> None:
+    """over_cap_until and protect_level (what a re-plan carries from the previous plan's start) are read by the
+    verifier itself: P (cap 50, 10 people, 20 hotel places) solved without them takes new people in 2026 (up to
+    today's 10) and refills no higher than 10 in 2027; with them it takes nobody new in 2026 and refills to 30
+    in 2027. Each plan checked against the other scenario fails, naming the rule."""
+    cfg = config([2026, 2027], [15, 40], policy={"pressure_basis": "supported",
+                                                 "protect": {"above_per_10k": 0, "rule": "no_net_growth"}})
+    del cfg["demand"]["contingency_start"]
+    cfg["costs"]["new_contingency_per_person_year"] = 90_000
+    row = dict(population=10_000, stock=10, capacity=100, contingency=0, hotel_places=20, protect="true")
+    plain = load(tmp_path / "plain", cfg, [area("P", **row)])
+    carried = load(tmp_path / "carried", cfg, [area("P", **row, protect_level=30, over_cap_until=2026)])
+    free, held = numbers(solve(plain)), numbers(solve(carried))
+    assert free.R[0, 0, 0] == 10 and held.R[0, :, 0].tolist() == [5, 30]
+    assert_fails(free.check(carried), "pressure_no_rise:")
+    assert_fails(held.check(plain), "protection:")

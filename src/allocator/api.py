@@ -192,6 +192,6 @@ def start_table(d: ModelData, hotels: Hotels | None = None) -> pd.DataFrame:
     if hotels is not None:
         table["contingency"] = np.round(d.hotel0).astype(np.int64)
         closed = hotels.places == 0                                              # (A,T)
-        ever = (d.hotel0 > 0) & closed.any(axis=1)
+        ever = (d.hotel_places0 > 0) & closed.any(axis=1)
         table["hotels_close"] = pd.Series(d.years[closed.argmax(axis=1)]).where(ever).astype("Int64")
     return table

@@ -37,7 +37,17 @@ AREA_COLUMNS: tuple[Column, ...] = (
            0.0, False, MAX_PEOPLE, True),
     Column("hotels_close_by", "year", False, "year", "From this year the area has no open hotel places.",
            1900.0, False, 2200.0),
+    Column("hotel_places", "number", False, "hotel places",
+           "Open hotel places in the area now, at least `contingency` (whole number; empty = `contingency`): the "
+           "places beyond the people in them stand empty and may be filled again.", 0.0, False, MAX_PEOPLE, True),
     Column("protect", "flag", False, "", "`true` or `false`: protection (policy.protect) forced on or off for the area."),
+    Column("protect_level", "number", False, "people",
+           "The level protection holds a protected area to instead of today's (whole number; needs `protect: true`): "
+           "people in dispersal (`no_net_growth`) or on the pressure basis (`no_rise`).", 0.0, False, MAX_PEOPLE, True),
+    Column("over_cap_until", "year", False, "year",
+           "The area counts as over its cap on the pressure basis by inheritance in every planning year up to and "
+           "including this one, whatever its position (a re-plan carries the previous plan's judgement).",
+           1900.0, False, 2200.0),
     Column("initial", "number", False, "people",
            "People in initial accommodation in the area (whole number): counted on the `supported` pressure basis.",
            0.0, False, MAX_PEOPLE, True),

@@ -61,7 +61,8 @@ class ModelData:
     void_share: float = 0.0        # costs.void_share: share of cost_per_place an empty kept bed space costs
     equity_steps: np.ndarray | None = None  # (K,2) from, weight of the progressive measure's steps; None otherwise
     # ---- place-based plans (allocator.place; all None / off for a v1 scenario)
-    hotel0: np.ndarray | None = None      # (A,) people in the area's hotels now: its hotel places c0_i
+    hotel0: np.ndarray | None = None      # (A,) people in the area's hotels now, c0_i
+    hotel_places0: np.ndarray | None = None  # (A,) open hotel places now, h0_i >= c0_i (column hotel_places, else c0_i)
     hotel_open: np.ndarray | None = None  # (A,T) bool: hotel places may be open at the end of t (t < tau_i)
     hotel_place_cost: float = 0.0         # £ per open hotel place-year
     new_contingency_cost: float = 0.0     # £ per person-year in new contingency
@@ -71,6 +72,7 @@ class ModelData:
     over_basis: np.ndarray | None = None  # (A,T) bool: over its cap on the basis by inheritance (the set O)
     protected: np.ndarray | None = None   # (A,) bool: protected (policy.protect)
     protect_rule: str = "no_net_growth"
+    protect_level: np.ndarray | None = None  # (A,) the areas column protect_level (less F with no_rise), NaN where not given
     # ---- opening decisions (allocator.opening; all None without their columns and key)
     min_open: np.ndarray | None = None    # (A,) an area hosts nobody or at least this many, 0 where none
     open_cost: np.ndarray | None = None   # (A,) £ once, when an area hosting nobody now opens
@@ -99,6 +101,13 @@ class ModelData:
         if not self.basis_hotels:
             return np.zeros(self.shape[:2])
         return self.hotel0[:, None] * self.hotel_open
+
+    def protection_level(self) -> np.ndarray:
+        r"""(A,) the level protection holds an area to, less its fixed counts :math:`F_i`: the areas column
+        ``protect_level`` where given, else today's people in dispersal (``no_net_growth``) or in dispersal
+        and the area's hotels (``no_rise``), :math:`\sum_h s_{ih}\ (+\, c^0_i)`."""
+        today = self.stock0.sum(axis=1) + (self.hotel0 if self.protect_rule == "no_rise" else 0.0)
+        return today if self.protect_level is None else np.where(np.isnan(self.protect_level), today, self.protect_level)
 
     def occupancy_weights(self) -> tuple[np.ndarray, float]:
         """(T,) the share of each year's end-of-year number charged at a year's cost, and the share of
@@ -188,11 +197,10 @@ def cell_limits(d: ModelData, whole: bool = False) -> CellLimits:
     if d.over_basis is not None:
         cluster = np.maximum(d.cluster_cap[:, None] - d.fixed[:, None], inherited_total + d.hotel_basis())
     protect = None
-    if d.protected is not None:
-        most = inherited_total if d.protect_rule == "no_new_placements" else d.stock0.sum(axis=1)[:, None]
-        if d.protect_rule == "no_rise":                 # today's total on the basis, less F (hotels by area only)
-            most = most + d.hotel0[:, None]
-        protect = np.where(d.protected[:, None] & d.eligible, np.broadcast_to(most, d.eligible.shape), np.nan)
+    if d.protected is not None:                         # its level (by default today's), or the people still there
+        most = inherited_total if d.protect_rule == "no_new_placements" else \
+            np.maximum(d.protection_level()[:, None], inherited_total)
+        protect = np.where(d.protected[:, None] & d.eligible, most, np.nan)
     over = None if d.over_basis is None else np.where(d.over_basis, inherited_total, np.nan)
     return CellLimits(lower=inherited, capacity=np.where(room[:, :, None], path, inherited), cluster=cluster,
                       agreed_min=d.agreed_min, agreed_max=d.agreed_max, protect=protect, over=over)

@@ -33,12 +33,14 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     :math:`L_{it}`, :math:`\pi^{new}` on :math:`Q_t`, :math:`\pi^H` on :math:`H_{it}`; the
     contingency :math:`C_{th}` then has no cost of its own. Each times :math:`\omega_t`, as the stock
     (:func:`allocator.families.add_variables`; ``costs.occupancy: average``): the start position's half of
-    the first year, :math:`H_{i,-1} = L_{i,-1} = c^0_i` and :math:`Q_{-1} = 0`, is in the objective's constant.
+    the first year, :math:`H_{i,-1} = h^0_i`, :math:`L_{i,-1} = c^0_i` and :math:`Q_{-1} = 0`, is in the
+    objective's constant (:math:`h^0_i`: today's open hotel places, the areas column ``hotel_places``, by
+    default :math:`c^0_i`).
     """
     n_a, n_t, _ = d.shape
-    areas = np.flatnonzero(d.hotel0 > 0)
+    areas = np.flatnonzero(d.hotel_places0 > 0)
     a, t = np.repeat(areas, n_t), np.tile(np.arange(n_t), areas.size)
-    most = d.hotel0[a] * d.hotel_open[a, t]
+    most = d.hotel_places0[a] * d.hotel_open[a, t]
     idx = {"area": a, "year": t}
     weights, start = d.occupancy_weights()
     w = d.contingency_weight * weights
@@ -49,18 +51,20 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     v.new_contingency = lp.add_variables("new_contingency", (n_t,), 0.0, INF, w * d.new_contingency_cost,
                                          {"year": np.arange(n_t)})
     if start > 0:                               # today's hotel residents in today's places
-        lp.offset += start * d.contingency_weight * (d.hotel_cost + d.hotel_place_cost) * float(d.hotel0.sum())
+        lp.offset += start * d.contingency_weight * (d.hotel_cost * float(d.hotel0.sum())
+                                                     + d.hotel_place_cost * float(d.hotel_places0.sum()))
 
 
 def add_hotel_closure(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""Hotel places close but never reopen.
 
     .. math::
-        0 \le H_{it} \le c^0_i\,[t < \tau_i], \qquad 0 \le L_{it} \le c^0_i\,[t < \tau_i], \qquad
-        H_{it} - H_{i,t-1} \;\le\; 0 \qquad \forall\, i \text{ with } c^0_i > 0,\ 1 \le t < \tau_i
+        0 \le H_{it} \le h^0_i\,[t < \tau_i], \qquad 0 \le L_{it} \le h^0_i\,[t < \tau_i], \qquad
+        H_{it} - H_{i,t-1} \;\le\; 0 \qquad \forall\, i \text{ with } h^0_i > 0,\ 1 \le t < \tau_i
 
-    The first year's places are at most today's (the bound); from :math:`\tau_i` (``hotels_close_by``)
-    they are 0. Row block ``hotel_closure`` (area, year), rows only where the places may be open.
+    The first year's places are at most today's, :math:`h^0_i` (the bound: the areas column
+    ``hotel_places``, by default the people in them now, :math:`c^0_i`); from :math:`\tau_i`
+    (``hotels_close_by``) they are 0. Row block ``hotel_closure`` (area, year), rows only where the places may be open.
     """
     a, t = _hotel_cells(v, d.hotel_open & (np.arange(d.shape[1]) >= 1)[None, :])
     row = np.arange(a.size)
@@ -125,12 +129,13 @@ def add_pressure_no_rise(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     .. math::
         B_{it} - B_{i,t-1} \;\le\; 0 \qquad \forall\, (i,t) \in O \text{ with } c^0_i > 0, \qquad
-        O = \Big\{(i,t) : \sum_h I_{ith} + F_i + c^0_i\,[t < \tau_i] > \kappa_i\Big\}
+        O = \Big\{(i,t) : \sum_h I_{ith} + F_i + c^0_i\,[t < \tau_i] > \kappa_i \ \text{ or } \ y_t \le u_i\Big\}
 
     with :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (the fixed counts cancel). In :math:`O` the area
     also takes nobody new into dispersal, :math:`S_{ith} \le I_{ith}` (a bound, ``pressure_inherited``).
     :math:`O` is data: an area's status is judged on its inherited position, so its hotel residents
-    count while its hotels may stay open. Row block ``pressure_no_rise`` (area, year); only when the
+    count while its hotels may stay open; :math:`u_i` (areas column ``over_cap_until``, a re-plan's
+    carried judgement) adds the years :math:`y_t` up to it. Row block ``pressure_no_rise`` (area, year); only when the
     hotel residents count on the basis (otherwise the stock alone, fixed at its inherited level in
     :math:`O`, never rises).
     """
@@ -154,28 +159,35 @@ def add_protection(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""Protection for the most pressured places (``policy.protect``).
 
     .. math::
-        \sum_h S_{ith} \;\le\; \sum_h s_{ih} \ (\texttt{no\_net\_growth}), \qquad
+        \sum_h S_{ith} \;\le\; \max\Big(\ell_i,\ \sum_h I_{ith}\Big) \ (\texttt{no\_net\_growth}), \qquad
         \sum_h S_{ith} - \sum_h (1-e_h)\,S_{i,t-1,h} \;\le\; 0 \ (\texttt{no\_new\_placements}),
-        \qquad B_{it} - B_{i,t-1} \;\le\; 0 \ (\texttt{no\_rise})
-        \qquad \forall\, t,\ i \in E_t \cap P
+        \qquad B_{it} - B_{i,t-1} \;\le\; 0,\ \ B_{i0} - F_i \;\le\; \max\Big(\ell_i,\ \sum_h I_{i0h}\Big)
+        \ (\texttt{no\_rise}) \qquad \forall\, t,\ i \in E_t \cap P
 
     :math:`P`: the areas whose rate per 10,000 residents on the pressure basis at the start,
     :math:`10^4 \, B_{i,-1} / P_i`, is above ``above_per_10k``, with the areas column ``protect``
-    forcing it on or off. ``no_net_growth``: never more people in dispersal than today;
+    forcing it on or off. :math:`\ell_i` is the level protection holds the area to: today's,
+    :math:`\sum_h s_{ih}` (``no_net_growth``) or :math:`\sum_h s_{ih} + c^0_i` (``no_rise``), or the areas
+    column ``protect_level`` (less :math:`F_i` with ``no_rise``; a re-plan carries the previous plan's start),
+    never below the people still there (:meth:`allocator.data.ModelData.protection_level`).
+    ``no_net_growth``: never more people in dispersal than :math:`\ell_i`;
     ``no_new_placements``: no new placements (with :math:`S_{i,-1,h} = s_{ih}`: with exit decay, the
     stock is its inherited stock, :math:`\sum_h I_{ith}`, the limit of
     :func:`allocator.data.cell_limits` the whole-people rounding keeps). Written as placements, so
     that the row's dual is what one more new placement there that year would save. ``no_rise``: the
     area's total on the pressure basis (dispersal, its hotel residents, :math:`F_i`) ends no year above
-    where it started it, :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i` (only with hotels by area and a
-    basis that counts them; its limit in :func:`allocator.data.cell_limits`, today's total less
-    :math:`F_i`, follows). Row block ``protection`` (area, year).
+    where it started it, :math:`B_{i,-1} = \sum_h s_{ih} + c^0_i + F_i`, nor the first above
+    :math:`\ell_i + F_i` (only with hotels by area and a basis that counts them; its limit in
+    :func:`allocator.data.cell_limits`, :math:`\max(\ell_i, \sum_h I_{ith})`, follows). Row block
+    ``protection`` (area, year).
     """
     most = cell_limits(d).protect
     cells = np.flatnonzero(~np.isnan(most).ravel())
     a, t = np.divmod(cells, d.shape[1])
-    if d.protect_rule == "no_rise":
-        lp.add_rows("protection", cells.size, *_no_rise_rows(d, v, a, t), {"area": a, "year": t})
+    if d.protect_rule == "no_rise":                              # the first year: at most the level too
+        terms, lower, upper = _no_rise_rows(d, v, a, t)
+        lp.add_rows("protection", cells.size, terms, lower, np.where(t == 0, np.minimum(upper, most[a, t]), upper),
+                    {"area": a, "year": t})
         return
     row = np.arange(cells.size)
     terms = [(row[:, None], v.stock[a, t, :], 1.0)]

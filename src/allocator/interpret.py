@@ -210,10 +210,10 @@ def basis_start(d: ModelData) -> np.ndarray:
 def contingency_start_cost(d: ModelData) -> float:
     """£ a year of today's contingency (the start position ``costs.occupancy: average`` charges half of in
     the first year): today's people in contingency at the hotel cost; with hotels by area, today's hotel
-    residents in today's hotel places, each at the hotel cost and the place's."""
+    residents at the hotel cost and today's open hotel places at the place's."""
     if d.hotel0 is None:
         return round(float(d.contingency0.sum())) * d.hotel_cost
-    return float(np.round(d.hotel0).sum()) * (d.hotel_cost + d.hotel_place_cost)
+    return float(np.round(d.hotel0).sum()) * d.hotel_cost + float(np.round(d.hotel_places0).sum()) * d.hotel_place_cost
 
 
 def contingency_cost(d: ModelData, contingency: np.ndarray, hotels: Hotels | None) -> np.ndarray:

@@ -71,17 +71,24 @@ def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, c
     """The new columns against each other and the keys that use them (the first row in question named)."""
     issues = []
 
-    def first(column: str, message: str) -> None:
-        given = np.flatnonzero(out[column].notna().to_numpy())
+    def first(column: str, message: str, where: Any = True) -> None:
+        given = np.flatnonzero(out[column].notna().to_numpy() & where)
         if given.size:
             p = int(given[0])
             issues.append(Issue(label, message, row=int(lines[p]), field=column, area=codes[p] or None))
 
-    if "hotels_close_by" in out and "contingency" not in out:
-        first("hotels_close_by", "hotels_close_by needs the column 'contingency' (the people in the area's "
-                                 "hotels now, its hotel places)")
+    for column in ("hotels_close_by", "hotel_places"):
+        if column in out and "contingency" not in out:
+            first(column, f"{column} needs the column 'contingency' (the people in the area's hotels now)")
+    if "hotel_places" in out and "contingency" in out:
+        first("hotel_places", "hotel_places is below contingency: the people in the area's hotels need places",
+              out["hotel_places"].to_numpy(float) < np.nan_to_num(out["contingency"].to_numpy(float)))
     if "protect" in out and config.policy.protect is None:
         first("protect", "the protect column needs policy.protect in the scenario (its threshold and rule)")
+    if "protect_level" in out:
+        forced = out["protect"].map(lambda v: v is True).to_numpy(bool) if "protect" in out else False
+        first("protect_level", "protect_level needs protect: true in the same row (the level is the one protection "
+                               "holds a protected area to)", ~np.asarray(forced))
     return issues
 
 
@@ -91,10 +98,15 @@ def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
     start = config.demand.contingency_start
     costs = config.costs
     protect = config.policy.protect
-    rise = [] if protect is None or protect.rule != "no_rise" or (
+    level = [] if protect is None or protect.rule != "no_new_placements" or "protect_level" not in areas.columns \
+        or areas["protect_level"].isna().all() else [
+        Issue(label, "the areas column protect_level is not used by rule no_new_placements (a protected area keeps "
+                     "only the people still there from today): use no_net_growth or no_rise, or leave it empty",
+              field="policy.protect.rule")]
+    rise = level + ([] if protect is None or protect.rule != "no_rise" or (
         "contingency" in areas.columns and config.policy.pressure_basis != DISPERSAL) else [
         Issue(label, "rule no_rise needs hotels by area (a 'contingency' column) and a pressure_basis that counts "
-                     "them (supported or a list): use no_net_growth or no_new_placements", field="policy.protect.rule")]
+                     "them (supported or a list): use no_net_growth or no_new_placements", field="policy.protect.rule")])
     if "contingency" not in areas.columns:
         issues = rise if start is not None else rise + [
             Issue(label, "required key is missing (or give the areas table a 'contingency' column)",
@@ -140,10 +152,11 @@ def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherite
     open_ = np.zeros((n_a, n_t), bool)
     if "contingency" in df.columns:
         c0 = np.nan_to_num(df["contingency"].to_numpy(float))
+        places = df["hotel_places"].to_numpy(float) if "hotel_places" in df.columns else np.full(n_a, np.nan)
         close = df["hotels_close_by"].to_numpy(float) if "hotels_close_by" in df.columns else np.full(n_a, np.nan)
         tau = np.where(np.isnan(close), n_t, np.clip(close - years[0], 0, n_t))
         open_ = np.arange(n_t)[None, :] < tau[:, None]
-        out.update(hotel0=c0, hotel_open=open_, hotel_place_cost=float(cfg.costs.hotel_place_per_year),
+        out.update(hotel0=c0, hotel_places0=np.where(np.isnan(places), c0, places), hotel_open=open_, hotel_place_cost=float(cfg.costs.hotel_place_per_year),
                    new_contingency_cost=new_contingency_cost(cfg.costs))
     basis = cfg.policy.pressure_basis
     names = basis_names(cfg, df.columns)
@@ -155,8 +168,9 @@ def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherite
     out["basis_fixed"] = fixed
     f = np.zeros(n_a) if fixed is None else fixed
     hotels = c0[:, None] * open_ if counts else np.zeros((n_a, n_t))
-    if counts or fixed is not None:
-        out["over_basis"] = inherited.sum(axis=2) + f[:, None] + hotels > cluster_cap[:, None] + TOL
+    carried = over_carried(df, years)
+    if counts or fixed is not None or carried.any():
+        out["over_basis"] = (inherited.sum(axis=2) + f[:, None] + hotels > cluster_cap[:, None] + TOL) | carried
     protect = cfg.policy.protect
     if protect is not None:
         start = stock0.sum(axis=1) + (c0 if counts else 0.0) + f
@@ -165,7 +179,17 @@ def prepare_place(scenario: Any, years: np.ndarray, stock0: np.ndarray, inherite
             given = [v if isinstance(v, bool) else None for v in df["protect"].tolist()]
             protected = np.array([p if g is None else g for p, g in zip(protected, given)])
         out.update(protected=protected.astype(bool), protect_rule=protect.rule)
+        if "protect_level" in df.columns:                     # on the basis with no_rise: less the fixed counts
+            out["protect_level"] = df["protect_level"].to_numpy(float) - (f if protect.rule == "no_rise" else 0.0)
     return out
+
+
+def over_carried(areas: pd.DataFrame, years: Any) -> np.ndarray:
+    """(A,T) bool: the years an area counts as over its cap on the pressure basis by inheritance because the
+    areas column ``over_cap_until`` says so (every planning year up to and including it; a re-plan carries
+    the previous plan's judgement), whatever its own position."""
+    until = areas["over_cap_until"].to_numpy(float) if "over_cap_until" in areas.columns else np.full(len(areas), np.nan)
+    return np.asarray(years)[None, :] <= np.nan_to_num(until, nan=-np.inf)[:, None]
 
 
 # --------------------------------------------------------------------------- reading a solution

@@ -41,6 +41,7 @@ import yaml
 
 from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actual, suppressed_notes
 from allocator.api import solve
+from allocator.data import prepare
 from allocator.errors import InputError, Issue
 from allocator.output import clean_text, fmt, markdown_table, safe_csv
 from allocator.scenario import Scenario, load_scenario
@@ -203,7 +204,7 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     cfg["policy"].pop("contingency_ceiling", None)
     if ceiling:
         cfg["policy"]["contingency_ceiling"] = ceiling
-    areas = _areas(scenario, path, start, first, notes, previous.start)
+    areas = _areas(scenario, path, start, first, notes, previous)
     if "contingency" in areas.columns:
         cfg["demand"].pop("contingency_start", None)
     else:
@@ -223,10 +224,9 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     return files
 
 
-def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str],
-           previous_start: pd.DataFrame | None = None) -> pd.DataFrame:
+def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str], previous: Any) -> pd.DataFrame:
     """The new start's areas table: the actual's people, capacity carried on along its path, opened areas
-    existing, protection as the previous plan decided it at its start (the ``protect`` column)."""
+    existing, and what the previous plan judged at its start (:func:`_carried`)."""
     df = scenario.areas.copy()
     years_before = first - int(path.years[0])                       # plan years already behind the new start
     opened = (df["status"] == "volunteered") & (df["available_from"].fillna(9999) < first) \
@@ -246,12 +246,39 @@ def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: l
         df.loc[df["status"] != "volunteered", "available_from"] = np.nan
     if start["contingency"] is not None:
         df["contingency"] = start["contingency"]
-    if previous_start is not None and "protected" in previous_start.columns:   # protection as decided at the start
-        df["protect"] = previous_start.set_index("area_code")["protected"].reindex(df["area_code"]).to_numpy()
+    for name, column in _carried(scenario, previous, first, start["contingency"]).items():
+        df[name] = column
     if start["initial"] is not None and "initial" in df.columns:
         df["initial"] = np.where(np.isnan(start["initial"]), df["initial"], start["initial"])
         notes.append("initial accommodation by council is the actual's")
     return df
+
+
+def _carried(scenario: Scenario, previous: Any, first: int, people: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The areas columns that carry into the new plan what the previous plan judged once, at its start, and
+    the hotel places it keeps open (docs/monitoring.md): ``protect`` (the protected set), ``protect_level``
+    (the level protection holds a protected area to: the previous start's), ``over_cap_until`` (the last
+    year from ``first`` on that the previous plan counts the area as over its cap on the pressure basis by
+    inheritance) and ``hotel_places`` (its open hotel places at the new start, at least the ``people`` in them)."""
+    d = prepare(scenario)
+    out: dict[str, np.ndarray] = {}
+    if people is not None:
+        a = previous.allocations
+        a = a[a["year"] == first - 1]
+        places = a.groupby("area_code", sort=False)["hotel_places"].first().reindex(d.areas["area_code"]).to_numpy(
+            float) if len(a) else d.hotel_places0
+        out["hotel_places"] = np.maximum(np.nan_to_num(places), people)
+    if d.over_basis is not None:
+        over = d.over_basis & (d.years >= first)[None, :]
+        last = d.years[len(d.years) - 1 - np.argmax(over[:, ::-1], axis=1)]
+        if over.any():
+            out["over_cap_until"] = np.where(over.any(axis=1), last, np.nan)
+    if d.protected is not None:
+        out["protect"] = d.protected
+        if d.protect_rule != "no_new_placements":      # its level: on the basis with no_rise (the fixed counts too)
+            level = d.protection_level() + (d.fixed if d.protect_rule == "no_rise" else 0.0)
+            out["protect_level"] = np.where(d.protected, level, np.nan)
+    return out
 
 
 def _previous_numbers(previous: Any, years: list[int]) -> pd.DataFrame:

@@ -44,6 +44,7 @@ class HotelRules:
     cap: np.ndarray        # (A,T) most stock + hotel residents (the cap on the basis), inf where it does not apply
     no_rise: np.ndarray    # (A,T) bool: the total on the basis (less its fixed counts) may not rise
     start: np.ndarray      # (A,) today's stock and hotel residents: the total on the basis before year 0, less F_i
+                           # (protected with no_rise: at most its level, cell_limits' protect)
     need: np.ndarray       # (T,) whole need
 
 
@@ -51,18 +52,19 @@ def hotel_rules(d: ModelData, hotels: Hotels) -> HotelRules:
     """The rules for the exact hotels of a plan of ``d``."""
     L = np.maximum(hotels.located, 0.0)
     base = np.floor(L + EPS)
-    places = np.clip(np.ceil(hotels.places - EPS), 0.0, (d.hotel0[:, None] * d.hotel_open))
+    places = np.clip(np.ceil(hotels.places - EPS), 0.0, (d.hotel_places0[:, None] * d.hotel_open))
     up = (L - base > EPS) & (base + 1 <= places)
     Q = np.maximum(hotels.new, 0.0)
-    located = d.hotel0 > 0
+    located = d.hotel_places0 > 0
     count = d.basis_hotels & located[:, None]
     cap = np.where(count & d.hotel_open & d.eligible, cell_limits(d, whole=True).cluster, np.inf)
     no_rise = count & d.over_basis if d.basis_hotels else np.zeros(L.shape, bool)
+    start = np.round(d.stock0.sum(axis=1)) + d.hotel0
     if d.protect_rule == "no_rise" and d.protected is not None:       # protected: no rise, hotels or not
         no_rise = no_rise | (d.protected[:, None] & d.eligible)
+        start = np.fmin(start, cell_limits(d, whole=True).protect[:, 0])   # and the first year at most its level
     return HotelRules(L=L, base=base, up=up, places=places, q_lo=np.floor(Q + EPS), q_hi=np.ceil(Q - EPS),
-                      cap=cap, no_rise=no_rise, start=np.round(d.stock0.sum(axis=1)) + d.hotel0,
-                      need=np.round(d.need.sum(axis=1)))
+                      cap=cap, no_rise=no_rise, start=start, need=np.round(d.need.sum(axis=1)))
 
 
 def tighten(hr: HotelRules, nat_lo: np.ndarray, nat_hi: np.ndarray, area_hi: np.ndarray

@@ -82,8 +82,8 @@ LINKING_ROLES = ("priced", "sample price", "basic slack", "basic column")
 #: Fields of ModelData indexed by area first.
 _AREA_FIELDS = ("population", "weight", "cluster_cap", "stock0", "capacity0", "procurement", "cost", "open_year",
                 "excluded", "eligible", "inherited", "capacity_path", "agreed_min", "agreed_max",
-                "hotel0", "hotel_open", "basis_fixed", "over_basis", "protected", "previous", "min_open",
-                "open_cost", "lead_time")
+                "hotel0", "hotel_places0", "hotel_open", "basis_fixed", "over_basis", "protected", "protect_level",
+                "previous", "min_open", "open_cost", "lead_time")
 
 # HiGHS basis status codes (HighsBasisStatus)
 LOWER, BASIC, UPPER, ZERO = 0, 1, 2, 3
