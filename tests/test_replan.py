@@ -363,6 +363,8 @@ def test_an_area_over_its_cap_by_inheritance_stays_so_after_its_hotels_empty(tmp
     r = replan(plan, sc, at_year_end(plan, 2026), "2026-12-31", stability_weight=0)
     new = stock(r.plan)
     assert [new[("X", y)] for y in (2027, 2028)] == [10, 5]
+    why = r.changes.set_index(["area_code", "year"])["why"]
+    assert "over its cap (carried)" in why[("X", 2027)], why[("X", 2027)]
     assert (stock(r.plan) - stock(plan, [2027, 2028])).abs().max() <= 1
     areas = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")
     assert areas.loc["X", "over_cap_until"] == 2028 and np.isnan(areas.loc["Y", "over_cap_until"])

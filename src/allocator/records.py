@@ -128,6 +128,7 @@ class Solved:
     over_cap: np.ndarray = field(init=False)       # (A,T,1) inherited stock above the cluster cap (on the basis)
     receives: np.ndarray = field(init=False)       # (A,T,1) may take new placements: eligible, not over by inheritance
     over_by_hotels: np.ndarray = field(init=False)  # (A,T,1) over the cap on the basis only by its hotel residents
+    over_carried: np.ndarray = field(init=False)   # (A,T,1) over only by the areas column over_cap_until
 
     def __post_init__(self) -> None:
         n_a, n_t, n_h = self.d.shape
@@ -140,12 +141,15 @@ class Solved:
         inherited = self.d.inherited.sum(axis=2)
         self.over_cap = (inherited > self.d.cluster_cap[:, None] + TOL)[:, :, None]
         self.receives = self.eligible
-        self.over_by_hotels = np.zeros((1, 1, 1), bool)
+        self.over_by_hotels = self.over_carried = np.zeros((1, 1, 1), bool)
         if self.d.over_basis is not None:                  # over its cap on the pressure basis by inheritance
             self.over_cap = self.d.over_basis[:, :, None]
             self.receives = self.eligible & ~self.over_cap
-            within = inherited + self.d.fixed[:, None] <= self.d.cluster_cap[:, None] + TOL
-            self.over_by_hotels = self.over_cap & within[:, :, None]     # over only because of its hotel residents
+            position = inherited + self.d.fixed[:, None]
+            within = position <= self.d.cluster_cap[:, None] + TOL
+            judged = position + self.d.hotel_basis() > self.d.cluster_cap[:, None] + TOL
+            self.over_carried = self.over_cap & ~judged[:, :, None]     # only by over_cap_until (a re-plan's)
+            self.over_by_hotels = self.over_cap & (within & judged)[:, :, None]   # only by its hotel residents
 
     def tight(self, name: str, sides: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """(A,T,H) masks of cells whose rows of block ``name`` are at one of their ``sides``, and the

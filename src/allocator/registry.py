@@ -69,11 +69,15 @@ def _not_open(s: Solved) -> np.ndarray:
 
 
 def _inherited_over_cap(s: Solved) -> np.ndarray:
-    return s.eligible & s.over_cap & ~s.over_by_hotels
+    return s.eligible & s.over_cap & ~s.over_by_hotels & ~s.over_carried
 
 
 def _over_by_hotels(s: Solved) -> np.ndarray:
     return s.eligible & s.over_by_hotels
+
+
+def _over_carried(s: Solved) -> np.ndarray:
+    return s.eligible & s.over_carried
 
 
 def _at_cluster_cap(s: Solved) -> np.ndarray:
@@ -291,8 +295,8 @@ CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported
 FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of the progressive equity measure "
                          "(objective.equity_steps), beyond which each person costs more in equity")
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
-REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "cluster limit",
-                "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
+REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "over its cap (carried)",
+                "cluster limit", "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
                 "protected (no rise)", "capacity", "procurement pace", "growth limit", "agreement",
                 "regional share (max)", "regional share (min)", "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
 
@@ -313,7 +317,10 @@ FAMILIES: tuple[Family, ...] = (
            when=lambda d: d.over_basis is not None,
            reasons=(Reason("hotel places", "the people in its hotels count on the pressure basis and, while its "
                            "hotels may stay open, put it over its cap: nobody new is placed in dispersal until it "
-                           "is under", _over_by_hotels),)),
+                           "is under", _over_by_hotels),
+                    Reason("over its cap (carried)", "the plan it was re-planned from judged it over its cap on the "
+                           "pressure basis by inheritance this year (areas column over_cap_until): nobody new is "
+                           "placed in dispersal", _over_carried))),
     Family("capacity", "bound", "the capacity path (procurement pace)", fm.add_variables, "capacity",
            "Capacity path and procurement pace", lever=CAPACITY, per="area_cohort",
            bound=lambda d, lim: (np.broadcast_to(_receives(d)[:, :, None], lim.capacity.shape), lim.capacity),
