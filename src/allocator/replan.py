@@ -14,6 +14,10 @@ position (:mod:`allocator.actual`) and its date, and solves a new plan for the y
   year end (today's capacity plus the procurement pace for each year it has been open, the model's
   own reading), or the people it houses if more; the pace stays. A volunteered area that has opened
   becomes an existing one.
+* **What the previous plan judged at its start carries over** (:func:`_carried`): the protected set,
+  protection's level, the years an area is over its cap on the pressure basis by inheritance and the
+  hotel places it keeps open, as the areas columns ``protect``, ``protect_level``, ``over_cap_until``
+  and ``hotel_places``, not judged again from the new start.
 * **Every agreement is kept.** Agreements for the remaining years are hard rules of the new plan;
   those of earlier years are not part of it (the notes say whether the actual met them).
 * **Stability.** ``objective.stability_weight`` (£ per person away from the previous plan's number,
