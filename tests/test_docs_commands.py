@@ -5,8 +5,9 @@ The commands are taken from the documents themselves, so a doc cannot drift from
 * README.md: every ``allocator ...`` line of its ```sh blocks (a ``# comment`` after it is left to
   the shell; ``.``/``source`` lines, ``make`` lines and python blocks are not commands to run here);
   the README shows no output, so each must exit 0.
-* docs/guide/*.md, docs/cli.md, docs/place-based.md and docs/explain.md: every ``$ command`` line of their ```text blocks. The lines
-  after it, up to the next ``$`` line or the end of the block, are its output: each must appear,
+* docs/guide/*.md, docs/cli.md, docs/place-based.md, docs/explain.md and docs/infeasibility.md: every
+  ``$ command`` line of their ```text blocks. The lines after it, up to the next ``$`` line or the
+  end of the block, are its output: each must appear,
   in order, in what the command prints now (standard output and error together, as a terminal
   shows them), after the volatile parts are masked (:data:`MASKS`). A line that is only ``…`` or
   ``...`` stands for lines left out; ``…`` inside a line stands for any text. A ``[exit code N]``
@@ -41,7 +42,7 @@ HANG_GUARD = 900                                      # seconds per command: onl
 #: Documents whose commands are run, in order, each in its own working folder.
 DOCUMENTS = ("README.md", *sorted(str(p.relative_to(REPO)) for p in (REPO / "docs" / "guide").glob("*.md")),
              "docs/new-areas.md",
-             "docs/cli.md", "docs/place-based.md", "docs/explain.md")
+             "docs/cli.md", "docs/place-based.md", "docs/explain.md", "docs/infeasibility.md")
 
 #: Commands shown in the docs that this test does not run: (document, command) -> why.
 NOT_RUN: dict[tuple[str, str], str] = {

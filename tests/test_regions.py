@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from allocator import InfeasibleError, load_scenario, prepare, solve
+from allocator.cli import cli
 from allocator.errors import ScenarioError
 from allocator.model import build_lp
 from allocator.verify import verify_plan
@@ -144,7 +146,7 @@ def test_the_verifier_checks_the_targets_on_the_exact_and_the_whole_plan(tmp_pat
     assert any(f.startswith("whole people: regional_share South 2026") for f in fails)
 
 
-# --------------------------------------------------------------------------- hotel closure dates (item 2)
+# --------------------------------------------------------------------------- hotel closure dates (item 2), a lever
 def test_closing_every_hotel_keeps_the_example_feasible(tmp_path: Path) -> None:
     """Closing hotels never makes a plan impossible without regional targets: the people the hotels would
     have held go to new contingency, which has no limit of its own, and every cap only loosens when the
@@ -164,7 +166,8 @@ def test_a_closure_date_can_break_a_regional_minimum_and_the_diagnosis_names_the
     arrives: 80 need a place, A keeps 50 of its own. Open, H's hotels hold up to 30 (South 30 of 80 = 0.375
     on the basis: the South's min_share 0.3 holds). Closed in 2026, the South holds nobody against at least
     50 on the basis (people in new sites count nowhere): 0.3 × 50 = 15 people short, and the diagnosis
-    names the share the South would need (0) under the regions lever."""
+    names the share the South would need (0) under the regions lever; or, under hotels_close_by, H's places
+    to keep open in 2026: L >= 0.3 (50 + L), L >= 15 / 0.7 = 21.4, so 22 whole places (rounded up: enough)."""
     rows = [area("A", region="North", stock=100, capacity=100, cost=1_000),
             area("H", region="South", contingency=60)]
     cfg = config([2026], [0], policy={"pressure_basis": "supported"},
@@ -176,6 +179,110 @@ def test_a_closure_date_can_break_a_regional_minimum_and_the_diagnosis_names_the
     with pytest.raises(InfeasibleError) as err:
         solve(load(tmp_path / "closed", cfg, rows))
     assert "South needs min_share 0.000 in 2026, not 0.300 (15 people fewer)" in str(err.value)
+    assert "hotels_close_by Area H (H) 2026: keep 22 of its 60 hotel places open (closed from 2026 otherwise)" \
+        in str(err.value)
+    [kept] = [r for r in err.value.relaxations if r["option"] == "hotels_close_by"]
+    assert kept["amount"] == pytest.approx(15 / 0.7, rel=1e-6) and kept["hotel_places"] == 22
+
+
+def closing_rows(close_by: int = 2027) -> list[dict]:
+    """A (North) has 80 in dispersal, H (South) 60 in hotels that close by ``close_by``."""
+    return [area("A", region="North", stock=80, capacity=100, cost=1_000),
+            area("H", region="South", contingency=60, hotels_close_by=close_by)]
+
+
+def closing_config(target: dict) -> dict:
+    """2026-2028, exit rate 0.5, 20 arrivals in 2027 and 2028, the supported basis, ``target`` in 2027 and 2028."""
+    cfg = config([2026, 2027, 2028], [0, 20, 20], policy={"pressure_basis": "supported"},
+                 regions=[{**target, "year": year} for year in (2027, 2028)])
+    del cfg["demand"]["contingency_start"]
+    return cfg
+
+
+@pytest.mark.parametrize(("target", "shares"), [
+    ({"region": "South", "min_share": 0.5}, ["South needs min_share 0.000 in 2027, not 0.500 (10 people fewer)",
+                                             "South needs min_share 0.000 in 2028, not 0.500 (5 people fewer)"]),
+    ({"region": "North", "max_share": 0.5}, ["North needs max_share 1.000 in 2027, not 0.500 (10 people more)",
+                                             "North needs max_share 1.000 in 2028, not 0.500 (5 people more)"]),
+], ids=["south-min", "north-max"])
+def test_a_closure_date_is_a_lever_of_the_diagnosis(tmp_path: Path, target: dict, shares: list[str]) -> None:
+    """A keeps 40, 20, 10 of its 80 people at the ends of 2026-2028 (exit rate 0.5; nobody is moved out), and
+    H's 60 hotel places close by 2027. On the supported basis the South (H's hotel residents) must be at least
+    half the national total (or the North at most half) in 2027 and 2028: L_Ht >= S_At, while people in new
+    sites count nowhere. Closed, the South holds nobody: infeasible. Keeping H's places open past the date
+    by the fewest place-years: L = S_A at its least, 20 places in 2027 and 10 in 2028 (total 30; places kept in
+    2028 were kept in 2027, never reopened). Changing the shares instead: 0.5 x 20 = 10 people in 2027 and
+    0.5 x 10 = 5 in 2028 (total 15). Procuring 20 bed spaces in H: S_H = 20 in 2027, 10 left in 2028.
+    Moving the date past the plan makes it feasible."""
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path / "closed", closing_config(target), closing_rows()))
+    text = str(err.value)
+    assert "regional_share, hotels_close_by;" in text.split(". ")[0] and "years in conflict: 2027, 2028" in text
+    assert "  Option 3: close hotels later (total 30 people)\n" \
+           "    * hotels_close_by Area H (H) 2027: keep 20 of its 60 hotel places open (closed from 2027 otherwise)\n" \
+           "    * hotels_close_by Area H (H) 2028: keep 10 of its 60 hotel places open (closed from 2027 otherwise)" in text
+    assert "  Option 2: change the regional shares (total 15 people)\n" + "".join(
+        f"    * {line}\n" for line in shares) in text
+    assert "  Option 1: procure more bed spaces (total 20 people)" in text
+    kept = [r for r in err.value.relaxations if r["option"] == "hotels_close_by"]
+    assert [(r["area_code"], r["year"], r["hotel_places"], r["closed_from"]) for r in kept] == [
+        ("H", 2027, 20, 2027), ("H", 2028, 10, 2027)]
+    assert [r["amount"] for r in kept] == pytest.approx([20, 10], abs=1e-4)
+    assert [r["amount"] for r in err.value.relaxations if r["option"] == "regions"] == pytest.approx([10, 5], abs=1e-4)
+    later = solve(load(tmp_path / "later", closing_config(target), closing_rows(close_by=2029)))
+    assert all(people > 0 for people in written(later, "H", "contingency")[1:])          # verified: shares hold
+    result = CliRunner().invoke(cli, ["solve", str(tmp_path / "closed"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3 and "keep 20 of its 60 hotel places open" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("places", [60, 8])
+def test_hotel_places_kept_open_never_reopen_nor_exceed_todays(tmp_path: Path, places: int) -> None:
+    """The relaxed closure keeps the other hotel rules: the South needs H's hotel residents only in 2028
+    (L_H >= S_A = 10, min_share 0.5), yet the places kept in 2028 must have been kept in 2027 (never
+    reopened): 10 and 10, total 20. With only 8 places today, no closure date is enough on its own."""
+    rows = closing_rows()
+    rows[1]["contingency"] = places
+    cfg = closing_config({"region": "South", "min_share": 0.5})
+    cfg["regions"] = cfg["regions"][1:]                                  # 2028 only
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, rows))
+    kept = [(r["year"], r["hotel_places"]) for r in err.value.relaxations if r["option"] == "hotels_close_by"]
+    if places == 60:
+        assert kept == [(2027, 10), (2028, 10)] and "close hotels later (total 20 people)" in str(err.value)
+    else:
+        assert kept == [] and str(err.value).splitlines()[-1].endswith(", close hotels later.")
+
+
+def test_a_closure_date_can_break_protection_against_a_rise_and_the_diagnosis_names_it(tmp_path: Path) -> None:
+    """The other way a closure date binds, without regional targets: P (protected, rule no_rise: 100 in
+    dispersal and 50 in hotels, 150 per 10,000 on the supported basis) may never end a year above 150 on
+    the basis, grows by at most 30 people a year, and has agreed to hold at least 150 in dispersal by 2028
+    (exit rate 0, nobody arrives). Open, 20 leave its hotels as it grows to 130, then 150. Closed by 2026
+    (the first year), its basis drops to its dispersal at once, at most 130 after a year's growth, and never
+    rises again: 130 < 150. Keeping 20 of its 50 places open in 2026 is enough (S + L = 130 + 20 = 150,
+    then 150 in dispersal); or 20 more growth in 2026, or the minimum lowered to 130, or protection lifted
+    by 10 a year (130 + 10 + 10)."""
+    cfg = config([2026, 2027, 2028], [0, 0, 0], exit_rate=0.0,
+                 policy={"pressure_basis": "supported", "cluster_limit": 50, "max_growth": {"absolute": 30},
+                         "protect": {"above_per_10k": 100, "rule": "no_rise"}},
+                 agreements=[{"area_code": "P", "year": 2028, "minimum": 150}])
+    del cfg["demand"]["contingency_start"]
+    rows = [area("P", population=10_000, stock=100, capacity=200, cost=1_000, contingency=50),
+            area("B", capacity=1_000, cost=5_000)]
+    assert written(solve(load(tmp_path / "open", cfg, rows)), "P") == [130, 150, 150]
+    rows[0]["hotels_close_by"] = 2026
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path / "closed", cfg, rows))
+    text = str(err.value)
+    for line in ("max_growth Area P (P) 2026: allow 20 more people of growth",
+                 "agreement P 2028: minimum 150 loosened to 130 (-20)",
+                 "protection (no_rise) lifted by 10 people in 1 area(s): Area P (P) +10",
+                 "close hotels later (total 20 people)\n"
+                 "    * hotels_close_by Area P (P) 2026: keep 20 of its 50 hotel places open (closed from 2026 otherwise)\n"):
+        assert line in text
+    [kept] = [r for r in err.value.relaxations if r["option"] == "hotels_close_by"]
+    assert (kept["area_code"], kept["year"], kept["hotel_places"]) == ("P", 2026, 20)
 
 
 def test_an_empty_initial_cell_counts_as_nobody(tmp_path: Path) -> None:

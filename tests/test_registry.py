@@ -188,6 +188,9 @@ CASES: dict[str, tuple[dict, list[dict], Callable | None, Callable | None]] = {
     # in 2026 (without the rule: closed, then reopened); 50 people in 2027 in hotels with no open place
     "hotel_closure": (HOTELS, HOTEL_ROWS, None, None),
     "hotel_use": (HOTELS, HOTEL_ROWS, None, None),
+    # tests/test_place_based.py::test_hotels_close_but_never_reopen closing by 2027: without the rows H keeps
+    # its 50 places open into 2027 (£10,000 a place and £50,000 a person against £80,000 in a new site)
+    "hotels_close_by": (HOTELS, [HOTEL_ROWS[0], {**HOTEL_ROWS[1], "hotels_close_by": 2027}], None, None),
     "contingency_split": (HOTELS, HOTEL_ROWS, None, None),
     # H's 60 places would take 20 people beside its 100 in dispersal, over its cap of 100 on the basis
     "pressure_cap": (_hotels(config([2026], [100], policy={"pressure_basis": "supported"}),

@@ -14,6 +14,9 @@ lever                  what may give way
 ``growth``             each area's yearly growth limit (``policy.max_growth``)
 ``cluster``            each area's cluster cap
 ``agreements``         each agreed minimum or maximum
+``protection``         each protected area's protection rule
+``regions``            each regional least or most share
+``hotels_close_by``    each area's closure date: hotel places kept open past it
 =====================  ==========================================================
 
 The levers (:data:`allocator.registry.LEVERS`, then any a new family brings), the families each

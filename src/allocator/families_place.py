@@ -29,7 +29,8 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""The hotel variables (from :func:`allocator.families.add_variables`, with the areas column
     ``contingency``): for each area with hotel places and each year, the open places :math:`H_{it}`
     and the people in them :math:`L_{it}`, and each year's new contingency :math:`Q_t`. Their bounds
-    are in :func:`add_hotel_closure`. Objective, × ``contingency_weight``: :math:`\pi^C` on
+    are in :func:`add_hotel_closure`; the closure date is a row family of its own
+    (:func:`add_hotels_close_by`). Objective, × ``contingency_weight``: :math:`\pi^C` on
     :math:`L_{it}`, :math:`\pi^{new}` on :math:`Q_t`, :math:`\pi^H` on :math:`H_{it}`; the
     contingency :math:`C_{th}` then has no cost of its own. Each times :math:`\omega_t`, as the stock
     (:func:`allocator.families.add_variables`; ``costs.occupancy: average``): the start position's half of
@@ -40,7 +41,7 @@ def add_hotel_variables(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     n_a, n_t, _ = d.shape
     areas = np.flatnonzero(d.hotel_places0 > 0)
     a, t = np.repeat(areas, n_t), np.tile(np.arange(n_t), areas.size)
-    most = d.hotel_places0[a] * d.hotel_open[a, t]
+    most = d.hotel_places0[a]
     idx = {"area": a, "year": t}
     weights, start = d.occupancy_weights()
     w = d.contingency_weight * weights
@@ -59,28 +60,46 @@ def add_hotel_closure(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""Hotel places close but never reopen.
 
     .. math::
-        0 \le H_{it} \le h^0_i\,[t < \tau_i], \qquad 0 \le L_{it} \le h^0_i\,[t < \tau_i], \qquad
-        H_{it} - H_{i,t-1} \;\le\; 0 \qquad \forall\, i \text{ with } h^0_i > 0,\ 1 \le t < \tau_i
+        0 \le H_{it} \le h^0_i, \qquad 0 \le L_{it} \le h^0_i, \qquad
+        H_{it} - H_{i,t-1} \;\le\; 0 \qquad \forall\, i \text{ with } h^0_i > 0,\ t \ge 1
 
     The first year's places are at most today's, :math:`h^0_i` (the bound: the areas column
-    ``hotel_places``, by default the people in them now, :math:`c^0_i`); from :math:`\tau_i`
-    (``hotels_close_by``) they are 0. Row block ``hotel_closure`` (area, year), rows only where the places may be open.
+    ``hotel_places``, by default the people in them now, :math:`c^0_i`), and no year's more than the
+    year before's; from :math:`\tau_i` they are 0 (``hotels_close_by``, the next family). Row block
+    ``hotel_closure`` (area, year).
     """
-    a, t = _hotel_cells(v, d.hotel_open & (np.arange(d.shape[1]) >= 1)[None, :])
+    a, t = _hotel_cells(v, np.broadcast_to(np.arange(d.shape[1]) >= 1, d.shape[:2]))
     row = np.arange(a.size)
     lp.add_rows("hotel_closure", a.size, [(row, v.hotel_places[a, t], 1.0), (row, v.hotel_places[a, t - 1], -1.0)],
                 -INF, 0.0, {"area": a, "year": t})
+
+
+def add_hotels_close_by(lp: LPBuilder, d: ModelData, v: Vars) -> None:
+    r"""From ``hotels_close_by`` the area has no open hotel places.
+
+    .. math::
+        H_{it} \;\le\; 0 \qquad \forall\, i \text{ with } h^0_i > 0,\ t \ge \tau_i
+
+    (and so, by ``hotel_use``, nobody in its hotels). Row block ``hotels_close_by`` (area, year), only
+    for the areas whose date falls within the plan. Rows rather than bounds so that the infeasibility
+    diagnosis can relax them (lever ``hotels_close_by``): a slack :math:`\sigma_{it}` on the row lets
+    the area keep up to :math:`\sigma_{it}` places open in year :math:`t \ge \tau_i`, still never more
+    than today's and never reopening (``hotel_closure`` holds in every year).
+    """
+    a, t = _hotel_cells(v, ~d.hotel_open)
+    lp.add_rows("hotels_close_by", a.size, [(np.arange(a.size), v.hotel_places[a, t], 1.0)], -INF, 0.0,
+                {"area": a, "year": t})
 
 
 def add_hotel_use(lp: LPBuilder, d: ModelData, v: Vars) -> None:
     r"""People in an area's hotels never exceed its open hotel places.
 
     .. math::
-        L_{it} - H_{it} \;\le\; 0 \qquad \forall\, i \text{ with } c^0_i > 0,\ t < \tau_i
+        L_{it} - H_{it} \;\le\; 0 \qquad \forall\, t,\ i \text{ with } h^0_i > 0
 
-    Row block ``hotel_use`` (area, year). (From :math:`\tau_i` both are 0 by their bounds.)
+    Row block ``hotel_use`` (area, year).
     """
-    a, t = _hotel_cells(v, d.hotel_open)
+    a, t = _hotel_cells(v, np.ones(d.shape[:2], bool))
     row = np.arange(a.size)
     lp.add_rows("hotel_use", a.size, [(row, v.located[a, t], 1.0), (row, v.hotel_places[a, t], -1.0)],
                 -INF, 0.0, {"area": a, "year": t})

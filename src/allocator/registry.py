@@ -271,6 +271,18 @@ def _new_areas_line(r: Relaxed, block: Block, k: int, year: int, amount: float, 
             {"lever": "max_new_areas", "family": block.name, "year": year, "amount": amount})
 
 
+def _close_by_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
+    """Hotel places kept open past the closure date, in whole places rounded up so that they are enough."""
+    a = block.index["area"][k]
+    closed = int(r.d.years[int(r.d.hotel_open[a].sum())])          # the first year without open places
+    places, kept = float(r.d.hotel_places0[a]), int(np.ceil(amount - REPORT_TOL))
+    return (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: keep {kept:,} of its {places:,.0f} hotel places "
+            f"open (closed from {closed} otherwise)",
+            {"lever": "hotels_close_by", "family": block.name, "area_code": str(r.codes[a]),
+             "region": str(r.regions[a]), "year": year, "amount": amount, "hotel_places": kept,
+             "hotel_places_today": places, "closed_from": closed})
+
+
 def _opens(d: ModelData) -> bool:
     return opening(d) is not None
 
@@ -286,8 +298,9 @@ MIN_OPEN = Lever("min_open", "lower the opening sizes")
 LEAD_TIME = Lever("lead_time", "shorten lead times", hard=True)
 NEW_AREAS = Lever("max_new_areas", "open more new areas a year", hard=True)
 REGIONS = Lever("regions", "change the regional shares", hard=True)
+CLOSE_BY = Lever("hotels_close_by", "close hotels later")
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
-LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION, REGIONS)
+LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION, REGIONS, CLOSE_BY)
 
 CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported person per cluster_limit residents)",
                        _at_cluster_cap)
@@ -357,6 +370,9 @@ FAMILIES: tuple[Family, ...] = (
                                   "agreed_max": np.full_like(d.agreed_max, np.nan)}),
     Family("hotel_closure", "row", "hotel places close, never reopen", fp.add_hotel_closure, "hotel_places",
            "Hotel places close but never reopen", when=_hotels),
+    Family("hotels_close_by", "row", "no open hotel places from hotels_close_by", fp.add_hotels_close_by,
+           "hotel_places", "No open hotel places from the closure date", when=_hotels, lever=CLOSE_BY,
+           describe=_per_row(_close_by_line)),
     Family("hotel_use", "row", "people in hotels within the open places", fp.add_hotel_use, "hotel_use",
            "People in hotels within the open hotel places", when=_hotels),
     Family("contingency_split", "row", "the contingency split (hotels by area, new contingency)",
