@@ -282,7 +282,7 @@ def test_whole_basis_has_one_basic_per_row(which, basic, request):
     plans = ps.AreaPlans(lp, s, dispersed, None, sampled=sampled)
     try:
         assert plans.solve(lam.reshape(-1), None)
-        col, row = ps.whole_basis(lp, s, plans.statuses())
+        col, row = ps.whole_basis(lp, s, plans.statuses(), lam.ravel(), top.ravel())
     finally:
         plans.close()
     assert (col == ps.BASIC).sum() + (row == ps.BASIC).sum() == lp.num_row
@@ -438,3 +438,62 @@ def test_regional_targets_keep_the_start_and_the_optimum(place_country):
     assert shares[(last.idxmax(), year)] <= last.max() - 0.01 + 1e-4
     assert shares[(last.idxmin(), year)] >= last.min() + 0.01 - 1e-4
     assert set(ps.split(lp).link_rows) >= set(range(lp.rows["regional_share"].start, lp.rows["regional_share"].start + 2))
+
+
+def _plans_at_sample_prices(d, lp):
+    s = ps.split(lp)
+    lam, top, dispersed, sampled = ps.sample_prices(d, None, None, {})
+    plans = ps.AreaPlans(lp, s, dispersed, None, sampled=sampled)
+    assert plans.solve(lam.reshape(-1), None)
+    return s, lam, top, plans
+
+
+def test_rho_is_the_reduced_column_of_the_balance_row(place_country):
+    """rho_k = a_k - a_{k,B} B^{-1} A, checked against the areas' basis matrices built densely:
+    for a column j of area i, the people of balance row k that area i's basic columns and j
+    together gain when j enters by one."""
+    d = prepare(place_country)
+    lp = build_lp(d)
+    s, _, _, plans = _plans_at_sample_prices(d, lp)
+    try:
+        h, cols, rows, AT = plans.parts[0]
+        A = AT.T.toarray()                                        # the part's local rows × columns
+        basic = np.asarray(h.getBasicVariables()[1])
+        # HiGHS's basis matrix: a structural column, or the row's logical (+e_r for row activity r)
+        eye = np.eye(A.shape[0])
+        B = np.column_stack([A[:, b] if b >= 0 else eye[:, -1 - b] for b in basic])
+        bal = lp.rows["national_balance"]
+        checked = 0
+        for k in range(bal.size):
+            coef = lp.A[bal.start + k].toarray().ravel()[cols]
+            want = coef - (np.where(basic >= 0, coef[np.maximum(basic, 0)], 0.0) @ np.linalg.solve(B, A))
+            got = plans.rho(k)[cols]
+            assert np.allclose(got, want, atol=1e-9), k
+            checked += int(np.count_nonzero(np.abs(want) > 1e-9))
+        assert checked > 0                                        # not every rho zero
+    finally:
+        plans.close()
+
+
+def test_fixing_the_dispersed_total_moves_only_the_right_hand_sides(country):
+    """AreaPlans.fix_dispersed(D) leaves the areas' models exactly as if they had been built at D."""
+    sc = progressive_and_honest(country)
+    d = prepare(sc)
+    lp = build_lp(d)
+    s, lam, _, plans = _plans_at_sample_prices(d, lp)
+    D = lp.variables["dispersed"].slice
+    new = plans.x[D] * 1.01 + 3.0
+    fresh = ps.AreaPlans(lp, s, new, None)
+    try:
+        plans.fix_dispersed(new)
+        assert np.array_equal(plans.x[D], new)
+        for (h, _, _, _), (g, _, _, _) in zip(plans.parts, fresh.parts):
+            a, b = h.getLp(), g.getLp()
+            assert np.allclose(a.row_lower_, b.row_lower_, rtol=0, atol=1e-9)
+            assert np.allclose(a.row_upper_, b.row_upper_, rtol=0, atol=1e-9)
+        assert plans.solve(lam.reshape(-1), None) and fresh.solve(lam.reshape(-1), None)
+        cost = np.where(s.col_area >= 0, plans.cost - plans.A_bal.T @ lam.ravel(), 0.0)   # the areas' objective
+        assert cost @ plans.x == pytest.approx(cost @ fresh.x, rel=1e-9)
+    finally:
+        plans.close()
+        fresh.close()

@@ -13,21 +13,23 @@ that is already almost optimal, so that the last step, the dual simplex on the
    national balance duals :math:`\lambda_{th}` (the value of one more place
    for cohort h in year t) and its dispersed share of need estimate the whole
    model's. (If the sample cannot meet a scaled ceiling or its agreements, it
-   is solved without them. A sample still of 4,000 areas or more is solved
-   by this same method.)
+   is solved without them. A sample of ``SAMPLE_PRICES_MIN_AREAS`` (2,000)
+   areas or more is solved by this same method.)
 2. **Every area's plan at those prices, and the prices corrected.** With the
    linking rows priced out (cost :math:`c - \lambda`) and the national
    dispersed total :math:`D_t` fixed at its estimate, the model falls apart
-   into one small LP per area; they are solved as two block-diagonal LPs, one
-   per core, in two threads (highspy releases the GIL). Where the areas'
-   plans miss a year's need, that price is moved (doubling steps, then
-   bisection; :func:`correct_prices`) and the areas re-solved from their last
-   basis, for up to ``PRICE_ROUNDS`` rounds.
+   into one small LP per area; they are solved as block-diagonal LPs of
+   ``AREAS_PER_PART`` areas each, in two threads (highspy releases the GIL).
+   Where the areas' plans miss a year's need, that price is moved (doubling
+   steps, then bisection; :func:`correct_prices`) and the areas re-solved
+   from their last basis, for up to ``PRICE_ROUNDS`` rounds. Last, :math:`D_t`
+   is fixed where the plans put it and the areas re-solved once more.
 3. **A basis for the whole model.** The areas' bases, plus one basic variable
    per linking row: :math:`D_t` for the dispersed total; for each national
-   balance row, the contingency :math:`C_{th}` where the areas' plans leave
-   people in contingency, otherwise the area column with the smallest reduced
-   cost in that row (the marginal area); the ceiling rows' slacks. Linking rows
+   balance row, the contingency :math:`C_{th}` or the area column (the
+   marginal area) that moves the row's price least from the price the plans
+   were made at (:func:`whole_basis`), so that the start is dual feasible but
+   for a few columns; the ceiling rows' slacks. Linking rows
    of a ``sample price`` family (the contingency split of hotels by area) are
    priced in step 2 at the sample's duals, uncorrected, and their column
    (new contingency :math:`Q_t`) is made basic here.
@@ -60,7 +62,8 @@ import numpy as np
 from allocator import registry
 from allocator.data import ModelData, roll_need
 from allocator.model import LinearProgram, build_lp
-from allocator.solvers._highs import highs_model, set_time_limit, solve_highs
+from allocator.solvers._fallback import complete
+from allocator.solvers._highs import highs_bounds, highs_model, set_time_limit, solve_highs
 from allocator.status import Status, from_highs
 
 #: ``start="auto"`` uses the price-guided start from this many areas and columns up.
@@ -77,6 +80,14 @@ PRICE_ROUNDS = 6
 PRICE_TOLERANCE = 0.002
 #: The first correction step, as a share of the hotel price; it doubles until the need is crossed.
 PRICE_STEP = 0.03
+#: Areas per block-diagonal area LP (two threads share them). Measured at 9,000 areas × 10 × 3 with the
+#: place-based features: the first, cold solve of the area plans took 9.5 s in 2 parts, 4.6 s in 32, 4.0 s
+#: in 128 (64 areas a part) and 4.1 s in 512: small models make each simplex iteration cheap.
+AREAS_PER_PART = 64
+#: A sample of at least this many areas is itself solved by the price-guided start (its own sample a
+#: quarter of it). Measured at 9,000 × 10 × 3 with the place-based features: the 2,250-area sample took
+#: 35 s cold and 5.3 s this way (the same optimum); on the v1 benchmark both took about 2.5 s.
+SAMPLE_PRICES_MIN_AREAS = 2000
 #: The registry's ``price_start`` roles of linking rows this start handles (every other family is local or declined).
 LINKING_ROLES = ("priced", "sample price", "basic slack", "basic column")
 #: Fields of ModelData indexed by area first.
@@ -186,8 +197,8 @@ def hotel_prices(lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
 
 def _solve_sample(ds: ModelData, lps: LinearProgram, deadline: float | None, options: dict | None):
     """The sample's model: by the price-guided start itself when the sample is still large
-    (35,000 areas: a sample of 8,750), else cold."""
-    if wanted(ds, lps, "auto"):
+    (``SAMPLE_PRICES_MIN_AREAS``), else cold."""
+    if ds.shape[0] >= SAMPLE_PRICES_MIN_AREAS and lps.num_col >= AUTO_MIN_COLUMNS:
         return solve_price_start(ds, lps, _remaining(deadline), options)
     return solve_highs(lps, time_limit=_remaining(deadline), options=options)
 
@@ -236,7 +247,7 @@ class AreaPlans:
     """
 
     def __init__(self, lp: LinearProgram, s: Split, dispersed: np.ndarray | None, options: dict | None,
-                 parts: int = 2, sampled: dict[str, np.ndarray] | None = None) -> None:
+                 parts: int | None = None, sampled: dict[str, np.ndarray] | None = None) -> None:
         self.lp, self.s = lp, s
         bal = lp.rows[registry.priced().name].slice
         self.A_bal = lp.A[bal]                                 # the national balance rows
@@ -245,13 +256,16 @@ class AreaPlans:
             self.cost -= lp.A[lp.rows[name].slice].T @ y
         self.need = lp.row_upper[bal]
         fixed = np.zeros(lp.num_col)                           # national columns at their estimates
-        if dispersed is not None:
-            fixed[lp.variables[_basic_column(lp)].slice] = dispersed
+        self.column = _basic_column(lp) if dispersed is not None else None
+        if self.column is not None:
+            fixed[lp.variables[self.column].slice] = dispersed
         A_loc = lp.A[s.local_rows]
+        self.A_nat = A_loc[:, lp.variables[self.column].slice] if self.column is not None else None
         shift = A_loc @ np.where(s.col_area < 0, fixed, 0.0)
-        rl = lp.row_lower[s.local_rows] - shift
-        ru = lp.row_upper[s.local_rows] - shift
+        self.rl = rl = lp.row_lower[s.local_rows] - shift
+        self.ru = ru = lp.row_upper[s.local_rows] - shift
         n_areas = int(s.col_area.max()) + 1
+        parts = max(2, -(-n_areas // AREAS_PER_PART)) if parts is None else parts
         edges = np.linspace(0, n_areas, parts + 1).round().astype(np.int64)
         self.parts = []
         for k in range(parts):
@@ -262,18 +276,42 @@ class AreaPlans:
             part = LinearProgram(c=lp.c[cols], A=A_loc[rows][:, cols].tocsr(), col_lower=lp.col_lower[cols],
                                  col_upper=lp.col_upper[cols], row_lower=rl[rows], row_upper=ru[rows],
                                  variables={}, rows={})
-            self.parts.append((highs_model(part, options=options, large_model=True), cols, rows))
+            self.parts.append((highs_model(part, options=options, large_model=True), cols, rows, part.A.T.tocsr()))
         self.pool = _pool() if min(len(self.parts), os.cpu_count() or 1) > 1 else None
         self.x = fixed.copy()
         self.complete = False
         self.iterations = 0
+        self._basic: dict[int, np.ndarray] = {}               # each part's basic variables, once solved
+
+    def implied_dispersed(self) -> np.ndarray | None:
+        """The national total :math:`D_t` the areas' plans imply (completed from them as the
+        whole model's basis will hold it), or None when the model has no such column."""
+        if self.column is None:
+            return None
+        x = complete(self.lp, np.where(self.s.col_area >= 0, self.x, 0.0))
+        return x[self.lp.variables[self.column].slice]
+
+    def fix_dispersed(self, value: np.ndarray) -> None:
+        """Fix the national total :math:`D_t` at ``value`` in every area's rows: the right-hand sides
+        of the rows it is in (the fair shares) move; the next :meth:`solve` starts from the last basis."""
+        block = self.lp.variables[self.column].slice
+        delta = self.A_nat @ (value - self.x[block])
+        self.x[block] = value
+        self.rl -= delta
+        self.ru -= delta
+        for h, _, rows, _ in self.parts:
+            moved = np.flatnonzero(delta[rows] != 0.0)
+            if moved.size:
+                at = rows[moved]
+                h.changeRowsBounds(moved.size, moved.astype(np.int32), highs_bounds(self.rl[at]),
+                                   highs_bounds(self.ru[at]))
 
     def solve(self, lam: np.ndarray, deadline: float | None) -> bool:
         """Every area's plan at prices ``lam`` (T,H); False when a part did not solve to optimality."""
         cost = self.cost - self.A_bal.T @ lam.ravel()          # the linking rows priced out
 
         def run(part) -> bool:
-            h, cols, _ = part
+            h, cols, _, _ = part
             h.changeColsCost(cols.size, np.arange(cols.size, dtype=np.int32), np.ascontiguousarray(cost[cols]))
             set_time_limit(h, _remaining(deadline))
             h.run()
@@ -284,6 +322,7 @@ class AreaPlans:
             return True
 
         ok = all(list(self.pool.map(run, self.parts)) if self.pool else [run(p) for p in self.parts])
+        self._basic.clear()
         self.complete = self.complete or ok
         return ok
 
@@ -297,12 +336,33 @@ class AreaPlans:
         lp = self.lp
         out = {"col_status": np.full(lp.num_col, LOWER, np.int8), "row_status": np.full(lp.num_row, BASIC, np.int8),
                "implied": self.implied_contingency(), "dj": np.zeros(lp.num_col)}
-        for h, cols, rows in self.parts:
+        for h, cols, rows, _ in self.parts:
             basis = h.getBasis()
             out["col_status"][cols] = np.fromiter((v.value for v in basis.col_status), np.int8, cols.size)
             out["row_status"][self.s.local_rows[rows]] = np.fromiter((v.value for v in basis.row_status), np.int8,
                                                                      rows.size)
             out["dj"][cols] = h.getSolution().col_dual
+        out["rho"] = self.rho
+        return out
+
+    def rho(self, k: int) -> np.ndarray:
+        r"""Per column, how many people of national balance row ``k`` the areas' plans gain per unit of
+        the column entering its area's basis: :math:`\rho = a_k - A^T B^{-T} a_{k,B}` (one solve with
+        each part's transposed basis; 0 for basic columns)."""
+        out = np.zeros(self.lp.num_col)
+        coef = np.zeros(self.lp.num_col)
+        row = self.A_bal[k]
+        coef[row.indices] = row.data
+        for h, cols, _, A in self.parts:
+            if id(h) not in self._basic:
+                self._basic[id(h)] = np.asarray(h.getBasicVariables()[1])      # >= 0 a column, < 0 a row
+            basic = self._basic[id(h)]
+            cb = np.where(basic >= 0, coef[cols[np.maximum(basic, 0)]], 0.0)
+            if not cb.any():
+                out[cols] = coef[cols]
+                continue
+            z = np.asarray(h.getBasisTransposeSolve(cb)[1])
+            out[cols] = coef[cols] - A @ z
         return out
 
     def close(self) -> None:
@@ -350,13 +410,27 @@ def correct_prices(plans: AreaPlans, lam: np.ndarray, top: np.ndarray, deadline:
         step = np.where(move & ~bracketed, 2.0 * step, step)
         lam = np.where(move, new, lam)
     info["price_rounds"] = done
+    implied = plans.implied_dispersed()
+    if implied is not None:          # the whole basis holds D_t at what the plans imply: fix it there
+        plans.fix_dispersed(implied)
+        if not plans.solve(lam, deadline):
+            return None
     info["inconsistent_prices"] = int(move.sum())
     return lam
 
 
 # --------------------------------------------------------------------------- 3. a basis for the whole model
-def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row statuses for the whole model: the areas' bases plus one basic per linking row."""
+def whole_basis(lp: LinearProgram, s: Split, plans: dict, lam: np.ndarray, top: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    r"""Column and row statuses for the whole model: the areas' bases plus one basic per linking row.
+
+    Each national balance row gets the basic column that moves its price least from the price
+    :math:`\lambda` the areas' plans were made at (``lam``; ``top`` the hotel price): the
+    contingency :math:`C_{th}` (the price becomes the hotel price; only where the plans leave people
+    in contingency), or the area column j with the least :math:`|d_j / \rho_j|`, its reduced cost
+    over the people of the row it adds (:meth:`AreaPlans.rho`). Choosing by :math:`|d_j|` alone
+    (until this change) could pick a column that adds nobody to the row and move the price by tens
+    of thousands of pounds: 40,000 columns dual infeasible at the start, against a few dozen."""
     col, row = plans["col_status"], plans["row_status"]
     dj = plans["dj"]
     national = np.flatnonzero(s.col_area < 0)
@@ -371,14 +445,22 @@ def whole_basis(lp: LinearProgram, s: Split, plans: dict) -> tuple[np.ndarray, n
     cont = lp.variables["contingency"]
     A_bal = lp.A[bal.slice]
     implied = plans["implied"]                                # people the areas' plans leave in contingency
+    used = np.zeros(int(s.col_area.max()) + 1, bool)          # areas already given a row
     for k in range(bal.size):                                 # T × H rows, not areas
-        if implied[k] > 1e-7:
-            col[cont.start + k] = BASIC
-            continue
+        # the row's price moves to top (C_th basic) or by d_j / rho_j (area column j basic): least move
+        hotel = abs(top[k] - lam[k]) if implied[k] > 1e-7 else np.inf
         cols = A_bal.indices[A_bal.indptr[k]:A_bal.indptr[k + 1]]
         cols = cols[(s.col_area[cols] >= 0) & (col[cols] != BASIC)]
+        cols = cols[~used[s.col_area[cols]]]
+        move = np.full(cols.size, np.inf)
         if cols.size:
-            col[cols[np.argmin(np.abs(dj[cols]))]] = BASIC       # the marginal area
+            rho = plans["rho"](k)[cols]
+            ok = np.abs(rho) > 1e-9
+            move[ok] = np.abs(dj[cols[ok]] / rho[ok])
+        m = int(np.argmin(move)) if cols.size else -1
+        if m >= 0 and move[m] < hotel:
+            col[cols[m]] = BASIC                              # the marginal area
+            used[s.col_area[cols[m]]] = True
         else:
             col[cont.start + k] = BASIC
     return col, row
@@ -415,7 +497,7 @@ def solve_price_start(d: ModelData, lp: LinearProgram, time_limit: float | None 
                     info["start"] = ("cold: the area plans did not finish (time limit, or an area LP "
                                      "not solved to optimality)")
                 else:
-                    basis = whole_basis(lp, s, plans.statuses())
+                    basis = whole_basis(lp, s, plans.statuses(), lam.ravel(), top.ravel())
                     info["start"] = "prices"
                 if plans.complete:
                     areas_x = plans.x.copy()
