@@ -88,8 +88,7 @@ def child(kind: str, timeout: float | None = None, **kw) -> dict:
 
 
 def render(R: dict) -> str:
-    ours, plain, size = R["ours"], R["plain"], R["size"]
-    label = " × ".join(str(x) for x in size)
+    """PLACE_RESULTS.md: the run's machine and versions, then :func:`body`."""
     m = R["machine"]
     L = ["# Place-based benchmark (issue 13)", "",
          "Written by `python benchmarks/place_run.py`; every figure below was measured in that one run, each "
@@ -100,13 +99,35 @@ def render(R: dict) -> str:
          f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB; load average before the run "
          f"{', '.join(f'{x:.2f}' for x in m['load_before'])}. Run took {R['minutes']:.0f} min.", "",
          "Versions: " + ", ".join(f"{k} {v}" for k, v in R["versions"].items()) + ".", ""]
+    return "\n".join(L + body(R)) + "\n"
+
+
+def section() -> str:
+    """The section of benchmarks/RESULTS.md on the place-based features, from the last recorded run
+    (``place_results.json``; empty when there is none)."""
+    path = HERE / "place_results.json"
+    if not path.exists():
+        return ""
+    R = json.loads(path.read_text(encoding="utf-8"))
+    m = R["machine"]
+    head = ["## The place-based features (issue 13)", "",
+            f"Recorded by `python benchmarks/place_run.py` in its own run (load average before it "
+            f"{', '.join(f'{x:.2f}' for x in m['load_before'])}; versions as in "
+            "[PLACE_RESULTS.md](PLACE_RESULTS.md), which has the scenario), not by `make bench`:", ""]
+    return "\n".join(head + body(R))
+
+
+def body(R: dict) -> list[str]:
+    """The table of both solves, allocator's phases and the targets."""
+    ours, plain, size = R["ours"], R["plain"], R["size"]
+    label = " × ".join(str(x) for x in size)
     if "error" in ours:
-        return "\n".join(L + [f"allocator failed: {ours['error']}", ""])
+        return [f"allocator failed: {ours['error']}", ""]
     med = ours["median"]
     info = ours["info"]
-    L += ["| | variables | rows | nonzeros | solve s | status | objective |", "|---|---:|---:|---:|---:|---|---:|",
-          f"| allocator (default path) | {ours['variables']:,} | {ours['rows']:,} | {ours['nonzeros']:,} | "
-          f"{med['solve']:.1f} | {ours['status']} | {ours['objective']:,.2f} |"]
+    L = ["| | variables | rows | nonzeros | solve s | status | objective |", "|---|---:|---:|---:|---:|---|---:|",
+         f"| allocator (default path) | {ours['variables']:,} | {ours['rows']:,} | {ours['nonzeros']:,} | "
+         f"{med['solve']:.1f} | {ours['status']} | {ours['objective']:,.2f} |"]
     if "error" in plain:
         L.append(f"| plain formulation, HiGHS defaults | | | | – | {plain['error']} | |")
     else:
@@ -118,8 +139,7 @@ def render(R: dict) -> str:
           f"Price-guided start: {info.get('start')}; sample of {info.get('sample_areas')} areas "
           f"{info.get('sample_seconds')} s, area plans ({info.get('price_rounds')} price rounds) "
           f"{info.get('area_seconds')} s, whole model {info.get('final_seconds')} s "
-          f"({info.get('simplex_iterations')} iterations).", "", "## Targets", "",
-          "| target | measured | met? |", "|---|---|---|"]
+          f"({info.get('simplex_iterations')} iterations).", "", "| target | measured | met? |", "|---|---|---|"]
     solve = med["solve"]
     L.append(f"| {label} with the place-based features optimal in ≤ {TARGET_SECONDS:.0f} s | {solve:.1f} s "
              f"({ours['status']}) | {'yes' if solve <= TARGET_SECONDS and ours['status'] == 'optimal' else 'no'} |")
@@ -136,7 +156,7 @@ def render(R: dict) -> str:
             same = run.same(ours["objective"], plain["objective"])
             L.append(f"| … with the same objective (1e-6 relative) | allocator {ours['objective']:,.2f}, plain "
                      f"{plain['objective']:,.2f} | {'yes' if same else 'no'} |")
-    return "\n".join(L) + "\n"
+    return L + [""]
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import opening  # noqa: E402 - benchmarks/opening.py, next to this script: the section "Integer plans"
+import place_run  # noqa: E402 - benchmarks/place_run.py: the section "The place-based features"
 CENTRAL = REPO / "scenarios" / "uk-2025" / "central.yaml"
 DATA = Path(tempfile.gettempdir()) / "allocator-bench"
 REL = 1e-6
@@ -546,6 +547,7 @@ def render(R: dict, small, ward, huge, medium) -> str:
               + f"; peak memory {huge_r['peak_mb']:,.0f} MB.",
               f"* How it started: {_start(huge_r.get('info'))}."]
     L.append("")
+    L += [place_run.section()]                 # place-based features: recorded by benchmarks/place_run.py
     L += [opening.section()]                   # integer plans: recorded by benchmarks/opening.py --record
     return "\n".join(L).rstrip("\n") + "\n"
 
