@@ -141,6 +141,7 @@ def broken_rules(w: WholeRules, R: np.ndarray, L: np.ndarray | None = None) -> l
         | (R.sum(axis=0) > w.cohort_hi),
         "the national total": (total.sum(axis=0) < w.nat_lo) | (total.sum(axis=0) > w.nat_hi),
         "a person moved out (stock below last year's survivors)": R < w.survivors(prev),
+        "a person placed where the area cannot receive people": (R > prev) & ~w.d.eligible[:, :, None],
         "the growth limit": total > growth,
     }
     broken = [name for name, bad in checks.items() if bad.any()]
@@ -195,6 +196,7 @@ def fast_rounding(w: WholeRules) -> np.ndarray:
     prev = d.stock0
     for t in range(n_t):                                                                 # T steps, not A×T
         top = w.base[:, t, :] + w.up[:, t, :]
+        top = np.where(w.d.eligible[:, t, None], top, np.minimum(top, prev))              # nobody new where closed
         lower = np.clip(w.survivors(prev), w.base[:, t, :], top)                          # (A,H)
         area_top = np.minimum(w.area_hi[:, t], w.growth_limit(prev.sum(axis=1), t))      # (A,)
         for h in range(n_h):
@@ -276,6 +278,9 @@ def _link_rows(w: WholeRules, var: np.ndarray):
       :math:`m = \\min_k (g(k) - g(0))/k`: exact without a relative part (:math:`g(k) = g(0) + k`) or
       with one cohort, and never looser than the rule otherwise.
 
+    * Closed cells (the area cannot receive people in year t): :math:`R_t \le R_{t-1}`, that is
+      :math:`u_t - u' \le b' - b_t`.
+
     Only rows that can bind are built.
     """
     n_a, n_t, n_h = w.up.shape
@@ -290,6 +295,12 @@ def _link_rows(w: WholeRules, var: np.ndarray):
     now, before = v_now[cut] >= 0, (v_prev[cut] >= 0) & (step[cut] > 0)
     yield ("survivors", cut.size, [(row[now], v_now[cut][now], 1.0), (row[before], v_prev[cut][before], -step[cut][before])],
            rhs[cut], np.inf)
+    closed = np.flatnonzero(~np.repeat(w.d.eligible[:, 1:, None], n_h, axis=2).ravel()
+                            & (w.base[:, 1:, :].ravel() + (v_now >= 0) > w.base[:, :-1, :].ravel()))
+    row = np.arange(closed.size)                    # nobody new where closed: R_t <= R_{t-1}, where it can bind
+    now, before = v_now[closed] >= 0, v_prev[closed] >= 0
+    yield ("closed", closed.size, [(row[now], v_now[closed][now], 1.0), (row[before], v_prev[closed][before], -1.0)],
+           -np.inf, (w.base[:, :-1, :].ravel() - w.base[:, 1:, :].ravel())[closed])
     d = w.d
     if d.growth_abs is None:
         return
