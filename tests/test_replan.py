@@ -79,7 +79,8 @@ def test_from_a_year_end_equal_to_the_plan_the_plan_comes_back(example) -> None:
 def test_the_national_plan_from_its_own_position_a_year_on(tmp_path: Path) -> None:
     """The national central plan, re-planned from its own numbers at the end of the first year with nobody
     in new contingency sites (whole people there, each council's people in its hotels taken from the plan):
-    every council's number in the years left is the plan's, within the one person of rounding the start. People in new sites are in no council, so a
+    every council's number in the years left is the plan's, within the one person of rounding the start, and so
+    are its costs (the empty bed spaces of void_share 0.5 included). People in new sites are in no council, so a
     re-plan counts only the actual's contingency by council, and says so (the second part)."""
     plan = read_plan(solve(load_scenario(UK_CENTRAL)).write(tmp_path / "central"))
     located = "contingency" in plan.allocations
@@ -88,11 +89,17 @@ def test_the_national_plan_from_its_own_position_a_year_on(tmp_path: Path) -> No
     year = next(y for y in years[:-1] if new is None or new[y] == 0)
     at_end = plan.allocations[plan.allocations["year"] == year]
     mine = at_end.groupby("area_code", sort=False)[["stock", "contingency"] if located else ["stock"]].sum()
-    r = replan(plan, load_scenario(UK_CENTRAL), mine.reset_index(), f"{year}-12-31")
+    scenario = load_scenario(UK_CENTRAL)
+    r = replan(plan, scenario, mine.reset_index(), f"{year}-12-31")
     left = [y for y in years if y > year]
     # within one person: the new start is the plan's whole people, the plan went on from its exact numbers
     assert len(r.changes) == 361 * len(left) and (r.changes["change"].abs() <= 1).all()
     assert (stock(r.plan) - stock(plan, left)).abs().max() <= 1
+    # and its costs: the empty bed spaces (void_share 0.5) are those the plan keeps, not its capacity path's
+    # (from the path, 2,611 more a year, £8.5m a year), within the one person
+    then, now = plan.trajectory.set_index("year").loc[left], r.plan.trajectory.set_index("year")
+    assert (now["void_places"] - then["void_places"]).abs().max() <= 1
+    assert (now["total_cost"] - then["total_cost"]).abs().max() <= 2 * scenario.areas["cost_per_place"].max()
     if located and new.iloc[0] > 0:
         first = years[0]
         at_first = plan.allocations[plan.allocations["year"] == first]
@@ -389,3 +396,71 @@ def test_protection_holds_a_re_plan_to_the_previous_plans_start(tmp_path: Path) 
     assert stock(r.plan).equals(stock(plan, [2027, 2028]))
     areas = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")
     assert areas.loc["P", "protect_level"] == 100 and bool(areas.loc["P", "protect"])
+
+
+# --------------------------------------------------------------------------- the bed spaces the previous plan keeps
+COSTS = ["procurement_cost", "void_places", "void_cost", "contingency_cost", "accommodation_cost", "total_cost"]
+
+
+def kept_fewer_than_the_path(folder: Path):
+    """One council A: 100 people in its 100 bed spaces, up to 50 more a year at £30,000 each (once), £1,000 a place
+    a year, an empty bed space £500 a year (void_share 0.5), hotels £20,000 a person; nobody leaves (exit rate 0);
+    30, 0, 60 and 50 arrive in 2026 to 2029. A place serves the rest of the plan once bought: worth it for the 30
+    of 2026 (£30,000 + 4 × £1,000 against 4 × £20,000) and the 60 of 2028 (£30,000 + 2 × £1,000 against
+    £40,000; at 50 a year, 10 of them bought in 2027 and kept empty, £500 more), not for the 50 of 2029 (£31,000
+    against £20,000: hotels). A keeps 130, 140, 190, 190 bed spaces: more than today's 100, fewer than its
+    capacity path (100 + 50 a year: 150, 200, 250, 300) allows."""
+    cfg = config([2026, 2027, 2028, 2029], [30, 0, 60, 50], exit_rate=0, hotel=20_000, procurement_per_place=30_000)
+    cfg["costs"]["void_share"] = 0.5
+    sc = load_scenario(write_scenario(folder, cfg, [area("A", stock=100, capacity=100, procurement=50, cost=1_000)]))
+    plan = read_plan(solve(sc).write(folder / "plan"))
+    return plan, sc
+
+
+def by_year(plan, column: str) -> list:
+    return plan.allocations.groupby("year")[column].sum().tolist()
+
+
+def test_a_re_plan_starts_from_the_bed_spaces_the_previous_plan_keeps(tmp_path: Path) -> None:
+    """Re-planned from its own position one and two years on, the plan and its costs come back: the new start's
+    bed spaces are those the previous plan keeps there (its allocations.csv capacity: 130 at the end of 2026, 140
+    at the end of 2027), not the capacity path (150, 200), whose places beyond those the plan never bought. From
+    the path they would count as bought already: re-planned from 2026, 20 empty places charged in 2027 (£10,000,
+    not £5,000) and 40 places bought, not 60 (£1,200,000 in 2028, nothing in 2027); from 2027, 60 places free to
+    fill, 10 of them filled in 2029 (£1,000 - £500 a year against £20,000 in a hotel): A at 200, not 190."""
+    plan, sc = kept_fewer_than_the_path(tmp_path)
+    assert by_year(plan, "stock") == [130, 130, 190, 190] and by_year(plan, "capacity") == [130, 140, 190, 190]
+    t = plan.trajectory.set_index("year")
+    assert t["contingency"].tolist() == [0, 0, 0, 50]
+    assert t["procurement_cost"].tolist() == [900_000, 300_000, 1_500_000, 0]
+    assert t["void_cost"].tolist() == [0, 5_000, 0, 0] and t["void_places"].tolist() == [0, 10, 0, 0]
+    assert t["total_cost"].tolist() == [1_030_000, 435_000, 1_690_000, 1_190_000]
+    for year, kept in ((2026, 130), (2027, 140)):
+        r = replan(plan, sc, pd.DataFrame({"area_code": ["A"], "stock": [130]}), f"{year}-12-31")
+        left = [y for y in t.index if y > year]
+        new = r.plan.trajectory.set_index("year")
+        assert by_year(r.plan, "stock") == by_year(plan, "stock")[-len(left):], year
+        assert new["contingency"].tolist() == t.loc[left, "contingency"].tolist()
+        assert new[COSTS].equals(t.loc[left, COSTS]), year
+        assert by_year(r.plan, "capacity") == by_year(plan, "capacity")[-len(left):]
+        assert (r.changes["change"] == 0).all()
+        areas = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")
+        assert areas.loc["A", "capacity"] == kept
+
+
+def test_an_actual_off_the_plan_starts_from_the_kept_bed_spaces_or_its_people(tmp_path: Path) -> None:
+    """At the end of 2026 the previous plan keeps 130 bed spaces in A. With 140 people there (10 more than the
+    plan), the new start has 140 bed spaces, those the people are in (said in the notes): A buys 60 more for
+    2028 (10 of them in 2027, kept empty: £5,000), as the plan did. With 120 people the 130 kept bed spaces
+    stay, 10 of them empty in 2027 (£5,000), and A buys the 50 more 2028 needs."""
+    plan, sc = kept_fewer_than_the_path(tmp_path)
+    for people, kept, stocks, bought, void in ((140, 140, [140, 200, 200], [300_000, 1_500_000, 0], [5_000, 0, 0]),
+                                               (120, 130, [120, 180, 180], [0, 1_500_000, 0], [5_000, 0, 0])):
+        r = replan(plan, sc, pd.DataFrame({"area_code": ["A"], "stock": [people]}), "2026-12-31")
+        areas = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")
+        assert areas.loc["A", "capacity"] == kept
+        assert by_year(r.plan, "stock") == stocks and r.plan.trajectory["contingency"].tolist() == [0, 0, 50]
+        assert r.plan.trajectory["procurement_cost"].tolist() == bought
+        assert r.plan.trajectory["void_cost"].tolist() == void
+        short = [n for n in r.notes if "more people at the new start than the bed spaces the previous plan keeps" in n]
+        assert len(short) == (people > 130)

@@ -10,10 +10,13 @@ position (:mod:`allocator.actual`) and its date, and solves a new plan for the y
   previous plan makes from the date to the year end (a straight line between year ends, as
   ``allocator track`` reads a plan), never below 0. Areas the actual does not give keep the previous
   plan's number on that date. Everything of this kind is listed in the notes.
-* **Capacity carries on.** Each area's bed spaces at the new start are its capacity path at that
-  year end (today's capacity plus the procurement pace for each year it has been open, the model's
-  own reading), or the people it houses if more; the pace stays. A volunteered area that has opened
-  becomes an existing one.
+* **The bed spaces are those the previous plan keeps.** Each area's bed spaces at the new start are
+  the previous plan's capacity kept at that year end (the ``capacity`` column of its allocations.csv;
+  on the plan's start, the scenario's), or the people it houses there if more (an actual has no
+  capacity: people housed are in places that exist); the pace stays. Not the capacity path: places
+  the plan never bought would count as bought already, and with ``costs.procurement_per_place`` or
+  ``costs.void_share`` the re-plan would differ from the plan and charge wrong costs. A volunteered
+  area that has opened becomes an existing one.
 * **What the previous plan judged at its start carries over** (:func:`_carried`): the protected set,
   protection's level, the years an area is over its cap on the pressure basis by inheritance and the
   hotel places it keeps open, as the areas columns ``protect``, ``protect_level``, ``over_cap_until``
@@ -208,7 +211,7 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     cfg["policy"].pop("contingency_ceiling", None)
     if ceiling:
         cfg["policy"]["contingency_ceiling"] = ceiling
-    areas = _areas(scenario, path, start, first, notes, previous)
+    areas = _areas(scenario, start, first, notes, previous)
     if "contingency" in areas.columns:
         cfg["demand"].pop("contingency_start", None)
     else:
@@ -228,20 +231,20 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
     return files
 
 
-def _areas(scenario: Scenario, path: PlanPath, start: dict, first: int, notes: list[str], previous: Any) -> pd.DataFrame:
-    """The new start's areas table: the actual's people, capacity carried on along its path, opened areas
-    existing, and what the previous plan judged at its start (:func:`_carried`)."""
+def _areas(scenario: Scenario, start: dict, first: int, notes: list[str], previous: Any) -> pd.DataFrame:
+    """The new start's areas table: the actual's people, the bed spaces the previous plan keeps (or the people
+    there, if more), opened areas existing, and what the previous plan judged at its start (:func:`_carried`)."""
     df = scenario.areas.copy()
-    years_before = first - int(path.years[0])                       # plan years already behind the new start
     opened = (df["status"] == "volunteered") & (df["available_from"].fillna(9999) < first) \
         if "available_from" in df.columns else pd.Series(False, index=df.index)
-    open_from = df["available_from"].fillna(path.years[0]).clip(lower=path.years[0]) \
-        if "available_from" in df.columns else pd.Series(float(path.years[0]), index=df.index)
-    years_open = np.clip(first - open_from.to_numpy(float), 0, years_before)
-    years_open = np.where(df["status"].to_numpy() == "existing", years_before, years_open)
-    path_now = df["capacity"].to_numpy(float) + df["procurement_per_year"].to_numpy(float) * years_open
+    kept = _at_new_start(previous, df["area_code"], first, "capacity", df["capacity"].to_numpy(float))
     df["stock"] = start["dispersal"]
-    df["capacity"] = np.ceil(np.maximum(path_now, start["dispersal"]) - 1e-9)
+    df["capacity"] = np.ceil(np.maximum(kept, start["dispersal"]) - 1e-9)
+    short = start["dispersal"] > kept
+    if short.any():
+        notes.append(f"{int(short.sum())} area(s) house more people at the new start than the bed spaces the previous "
+                     "plan keeps there, so their bed spaces are their people: "
+                     + ", ".join(df.loc[short, "area_name"].astype(str).head(12)))
     early = (df["status"] == "volunteered") & (df["stock"] > 0) & ~opened
     for name in df.loc[opened | early, "area_name"]:
         notes.append(f"{name} has opened as a dispersal area: it is an existing area in the new plan")
@@ -267,10 +270,7 @@ def _carried(scenario: Scenario, previous: Any, first: int, people: np.ndarray |
     d = prepare(scenario)
     out: dict[str, np.ndarray] = {}
     if people is not None:
-        a = previous.allocations
-        a = a[a["year"] == first - 1]
-        places = a.groupby("area_code", sort=False)["hotel_places"].first().reindex(d.areas["area_code"]).to_numpy(
-            float) if len(a) else d.hotel_places0
+        places = _at_new_start(previous, d.areas["area_code"], first, "hotel_places", d.hotel_places0, "first")
         out["hotel_places"] = np.maximum(np.nan_to_num(places), people)
     if d.over_basis is not None:
         over = d.over_basis & (d.years >= first)[None, :]
@@ -283,6 +283,18 @@ def _carried(scenario: Scenario, previous: Any, first: int, people: np.ndarray |
             level = d.protection_level() + (d.fixed if d.protect_rule == "no_rise" else 0.0)
             out["protect_level"] = np.where(d.protected, level, np.nan)
     return out
+
+
+def _at_new_start(previous: Any, codes: pd.Series, first: int, column: str, at_start: np.ndarray,
+                  how: str = "sum") -> np.ndarray:
+    """(A,) the previous plan's ``column`` of allocations.csv at the end of ``first - 1``, the new start (an
+    area's cohort rows summed, or with ``how="first"`` a figure of the area's, repeated on each row);
+    ``at_start``, the scenario's own, when the new start is the plan's start."""
+    a = previous.allocations
+    a = a[a["year"] == first - 1]
+    if not len(a):
+        return at_start
+    return a.groupby("area_code", sort=False)[column].agg(how).reindex(codes).to_numpy(float)
 
 
 def _previous_numbers(previous: Any, years: list[int]) -> pd.DataFrame:
