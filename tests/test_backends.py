@@ -9,7 +9,8 @@ from hypothesis import given, settings
 
 from allocator import InfeasibleError, Plan, Scenario, load_scenario, solve
 from allocator.verify import verify_plan
-from tests.conftest import random_scenario, write_scenario, written_hotels
+from tests.conftest import write_scenario, written_hotels
+from tests.strategies import objectives_agree, random_scenario
 
 BACKENDS = ("highs", "ortools", "pulp")
 SOLVER_NAMES = {"highs": "highs", "ortools": "ortools-glop", "pulp": "pulp-cbc"}

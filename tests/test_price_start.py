@@ -27,7 +27,8 @@ from allocator.solvers._fallback import at_limit, balance_bound, complete, feasi
 from allocator.place import hotel_solution
 from allocator.status import Status
 from allocator.verify import verify_plan
-from tests.conftest import area, config, random_scenario, write_scenario
+from tests.conftest import area, config, write_scenario
+from tests.strategies import random_scenario
 from tests.stops import stop_after_area_plans
 
 REL = 1e-6
