@@ -53,7 +53,7 @@ def _equity_steps(draw: st.DrawFn) -> list[dict]:
 
 @st.composite
 def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
-                    place: bool | None = None) -> tuple[dict, list[dict]]:
+                    place: bool | None = None, opening: bool | None = None) -> tuple[dict, list[dict]]:
     """A random valid small scenario: (config dict, area rows), every feature able to appear together.
 
     2-8 areas, 1-4 years, maybe volunteered/excluded areas, exit rates including 0, a growth limit,
@@ -65,7 +65,8 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
     hotels by area, when ``place`` is True), a re-plan's carried judgement and previous plan
     (:func:`_replan`: ``over_cap_until``, ``previous_plan`` with ``objective.stability_weight``) and
     opening decisions (:func:`openings`: ``min_open``, ``open_cost``, ``lead_time``,
-    ``policy.max_new_areas``, ``policy.new_areas``; rarer, as they make the model an integer program).
+    ``policy.max_new_areas``, ``policy.new_areas``; rarer, as they make the model an integer program;
+    always when ``opening`` is True, never when False).
     """
     n_a = draw(st.integers(2, max_areas))
     n_t = draw(st.integers(1, max_years))
@@ -133,7 +134,7 @@ def random_scenario(draw: st.DrawFn, max_areas: int = 8, max_years: int = 4,
         _place_based(draw, cfg, rows, hotels=place)
     if draw(st.integers(0, 3)) == 0:
         _replan(draw, cfg, rows, rates)
-    if draw(st.integers(0, 5)) == 0:
+    if opening if opening is not None else draw(st.integers(0, 5)) == 0:
         openings(draw, cfg, rows)
     cfg["description"] = f"{n_a} areas, {n_t} years, start stock {total_stock}"
     return cfg, rows
@@ -178,7 +179,7 @@ def _place_based(draw: st.DrawFn, cfg: dict, rows: list[dict], hotels: bool | No
     if draw(st.booleans()):
         cfg["regions"] = _regions(draw, cfg["years"], rows)
     if draw(st.booleans()):
-        rules = ["no_net_growth", "no_new_placements"] + (["no_rise"] if "contingency" in rows[0]
+        rules = ["no_net_growth", "no_new_placements"] + (["no_rise"] * 2 if "contingency" in rows[0]
                                                           and basis != "dispersal" else [])
         rule = draw(st.sampled_from(rules))
         cfg["policy"]["protect"] = {"above_per_10k": draw(st.sampled_from([0, 20, 60, 200])), "rule": rule}
@@ -225,7 +226,8 @@ def openings(draw: st.DrawFn, cfg: dict, rows: list[dict]) -> None:
     ``policy.new_areas`` (the terms of every area hosting nobody now whose cell is empty)."""
     for r in rows:
         nobody = hosts_nobody(r)
-        r["min_open"] = draw(st.sampled_from([None, 0, 5, 20, 150]))
+        # an area hosting people keeps at least min_open every year (a floor that may make it infeasible): smaller
+        r["min_open"] = draw(st.sampled_from([None, 0, 5, 20, 150] if nobody else [None, None, 0, 5, 20]))
         r["open_cost"] = draw(st.sampled_from([None, 0, 100_000, 3_000_000])) if nobody else None
         r["lead_time"] = draw(st.sampled_from([None, 0, 1, 2])) if nobody else None
     if draw(st.booleans()):

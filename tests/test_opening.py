@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import event, given
-from hypothesis import strategies as st
 
 from allocator import InfeasibleError, ScenarioError, load_scenario, prepare, rounding, solve
 from allocator.cli import cli
@@ -25,7 +24,7 @@ from allocator.solvers import _mip, solve_lp
 from allocator.verify import verify_plan
 from allocator.warm import WarmSolver
 from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, write_scenario, written
-from tests.strategies import objectives_agree, opening_rules_hold, openings, random_scenario
+from tests.strategies import objectives_agree, opening_rules_hold, random_scenario
 
 
 def new_area(tmp_path: Path, arrivals: float, open_cost: float):
@@ -300,16 +299,12 @@ def test_solve_reports_the_gap_and_the_solver_choice(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- property: every feature together
-@st.composite
-def with_openings(draw: st.DrawFn) -> tuple[dict, list[dict]]:
-    """A random scenario of tests/strategies.py (cohorts, agreements, ceilings, growth, place-based, a re-plan's
-    columns, ...) always with random opening columns (:func:`tests.strategies.openings`)."""
-    cfg, rows = draw(random_scenario(max_areas=6, max_years=3))
-    openings(draw, cfg, rows)
-    return cfg, rows
+#: a random scenario of tests/strategies.py (cohorts, agreements, ceilings, growth, place-based, a re-plan's
+#: columns, ...) always with random opening columns (:func:`tests.strategies.openings`)
+with_openings = random_scenario(max_areas=6, max_years=3, opening=True)
 
 
-@given(case=with_openings())
+@given(case=with_openings)
 def test_random_integer_plans_keep_every_rule(case: tuple[dict, list[dict]],
                                               tmp_path_factory: pytest.TempPathFactory) -> None:
     """Solved (verified: the verifier recomputes every rule) or infeasible with a diagnosis; written plans
