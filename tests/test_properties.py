@@ -1,12 +1,16 @@
-"""Property-based tests on random small scenarios (hypothesis).
+"""Property-based tests on random small scenarios (hypothesis; the strategy is tests/strategies.py).
 
-Every generated scenario either raises InfeasibleError (and then the diagnosis is
-right: lifting the named ceilings by the reported shortfall makes it feasible) or
-gives a plan that passes the verifier and whose written files obey every rule in
-whole people, recomputed here from the generated inputs, not from allocator's own
-arrays: capacity, caps, agreements, the ceiling's whole part, and the rules linking
-years (nobody moved out, growth limit). Writing twice, and solving twice, gives
-byte-identical files.
+Every generated scenario (every feature able to appear together: cohorts, agreements, fractional inputs,
+every option, the place-based features with hotel_places, any protection rule and protect_level, a re-plan's
+over_cap_until and previous plan with stability_weight, opening decisions) either raises InfeasibleError
+(only where a hard rule can cause it: a ceiling, an agreement, a regional target or the opening size of an
+area hosting people now; then with a diagnosis, and lifting the named ceilings by the reported shortfall
+makes it feasible) or gives a plan that passes the verifier and whose written files obey every rule in
+whole people, recomputed here from the generated inputs, not from allocator's own arrays: capacity, caps,
+agreements, the ceiling's whole part, the rules linking years (nobody moved out, growth limit), hotels,
+the pressure basis, protection and the opening rules. An integer plan is "optimal within the gap asked"
+(default 0.1%): nothing here asserts more of its objective than that the plan is verified and the same
+on a second solve. Writing twice, and solving twice, gives byte-identical files.
 
 Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or dev (300).
 """
