@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import event, given
-from hypothesis import strategies as st
 
 from allocator import InfeasibleError, ScenarioError, load_scenario, prepare, rounding, solve
 from allocator.cli import cli
@@ -24,7 +23,8 @@ from allocator.rounding import whole_plan
 from allocator.solvers import _mip, solve_lp
 from allocator.verify import verify_plan
 from allocator.warm import WarmSolver
-from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, random_scenario, write_scenario, written
+from tests.conftest import EXAMPLE, area, assert_close, config, exact, load, write_scenario, written
+from tests.strategies import objectives_agree, opening_rules_hold, random_scenario
 
 
 def new_area(tmp_path: Path, arrivals: float, open_cost: float):
@@ -299,49 +299,12 @@ def test_solve_reports_the_gap_and_the_solver_choice(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- property: every feature together
-@st.composite
-def with_openings(draw: st.DrawFn) -> tuple[dict, list[dict]]:
-    """A random scenario of tests/conftest.py (cohorts, agreements, ceilings, growth, place-based, ...) with
-    random opening columns: ``min_open`` on any area, ``open_cost`` and ``lead_time`` on areas hosting
-    nobody now, and maybe ``policy.max_new_areas``."""
-    cfg, rows = draw(random_scenario(max_areas=6, max_years=3))
-    for r in rows:
-        nobody = sum(v for k, v in r.items() if k.startswith("stock")) == 0
-        r["min_open"] = draw(st.sampled_from([None, 0, 5, 20, 150]))
-        r["open_cost"] = draw(st.sampled_from([None, 0, 100_000, 3_000_000])) if nobody else None
-        r["lead_time"] = draw(st.sampled_from([None, 0, 1, 2])) if nobody else None
-    if draw(st.booleans()):
-        cfg["policy"]["max_new_areas"] = draw(st.integers(0, 2))
-    if draw(st.booleans()):                        # defaults for the areas hosting nobody now
-        cfg["policy"]["new_areas"] = {"min_open": draw(st.sampled_from([0, 10, 40])),
-                                      "open_cost": draw(st.sampled_from([0, 500_000])),
-                                      "lead_time": draw(st.sampled_from([0, 1]))}
-    return cfg, rows
+#: a random scenario of tests/strategies.py (cohorts, agreements, ceilings, growth, place-based, a re-plan's
+#: columns, ...) always with random opening columns (:func:`tests.strategies.openings`)
+with_openings = random_scenario(max_areas=6, max_years=3, opening=True)
 
 
-def _whole_rules_hold(cfg: dict, rows: list[dict], alloc: pd.DataFrame) -> None:
-    """The opening rules on the written whole-people plan, from the generated rows."""
-    totals = alloc.groupby(["area_code", "year"], sort=True)["stock"].sum().unstack()
-    defaults = cfg["policy"].get("new_areas", {})
-    first = {}
-    for r in rows:
-        row = totals.loc[r["area_code"]].to_numpy()
-        nobody = sum(v for k, v in r.items() if k.startswith("stock")) == 0
-        least = r["min_open"] if r["min_open"] is not None or not nobody else defaults.get("min_open")
-        if least:
-            assert ((row == 0) | (row >= least)).all(), (r["area_code"], row, least)
-        if nobody:
-            lead = r["lead_time"] if r["lead_time"] is not None else defaults.get("lead_time")
-            if lead:
-                assert (row[:lead] == 0).all(), (r["area_code"], row)
-            if (row > 0).any():
-                first[r["area_code"]] = int(np.argmax(row > 0))
-    most = cfg["policy"].get("max_new_areas")
-    if most is not None:
-        assert all(list(first.values()).count(k) <= most for k in set(first.values())), first
-
-
-@given(case=with_openings())
+@given(case=with_openings)
 def test_random_integer_plans_keep_every_rule(case: tuple[dict, list[dict]],
                                               tmp_path_factory: pytest.TempPathFactory) -> None:
     """Solved (verified: the verifier recomputes every rule) or infeasible with a diagnosis; written plans
@@ -356,11 +319,11 @@ def test_random_integer_plans_keep_every_rule(case: tuple[dict, list[dict]],
         assert err.relaxations, str(err)                  # a diagnosis, never "please report this as a bug"
         return
     event("integer plan" if "gap_tolerance" in plan.summary else "linear plan")
-    _whole_rules_hold(cfg, rows, pd.read_csv(plan.write(root / "plan") / "allocations.csv", dtype={"area_code": str},
+    opening_rules_hold(cfg, rows, pd.read_csv(plan.write(root / "plan") / "allocations.csv", dtype={"area_code": str},
                                              keep_default_na=False))
     if "gap_tolerance" in plan.summary:
         cbc = solve(scenario, solver="pulp")
-        assert abs(cbc.objective - plan.objective) <= 1e-3 * max(abs(plan.objective), abs(cbc.objective), 1.0)
+        assert objectives_agree(cbc.objective, plan.objective, plan.summary["gap_tolerance"])
 
 
 def test_policy_new_areas_gives_the_terms_of_every_area_hosting_nobody(tmp_path: Path) -> None:

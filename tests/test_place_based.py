@@ -268,6 +268,25 @@ def test_the_carried_columns_hand_solved(tmp_path: Path) -> None:
     assert a.loc[2027, "stock"] == 30 and a.loc[2027, "contingency"] == 20
 
 
+@pytest.mark.parametrize("status", ["excluded", "volunteered"])
+def test_empty_hotel_places_of_an_area_that_cannot_receive_people_fill_only_to_its_cap(tmp_path: Path, status) -> None:
+    """X (population 1,000: cap 5) hosts nobody and cannot receive people in dispersal (excluded, or volunteered
+    from 2027) but has 20 empty hotel places open (hotel_places). On the supported basis its hotel residents
+    count: at most 5 of the 10 arrivals go into its hotels (£20,000 a person), the other 5 into new sites
+    (£80,000): objective 5 · 20,000 + 5 · 80,000 = £500,000. The cap on the basis was only applied to the areas
+    that can receive people: the plan put all 10 in X's hotels (£200,000) and the verifier refused it."""
+    cfg = hotel_config([2026], [10], policy={"pressure_basis": "supported"})
+    cfg["costs"]["new_contingency_per_person_year"] = 80_000
+    cfg["costs"]["contingency_per_person_year"] = 20_000
+    rows = [area("X", population=1_000, status=status, available_from=2027 if status == "volunteered" else None,
+                 contingency=0, hotel_places=20),
+            area("B", contingency=0)]
+    plan = solve(load(tmp_path, cfg, rows))
+    assert hotels_of(plan, "X", "contingency") == [5] and hotels_of(plan, "X", "stock") == [0]
+    assert plan.trajectory["new_contingency"].tolist() == [5]
+    assert plan.objective == pytest.approx(500_000, rel=1e-9)
+
+
 # --------------------------------------------------------------------------- v1 unchanged, the example
 def test_a_v1_scenario_builds_none_of_it() -> None:
     d = prepare(load_scenario(WORKED))

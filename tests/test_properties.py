@@ -1,12 +1,16 @@
-"""Property-based tests on random small scenarios (hypothesis).
+"""Property-based tests on random small scenarios (hypothesis; the strategy is tests/strategies.py).
 
-Every generated scenario either raises InfeasibleError (and then the diagnosis is
-right: lifting the named ceilings by the reported shortfall makes it feasible) or
-gives a plan that passes the verifier and whose written files obey every rule in
-whole people, recomputed here from the generated inputs, not from allocator's own
-arrays: capacity, caps, agreements, the ceiling's whole part, and the rules linking
-years (nobody moved out, growth limit). Writing twice, and solving twice, gives
-byte-identical files.
+Every generated scenario (every feature able to appear together: cohorts, agreements, fractional inputs,
+every option, the place-based features with hotel_places, any protection rule and protect_level, a re-plan's
+over_cap_until and previous plan with stability_weight, opening decisions) either raises InfeasibleError
+(only where a hard rule can cause it: a ceiling, an agreement, a regional target or the opening size of an
+area hosting people now; then with a diagnosis, and lifting the named ceilings by the reported shortfall
+makes it feasible) or gives a plan that passes the verifier and whose written files obey every rule in
+whole people, recomputed here from the generated inputs, not from allocator's own arrays: capacity, caps,
+agreements, the ceiling's whole part, the rules linking years (nobody moved out, growth limit), hotels,
+the pressure basis, protection and the opening rules. An integer plan is "optimal within the gap asked"
+(default 0.1%): nothing here asserts more of its objective than that the plan is verified and the same
+on a second solve. Writing twice, and solving twice, gives byte-identical files.
 
 Profiles (tests/conftest.py): HYPOTHESIS_PROFILE=ci (default, 40 examples) or dev (300).
 """
@@ -29,11 +33,11 @@ from allocator.verify import verify_plan
 from tests.conftest import (
     PLAN_CSVS,
     plan_bytes,
-    random_scenario,
     summary_without_timings,
     write_scenario,
     written_hotels,
 )
+from tests.strategies import hosts_nobody, opening_rules_hold, random_scenario
 
 
 def expected(cfg: dict, rows: list[dict]) -> dict:
@@ -67,6 +71,7 @@ def expected(cfg: dict, rows: list[dict]) -> dict:
             "capacity0": {h or "all": r[col("capacity", h)] for h in cohorts},
             "stock0": {h or "all": r[col("stock", h)] for h in cohorts},
             "pace": {h or "all": r[col("procurement_per_year", h)] for h in cohorts},
+            "carried": [r.get("over_cap_until") is not None and y <= r["over_cap_until"] for y in years],
         }
     return out
 
@@ -97,7 +102,9 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
             assert row.placements == 0, row
         if a["status"] == "volunteered" and not a["open"][k]:
             assert row.stock == 0 and row.procured == 0, row
-        if a["status"] == "excluded":      # only decays (each cohort within a person of its survivors)
+        if a["status"] == "excluded" or (a["carried"][k] and a["open"][k]):
+            # only decays (each cohort within a person of its survivors): excluded, or over its cap by a re-plan's
+            # carried judgement (over_cap_until)
             assert row.stock <= math.ceil(a["inherited_by_cohort"][row.cohort][k] - 1e-6), row
 
     totals = alloc.groupby(["area_code", "year"])["stock"].sum()
@@ -124,6 +131,7 @@ def check_written(cfg: dict, rows: list[dict], folder: Path) -> None:
         assert agreement.get("minimum", agreement.get("exact", 0)) <= total, agreement
         assert total <= agreement.get("maximum", agreement.get("exact", math.inf)), agreement
     check_links(cfg, ex, alloc)
+    opening_rules_hold(cfg, rows, alloc)
     check_issue13(cfg, rows, ex, alloc, traj)
     region_sum = alloc.groupby(["region", "year"])["stock"].sum()
     in_years = regions[regions["position"] == "end of year"]
@@ -153,7 +161,8 @@ def check_place(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj
             places = [first.loc[(code, y), "hotel_places"] for y in years]
             people = [first.loc[(code, y), "contingency"] for y in years]
             close = r.get("hotels_close_by")
-            most = [0 if close is not None and y >= close else r["contingency"] for y in years]
+            now_places = r["contingency"] if r.get("hotel_places") is None else r["hotel_places"]
+            most = [0 if close is not None and y >= close else now_places for y in years]
             assert all(0 <= p <= h <= m for p, h, m in zip(people, places, most)), (code, people, places, most)
             assert all(b <= a for a, b in zip(places, places[1:])), (code, places)     # never reopen
         if basis != "dispersal":
@@ -161,16 +170,52 @@ def check_place(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj
             extra = sum(r.get(c) or 0 for c in fixed)
             assert [first.loc[(code, y), "basis_total"] for y in years] == \
                 [totals[(code, y)] + c + extra for y, c in zip(years, counted)]
-        protect = cfg["policy"].get("protect")
-        if protect:
-            now = sum(v for k, v in r.items() if k.startswith("stock"))
-            start = now + (r.get("contingency", 0) if basis != "dispersal" else 0) + sum(r.get(c) or 0 for c in fixed)
-            chosen = {"true": True, "false": False}.get(r.get("protect"), start / r["population"] * 1e4 > protect["above_per_10k"])
+        if located and basis != "dispersal" and r["contingency"] > 0:   # over the cap on the basis: never rises
             a = ex["areas"][code]
+            close = r.get("hotels_close_by")
+            on = [first.loc[(code, y), "basis_total"] for y in years]
+            start = sum(v for k, v in r.items() if k.startswith("stock")) + r["contingency"] + extra
             for k, y in enumerate(years):
-                if chosen and a["open"][k]:
-                    most = now if protect.get("rule") == "no_net_growth" else math.ceil(a["inherited"][k] - 1e-6)
-                    assert totals[(code, y)] <= most, (code, y, totals[(code, y)], most)
+                hotels = r["contingency"] if close is None or y < close else 0
+                if a["carried"][k] or a["inherited"][k] + extra + hotels > a["cap"] + 1e-9:
+                    assert on[k] <= (start if k == 0 else on[k - 1]), (code, y, on, start)
+        check_protection(cfg, r, ex["areas"][code], [totals[(code, y)] for y in years],
+                         [first.loc[(code, y), "basis_total"] for y in years] if basis != "dispersal" else None)
+
+
+def check_protection(cfg: dict, r: dict, a: dict, totals: list, on_basis: list | None) -> None:
+    """Protection of one area (row ``r``) on the written whole people: its people in dispersal each year
+    (``totals``) and on the pressure basis (``on_basis``; None on the dispersal basis). ``no_net_growth``:
+    at most its level (``protect_level``, else today's people in dispersal) or the people still there from
+    today where more; ``no_new_placements``: only the people still there; ``no_rise``: its basis never above
+    last year's (today's, the first year), nor the first year above its level (``protect_level``, else
+    today's) or the people still there and its fixed counts."""
+    protect = cfg["policy"].get("protect")
+    if not protect:
+        return
+    basis = cfg["policy"].get("pressure_basis", "dispersal")
+    rule = protect.get("rule", "no_net_growth")
+    fixed = sum(r.get(c) or 0 for c in (["resettled"] if basis == ["resettled"] else ["initial"] if basis == "supported"
+                                       else []))
+    now = sum(v for k, v in r.items() if k.startswith("stock"))
+    start = now + (r.get("contingency", 0) if basis != "dispersal" else 0) + fixed
+    chosen = {"true": True, "false": False}.get(r.get("protect"), start / r["population"] * 1e4 > protect["above_per_10k"])
+    if not chosen:
+        return
+    level = r.get("protect_level")
+    kept = [math.ceil(i - 1e-6) for i in a["inherited"]]
+    for k, total in enumerate(totals):
+        if not a["open"][k]:
+            continue
+        if rule == "no_new_placements":
+            assert total <= kept[k], (r["area_code"], k, total, kept[k])
+        elif rule == "no_net_growth":
+            assert total <= max(now if level is None else level, kept[k]), (r["area_code"], k, total, level)
+        else:
+            last = start if k == 0 else on_basis[k - 1]
+            assert on_basis[k] <= last, (r["area_code"], k, on_basis, start)
+            if k == 0 and level is not None:
+                assert on_basis[0] <= max(level, kept[0] + fixed), (r["area_code"], on_basis[0], level, kept[0])
 
 
 def check_issue13(cfg: dict, rows: list[dict], ex: dict, alloc: pd.DataFrame, traj: pd.DataFrame) -> None:
@@ -244,14 +289,20 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
         plan = solve(scenario)
     except InfeasibleError as err:
         event("infeasible")
-        # Only a ceiling, an agreement or a regional target can make a scenario infeasible: without them it is
-        # feasible. Without agreements and targets, lifting each named year's ceiling by the reported shortfall
+        # Only a ceiling, an agreement, a regional target or the opening size of an area hosting people now
+        # (min_open: a floor every year) can make a scenario infeasible: without them it is feasible. Without
+        # agreements, targets and opening sizes, lifting each named year's ceiling by the reported shortfall
         # must make it feasible.
-        hard = cfg["policy"].get("contingency_ceiling") or cfg.get("agreements") or cfg.get("regions")
-        assert hard, "infeasible without a ceiling, agreements or regional targets"
-        solve(dataclasses.replace(scenario.with_agreements(None).with_policy(contingency_ceiling=None), regions=None))
-        if cfg.get("agreements") or cfg.get("regions"):
-            event("infeasible with agreements or regional targets")
+        sizes = any(r.get("min_open") and not hosts_nobody(r) for r in rows)
+        hard = cfg["policy"].get("contingency_ceiling") or cfg.get("agreements") or cfg.get("regions") or sizes
+        assert hard, "infeasible without a ceiling, agreements, regional targets or opening sizes"
+        assert err.relaxations, str(err)                  # a diagnosis, never "please report this as a bug"
+        soft = scenario.with_agreements(None).with_policy(contingency_ceiling=None)
+        if sizes:
+            soft = soft.with_areas(soft.areas.drop(columns="min_open"))
+        solve(dataclasses.replace(soft, regions=None))
+        if cfg.get("agreements") or cfg.get("regions") or sizes:
+            event("infeasible with agreements, regional targets or opening sizes")
             return
         ceiling_option = [r for r in err.relaxations if r["option"] == "ceiling"]
         assert ceiling_option and all(r["places_short"] > 0 for r in ceiling_option)
@@ -267,6 +318,9 @@ def test_random_scenarios_obey_every_rule(case: tuple[dict, list[dict]], tmp_pat
     event(f"plan with {'agreements' if cfg.get('agreements') else 'no agreements'}")
     event(f"plan with {'regional targets' if cfg.get('regions') else 'no regional targets'}")
     event(f"plan, occupancy {cfg['costs'].get('occupancy', 'end_of_year')}, void_share {cfg['costs'].get('void_share', 0)}")
+    event("integer plan (opening decisions)" if "gap_tolerance" in plan.summary else "linear plan")
+    event(f"plan with {'a previous plan' if cfg.get('previous_plan') else 'no previous plan'}")
+    event(f"plan, protection {(cfg['policy'].get('protect') or {}).get('rule', 'none')}")
     # the integer program on its own: from every cell rounded down (which misses the totals) it must
     # still find a whole-people plan that keeps every rule (most random plans never need it)
     d = prepare(scenario)

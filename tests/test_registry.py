@@ -235,7 +235,42 @@ def test_every_family_has_a_must_fail_case() -> None:
 def test_the_verifier_rule_of_each_family_fails_a_plan_without_it(tmp_path: Path, monkeypatch, family: Family) -> None:
     """In a scenario where the family binds, the plan passes; a plan built without the family (its rows
     left out, or its bound from broken data) fails the verifier's rule the registry names for it."""
-    cfg, rows, add, data = CASES[family.name]
+    must_fail(tmp_path, monkeypatch, family, CASES[family.name])
+
+
+#: the rules of a family that come in variants (a rule option, a re-plan's carried column), each with its case
+VARIANTS: dict[str, tuple[str, tuple[dict, list[dict], Callable | None, Callable | None]]] = {
+    # P's 40 people (e = 0.5: 20 still there) and 80 places more: protected, it takes nobody new
+    "protection_no_new_placements": ("protection", (
+        config([2026], [100], policy={"protect": {"above_per_10k": 30, "rule": "no_new_placements"}}),
+        [area("P", population=10_000, stock=40, capacity=100, cost=1_000), area("B", capacity=1_000, cost=5_000)],
+        None, None)),
+    # H (cap 100) starts at 50 on the basis (40 in dispersal, 10 in its hotels): protected, it ends 2026 no higher
+    "protection_no_rise": ("protection", (
+        _hotels(config([2026], [100], policy={"pressure_basis": "supported",
+                                              "protect": {"above_per_10k": 20, "rule": "no_rise"}})),
+        [area("H", population=20_000, stock=40, capacity=200, cost=1_000, contingency=10, initial=0),
+         area("B", capacity=1_000, cost=5_000, contingency=0, initial=0)], None, None)),
+    # P (cap 100, 40 people) is under its cap but a re-plan carries "over its cap" to 2026: nobody new
+    "pressure_inherited_carried": ("pressure_inherited", (
+        config([2026], [100], policy={"pressure_basis": "supported"}),
+        [area("P", population=20_000, stock=40, capacity=200, cost=1_000, initial=0, over_cap_until=2026),
+         area("B", capacity=1_000, cost=5_000, initial=0)], None,
+        lambda d: dataclasses.replace(d, over_basis=np.zeros_like(d.over_basis)))),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_verifier_rule_of_each_variant_fails_a_plan_without_it(tmp_path: Path, monkeypatch, variant: str) -> None:
+    """As above, for each variant of a family's rule: its own case binds, and a plan without it fails."""
+    name, case = VARIANTS[variant]
+    must_fail(tmp_path, monkeypatch, registry.family(name), case)
+
+
+def must_fail(tmp_path: Path, monkeypatch, family: Family, case: tuple) -> None:
+    """The family binds in ``case`` (scenario dict, rows, replacement add_ function, changed data): the plan
+    passes; one built without the family fails the verifier's rule the registry names for it."""
+    cfg, rows, add, data = case
     scenario = load(tmp_path, cfg, [dict(r) for r in rows])
     d = prepare(scenario)
     assert family.present(d, build_lp(d)), "the case does not use the family"

@@ -102,6 +102,13 @@ class ModelData:
             return np.zeros(self.shape[:2])
         return self.hotel0[:, None] * self.hotel_open
 
+    def pressure_capped(self) -> np.ndarray:
+        r"""(A,T) bool: the cells whose people in dispersal and in hotels the cap on the pressure basis holds by a
+        row (``pressure_cap``): while the area's hotels may stay open, where it can receive people or where its
+        open hotel places now are more than its hotel residents, :math:`h^0_i > c^0_i`, which could be filled
+        above its inherited position even where nobody new can go into dispersal."""
+        return self.hotel_open & (self.eligible | (self.hotel_places0 > self.hotel0)[:, None])
+
     def protection_level(self) -> np.ndarray:
         r"""(A,) the level protection holds an area to, less its fixed counts :math:`F_i`: the areas column
         ``protect_level`` where given, else today's people in dispersal (``no_net_growth``) or in dispersal

@@ -126,18 +126,20 @@ def add_pressure_cap(lp: LPBuilder, d: ModelData, v: Vars) -> None:
 
     .. math::
         \sum_h S_{ith} + L_{it} \;\le\; \max\Big(\kappa_i - F_i,\ \sum_h I_{ith} + c^0_i\,[t < \tau_i]\Big)
-        \qquad \forall\, t,\ i \in E_t \text{ with } c^0_i > 0,\ t < \tau_i
+        \qquad \forall\, t < \tau_i,\ i \text{ with } h^0_i > 0 \text{ and } i \in E_t \text{ or } h^0_i > c^0_i
 
     The area's total on the basis, :math:`B_{it} = \sum_h S_{ith} + L_{it} + F_i`, is never above
     its cap :math:`\kappa_i`, or above its inherited position (today's people still there and today's
     hotel residents while its hotels may stay open) where that is higher. Elsewhere the same limit,
     with :math:`L_{it} = 0`, is the cluster cap on the stock (``cluster_cap``, ``cluster_limit``),
-    from :func:`allocator.data.cell_limits`. Row block ``pressure_cap`` (area, year); only when the
-    hotel residents count on the basis.
+    from :func:`allocator.data.cell_limits`. An area that cannot receive people (:math:`i \notin E_t`) keeps
+    only its people still there, and its hotel places at most today's residents unless the areas column
+    ``hotel_places`` opens more (:meth:`allocator.data.ModelData.pressure_capped`). Row block
+    ``pressure_cap`` (area, year); only when the hotel residents count on the basis.
     """
     if not d.basis_hotels:
         return
-    a, t = _hotel_cells(v, d.hotel_open & d.eligible)
+    a, t = _hotel_cells(v, d.pressure_capped())
     row = np.arange(a.size)
     terms, fixed = area_basis(d, v, row, a, t)
     lp.add_rows("pressure_cap", a.size, terms, -INF, cell_limits(d).cluster[a, t], {"area": a, "year": t})

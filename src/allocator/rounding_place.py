@@ -57,7 +57,7 @@ def hotel_rules(d: ModelData, hotels: Hotels) -> HotelRules:
     Q = np.maximum(hotels.new, 0.0)
     located = d.hotel_places0 > 0
     count = d.basis_hotels & located[:, None]
-    cap = np.where(count & d.hotel_open & d.eligible, cell_limits(d, whole=True).cluster, np.inf)
+    cap = np.where(count & d.pressure_capped(), cell_limits(d, whole=True).cluster, np.inf)
     no_rise = count & d.over_basis if d.basis_hotels else np.zeros(L.shape, bool)
     start = np.round(d.stock0.sum(axis=1)) + d.hotel0
     if d.protect_rule == "no_rise" and d.protected is not None:       # protected: no rise, hotels or not
