@@ -73,14 +73,14 @@ the calibration: [`CALIBRATION.md`](../scenarios/uk-2025/CALIBRATION.md).
 * **Protection**: councils above {protect} people per 10,000 residents on that basis at the start (1.25 times the
   lowest national rate in the central path) end no year with more people on it than they started it with
   (`protect.rule: no_rise`).
-* **Fairness**: progressive equity, £{weight:,} a person-year away from the fair share, 3 times that above 125% and
+* **Fairness**: progressive equity, £{weight:,.0f} a person-year away from the fair share, 3 times that above 125% and
   10 times above 150%. It is not free: against the same plan with `equity_weight: 0` (protection kept) it changes
   the people in hotels by {eq_py} person-years and the cost by {eq_cost} on the central path ({eq_py_high} and
   {eq_cost_high} on the high path), while dispersal places stand empty ({eq_void} in the central plan at the end of
   {eq_year}).
-* **Unit costs**: a hotel place £{hotel:,} a person-year (£118.87 a night, March 2025, BBC Verify from Home Office
+* **Unit costs**: a hotel place £{hotel:,.0f} a person-year (£118.87 a night, March 2025, BBC Verify from Home Office
   figures); dispersal at the National Audit Office's hotel/other cost ratio (5.88), £20.21 a night on average, by
-  local rents; new (unlocated) sites £{new:,}, priced above what fairness could pay to move someone out of a hotel.
+  local rents; new (unlocated) sites £{new:,.0f}, priced above what fairness could pay to move someone out of a hotel.
   Costs are charged on the average of each year's start and end; an empty bed space costs {void} of a place.
 * **Demand**: {exit} of people in support leave it each year (the exit rate: *proposed* in CALIBRATION.md; no
   published figure gives time in support, and the central result rests on it); arrivals take the central path through the published
