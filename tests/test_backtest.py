@@ -100,3 +100,15 @@ def test_backtest_command(tmp_path: Path) -> None:
 def test_the_page_is_generated() -> None:
     """docs/backtest.md is what backtest_doc.py writes now (run it and commit the page if this fails)."""
     assert _script("backtest_doc").main(["--check"]) == 0
+
+
+def test_the_page_says_which_exit_rate_is_the_national_scenarios() -> None:
+    """Trial of main (2026-11-30), (a)6: docs/backtest.md said its exit rate 0.35 was the national
+    scenario's; scenarios/uk-2025 uses 0.5. And (c): "5 of the five" is "all five"."""
+    from allocator import load_scenario
+    text = (REPO / "docs" / "backtest.md").read_text(encoding="utf-8")
+    own = load_scenario(REPO / "scenarios" / "backtest-2022").config.demand.exit_rate
+    national = load_scenario(REPO / "scenarios" / "uk-2025" / "central.yaml").config.demand.exit_rate
+    assert own != national
+    assert f"Exits: {own:g} a year" in text and f"the national scenario now uses\n{national:g}" in text
+    assert "as the national scenario" not in text and "5 of the five" not in text

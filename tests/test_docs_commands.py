@@ -283,7 +283,7 @@ def test_cli_md_lists_every_column_and_key_a_plan_has(tmp_path: Path) -> None:
         assert documented(f"**`{name}`**") == columns
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     summary.update(json.loads((place / "summary.json").read_text(encoding="utf-8")))
-    only_sometimes = {"incumbent", "status_quo_cost",        # time_limit plans; --status-quo;
+    only_sometimes = {"incumbent", "status_quo_cost", "baseline",   # time_limit plans; --status-quo; --baseline;
                       "new_sites_while_hotel_places_empty"}  # new sites beside empty hotel places (test_new_sites)
     assert documented("**`summary.json`**") == set(summary) | only_sometimes
     timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))

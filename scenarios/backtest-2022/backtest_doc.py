@@ -26,6 +26,7 @@ from allocator.backtest import PREDICTIONS, Backtest, backtest, council_table, m
 from allocator.output import fmt, markdown_table
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
 DOC = HERE.parents[1] / "docs" / "backtest.md"
 ACTUAL = HERE / "raw" / "ho_reg02_la_immigration_groups_2025-12-31.csv"
 DATE = "2025-12-31"
@@ -47,13 +48,21 @@ def run_all() -> tuple[dict, dict[str, Backtest]]:
     with tempfile.TemporaryDirectory() as tmp:
         facts = build.build(Path(tmp), verbose=False)
     results = {file: backtest(solve(load_scenario(HERE / file)), ACTUAL, DATE) for file in build.VARIANTS}
-    return facts | {"variants": build.VARIANTS, "exit_rate": build.EXIT_RATE}, results
+    national = load_scenario(REPO / "scenarios" / "uk-2025" / "central.yaml").config.demand.exit_rate
+    return facts | {"variants": build.VARIANTS, "exit_rate": build.EXIT_RATE, "national_exit_rate": national,
+                    "variant_exit_rate": build.EXIT_RATE_VARIANT}, results
 
 
 def _pp(a: float, b: float) -> str:
     """The difference of two shares in percentage points, in words."""
     gap = (a - b) * 100
     return f"{abs(gap):.1f} points {'fewer' if gap < 0 else 'more'}"
+
+
+def _how_many(n: int, of: int) -> str:
+    """"all five", "none of the five", "3 of the five" (of up to ten)."""
+    word = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")[of - 1] if 0 < of <= 10 else f"{of:,}"
+    return f"all {word}" if n == of else ("none of the " + word if n == 0 else f"{n} of the {word}")
 
 
 def _signed(value: float) -> str:
@@ -99,7 +108,7 @@ def findings(results: dict[str, Backtest]) -> list[str]:
         f"* **Places that closed.** The councils the model over-predicts most are "
         + ", ".join(f"{r.area_name} ({fmt(r.start_dispersal, 'people')} at the start, {fmt(r.actual_dispersal, 'people')} "
                     f"at the end, the model {fmt(r.model, 'people')})" for r in top_over.itertuples())
-        + f": {int((top_over['actual_dispersal'] < top_over['start_dispersal']).sum())} of the five housed fewer "
+        + f": {_how_many(int((top_over['actual_dispersal'] < top_over['start_dispersal']).sum()), len(top_over))} housed fewer "
         "people at the end than at the start. In the model a council's places never close (capacity only grows, by "
         "procurement), so the places of the start stay filled wherever they are cheaper than the alternatives "
         "left; in reality places in these councils were given up. That capacity only grows is an assumption.",
@@ -174,8 +183,10 @@ matter here). It can reach only what the procurement pace allows: no spare place
 (capacity = the people housed), and a national pace of **{fmt(facts['pace'], 'people')} new places a year**, the best
 four-quarter net growth of national dispersal in the consistent series ({w0} to {w1}), split
 over councils in proportion to their dispersal at the start (`scenario.yaml`) or to their
-population (`pace-by-population.yaml`). Exits: {facts['exit_rate']:g} a year, as the national scenario
-(`exit-rate-0.5.yaml` tries 0.5). One person per 200 residents (mid-2022 populations) is the cap.
+population (`pace-by-population.yaml`). Exits: {facts['exit_rate']:g} a year (a mean time in support of about
+{1 / facts['exit_rate']:.1f} years), the first national scenario's rate; the national scenario now uses
+{facts['national_exit_rate']:g}, which its calibration proposes (`exit-rate-{facts['variant_exit_rate']:g}.yaml` tries
+it). One person per 200 residents (mid-2022 populations) is the cap.
 Where costs are equal (Scotland's and Northern Ireland's councils share their nation's rent figure)
 the model has no reason to prefer one council, and the solver's choice among them is arbitrary.
 

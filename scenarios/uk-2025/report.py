@@ -73,13 +73,17 @@ the calibration: [`CALIBRATION.md`](../scenarios/uk-2025/CALIBRATION.md).
 * **Protection**: councils above {protect} people per 10,000 residents on that basis at the start (1.25 times the
   lowest national rate in the central path) end no year with more people on it than they started it with
   (`protect.rule: no_rise`).
-* **Fairness**: progressive equity, £{weight:,} a person-year away from the fair share, 3 times that above 125% and
-  10 times above 150%; chosen so that fairness never keeps someone in a hotel where an average place stands empty.
-* **Unit costs**: a hotel place £{hotel:,} a person-year (£118.87 a night, March 2025, BBC Verify from Home Office
+* **Fairness**: progressive equity, £{weight:,.0f} a person-year away from the fair share, 3 times that above 125% and
+  10 times above 150%. It is not free: against the same plan with `equity_weight: 0` (protection kept) it changes
+  the people in hotels by {eq_py} person-years and the cost by {eq_cost} on the central path ({eq_py_high} and
+  {eq_cost_high} on the high path), while dispersal places stand empty ({eq_void} in the central plan at the end of
+  {eq_year}).
+* **Unit costs**: a hotel place £{hotel:,.0f} a person-year (£118.87 a night, March 2025, BBC Verify from Home Office
   figures); dispersal at the National Audit Office's hotel/other cost ratio (5.88), £20.21 a night on average, by
-  local rents; new (unlocated) sites £{new:,}, priced above what fairness could pay to move someone out of a hotel.
+  local rents; new (unlocated) sites £{new:,.0f}, priced above what fairness could pay to move someone out of a hotel.
   Costs are charged on the average of each year's start and end; an empty bed space costs {void} of a place.
-* **Demand**: {exit} of people in support leave it each year; arrivals take the central path through the published
+* **Demand**: {exit} of people in support leave it each year (the exit rate: *proposed* in CALIBRATION.md; no
+  published figure gives time in support, and the central result rests on it); arrivals take the central path through the published
   31 March 2026 figures (97,519 supported; 20,885 in hotels), then the 2022-2025 caseload trend (−0.97% a year).
   Need (dispersal + contingency) at the end of each year:
 """
@@ -108,6 +112,7 @@ class Solved:
     name: str
     plan: object
     areas: pd.DataFrame   # the scenario's areas table
+    basis: str = "dispersal"   # the scenario's own pressure basis (what its trajectory.csv counts on)
 
     @property
     def years(self) -> list[int]:
@@ -118,6 +123,12 @@ class Solved:
 
     def hotels(self) -> list[int]:
         return [int(v) for v in self.plan.trajectory["contingency"]]
+
+    def hotel_person_years(self) -> float:
+        """Person-years in contingency over the plan, at average occupancy (as costs are charged): each year
+        the mean of its start and end."""
+        ends = [int(self.areas["contingency"].sum()), *self.hotels()]
+        return sum((a + b) / 2 for a, b in zip(ends, ends[1:]))
 
     def supported(self) -> pd.DataFrame:
         """(area, year) people on the supported basis (dispersal + its hotels + initial), with 'now'."""
@@ -143,13 +154,42 @@ def solve_file(name: str, **changes) -> Solved:
     scenario = load_scenario(HERE / name)
     for method, values in changes.items():
         scenario = getattr(scenario, method)(**values)
-    return Solved(name, solve(scenario), scenario.areas)
+    basis = scenario.config.policy.pressure_basis
+    return Solved(name, solve(scenario), scenario.areas, basis if isinstance(basis, str) else "+".join(basis))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A plan, its baseline and the plan without each of its two policy choices, to say what drives it."""
+    plan: Solved
+    base: Solved
+    no_equity: Solved      # objective.equity_weight 0, protection kept
+    no_protect: Solved     # policy.protect null, the equity term kept
+    exit_rate: float
+
+
+def solve_pair(plan_file: str, base_file: str) -> Pair:
+    cfg = load_scenario(HERE / plan_file).config
+    return Pair(solve_file(plan_file), solve_file(base_file),
+                solve_file(plan_file, with_objective={"equity_weight": 0}),
+                solve_file(plan_file, with_policy={"protect": None}), cfg.demand.exit_rate)
 
 
 def _money(x: float) -> str:
-    if abs(x) >= 1e9:
-        return f"£{x / 1e9:,.2f}bn"
-    return f"£{x / 1e6:,.0f}m" if abs(x) >= 1e8 else f"£{x / 1e6:,.1f}m"
+    """£2.86bn, £782m, £67.7m; a negative amount as −£2.0m (the sign before the pound sign)."""
+    sign, x = ("−" if x < 0 else ""), abs(x)
+    if x >= 1e9:
+        return f"{sign}£{x / 1e9:,.2f}bn"
+    return f"{sign}£{x / 1e6:,.0f}m" if x >= 1e8 else f"{sign}£{x / 1e6:,.1f}m"
+
+
+def _signed_money(x: float) -> str:
+    return ("+" if x >= 0 else "") + _money(x)
+
+
+def _signed(x: float) -> str:
+    """+174, −1,234 (a true minus sign, as in the tables' prose)."""
+    return f"{x:+,.0f}".replace("-", "−")
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -167,9 +207,48 @@ def hotels_by_region(s: Solved) -> pd.DataFrame:
     return pd.DataFrame({"now": now, str(last): end.reindex(now.index).fillna(0)}).astype("int64")
 
 
-def headline(plan: Solved, base: Solved, label: str) -> list[str]:
-    """The comparison, as markdown lines: cost, hotels by region, the most pressured councils, councils
-    above their fair share, procurement asked."""
+def verdict(plan: Solved, base: Solved) -> str:
+    """Where the plan is worse and where better than the baseline: cost, people in hotels, councils above
+    125/150/200% of their fair share in the last year (lower is better on each)."""
+    last = plan.years[-1]
+    ap, ab = plan.above(), base.above()
+    d_py = plan.hotel_person_years() - base.hotel_person_years()
+    measures = [(plan.cost() - base.cost(), f"cost ({_signed_money(plan.cost() - base.cost())})"),
+                (round(d_py), f"people in hotels ({_signed(d_py)} person-years over the plan)")]
+    measures += [(int(ap.at[k, last]) - int(ab.at[k, last]),
+                  f"councils {k} of their fair share in {last} ({ap.at[k, last]} against {ab.at[k, last]})")
+                 for k in ap.index]
+    parts = [(f"{word}: " + "; ".join(t for d, t in measures if test(d)) + ".")
+             for word, test in (("Worse", lambda d: d > 0), ("Better", lambda d: d < 0), ("The same", lambda d: d == 0))
+             if any(test(d) for d, _ in measures)]
+    return "**Where the plan is worse and where better than the status quo.** " + " ".join(parts)
+
+
+def _without(plan: Solved, other: Solved, what: str, setting: str) -> str:
+    """The plan without one of its choices: its hotels and cost, and what the choice accounts for."""
+    return (f"Without {what} (`--set {setting}`): in hotels {' / '.join(f'{h:,}' for h in other.hotels())} at the "
+            f"end of each year, cost {_money(other.cost())}: "
+            f"{_signed(other.hotel_person_years() - plan.hotel_person_years())} hotel person-years and "
+            f"{_signed_money(other.cost() - plan.cost())} against the plan.")
+
+
+def drivers(pair: Pair) -> str:
+    """What the result rests on: the exit rate (proposed, no published figure), protection, the equity term."""
+    plan = pair.plan
+    need0 = int(plan.areas["stock"].sum() + plan.areas["contingency"].sum())
+    need = int(plan.plan.trajectory["need"].iloc[0])
+    return (f"**What drives it.** The demand: the need (dispersal + contingency) goes from {need0:,} now to "
+            f"{need:,} at the end of {plan.years[0]} because the scenario assumes that {pair.exit_rate:.0%} "
+            f"of the people in support leave it each year (exit rate {pair.exit_rate:g}), a rate CALIBRATION.md "
+            "*proposes*: no published figure gives time in support. "
+            + _without(plan, pair.no_protect, "protection", "policy.protect=null") + " "
+            + _without(plan, pair.no_equity, "the equity term", "objective.equity_weight=0"))
+
+
+def headline(pair: Pair, label: str) -> list[str]:
+    """The comparison, as markdown lines: the verdict and its drivers, cost, hotels by region, the most
+    pressured councils, councils above their fair share, procurement asked."""
+    plan, base = pair.plan, pair.base
     years = plan.years
     lines = [f"**{label}: the plan (`{plan.name}`) against the trend status quo (`{base.name}`).** The baseline "
              f"procures at the historical pace ({TREND_PACE:,} places a year, where procurement went) under today's "
@@ -177,7 +256,8 @@ def headline(plan: Solved, base: Solved, label: str) -> list[str]:
     diff = plan.cost() - base.cost()
     lines += [f"Cost over {years[0]}-{years[-1]} (average occupancy, empty bed spaces at half a place): plan "
               f"{_money(plan.cost())}, status quo {_money(base.cost())}: the plan costs {_money(abs(diff))} "
-              f"{'more' if diff > 0 else 'less'} ({diff / base.cost():+.1%}).", ""]
+              f"{'more' if diff > 0 else 'less'} ({diff / base.cost():+.1%}).".replace("(-", "(−"), ""]
+    lines += [verdict(plan, base), "", drivers(pair), ""]
     lines += ["People in hotels and other contingency at the end of each year:", ""]
     lines += _table(["", *map(str, years)], [["plan", *plan.hotels()], ["status quo", *base.hotels()]]) + [""]
     hp, hb = hotels_by_region(plan), hotels_by_region(base)
@@ -196,8 +276,12 @@ def headline(plan: Solved, base: Solved, label: str) -> list[str]:
                     [[names[c], f"{bp.at[c, 'now'] / pop[c] * 1e4:.1f}", int(bp.at[c, "now"]),
                       *[f"{bp.at[c, y]:,} / {bb.at[c, y]:,}" for y in years]] for c in top]) + [""]
     ap, ab = plan.above(), base.above()
-    lines += ["Councils above 125% / 150% / 200% of their fair share on the supported basis (fair share: "
-              "their population's share of the national total that year), plan / status quo:", ""]
+    other = ("" if base.basis == plan.basis == "supported" else
+             f" The plan's trajectory.csv counts on its pressure basis ({plan.basis}), the status quo's on its "
+             f"own ({base.basis}){', so its figures there differ' if base.basis != 'supported' else ''}.")
+    lines += ["Councils above 125% / 150% / 200% of their fair share, both plans counted on the supported basis "
+              "(dispersal + the council's hotels + initial accommodation; fair share: the council's population's "
+              f"share of the national total that year), plan / status quo.{other}", ""]
     lines += _table(["", "now", *map(str, years)],
                     [[k, int(ap.at[k, "now"]), *[f"{ap.at[k, y]} / {ab.at[k, y]}" for y in years]] for k in ap.index])
     dp, db = _dispersal(plan), _dispersal(base)
@@ -283,37 +367,32 @@ def page() -> str:
         s, short, _ = _short(name)
         solved[name] = s if s is not None else "infeasible: " + ", ".join(
             f"{y} {v:,.0f} places short" for y, v in sorted(short.items()))
-    c, sq, high, high_sq = (solved[n] for n in ("central.yaml", "trend-status-quo.yaml", "high-arrivals.yaml",
-                                               "high-arrivals-status-quo.yaml"))
+    central, high_pair = solve_pair(*PAIRS["central"]), solve_pair(*PAIRS["high"])
+    c, sq, high, high_sq, no_equity = central.plan, central.base, high_pair.plan, high_pair.base, central.no_equity
     cfg = load_scenario(HERE / "central.yaml").config
     by2027, _, _ = _short("central.yaml", with_policy={"contingency_ceiling": {2027: 0}})
     _, high_short, high_regions = _short("high-arrivals.yaml", with_policy={"contingency_ceiling": {2027: 0}})
-    no_equity = solve_file("central.yaml", with_objective={"equity_weight": 0})
+    _, free_short, _ = _short("high-arrivals.yaml", with_policy={"contingency_ceiling": {2027: 0}, "protect": None})
     years = c.years
     need = {k: [int(v) for v in solved[n].plan.trajectory["need"]] for k, n in
             (("central", "central.yaml"), ("high", "high-arrivals.yaml"), ("low", "low-arrivals.yaml"))}
     out = [HEAD.format(protect=cfg.policy.protect.above_per_10k, weight=cfg.objective.equity_weight,
                        hotel=cfg.costs.contingency_per_person_year, new=cfg.costs.new_contingency_per_person_year,
-                       exit=cfg.demand.exit_rate, void=cfg.costs.void_share), ""]
+                       exit=cfg.demand.exit_rate, void=cfg.costs.void_share,
+                       **{f"eq_{k}{sfx}": v for sfx, pr in (("", central), ("_high", high_pair))
+                          for k, v in (("py", _signed(pr.plan.hotel_person_years() - pr.no_equity.hotel_person_years())),
+                                       ("cost", _signed_money(pr.plan.cost() - pr.no_equity.cost())))},
+                       eq_void=f"{int(c.plan.trajectory['void_places'].iloc[0]):,}", eq_year=years[0]), ""]
     out += _table(["demand path", *map(str, years)], [[k, *v] for k, v in need.items()]) + ["", "## The headline", ""]
     out += ["Reproduce with `make demo` (it runs `python scenarios/uk-2025/report.py`). The headline uses the "
             "**central** demand, which passes through the published figures for 31 March 2026; the high path, "
             "which takes the March fall as a one-off, follows it.", ""]
-    out += headline(c, sq, "Central") + [""] + headline(high, high_sq, "High path") + [""]
+    out += headline(central, "Central") + [""] + headline(high_pair, "High path") + [""]
     out += ["## Every scenario", "", "People in contingency at the end of each year, people-years in new sites, "
             "total cost, councils above 150% of their fair share (supported basis) in the last year:", ""]
     out += _table(["scenario", *map(str, years), "new sites", "cost", "above 150%"], _variant_rows(solved)) + [""]
     out += ["## Questions a change-plan group asks", "", "**Can hotels close by 2027, and what would it take?** "]
-    cost27 = "infeasible" if by2027 is None else (
-        f"feasible, and changes the plan's cost by {_money(by2027.cost() - c.cost())} (the objective also weighs "
-        "fairness, which the ceiling moves)")
-    out[-1] += (f"On the central demand, hotels hold {c.hotels()[0]:,} people at the end of 2026 and "
-                f"{c.hotels()[1]:,} at the end of 2027 in the plan; a ceiling of none by 2027 is {cost27}. "
-                "The demand does the work: the need falls from 101,205 to about 71,400 during 2026. On the high path "
-                f"the plan still has {high.hotels()[1]:,} people in hotels at the end of 2027, and closing them by then "
-                "needs " + ", ".join(f"{v:,.0f} more dispersal places by the end of {y}" for y, v in sorted(high_short.items()))
-                + " than the historical pace gives; by region: "
-                + ", ".join(f"{r} {v:,.0f}" for r, v in high_regions.head(6).items()) + ".")
+    out[-1] += hotels_by_2027(central, high_pair, by2027, high_short, high_regions, free_short)
     out += ["", f"**Which councils gain most, and what funding they get?** The {TOP} councils whose dispersal grows "
             "most in the central plan, with the grants they receive over the plan (£750 an occupied place a year, "
             "£3,500 a net new place):", ""]
@@ -324,7 +403,8 @@ def page() -> str:
     a_c, a_ne, a_sq, a_amb = (s.above() for s in (c, no_equity, sq, ambitious))
     last = years[-1]
     out += [f"**What does fairness cost?** The central plan costs {_money(c.cost())}; the same plan without the equity "
-            f"term (protection kept) {_money(no_equity.cost())}; the status quo {_money(sq.cost())}. Councils above "
+            f"term (protection kept) {_money(no_equity.cost())}, with {_signed(no_equity.hotel_person_years() - c.hotel_person_years())} "
+            f"hotel person-years; the status quo {_money(sq.cost())}. Councils above "
             f"150% (200%) of their fair share at the end of {last}: "
             + ", ".join(f"{a.at['above 150%', last]} ({a.at['above 200%', last]}) {w}" for a, w in (
                 (a_c, "in the plan"), (a_ne, "without the equity term"), (a_sq, "in the status quo"),
@@ -336,16 +416,44 @@ def page() -> str:
     return "\n".join(out) + "\n"
 
 
+def _places(short: dict[int, float]) -> str:
+    return ", ".join(f"{v:,.0f} more dispersal places by the end of {y}" for y, v in sorted(short.items()))
+
+
+def hotels_by_2027(central: Pair, high: Pair, by2027: Solved | None, short: dict[int, float],
+                   regions: pd.Series, free_short: dict[int, float]) -> str:
+    """The answer to "can hotels close by 2027?": the central demand empties them; on the high path
+    protection, not the pace, is what keeps most people there."""
+    c, h = central.plan, high.plan
+    need0 = int(c.areas["stock"].sum() + c.areas["contingency"].sum())
+    cost27 = "infeasible" if by2027 is None else (
+        f"feasible, and changes the plan's cost by {_signed_money(by2027.cost() - c.cost())} (the objective also "
+        "weighs fairness, which the ceiling moves)")
+    free = (f"it needs {_places(free_short)}" if free_short else "the plan can close them by 2027 at the same pace")
+    return (f"On the central demand, hotels hold {c.hotels()[0]:,} people at the end of 2026 and {c.hotels()[1]:,} "
+            f"at the end of 2027 in the plan; a ceiling of none by 2027 is {cost27}. The demand does the work: the "
+            f"need falls from {need0:,} to {int(c.plan.trajectory['need'].iloc[0]):,} during {c.years[0]}, on the "
+            f"proposed exit rate {central.exit_rate:g}. On the high path the plan still has {h.hotels()[1]:,} people "
+            f"in hotels at the end of 2027. The historical pace is not what keeps most of them there: at the same "
+            f"pace the status quo has {high.base.hotels()[1]:,} and the plan without protection "
+            f"{high.no_protect.hotels()[1]:,} ({high.no_protect.hotels()[-1]:,} at the end of {h.years[-1]}, against "
+            f"the plan's {h.hotels()[-1]:,}): protection, which lets no protected council's total rise, holds "
+            f"{h.hotels()[1] - high.no_protect.hotels()[1]:,} of them. With protection as it is, closing hotels by "
+            f"2027 needs {_places(short)} than the historical pace gives (by region: "
+            + ", ".join(f"{r} {v:,.0f}" for r, v in regions.head(6).items())
+            + f"); without protection {free}.")
+
+
 def demo(out: Path) -> int:
     """`make demo`: solve both pairs, print their headlines, write the central pair's plans to ``out``."""
     for key, (plan_file, base_file) in PAIRS.items():
-        plan, base = solve_file(plan_file), solve_file(base_file)
+        pair = solve_pair(plan_file, base_file)
         label = ("Headline (central demand, through the published 31 March 2026 figures)" if key == "central"
                  else "High path (the March fall a one-off: need stays near 90,000)")
-        print("\n".join(headline(plan, base, label)))
+        print("\n".join(headline(pair, label)))
         print()
         if key == "central":
-            for s in (plan, base):
+            for s in (pair.plan, pair.base):
                 folder = out / f"uk-2025-{s.name.removesuffix('.yaml')}"
                 s.plan.write(folder, force=True)
                 print(f"plan written to {folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder}/")

@@ -56,6 +56,36 @@ def _some(names) -> str:
     return ", ".join(names[:NAMED]) + (f" and {more} more (summary.json lists them)" if more > 0 else "")
 
 
+#: Where the headline sends a reader for a baseline someone might choose (docs/cli.md, docs/uk-scenario.md).
+TREND_BASELINE = "scenarios/uk-2025/trend-status-quo.yaml"
+
+
+def _against(plan_cost: float, base_cost: float) -> str:
+    """"the plan costs £X more (+Y%)" or "£X less (-Y%)": a difference, never called a saving."""
+    diff = plan_cost - base_cost
+    if round(diff) == 0:
+        return "the plan costs the same"
+    return (f"the plan costs £{_fmt(abs(diff))} {'more' if diff > 0 else 'less'} "
+            f"({diff / max(1.0, base_cost):+.1%})")
+
+
+def baseline_lines(s: dict, end: dict) -> list[str]:
+    """The lines comparing the plan with --status-quo (no new places at all: a floor, said so) and with
+    --baseline (a scenario the user chose, named)."""
+    lines = []
+    if "status_quo_cost" in s:
+        lines.append(f"           No new procurement at all (every procurement_per_year 0, no hotel ceiling): "
+                     f"£{_fmt(s['status_quo_cost'])}; {_against(end['total_cost_all_years'], s['status_quo_cost'])}. "
+                     "A baseline that buys no places is one nobody would choose: the difference is not a saving. "
+                     f"For a realistic baseline use --baseline (the national one: {TREND_BASELINE}).")
+    if "baseline" in s:
+        b = s["baseline"]
+        lines.append(f"           Baseline {b['scenario']!r} ({b['file']}): £{_fmt(b['total_cost'])}; "
+                     f"{_against(end['total_cost_all_years'], b['total_cost'])}; in contingency by {end['year']}: "
+                     f"plan {_fmt(end['contingency'])}, baseline {_fmt(b['contingency_end'])}.")
+    return lines
+
+
 def headline_lines(plan, out: Path | None = None) -> list[str]:
     """A few readable lines: where things stand now and what the plan achieves."""
     s = plan.summary
@@ -83,11 +113,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
                         "hotel places.")
     if "gap_tolerance" in s:             # an integer plan: its gap and the areas it opens (after the inserts above,
         lines.insert(1, _integer_line(s))   # whose places count from the scenario line)
-    if "status_quo_cost" in s:
-        diff = end["total_cost_all_years"] - s["status_quo_cost"]
-        lines.append(f"           Status quo (no new procurement, no hotel ceiling): £{_fmt(s['status_quo_cost'])}; "
-                     f"the plan {'saves' if diff < 0 else 'costs'} £{_fmt(abs(diff))} "
-                     f"({abs(diff) / max(1, s['status_quo_cost']):.1%}).")
+    lines += baseline_lines(s, end)
     if s.get("inherited_over_cap"):
         names = _some(f"{r['area_name']} ({_fmt(r['stock'])} > {_fmt(r['cap'])})" for r in s["inherited_over_cap"])
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
@@ -150,7 +176,12 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace the output folder if it holds an earlier output of allocator "
                                           "(and nothing else).")
 @click.option("--status-quo/--no-status-quo", default=False, show_default=True,
-              help="Also solve the status quo (no new procurement) and report the cost difference.")
+              help="Also solve the scenario with no new procurement at all (and no hotel ceiling) and report "
+                   "the cost difference: a floor nobody would choose, not a realistic status quo (see --baseline).")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              help="Also solve this scenario (for the national plan "
+                   "scenarios/uk-2025/trend-status-quo.yaml: procurement at the historical pace under today's "
+                   "rules) and report the plan's cost and hotels against it. Without --set.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
               help="xlsx: also write plan.xlsx, one workbook with every table (text never runs as a formula).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
@@ -161,7 +192,7 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, gap: float, write_incomplete: bool, start: str,
-          force: bool, status_quo: bool, fmt: str, sets: tuple[str, ...], quiet: bool, debug: bool) -> None:
+          force: bool, status_quo: bool, baseline: Path | None, fmt: str, sets: tuple[str, ...], quiet: bool, debug: bool) -> None:
     """Solve a SCENARIO and write the verified plan to --out.
 
     The plan is checked by an independent verifier before it is written; a
@@ -173,11 +204,12 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, gap:
     if start == "prices" and solver != "highs":
         raise click.UsageError(f"--start prices needs --solver highs (got --solver {solver})")
     with error_boundary(debug):
-        check_target(out, force=force, protect=[scenario])   # before solving: the same rules apply when writing
+        check_target(out, force=force, protect=[scenario, *filter(None, [baseline])])   # before solving: the same rules apply when writing
         overrides = parse_assignments(sets)                  # a bad --set fails before the scenario is read
         if fmt == "xlsx":
             check_available("--format xlsx")                 # a missing extra fails before a long solve
         sc = load_scenario(scenario).update(overrides, source="--set")
+        base = load_scenario(baseline) if baseline is not None else None   # a bad baseline fails before solving
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
                 plan = run_solve(sc, solver=solver, time_limit=time_limit, start=start, gap=gap,
@@ -185,7 +217,9 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, gap:
                 if status_quo:
                     sq = status_quo_plan(sc, solver)
                     plan.summary["status_quo_cost"] = sq.summary["headline"]["end"]["total_cost_all_years"]
-            plan.write(out, force=force, format=fmt, locked=True, protect=[scenario, *input_paths(sc)])
+                if base is not None:
+                    plan.summary["baseline"] = baseline_summary(run_solve(base, solver=solver), baseline)
+            plan.write(out, force=force, format=fmt, locked=True, protect=[scenario, *filter(None, [baseline]), *input_paths(sc)])
         if not quiet:
             for line in headline_lines(plan, out):
                 echo(line)
@@ -219,6 +253,13 @@ def status_quo_plan(sc: Scenario, solver: str = "highs"):
     if sq.config.policy.contingency_ceiling:
         sq = sq.with_policy(contingency_ceiling=None)
     return run_solve(sq, solver=solver)
+
+
+def baseline_summary(base, path: Path) -> dict:
+    """What summary.json records of the --baseline solve: its name, file, total cost and last year's contingency."""
+    end = base.summary["headline"]["end"]
+    return {"scenario": base.summary["scenario"], "file": str(path),
+            "total_cost": end["total_cost_all_years"], "contingency_end": end["contingency"]}
 
 
 @click.command(name="export")
