@@ -278,8 +278,8 @@ def _link_rows(w: WholeRules, var: np.ndarray):
       :math:`m = \\min_k (g(k) - g(0))/k`: exact without a relative part (:math:`g(k) = g(0) + k`) or
       with one cohort, and never looser than the rule otherwise.
 
-    * Closed cells (the area cannot receive people in year t): :math:`R_t \le R_{t-1}`, that is
-      :math:`u_t - u' \le b' - b_t`.
+    * Closed cells (the area cannot receive people in year t): :math:`R_t \\le R_{t-1}`, that is
+      :math:`u_t - u' \\le b' - b_t`.
 
     Only rows that can bind are built.
     """
