@@ -105,7 +105,8 @@ def test_an_area_over_its_cap_because_of_hotels_takes_no_new_dispersal(tmp_path:
     assert a.loc["H", "basis_total"] == 20 and a.loc["H", "rate_per_10k"] == 10.0
     assert plan.summary["over_cap_on_basis"] == [{"area_code": "H", "area_name": "Area H", "basis_total": 130,
                                                   "cap": 100}]
-    assert any("hotels count on the pressure basis" in line for line in explain_area(plan.allocations, "H"))
+    assert any("the people in its hotels at the start count on the basis" in line
+               for line in explain_area(plan.allocations, "H"))
 
 
 @pytest.mark.parametrize(("basis", "objective", "located", "new"), [("dispersal", 1_150_000, 20, 0),

@@ -78,6 +78,13 @@ class Plan:
         return float(self.summary.get("objective", float("nan")))
 
     @property
+    def pressure_basis(self) -> str | None:
+        """The plan's pressure basis (``supported``, or ``dispersal+contingency+...`` for a list of columns), on
+        which its caps, fair shares and protection are judged; None on the dispersal basis (dispersal alone)."""
+        basis = self.summary.get("headline", {}).get("start", {}).get("basis")
+        return str(basis["pressure_basis"]) if isinstance(basis, dict) and "pressure_basis" in basis else None
+
+    @property
     def plot(self):
         """Figures of this plan (matplotlib): ``plan.plot.trajectory()``, ``plan.plot.map()``,
         ``plan.plot.fair_share()``."""
