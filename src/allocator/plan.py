@@ -33,6 +33,8 @@ from allocator.track import track as track_plan
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 #: The files a plan's fingerprint (:meth:`Plan.sha256`) covers, in this order, when present.
 HASHED_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json")
+#: The files ``allocator solve --out`` writes (``plan.xlsx`` too with ``--format xlsx``).
+WRITTEN_FILES = (*HASHED_FILES, "timings.json")
 
 
 def files_sha256(folder: Path) -> str:
