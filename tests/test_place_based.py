@@ -232,8 +232,9 @@ def test_protection_no_rise_needs_hotels_counted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule, extra, message", [
     ("no_net_growth", {"protect_level": 30}, r"areas.csv, line 2 \(area P\), column 'protect_level': protect_level "
                                              r"needs protect: true in the same row"),
-    ("no_new_placements", {"protect": "true", "protect_level": 30}, r"policy.protect.rule.*protect_level is not used by "
-                                                                    r"rule no_new_placements"),
+    ("no_new_placements", {"protect": "true", "protect_level": 30}, r"areas.csv, line 2 \(area P\), column 'protect_level': "
+                                                                    r"protect_level is not used by policy.protect.rule "
+                                                                    r"no_new_placements"),
     ("no_net_growth", {"hotel_places": 5}, r"areas.csv, line 2 \(area P\), column 'hotel_places': hotel_places is "
                                            r"below contingency"),
     ("no_net_growth", {"over_cap_until": "soon"}, r"areas.csv, line 2 \(area P\), column 'over_cap_until': not a "

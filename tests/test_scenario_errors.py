@@ -150,3 +150,20 @@ def test_a_value_of_none_of_a_keys_types_is_one_issue_at_that_key() -> None:
     assert [(i.field, i.message) for i in issues] == [
         ("x", "Input should be a valid integer, unable to parse string as an integer; or Input should be a "
               "valid list (got 'many')")]
+
+
+def test_validate_lists_every_row_problem_of_the_areas_table_in_one_run(tmp_path: Path) -> None:
+    """Trial (a)8: an areas table with two rows whose hotel_places are below contingency and a protect_level
+    under the rule no_new_placements reported only the first row; the protect_level came after a fix, blamed
+    on scenario.yaml's policy.protect.rule instead of the areas.csv row that gives it."""
+    cfg = config([2026], [0], policy={"pressure_basis": "supported",
+                                      "protect": {"above_per_10k": 1, "rule": "no_new_placements"}})
+    del cfg["demand"]["contingency_start"]
+    rows = [area("A", contingency=10, hotel_places=5), area("B", contingency=10, hotel_places=4),
+            area("C", contingency=0, protect=True, protect_level=3)]
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, cfg, rows)
+    found = [(i.file, i.row, i.area, i.field) for i in err.value.issues]
+    assert found == [("areas.csv", 2, "A", "hotel_places"), ("areas.csv", 3, "B", "hotel_places"),
+                     ("areas.csv", 4, "C", "protect_level")]
+    assert "protect_level is not used by policy.protect.rule no_new_placements" in err.value.issues[2].message
