@@ -191,7 +191,7 @@ def explain_area(allocations, code: str, start=None, basis: str | None = None) -
 def _facts(year: int, group, basis: str | None, start: dict | None) -> registry.Facts:
     """The figures of one area and year (its rows of allocations.csv, one per cohort) reasons may quote."""
     stock = int(group["stock"].sum())
-    on_basis = basis is not None and "basis_total" in group.columns
+    on_basis = "basis_total" in group.columns                  # the fair share is of the total on the basis
     return registry.Facts(year=year, stock=stock, fair=float(group["fair_share"].iloc[0]),
                           held=int(group["basis_total"].iloc[0]) if on_basis else stock,
                           basis=basis if on_basis else None,
