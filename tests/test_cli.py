@@ -8,6 +8,7 @@ written but not proven optimal, 1 unexpected.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -106,6 +107,11 @@ def test_solve_writes_the_plan_files(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["verified"] is True
     assert str(out) in result.output
+    # --help lists every file written (trial (c): it named four, leaving out start.csv and timings.json)
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    listed = re.search(r"--out DIRECTORY\s+Folder to write the plan into:(.*?)\(and plan\.xlsx",
+                       " ".join(run("solve", "--help").output.split()))
+    assert listed and sorted(f.strip() for f in listed.group(1).split(",")) == written
 
 
 def test_solve_as_a_subprocess(tmp_path: Path) -> None:

@@ -321,3 +321,14 @@ def test_sheet_with_too_many_columns_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"areas\.xlsx: cell ALM1 holds a value, but a table may have at most "
                                             r"1,000 columns"):
         load_scenario(path)
+
+
+def test_every_doc_that_runs_format_xlsx_says_it_needs_the_excel_extra() -> None:
+    """Trial (a)9: docs/guide/solve.md's first command used --format xlsx, which exits 6 after `make demo`
+    (the engine alone), and the guide did not say so. A document that runs it names the extra before it."""
+    repo = Path(__file__).resolve().parents[1]
+    for doc in [repo / "README.md", *sorted((repo / "docs").rglob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        run = re.search(r"^(\$ )?allocator .*--format xlsx", text, flags=re.MULTILINE)
+        if run:
+            assert "pip install 'allocator[excel]'" in text[:run.start()], f"{doc}: --format xlsx without the extra"

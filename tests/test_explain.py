@@ -178,6 +178,72 @@ def test_explain_finds_an_area_by_part_of_its_name(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "'city' matches 2 areas" in both.output
     none = runner.invoke(cli, ["explain", str(out), "Glasgw"])
     assert none.exit_code == 2 and "did you mean Glasgow City (S12000049)?" in none.output
+    # the wrong name is the command's argument, not a scenario (trial: "error in scenario: command line:")
+    assert none.output.startswith("allocator: error in input: the AREA argument: no area 'Glasgw' in ")
+    assert both.output.startswith("allocator: error in input: the AREA argument: 'city' matches 2 areas")
+
+
+def _explained(tmp_path: Path, cfg: dict, rows: list[dict], code: str) -> dict[int, str]:
+    """``allocator explain`` of ``code`` in the plan of a scenario solved by the command line: each year's lines."""
+    write_scenario(tmp_path / "scenario", cfg, rows)
+    runner = CliRunner()
+    solved = runner.invoke(cli, ["solve", str(tmp_path / "scenario"), "--out", str(tmp_path / "plan"), "-q"])
+    assert solved.exit_code == 0, solved.output
+    result = runner.invoke(cli, ["explain", str(tmp_path / "plan"), code])
+    assert result.exit_code == 0, result.output
+    years: dict[int, str] = {}
+    for line in result.output.splitlines()[1:]:
+        if not line.startswith(" "):
+            year = int(line[:4])
+        years[year] = years.get(year, "") + line + "\n"
+    return years
+
+
+@pytest.mark.parametrize("close_by", [None, 2028])
+def test_over_its_cap_by_its_start_hotel_residents_says_so_with_its_figures(tmp_path: Path, close_by) -> None:
+    """Trial (a)4: Hillingdon, 0 in its hotels, was said to be over its cap because "the people in its
+    hotels ... put it over its cap". Area H: 20,000 residents (cap 100), 60 in dispersal and 90 in its
+    hotels at the start (155 on the supported basis); B has room at a fraction of the hotel cost, so the
+    plan empties H's hotels in 2026. The rule counts H's 95 start hotel residents while its hotels may stay
+    open: 30 + 95 = 125 > 100 in 2026, 15 + 95 = 110 in 2027, nobody new; in 2028 7.5 + 95 > 100 still,
+    unless a hotels_close_by date of 2028 stops them counting (7.5 < 100): H takes people again."""
+    cfg = config([2026, 2027, 2028], [100, 100, 100], hotel=50_000, policy={"pressure_basis": "supported"})
+    del cfg["demand"]["contingency_start"]
+    rows = [area("H", population=20_000, stock=60, capacity=200, cost=1_000, contingency=95,
+                 hotels_close_by=close_by),
+            area("B", capacity=1_000, cost=5_000)]
+    years = _explained(tmp_path, cfg, rows, "H")
+    for year, left, total in ((2026, 30, 125), (2027, 15, 110)):
+        why = years[year]
+        assert ("over its cap on the pressure basis by inheritance: at the start it had 155 people on the basis "
+                "(60 in dispersal, 95 in its hotels) against its cap of 100") in why
+        assert f"whatever its hotels hold now (0 in its hotels in {year}); with them, the {left} people left " \
+               f"from its start make {total}, over its cap: nobody new is placed in dispersal" in why
+        assert ("(it has no hotels_close_by date: every year of the plan)" if close_by is None
+                else "(until its hotels_close_by date, 2028)") in why
+        assert "A hotels_close_by date releases it from that year." in why
+        assert "put it over its cap" not in why                     # the old words, false with empty hotels
+    assert ("by inheritance" in years[2028]) == (close_by is None)
+
+
+def test_a_fair_share_on_the_pressure_basis_says_so_beside_the_people_in_dispersal(tmp_path: Path) -> None:
+    """Trial (b)6: "486 people … fair share 892 … exactly at its fair share": the fair share is on the
+    supported basis (486 in dispersal + 406 in its hotels). The year line gives the total on the basis
+    beside the people in dispersal, and the reason says the fair share is on the basis."""
+    cfg = config([2026], [0], policy={"pressure_basis": "supported"})
+    del cfg["demand"]["contingency_start"]
+    years = _explained(tmp_path, cfg,
+                       [area("A", stock=100, capacity=100, contingency=40, initial=30), area("B")], "A")
+    line = years[2026].splitlines()[0]        # 50 stay of 100, A's 20 hotel residents move in; 30 in initial
+    assert line == ("2026: 70 people in dispersal (20 newly placed, 50 left support; capacity 100); 100 on the "
+                    "pressure basis (supported), fair share 50 on that basis.")
+    facts = registry.Facts(year=2027, stock=486, fair=892.0, held=892, basis="supported")
+    reason = registry.reasons()["fair share reached"][0][1]
+    assert reason.say(facts) == ("it is exactly at its fair share of the national total on the pressure basis "
+                                 "(supported): 892 people on it, 486 of them in dispersal")
+    step = registry.FAIR_SHARE_STEP.say(dataclasses.replace(facts, held=1_784))
+    assert step.endswith("(it holds 200% of its fair share on the pressure basis (supported): 1,784 people on it, "
+                         "486 of them in dispersal)")
 
 
 @pytest.mark.parametrize("given", ["folder", "yaml"])

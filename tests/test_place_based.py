@@ -105,7 +105,8 @@ def test_an_area_over_its_cap_because_of_hotels_takes_no_new_dispersal(tmp_path:
     assert a.loc["H", "basis_total"] == 20 and a.loc["H", "rate_per_10k"] == 10.0
     assert plan.summary["over_cap_on_basis"] == [{"area_code": "H", "area_name": "Area H", "basis_total": 130,
                                                   "cap": 100}]
-    assert any("hotels count on the pressure basis" in line for line in explain_area(plan.allocations, "H"))
+    assert any("the people in its hotels at the start count on the basis" in line
+               for line in explain_area(plan.allocations, "H"))
 
 
 @pytest.mark.parametrize(("basis", "objective", "located", "new"), [("dispersal", 1_150_000, 20, 0),
@@ -231,8 +232,9 @@ def test_protection_no_rise_needs_hotels_counted(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule, extra, message", [
     ("no_net_growth", {"protect_level": 30}, r"areas.csv, line 2 \(area P\), column 'protect_level': protect_level "
                                              r"needs protect: true in the same row"),
-    ("no_new_placements", {"protect": "true", "protect_level": 30}, r"policy.protect.rule.*protect_level is not used by "
-                                                                    r"rule no_new_placements"),
+    ("no_new_placements", {"protect": "true", "protect_level": 30}, r"areas.csv, line 2 \(area P\), column 'protect_level': "
+                                                                    r"protect_level is not used by policy.protect.rule "
+                                                                    r"no_new_placements"),
     ("no_net_growth", {"hotel_places": 5}, r"areas.csv, line 2 \(area P\), column 'hotel_places': hotel_places is "
                                            r"below contingency"),
     ("no_net_growth", {"over_cap_until": "soon"}, r"areas.csv, line 2 \(area P\), column 'over_cap_until': not a "

@@ -109,6 +109,21 @@ def test_one_hexagon_per_area_now_and_at_the_end(uk) -> None:
         assert len(m) == 361 and set(m) == codes
 
 
+def test_the_maps_judge_the_cluster_limit_on_the_plans_pressure_basis(uk) -> None:
+    """Trial (a)5: the central plan (supported basis) has 3 areas over the cluster limit now, but only Glasgow
+    was outlined (dispersal alone), Hillingdon's tooltip gave 4.8 per 10,000 (dispersal) and the report
+    never named the basis. Now: outlined on the basis, the basis rate with dispersal alone beside it."""
+    html = uk["html"].read_text(encoding="utf-8")
+    now = html[html.index('<svg class="hexmap"'):]
+    now = now[:now.index("</svg>")]
+    outlined = set(re.findall(r'<polygon class="[^"]*\bover\b[^"]*" data-code="(\w+)"', now))
+    over = {r["area_code"] for r in uk["plan"].summary["over_cap_on_basis"]}
+    assert over == {"E09000017", "E09000018", "S12000049"} and outlined == over
+    assert ("<title>Hillingdon (E09000017): 158 people in dispersal; 62.4 per 10,000 on the pressure basis "
+            "(supported), 4.8 in dispersal alone — over its cluster limit</title>") in now
+    assert "Map: people per 10,000 residents on the pressure basis (supported)" in html
+
+
 def test_the_hex_layout_places_every_uk_council_once() -> None:
     codes = load_scenario(UK / "central.yaml").areas["area_code"].tolist()
     lay = layout(codes)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from allocator import Scenario, ScenarioError, load_scenario, prepare
+from allocator.dotted import validation_issues
 from tests.conftest import BAD_INPUTS, REPO, BadInput, area, config, good_config, good_rows, load, write_scenario
 
 
@@ -119,3 +121,49 @@ def test_good_variation_changes_only_the_copy(base: Scenario) -> None:
     dotted = base.with_overrides({"objective.equity_weight": 10, "costs.contingency_per_person_year": 1})
     assert dotted.config.objective.equity_weight == 10 and dotted.config.costs.contingency_per_person_year == 1
     assert dotted.sha256 not in (sha, varied.sha256)
+
+
+@pytest.mark.parametrize("value", ["supportd", 3, ["initial", 4]])
+def test_a_misspelt_pressure_basis_is_one_message_with_the_allowed_values(tmp_path: Path, value) -> None:
+    """Trial (a)7: ``pressure_basis: supportd`` gave two messages naming pydantic's union members
+    (key 'policy.pressure_basis.literal['dispersal','supported']', 'policy.pressure_basis.list[str]')."""
+    cfg = good_config()
+    cfg["policy"]["pressure_basis"] = value
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, cfg, good_rows())
+    assert len(err.value.issues) == 1
+    issue = err.value.issues[0]
+    assert (issue.file, issue.field) == ("scenario.yaml", "policy.pressure_basis")
+    assert issue.message == (f"{value!r} is not a pressure basis: give dispersal, supported, or a list of areas "
+                             "columns counted with dispersal and hotels (e.g. [initial, afghan])")
+    assert "literal" not in str(err.value) and "Value error" not in str(err.value)
+
+
+def test_a_value_of_none_of_a_keys_types_is_one_issue_at_that_key() -> None:
+    """Any key that takes one of several types: one issue at the key, saying what each type wanted."""
+    class Model(BaseModel):
+        x: int | list[int]
+
+    with pytest.raises(ValidationError) as err:
+        Model(x="many")
+    issues = validation_issues(err.value, "scenario.yaml")
+    assert [(i.field, i.message) for i in issues] == [
+        ("x", "Input should be a valid integer, unable to parse string as an integer; or Input should be a "
+              "valid list (got 'many')")]
+
+
+def test_validate_lists_every_row_problem_of_the_areas_table_in_one_run(tmp_path: Path) -> None:
+    """Trial (a)8: an areas table with two rows whose hotel_places are below contingency and a protect_level
+    under the rule no_new_placements reported only the first row; the protect_level came after a fix, blamed
+    on scenario.yaml's policy.protect.rule instead of the areas.csv row that gives it."""
+    cfg = config([2026], [0], policy={"pressure_basis": "supported",
+                                      "protect": {"above_per_10k": 1, "rule": "no_new_placements"}})
+    del cfg["demand"]["contingency_start"]
+    rows = [area("A", contingency=10, hotel_places=5), area("B", contingency=10, hotel_places=4),
+            area("C", contingency=0, protect=True, protect_level=3)]
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, cfg, rows)
+    found = [(i.file, i.row, i.area, i.field) for i in err.value.issues]
+    assert found == [("areas.csv", 2, "A", "hotel_places"), ("areas.csv", 3, "B", "hotel_places"),
+                     ("areas.csv", 4, "C", "protect_level")]
+    assert "protect_level is not used by policy.protect.rule no_new_placements" in err.value.issues[2].message

@@ -30,6 +30,7 @@ from allocator.actual import read_actual
 from allocator.errors import InputError
 from allocator.plan import read_plan
 from allocator.track import PlanPath, plan_path, track
+from allocator.track_files import summary_lines
 from tests.conftest import REPO, UK_CENTRAL, area, config, write_scenario
 
 BIN = Path(sys.executable).parent / "allocator"
@@ -289,3 +290,18 @@ def test_report_with_a_tracking_section(small: Path, tmp_path: Path) -> None:
     (other / "summary.json").write_text((other / "summary.json").read_text().replace('"optimal"', '"optimal" '))
     r = run("report", other, "--track", tmp_path / "t", "--out", tmp_path / "r2.html")
     assert r.returncode == 2 and "this tracking compares another plan" in r.stderr
+
+
+def test_over_the_cluster_limit_shows_the_total_on_the_plans_basis(tmp_path: Path) -> None:
+    """Trial (a)5: on the supported basis `track` listed "Hillingdon (158 in dispersal, limit 1,645)" as over
+    the cluster limit, a number below the limit. The example on the supported basis: Northgate has 1,160 in
+    dispersal at 31 March 2026 and 820 in its hotels (the actual file), 1,980 on the basis against 1,600."""
+    from_example = load_scenario(REPO / "scenarios" / "example").update({"policy.pressure_basis": "supported"})
+    plan = solve(from_example)
+    t = track(plan, REPO / "scenarios" / "example" / "actual-2026-03-31.csv", "2026-03-31")
+    northgate = t.councils.set_index("area_code").loc["N06"]
+    assert northgate["actual_basis"] == northgate["actual_dispersal"] + northgate["actual_contingency"] == 1_980
+    assert northgate["over_cap"] and northgate["actual_dispersal"] < northgate["cap"] == 1_600
+    line = next(x for x in summary_lines(t) if "over the cluster limit" in x)
+    assert "Northgate (1,980 on the pressure basis (supported), 1,160 in dispersal, limit 1,600)" in line
+    assert t.summary["pressure_basis"] == "supported"

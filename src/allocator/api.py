@@ -175,7 +175,8 @@ def finish(scenario: Scenario, d: ModelData, lp: LinearProgram, raw: RawSolution
 
 def start_table(d: ModelData, hotels: Hotels | None = None) -> pd.DataFrame:
     """Today's position per area (the plan's ``start.csv``): what reports and maps show as "now";
-    with hotels by area, the people in its hotels now and the first year its hotels are closed in the plan."""
+    with hotels by area, the people in its hotels now and the first year its hotels are closed in the plan (and
+    the areas column ``hotels_close_by``, where the scenario has it)."""
     stock = np.round(d.stock0.sum(axis=1)).astype(np.int64)
     table = pd.DataFrame({
         "area_code": d.areas["area_code"].to_numpy(), "area_name": d.areas["area_name"].to_numpy(),
@@ -194,4 +195,6 @@ def start_table(d: ModelData, hotels: Hotels | None = None) -> pd.DataFrame:
         closed = hotels.places == 0                                              # (A,T)
         ever = (d.hotel_places0 > 0) & closed.any(axis=1)
         table["hotels_close"] = pd.Series(d.years[closed.argmax(axis=1)]).where(ever).astype("Int64")
+        if "hotels_close_by" in d.areas.columns:              # the rule's date, which explain quotes
+            table["hotels_close_by"] = pd.to_numeric(d.areas["hotels_close_by"]).round().astype("Int64").to_numpy()
     return table

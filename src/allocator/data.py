@@ -24,7 +24,7 @@ from allocator.scenario import Scenario, ScenarioConfig
 
 @dataclass(frozen=True)
 class ModelData:
-    areas: pd.DataFrame            # area_code, area_name, region, status (A rows)
+    areas: pd.DataFrame            # area_code, area_name, region, status, hotels_close_by if given (A rows)
     years: np.ndarray              # (T,) calendar years
     cohorts: list[str]             # (H,)
     population: np.ndarray         # (A,)
@@ -318,7 +318,8 @@ def prepare(scenario: Scenario) -> ModelData:
     capacity_path = capacity0[:, None, :] + procurement[:, None, :] * years_open[:, :, None]
 
     return ModelData(
-        areas=df[["area_code", "area_name", "region", "status"]].reset_index(drop=True),
+        areas=df[["area_code", "area_name", "region", "status",
+                  *(["hotels_close_by"] if "hotels_close_by" in df.columns else [])]].reset_index(drop=True),
         years=years, cohorts=cohorts, population=population, weight=weight, cluster_cap=cluster_cap,
         stock0=stock0, capacity0=capacity0, procurement=procurement, cost=cohort_matrix("cost_per_place"),
         open_year=open_year, excluded=excluded, eligible=eligible, inherited=inherited,

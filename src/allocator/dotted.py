@@ -118,16 +118,33 @@ def merge(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+#: Builtin type names pydantic puts in an error's location to say which type of a union it tried.
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "list", "dict", "none", "bytes"})
+
+
+def _union_tag(part: Any) -> bool:
+    """Whether a part of an error's location names a union's member type (``literal['a','b']``, ``list[str]``,
+    a model's class name), not a key of the scenario (keys are lower-case words, list positions or years)."""
+    return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part or part[:1].isupper())
+
+
 def validation_issues(err: ValidationError, label: str) -> list[Issue]:
-    """Each of pydantic's complaints as an Issue naming its dotted key."""
-    issues = []
+    """Each of pydantic's complaints as an Issue naming its dotted key; the complaints about one key that
+    takes one of several types (a union, each member type tried in turn) are one Issue, not one per type."""
+    grouped: dict[str, list[dict]] = {}
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        key = ".".join(str(p) for p in e["loc"] if not _union_tag(p)) or "(top level)"
+        grouped.setdefault(key, []).append(e)
+    issues = []
+    for key, errors in grouped.items():
+        e = errors[0]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling against docs/scenario-format.md)"
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:
-            msg = f"{e['msg']} (got {e.get('input')!r})"
+            said = list(dict.fromkeys(str(x["msg"]).removeprefix("Value error, ") for x in errors))
+            got = "" if all(x["type"] == "value_error" for x in errors) else f" (got {e.get('input')!r})"  # says it
+            msg = "; or ".join(said) + got
         issues.append(Issue(label, msg, field=key))
     return issues

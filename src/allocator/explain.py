@@ -43,7 +43,7 @@ import numpy as np
 
 from allocator import registry
 from allocator.data import ModelData
-from allocator.errors import ScenarioError
+from allocator.errors import InputError, Issue
 from allocator.model import LinearProgram
 
 TOL = registry.TOL
@@ -108,6 +108,9 @@ class _ReasonWords(Mapping):
         return len(self._words())
 
 
+#: Where a wrong area name is reported: the command's argument, not a scenario file.
+AREA_ARGUMENT = "the AREA argument"
+
 REASON_WORDS: Mapping[str, str] = _ReasonWords()
 
 
@@ -127,7 +130,7 @@ def find_area(allocations, query: str, where: str = "the plan") -> str:
 
     Tried in turn, each case-insensitively: the area code; the full area name; then the names
     that start with ``query`` or contain it as whole words ("Glasgow" finds "Glasgow City").
-    Raises :class:`ScenarioError` listing the candidates when several areas match, or suggesting
+    Raises :class:`InputError` (exit code 2) naming the AREA argument and listing the candidates when several areas match, or suggesting
     the closest names and codes (difflib) when none does.
     """
     areas = allocations.drop_duplicates("area_code")
@@ -144,43 +147,36 @@ def find_area(allocations, query: str, where: str = "the plan") -> str:
     if hits:
         shown = ", ".join(f"{names[i]} ({codes[i]})" for i in hits[:10])
         more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
-        raise ScenarioError(f"'{query}' matches {len(hits)} areas in {where}: {shown}{more}; "
-                            "give the area code or more of the name", file="command line")
+        raise InputError(Issue(AREA_ARGUMENT, f"'{query}' matches {len(hits)} areas in {where}: {shown}{more}; "
+                                              "give the area code or more of the name"))
     by_key = {n.casefold(): f"{n} ({c})" for c, n in zip(codes, names)}
     by_key.update({c.casefold(): f"{n} ({c})" for c, n in zip(codes, names)})
     close = list(dict.fromkeys(by_key[k] for k in difflib.get_close_matches(q, list(by_key), n=5, cutoff=0.6)))
     hint = f"; did you mean {', '.join(close)}?" if close else "; give an area code or name from allocations.csv"
-    raise ScenarioError(f"no area '{query}' in {where}{hint}", file="command line")
+    raise InputError(Issue(AREA_ARGUMENT, f"no area '{query}' in {where}{hint}"))
 
 
-def explain_area(allocations, code: str) -> list[str]:
-    """Plain-words lines for one area of a written plan (``allocations.csv`` as a DataFrame)."""
+def explain_area(allocations, code: str, start=None, basis: str | None = None) -> list[str]:
+    """Plain-words lines for one area of a written plan (``allocations.csv`` as a DataFrame; ``start`` its
+    start.csv, whose figures some reasons quote; ``basis`` the plan's pressure basis, None: dispersal alone)."""
     rows = allocations[allocations["area_code"].astype(str) == code]
     if rows.empty:
         rows = allocations[allocations["area_name"].astype(str).str.lower() == code.lower()]
     if rows.empty:
         return []
     first = rows.iloc[0]
+    known = start is not None and (start["area_code"].astype(str) == str(first["area_code"])).any()
+    start_row = start[start["area_code"].astype(str) == str(first["area_code"])].iloc[0].to_dict() if known else None
+    by_tag = {tag: pairs[0][1] for tag, pairs in registry.reasons().items()}
     lines = [f"{first['area_name']} ({first['area_code']}), {first['region']}: cluster cap {int(first['cap']):,} people."]
     for year, group in rows.groupby("year", sort=True):
-        stock, placed = int(group["stock"].sum()), int(group["placements"].sum())
-        fair = float(group["fair_share"].iloc[0])
-        capacity = int(group["capacity"].sum())
-        hotels = ""
-        if "hotel_places" in group.columns and int(group["hotel_places"].iloc[0]) > 0:   # area-level, on each cohort row
-            hotels = (f"; {int(group['contingency'].iloc[0]):,} in its hotels, "
-                      f"{int(group['hotel_places'].iloc[0]):,} hotel places open")
-        left = f", {int(group['exits'].sum()):,} left support" if "exits" in group.columns else ""
-        lines.append(f"{year}: {stock:,} people ({placed:,} newly placed{left}; capacity {capacity:,}; "
-                     f"fair share {fair:,.0f}{hotels}).")
+        facts = _facts(int(year), group, basis, start_row)
+        lines.append(_year_line(facts, group))
         for _, row in group.iterrows():
             prefix = f"  [{row['cohort']}] " if "cohort" in group.columns else "  "
             reasons = [r.strip() for r in str(row.get("limited_by", "")).split(";") if r.strip()]
             for r in reasons:
-                words = REASON_WORDS.get(r, r)
-                if r == registry.FAIR_SHARE_STEP.tag and fair > 0:     # how far above its fair share it is
-                    held = int(group["basis_total"].iloc[0]) if "basis_total" in group.columns else stock
-                    words += f" (it holds {held / fair:.0%} of its fair share)"
+                words = by_tag[r].say(facts) if r in by_tag else REASON_WORDS.get(r, r)
                 lines.append(f"{prefix}Why: {words}.")
             price = row.get("shadow_price")
             if price is not None and price == price and price != "":
@@ -190,3 +186,28 @@ def explain_area(allocations, code: str) -> list[str]:
                 else:
                     lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f}.")
     return lines
+
+
+def _facts(year: int, group, basis: str | None, start: dict | None) -> registry.Facts:
+    """The figures of one area and year (its rows of allocations.csv, one per cohort) reasons may quote."""
+    stock = int(group["stock"].sum())
+    on_basis = "basis_total" in group.columns                  # the fair share is of the total on the basis
+    return registry.Facts(year=year, stock=stock, fair=float(group["fair_share"].iloc[0]),
+                          held=int(group["basis_total"].iloc[0]) if on_basis else stock,
+                          basis=basis if on_basis else None,
+                          in_hotels=int(group["contingency"].iloc[0]) if "contingency" in group.columns else None,
+                          start=start)
+
+
+def _year_line(f: registry.Facts, group) -> str:
+    """A year's line: people in dispersal, placed, left, capacity, fair share (on the pressure basis beside the
+    area's total on it, where the plan has one) and its hotels."""
+    placed, capacity = int(group["placements"].sum()), int(group["capacity"].sum())
+    hotels = ""
+    if "hotel_places" in group.columns and int(group["hotel_places"].iloc[0]) > 0:   # area-level, on each cohort row
+        hotels = f"; {f.in_hotels:,} in its hotels, {int(group['hotel_places'].iloc[0]):,} hotel places open"
+    left = f", {int(group['exits'].sum()):,} left support" if "exits" in group.columns else ""
+    if f.basis is None:
+        return f"{f.year}: {f.stock:,} people ({placed:,} newly placed{left}; capacity {capacity:,}; fair share {f.fair:,.0f}{hotels})."
+    return (f"{f.year}: {f.stock:,} people in dispersal ({placed:,} newly placed{left}; capacity {capacity:,}{hotels}); "
+            f"{f.held:,} on the pressure basis ({f.basis}), fair share {f.fair:,.0f} on that basis.")

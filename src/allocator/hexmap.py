@@ -128,15 +128,22 @@ class HexMap:
 
 
 def hex_map(codes: list[str], names: dict, rates: dict, stocks: dict, over: dict,
-            hex_size: float = 10.0) -> HexMap:
+            hex_size: float = 10.0, dispersal: dict | None = None, basis: str | None = None) -> HexMap:
     """The hexagons of ``codes`` coloured by ``rates`` (people per 10,000 residents), each with its
     figures as a tooltip. Written as SVG by a template rather than drawn by matplotlib: every
     hexagon stays one element with its area code, a native tooltip and CSS classes that the
-    page's script and style hook (see docs/design.md)."""
+    page's script and style hook (see docs/design.md). On a pressure basis, ``rates`` are on
+    ``basis`` (which the cluster limit, and so ``over``, judges) and ``dispersal`` the rates on
+    dispersal alone, shown beside them."""
     def label(code: str) -> str:
         rate = rates.get(code, math.nan)
-        return (f"{names.get(code, code)} ({code}): {fmt(stocks.get(code, math.nan), 'people')} people, "
-                f"{fmt(rate, 'rate')} per 10,000" + (" — over its cluster limit" if over.get(code) else ""))
+        people = f"{fmt(stocks.get(code, math.nan), 'people')} people"
+        if dispersal is None:
+            figures = f"{people}, {fmt(rate, 'rate')} per 10,000"
+        else:
+            figures = (f"{people} in dispersal; {fmt(rate, 'rate')} per 10,000 on the pressure basis ({basis}), "
+                       f"{fmt(dispersal.get(code, math.nan), 'rate')} in dispersal alone")
+        return f"{names.get(code, code)} ({code}): {figures}" + (" — over its cluster limit" if over.get(code) else "")
     return shaded_map(codes, lambda code: rate_colour(rates.get(code, math.nan)), label, over, hex_size)
 
 

@@ -68,27 +68,30 @@ def basis_specs(config: Any, specs: list, label: str, columns: Any, count_column
 
 
 def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, codes: list) -> list[Issue]:
-    """The new columns against each other and the keys that use them (the first row in question named)."""
+    """The new columns against each other and the keys that use them: every row in question named."""
     issues = []
 
-    def first(column: str, message: str, where: Any = True) -> None:
-        given = np.flatnonzero(out[column].notna().to_numpy() & where)
-        if given.size:
-            p = int(given[0])
+    def each(column: str, message: str, where: Any = True) -> None:
+        for p in np.flatnonzero(out[column].notna().to_numpy() & where):
             issues.append(Issue(label, message, row=int(lines[p]), field=column, area=codes[p] or None))
 
     for column in ("hotels_close_by", "hotel_places"):
         if column in out and "contingency" not in out:
-            first(column, f"{column} needs the column 'contingency' (the people in the area's hotels now)")
+            each(column, f"{column} needs the column 'contingency' (the people in the area's hotels now)")
     if "hotel_places" in out and "contingency" in out:
-        first("hotel_places", "hotel_places is below contingency: the people in the area's hotels need places",
-              out["hotel_places"].to_numpy(float) < np.nan_to_num(out["contingency"].to_numpy(float)))
-    if "protect" in out and config.policy.protect is None:
-        first("protect", "the protect column needs policy.protect in the scenario (its threshold and rule)")
+        each("hotel_places", "hotel_places is below contingency: the people in the area's hotels need places",
+             out["hotel_places"].to_numpy(float) < np.nan_to_num(out["contingency"].to_numpy(float)))
+    protect = config.policy.protect
+    if "protect" in out and protect is None:
+        each("protect", "the protect column needs policy.protect in the scenario (its threshold and rule)")
     if "protect_level" in out:
         forced = out["protect"].map(lambda v: v is True).to_numpy(bool) if "protect" in out else False
-        first("protect_level", "protect_level needs protect: true in the same row (the level is the one protection "
-                               "holds a protected area to)", ~np.asarray(forced))
+        each("protect_level", "protect_level needs protect: true in the same row (the level is the one protection "
+                              "holds a protected area to)", ~np.asarray(forced))
+        if protect is not None and protect.rule == "no_new_placements":
+            each("protect_level", "protect_level is not used by policy.protect.rule no_new_placements (a protected "
+                                  "area keeps only the people still there from today): leave it empty, or use the "
+                                  "rule no_net_growth or no_rise", np.asarray(forced))
     return issues
 
 
@@ -98,12 +101,7 @@ def check_start(config: Any, areas: pd.DataFrame, label: str) -> list[Issue]:
     start = config.demand.contingency_start
     costs = config.costs
     protect = config.policy.protect
-    level = [] if protect is None or protect.rule != "no_new_placements" or "protect_level" not in areas.columns \
-        or areas["protect_level"].isna().all() else [
-        Issue(label, "the areas column protect_level is not used by rule no_new_placements (a protected area keeps "
-                     "only the people still there from today): use no_net_growth or no_rise, or leave it empty",
-              field="policy.protect.rule")]
-    rise = level + ([] if protect is None or protect.rule != "no_rise" or (
+    rise = ([] if protect is None or protect.rule != "no_rise" or (
         "contingency" in areas.columns and config.policy.pressure_basis != DISPERSAL) else [
         Issue(label, "rule no_rise needs hotels by area (a 'contingency' column) and a pressure_basis that counts "
                      "them (supported or a list): use no_net_growth or no_new_placements", field="policy.protect.rule")])

@@ -33,6 +33,8 @@ from allocator.track import track as track_plan
 PLAN_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "summary.json")
 #: The files a plan's fingerprint (:meth:`Plan.sha256`) covers, in this order, when present.
 HASHED_FILES = ("allocations.csv", "trajectory.csv", "regions.csv", "start.csv", "summary.json")
+#: The files ``allocator solve --out`` writes (``plan.xlsx`` too with ``--format xlsx``).
+WRITTEN_FILES = (*HASHED_FILES, "timings.json")
 
 
 def files_sha256(folder: Path) -> str:
@@ -76,6 +78,13 @@ class Plan:
     @property
     def objective(self) -> float:
         return float(self.summary.get("objective", float("nan")))
+
+    @property
+    def pressure_basis(self) -> str | None:
+        """The plan's pressure basis (``supported``, or ``dispersal+contingency+...`` for a list of columns), on
+        which its caps, fair shares and protection are judged; None on the dispersal basis (dispersal alone)."""
+        basis = self.summary.get("headline", {}).get("start", {}).get("basis")
+        return str(basis["pressure_basis"]) if isinstance(basis, dict) and "pressure_basis" in basis else None
 
     @property
     def plot(self):

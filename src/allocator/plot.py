@@ -37,6 +37,9 @@ class AreaTable:
     cap: pd.Series
     now: pd.Series | None       # stock today (None when the plan folder has no start.csv)
     now_rate: pd.Series | None
+    basis: str | None = None    # the plan's pressure basis (None: dispersal alone), which the cap judges
+    basis_rate: pd.DataFrame | None = None   # per 10,000 on the basis, index area_code, columns years
+    now_basis: pd.Series | None = None       # the total on the basis today
 
     @property
     def years(self) -> list[int]:
@@ -53,11 +56,20 @@ class AreaTable:
         if year == "now":
             if self.now is None:
                 raise ValueError("this plan has no start position (start.csv); solve the scenario again")
-            return self.now_rate, self.now, self.now > self.cap, "Now"
+            held = self.now if self.now_basis is None else self.now_basis
+            return self.now_rate, self.now, held > self.cap, "Now"
         if int(year) not in self.years:
             raise ValueError(f"year {year} is not in the plan ({self.years[0]}-{self.years[-1]})")
         y = int(year)
         return self.rate[y], self.stock[y], self.over[y], f"End of {y}"
+
+    def rate_on_basis(self, year: int | str) -> pd.Series | None:
+        """Rate per 10,000 on the plan's pressure basis in ``year`` (or ``"now"``); None on the dispersal basis."""
+        if self.basis is None or self.basis_rate is None:
+            return None
+        if year == "now":
+            return None if self.now_basis is None else (self.now_basis / self.meta["population"] * 1e4).round(2)
+        return self.basis_rate[int(year)]
 
 
 def _as_bool(v) -> bool:
@@ -82,7 +94,12 @@ def area_table(plan) -> AreaTable:
     meta["area_name"] = meta["area_name"].map(plain_text)
     meta["region"] = meta["region"].map(plain_text)
     stock, rate = wide("stock"), wide("rate")
-    now = now_rate = None
+    basis = plan.pressure_basis if "basis_rate_per_10k" in a.columns else None
+    basis_rate = None
+    if basis is not None:
+        basis_rate = a.groupby(["area_code", "year"], sort=False)["basis_rate_per_10k"].first().unstack("year")
+        basis_rate = basis_rate.reindex(order).rename(columns=int)
+    now = now_rate = now_basis = None
     if plan.start is not None:
         s = plan.start.copy()
         s["area_code"] = s["area_code"].map(plain_text)
@@ -91,13 +108,15 @@ def area_table(plan) -> AreaTable:
         meta["status"] = s["status"].astype(str) if "status" in s else "existing"
         now = s["stock"].astype(float)
         now_rate = (now / meta["population"] * 1e4).round(2)
+        now_basis = s["basis_total"].astype(float) if basis is not None and "basis_total" in s else None
     else:
         last = stock.columns[-1]
         with np.errstate(divide="ignore", invalid="ignore"):
             meta["population"] = np.where(rate[last] > 0, stock[last] / rate[last] * 1e4, np.nan)
         meta["status"] = ""
     cap = g["cap"].groupby(level=0, sort=False).first().reindex(order)
-    return AreaTable(meta, stock, rate, wide("over").map(_as_bool), wide("fair"), cap, now, now_rate)
+    return AreaTable(meta, stock, rate, wide("over").map(_as_bool), wide("fair"), cap, now, now_rate,
+                     basis, basis_rate, now_basis)
 
 
 # --------------------------------------------------------------------------- charts of a plan

@@ -5,8 +5,9 @@ policy lever (:class:`Lever`), its words in ``explain`` (:class:`Reason`), how t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,19 @@ class Lever:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """One area and year of a written plan, the figures the words of a reason may quote in ``explain``."""
+
+    year: int
+    stock: int                          # people in dispersal at the end of the year
+    fair: float                         # its fair share (of the national total on the plan's pressure basis)
+    held: int                           # its total on the pressure basis that year (``stock`` on the dispersal basis)
+    basis: str | None = None            # the plan's pressure basis; None: dispersal alone
+    in_hotels: int | None = None        # people in its hotels that year (None: no hotels by area)
+    start: Mapping[str, Any] | None = None   # its row of the plan's start.csv (None: an older plan without it)
+
+
+@dataclass(frozen=True)
 class Reason:
     """A word of ``limited_by`` and the plain words ``allocator explain`` gives for it."""
 
@@ -37,6 +51,12 @@ class Reason:
     words: str
     #: (A,T,H)-broadcastable mask of the cells it holds; None: where the family's rows are tight
     binds: Callable[[Solved], np.ndarray] | None = None
+    #: the words with the area's figures (:class:`Facts`); "" where the plan lacks them: ``words`` then
+    figures: Callable[[Facts], str] | None = None
+
+    def say(self, facts: Facts) -> str:
+        """The plain words for one area and year: with its figures where the reason quotes any."""
+        return (self.figures(facts) if self.figures is not None else "") or self.words
 
 
 @dataclass(frozen=True)

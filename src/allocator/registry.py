@@ -43,8 +43,8 @@ from allocator.data import CellLimits, ModelData
 from allocator.lp import Block, LinearProgram
 from allocator.opening import opening
 from allocator.place import hotel_solution
-from allocator.records import (LOCAL, PRICED, REPORT_TOL, TOL, Completion, Family, Lever, PriceStart,  # noqa: F401
-                               Reason, Solved, always)
+from allocator.records import (LOCAL, PRICED, REPORT_TOL, TOL, Completion, Facts, Family, Lever,  # noqa: F401
+                               PriceStart, Reason, Solved, always)
 
 
 def _hotels(d: ModelData) -> bool:
@@ -78,6 +78,49 @@ def _over_by_hotels(s: Solved) -> np.ndarray:
 
 def _over_carried(s: Solved) -> np.ndarray:
     return s.eligible & s.over_carried
+
+
+#: What the rule over the cap by inheritance does while the start hotel residents keep an area over it.
+_OVER_BY_HOTELS = ("over its cap on the pressure basis by inheritance: the people in its hotels at the start count "
+                   "on the basis for as long as its hotels may stay open (until its hotels_close_by date; the whole "
+                   "plan without one), whatever its hotels hold now, and with them it is over its cap: nobody new is "
+                   "placed in dispersal (a hotels_close_by date releases it from that year)")
+
+
+def _over_by_hotels_figures(f: Facts) -> str:
+    """The rule over the cap by inheritance with the area's figures: its start position on the basis (start.csv),
+    how long its start hotel residents count (its ``hotels_close_by`` date, if any) and what they hold this year."""
+    start = f.start
+    if start is None or "contingency" not in start or "basis_total" not in start:
+        return ""
+    hotels0, total0, stock0, cap = (int(start[k]) for k in ("contingency", "basis_total", "stock", "cap"))
+    others = total0 - stock0 - hotels0                                   # initial accommodation, other programmes
+    other = f", {others:,} counted under other programmes" if others else ""
+    close = start.get("hotels_close_by")
+    until = ("it has no hotels_close_by date: every year of the plan" if close is None or pd.isna(close)
+             else f"until its hotels_close_by date, {int(close)}")
+    now = f"{f.in_hotels:,} in its hotels in {f.year}" if f.in_hotels is not None else f"its hotels in {f.year}"
+    return (f"over its cap on the pressure basis by inheritance: at the start it had {total0:,} people on the basis "
+            f"({stock0:,} in dispersal, {hotels0:,} in its hotels{other}) against its cap of {cap:,}; the rule counts "
+            f"those {hotels0:,} start hotel residents for as long as its hotels may stay open ({until}), whatever "
+            f"its hotels hold now ({now}); with them, the {f.stock:,} people left from its start make "
+            f"{f.stock + hotels0 + others:,}, over its cap: nobody new is placed in dispersal. A hotels_close_by date "
+            "releases it from that year")
+
+
+def _on_basis(f: Facts) -> str:
+    """Where a fair share is held: on the pressure basis, its total there beside its people in dispersal."""
+    return "" if f.basis is None else (f" on the pressure basis ({f.basis}): {f.held:,} people on it, "
+                                       f"{f.stock:,} of them in dispersal")
+
+
+def _fair_share_figures(f: Facts) -> str:
+    return f"it is exactly at its fair share of the national total{_on_basis(f)}" if f.basis is not None else ""
+
+
+def _step_figures(f: Facts) -> str:
+    held = f" (it holds {f.held / f.fair:.0%} of its fair share{_on_basis(f)})" if f.fair > 0 else ""
+    return FAIR_SHARE_STEP.words + held
 
 
 def _at_cluster_cap(s: Solved) -> np.ndarray:
@@ -306,7 +349,8 @@ CLUSTER_LIMIT = Reason("cluster limit", "it is at the cluster cap (one supported
                        _at_cluster_cap)
 #: Where the rows of a step of the progressive measure are tight: the area is at or above the step.
 FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of the progressive equity measure "
-                         "(objective.equity_steps), beyond which each person costs more in equity")
+                         "(objective.equity_steps), beyond which each person costs more in equity",
+                         figures=lambda f: _step_figures(f))
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
 REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "over its cap (carried)",
                 "cluster limit", "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
@@ -328,9 +372,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("pressure_inherited", "bound", "over the cap on the pressure basis by inheritance", fm.add_variables,
            "pressure_no_rise", "Over the cap on the pressure basis by inheritance",
            when=lambda d: d.over_basis is not None,
-           reasons=(Reason("hotel places", "the people in its hotels count on the pressure basis and, while its "
-                           "hotels may stay open, put it over its cap: nobody new is placed in dispersal until it "
-                           "is under", _over_by_hotels),
+           reasons=(Reason("hotel places", _OVER_BY_HOTELS, _over_by_hotels, _over_by_hotels_figures),
                     Reason("over its cap (carried)", "the plan it was re-planned from judged it over its cap on the "
                            "pressure basis by inheritance this year (areas column over_cap_until): nobody new is "
                            "placed in dispersal", _over_carried))),
@@ -399,10 +441,10 @@ FAMILIES: tuple[Family, ...] = (
                            "basis than it started it with", _protected("no_rise")))),
     Family("regional_share", "row", "regional shares", fr.add_regional_share, "regional_share", "Regional shares",
            when=fr.has_targets, lever=REGIONS, sides=("upper", "lower"), describe=fr.describe_shares,
-           reasons=(Reason("regional share (max)", "its region is at its most share of the national total "
-                           "(regions table, max_share): nobody more is placed in the region", fr.at_share(fr.MAX)),
-                    Reason("regional share (min)", "its region is at its least share of the national total "
-                           "(regions table, min_share): the region must hold this many", fr.at_share(fr.MIN))),
+           reasons=(Reason("regional share (max)", "its region holds the largest share of the national "
+                           "total its target allows (regions table, max_share): nobody more is placed in the region", fr.at_share(fr.MAX)),
+                    Reason("regional share (min)", "its region holds the smallest share of the national "
+                           "total its target allows (regions table, min_share): the region must hold this many", fr.at_share(fr.MIN))),
            price_start=PriceStart("basic slack"),
            sample_drop=lambda d: {} if d.region_min is None else {"region_min": np.full_like(d.region_min, np.nan),
                                                                   "region_max": np.full_like(d.region_max, np.nan)}),
@@ -416,7 +458,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("fair_share", "row", "the fair share (l1 and progressive equity)", fm.add_fair_share, "objective",
            "Fair share, `l1` and `progressive` measures", when=_fair_share_measure,
            reasons=(Reason("fair share reached", "it is exactly at its fair share of the national total",
-                           _at_fair_share),),
+                           _at_fair_share, _fair_share_figures),),
            complete=Completion("distance", ("over", "under")), equity=("over", "under")),
     Family("fair_share_step", "row", "the steps of the progressive equity measure", fm.add_fair_share_steps,
            "objective", "Fair-share steps, `progressive` measure",
@@ -493,5 +535,5 @@ def priced() -> Family:
     return f
 
 
-__all__ = ["FAMILIES", "LEVERS", "REASON_ORDER", "Completion", "Family", "Lever", "PriceStart", "Reason",
+__all__ = ["FAMILIES", "LEVERS", "REASON_ORDER", "Completion", "Facts", "Family", "Lever", "PriceStart", "Reason",
            "Relaxed", "Solved", "describe_rows", "family", "levers", "priced", "reasons", "rows"]

@@ -310,10 +310,12 @@ def _maps(v: _View) -> dict:
     maps, missing = [], []
     for year, caption in ((("now", "Now"),) if at.now is not None else ()) + ((final, f"End of {final}"),):
         rate, stock, over, _ = at.on_map(year)
-        m = hex_map(codes, names, rate.to_dict(), stock.to_dict(), over.to_dict())
+        on_basis = at.rate_on_basis(year)        # the rate the cluster limit judges, with dispersal alone beside
+        m = hex_map(codes, names, (rate if on_basis is None else on_basis).to_dict(), stock.to_dict(), over.to_dict(),
+                    dispersal=None if on_basis is None else rate.to_dict(), basis=at.basis)
         missing = m.missing
-        label = "People per 10,000 residents now" if year == "now" else \
-            f"People per 10,000 residents, end of {final}"
+        label = ("People per 10,000 residents now" if year == "now" else
+                 f"People per 10,000 residents, end of {final}") + _basis_words(at.basis)
         if m.hexagons:
             maps.append((caption, m, label))
     note = None
@@ -322,8 +324,14 @@ def _maps(v: _View) -> dict:
                 "shown": ", ".join(f"{names.get(c, c)} ({c})" for c in missing[:12]),
                 "more": f" and {len(missing) - 12} more" if len(missing) > 12 else ""}
     any_over = bool(at.over.loc[codes].to_numpy().any()) or (
-        at.now is not None and bool((at.now.loc[codes] > at.cap.loc[codes]).any()))
-    return {"maps": maps, "missing": note, "no_start": at.now is None, "any_over": any_over}
+        at.now is not None and bool(at.on_map("now")[2].loc[codes].any()))
+    return {"maps": maps, "missing": note, "no_start": at.now is None, "any_over": any_over,
+            "basis": at.basis}
+
+
+def _basis_words(basis: str | None) -> str:
+    """Which people a rate counts: on the plan's pressure basis, or (none) dispersal alone."""
+    return "" if basis is None else f", on the pressure basis ({basis})"
 
 
 # --------------------------------------------------------------------------- plan against actual

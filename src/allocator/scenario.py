@@ -133,6 +133,14 @@ class Policy(_Strict):
                                                                          json_schema_extra=SINCE_V2)
     """Who counts towards an area's pressure: ``dispersal`` (v1), ``supported`` (dispersal, the people in
     its hotels and the column ``initial``) or a list of areas columns counted with dispersal and hotels."""
+
+    @field_validator("pressure_basis", mode="before")
+    @classmethod
+    def _a_basis(cls, v: Any) -> Any:
+        if isinstance(v, list) and all(isinstance(c, str) for c in v) or v in ("dispersal", "supported"):
+            return v
+        raise ValueError(f"{v!r} is not a pressure basis: give dispersal, supported, or a list of areas columns "
+                         "counted with dispersal and hotels (e.g. [initial, afghan])")
     protect: Protect | None = Field(default=None, json_schema_extra=SINCE_V2)
     """Protection for the most pressured places; none if omitted."""
     max_new_areas: int | None = Field(default=None, ge=0, le=100_000, json_schema_extra=SINCE_V2)

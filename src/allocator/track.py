@@ -213,8 +213,9 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     out["planned_contingency"] = np.round(planned_c, 2)
     out["actual_contingency"] = got_c
     out["difference_contingency"] = np.round(got_c - planned_c, 2)
-    out["cap"] = path.cap
     basis = got + (np.nan_to_num(got_c) + path.fixed if path.fixed is not None else 0.0)
+    out["actual_basis"] = np.round(basis, 2)       # what the cap is judged on: the plan's pressure basis
+    out["cap"] = path.cap
     out["over_cap"] = basis > path.cap
     out["behind"] = diff < -behind_by
     out["ahead"] = diff > behind_by
@@ -279,6 +280,7 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
                           "how": how},
         "behind_by": behind_by,
         "hotels_by_area": path.contingency is not None,
+        "pressure_basis": plan.pressure_basis,
         "notes": _notes(path, actual, matched, councils),
     }
 

@@ -58,14 +58,19 @@ def figure_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
     })
 
 
-def _council_rows(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
+def _council_rows(table: pd.DataFrame, basis: str | None = None) -> pd.DataFrame:
+    """The councils' figures as the tables of track.md show them; on a pressure basis the actual total on it
+    (which the limit judges) beside the limit."""
+    rows = pd.DataFrame({
         "council": table["area_name"].astype(str), "code": table["area_code"].astype(str),
         "region": table["region"].astype(str),
         "Planned": table["planned_dispersal"].map(_people), "Actual": table["actual_dispersal"].map(_people),
         "Difference": table["difference"].map(lambda v: _people(v, True)),
         "Fulfilment": table["fulfilment"].map(percent), "Limit": table["cap"].map(_people),
     })
+    if basis is not None:
+        rows.insert(len(rows.columns) - 1, f"Actual on the basis ({basis})", table["actual_basis"].map(_people))
+    return rows
 
 
 def _flagged(t: Any) -> list[str]:
@@ -77,7 +82,8 @@ def _flagged(t: Any) -> list[str]:
         rows = c[c[flag]].sort_values(["difference", "area_code"], key=lambda s: s.abs() if s.name == "difference"
                                       else s, ascending=[False, True])
         out += [f"### {title}: {len(rows)}", ""]
-        out += [markdown_table(_council_rows(rows), ("council", "code", "region")), ""] if len(rows) else []
+        table = _council_rows(rows, t.summary.get("pressure_basis"))
+        out += [markdown_table(table, ("council", "code", "region")), ""] if len(rows) else []
     return out
 
 
@@ -127,6 +133,13 @@ def _layout(layout: str) -> str:
             "an areas table (the project's own format)")
 
 
+def _over_cap(r: Any, basis: str | None) -> str:
+    """What an area over the cluster limit holds: on the plan's pressure basis, with its people in dispersal."""
+    if basis is None:
+        return f"{_people(r.actual_dispersal)} in dispersal"
+    return f"{_people(r.actual_basis)} on the pressure basis ({basis}), {_people(r.actual_dispersal)} in dispersal"
+
+
 def summary_lines(t: Any, top: int = 5) -> list[str]:
     """A few lines for the terminal: the nation, the fulfilment, the flags, the notes' count."""
     n = t.nation.iloc[0]
@@ -142,7 +155,7 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
                         ("over_cap", "over the cluster limit")):
         rows = c[c[flag]].reindex(c[c[flag]]["difference"].abs().sort_values(ascending=False).index)
         shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" if flag != "over_cap" else
-                          f"{r.area_name} ({_people(r.actual_dispersal)} in dispersal, limit {_people(r.cap)})"
+                          f"{r.area_name} ({_over_cap(r, t.summary.get('pressure_basis'))}, limit {_people(r.cap)})"
                           for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
         lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))

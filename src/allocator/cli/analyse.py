@@ -190,5 +190,6 @@ def explain(plan: Path, area: str, debug: bool) -> None:
     with error_boundary(debug):
         if not is_plan_folder(plan):
             raise ScenarioError(not_a_plan(plan, f'allocator explain DIR "{area}"'), file="command line")
-        allocations = read_plan(plan).allocations
-        echo("\n".join(explain_area(allocations, find_area(allocations, area, f"{plan}/allocations.csv"))))
+        read = read_plan(plan)
+        code = find_area(read.allocations, area, f"{plan}/allocations.csv")
+        echo("\n".join(explain_area(read.allocations, code, read.start, read.pressure_basis)))

@@ -16,6 +16,7 @@ from allocator.excel import check_available
 from allocator.model import build_lp
 from allocator.output import check_target, echo, input_paths, output_lock
 from allocator.place import new_sites_line
+from allocator.plan import WRITTEN_FILES
 from allocator.progress import spinner
 from allocator.scenario import Scenario, load_scenario
 from allocator.solvers.export import write_model
@@ -153,7 +154,7 @@ def validate(scenario: Path, debug: bool) -> None:
 @click.command(epilog=EPILOG_SOLVE)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the plan into (allocations.csv, trajectory.csv, regions.csv, summary.json).")
+              help=f"Folder to write the plan into: {', '.join(WRITTEN_FILES)} (and plan.xlsx with --format xlsx).")
 @click.option("--solver", type=click.Choice(["highs", "ortools", "pulp"]), default="highs", show_default=True,
               help="LP backend: HiGHS (fast, default), OR-Tools GLOP, or PuLP with CBC (slow; for cross-checks). "
                    "Integer plans: highs or pulp.")
