@@ -51,7 +51,10 @@ def _start_held(scenario: Path, out: Path, gates: Path, *extra: str) -> subproce
     """Start a solve that stops at the gate ``plan-write`` (mid-write) until :func:`release`."""
     gates.mkdir(exist_ok=True)
     env = {**os.environ, GATE_ENV: str(gates)}
-    return subprocess.Popen(_cmd(scenario, out, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    # Ctrl-C as a terminal delivers it: a shell that starts the tests in the background (`cmd &`, nohup) hands
+    # its children SIGINT ignored, and the run would then (rightly) not stop on it
+    return subprocess.Popen(_cmd(scenario, out, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_until_held(gates: Path, proc: subprocess.Popen) -> None:
