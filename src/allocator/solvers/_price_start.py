@@ -121,13 +121,14 @@ def unsupported(lp: LinearProgram) -> str | None:
     return None
 
 
-def wanted(d: ModelData, lp: LinearProgram, start: str) -> bool:
-    """Whether ``start`` ('auto', 'prices' or 'cold') asks for the price-guided start on this model."""
+def wanted(d: ModelData, lp: LinearProgram, start: str, min_areas: int = AUTO_MIN_AREAS) -> bool:
+    """Whether ``start`` ('auto', 'prices' or 'cold') asks for the price-guided start on this model
+    (``auto``: from ``min_areas`` areas and ``AUTO_MIN_COLUMNS`` columns up)."""
     if start == "cold":
         return False
     if start == "prices":
         return True
-    return d.shape[0] >= AUTO_MIN_AREAS and lp.num_col >= AUTO_MIN_COLUMNS
+    return d.shape[0] >= min_areas and lp.num_col >= AUTO_MIN_COLUMNS
 
 
 # --------------------------------------------------------------------------- 1. prices from a sample
@@ -202,7 +203,7 @@ def hotel_prices(lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
 def _solve_sample(ds: ModelData, lps: LinearProgram, deadline: float | None, options: dict | None):
     """The sample's model: by the price-guided start itself when the sample is still large
     (``SAMPLE_PRICES_MIN_AREAS``), else cold."""
-    if ds.shape[0] >= SAMPLE_PRICES_MIN_AREAS and lps.num_col >= AUTO_MIN_COLUMNS:
+    if wanted(ds, lps, "auto", min_areas=SAMPLE_PRICES_MIN_AREAS):
         return solve_price_start(ds, lps, _remaining(deadline), options)
     return solve_highs(lps, time_limit=_remaining(deadline), options=options)
 
