@@ -229,6 +229,16 @@ def test_bad_dates(tmp_path: Path, when: str, message: str) -> None:
         replan(plan, sc, at_year_end(plan, 2026), when)
 
 
+def test_an_actual_of_another_date_is_refused(tmp_path: Path) -> None:
+    """A table whose own date column is not the date given is not the position on that date."""
+    plan, sc = small(tmp_path)
+    actual = at_year_end(plan, 2026).assign(snapshotDate="2026-09-30")
+    with pytest.raises(InputError, match="the table is as at 30 September 2026 .its column 'snapshotDate'. but the "
+                                         "date given .--date. is 31 December 2026"):
+        replan(plan, sc, actual, "2026-12-31")
+    assert replan(plan, sc, actual.assign(snapshotDate="2026-12-31"), "2026-12-31").plan is not None
+
+
 def test_a_scenario_of_other_areas_is_refused(example, tmp_path: Path) -> None:
     plan, _ = example
     _, other = small(tmp_path)

@@ -183,7 +183,7 @@ def test_central_plan_against_a_perturbed_copy(central: Path, tmp_path: Path) ->
     assert "Rutland (E06000017)" in notes and "('[c]'): read as unknown" in notes
     assert "'United Kingdom - total' skipped, a region, country or UK total" in notes
     assert "'Source: Home Office' skipped, a note line" in notes
-    with pytest.raises(InputError, match="as at 31 December 2025 .* but the date given is 31 March 2026"):
+    with pytest.raises(InputError, match="as at 31 December 2025 .* but the date given .--date. is 31 March 2026"):
         read_plan(central).track(path, "2026-03-31", suppressed="unknown")
 
 
@@ -196,6 +196,51 @@ def test_central_plan_a_year_on(central: Path, tmp_path: Path) -> None:
                                     .to_numpy() + 7}), "2026-12-31")
     c = got.councils.set_index("area_code")
     np.testing.assert_array_equal(c["difference"], reg["dispersalAccommodation"].reindex(c.index) + 7 - a[c.index])
+
+
+def test_the_published_tables_date_column_must_be_the_date_given(central: Path, tmp_path: Path) -> None:
+    """Reg_02's ``snapshotDate`` column says 31 December 2025: tracking it as the March 2026 position is refused."""
+    r = run("track", central, REG02, "--date", "2026-03-31", "--out", tmp_path / "t")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith(f"allocator: error in input: {REG02}, line 2, column "
+                               "'snapshotDate': the table is as at 31 December 2025 (its column 'snapshotDate') but "
+                               "the date given (--date) is 31 March 2026"), r.stderr
+    assert not (tmp_path / "t").exists()
+    a = read_actual(REG02)
+    assert a.date_in_file == date(2025, 12, 31) and a.columns["date"] == "snapshotDate"
+    assert read_plan(central).track(a, "2025-12-31").summary["actual"]["date_from"] == "its column 'snapshotDate'"
+
+
+@pytest.mark.parametrize(("cells", "message"), [
+    (("2026-03-31", "2026-03-31", "2025-12-31"), "line 4 (area A03), column 'snapshotDate': the date 31 December 2025 "
+                                                 "is not line 2's, 31 March 2026"),
+    (("2026-03-31", "soon", "2026-03-31"), "line 3 (area A02), column 'snapshotDate': 'soon' is not a date"),
+])
+def test_a_date_column_gives_one_date(small: Path, tmp_path: Path, cells: tuple, message: str) -> None:
+    path = actual_file(tmp_path, [(c, n, d) for c, n, d in zip(("A01", "A02", "A03"), (145, 191, 60), cells)],
+                       header="area_code,stock,snapshotDate")
+    r = run("track", small, path, "--date", "2026-03-31", "--out", tmp_path / "t")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "t").exists()
+
+
+def test_a_date_column_in_other_spellings(small: Path, tmp_path: Path) -> None:
+    """31/03/2026, 31 March 2026, 31 Mar 2026 and a blank cell are one date; that date, not another, is tracked."""
+    path = actual_file(tmp_path, [("A01", 145, "31/03/2026"), ("A02", 191, "31 March 2026"), ("A03", 60, "")],
+                       header="area_code,stock,Date")
+    t = read_plan(small).track(path, "2026-03-31")
+    assert t.summary["actual"]["date_in_file"] == "2026-03-31"
+    with pytest.raises(InputError, match="as at 31 March 2026 .its column 'Date'. but the date given .--date. is 31 Dec"):
+        read_plan(small).track(path, "2026-12-31")
+
+
+def test_a_title_and_a_date_column_that_disagree(small: Path, tmp_path: Path) -> None:
+    path = tmp_path / "actual.csv"
+    path.write_text("Immigration groups, as at 31 March 2026\narea_code,stock,snapshotDate\nA01,145,2025-12-31\n"
+                    "A02,191,2025-12-31\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the title says as at 31 March 2026 but the column 'snapshotDate' says "
+                                         "31 December 2025"):
+        read_actual(path)
 
 
 # --------------------------------------------------------------------------- bad input

@@ -7,7 +7,9 @@
   (``LAD Code``, ``Local authority code``, ``areaCode``, ``LAD25CD``, ...) and a column whose name
   holds ``dispersal`` (``Dispersal accommodation``); a column holding ``contingency`` and one
   holding ``initial`` are read too when present. Title lines above the header are skipped (an
-  ``as at 31 December 2025`` among them is the table's date); every other column is ignored.
+  ``as at 31 December 2025`` among them is the table's date, as is a date column such as the
+  published CSV's ``snapshotDate``, whose council rows must all give one date); every other column
+  is ignored. :meth:`Actual.check_date` refuses a table of another date than the one asked for.
 * the **project's own areas format**: ``area_code`` and ``stock`` (people in dispersal), with
   ``contingency`` and ``initial`` when present (an empty cell there is 0, as in a scenario).
 
@@ -80,6 +82,7 @@ _ROLES = {
     "code": re.compile(r"^((area|lad|la|local authority|council|ons|gss) )?code$|^lad\d\dcd$|^area code$"),
     "name": re.compile(r"^((area|lad|la|local authority|council) )?name$|^local authority$|^lad\d\dnm$"),
     "region": re.compile(r"^(uk )?region( name| or nation| nation)?$|^region and nation$|^region name$"),
+    "date": re.compile(r"^(snapshot |reference |as at |period end |end )?date$|^as at$|^period end(ing)?$"),
 }
 _REG02 = {"dispersal": "dispersal", "contingency": "contingency", "initial": "initial"}
 _OWN = {"dispersal": "stock", "contingency": "contingency", "initial": "initial"}
@@ -118,8 +121,18 @@ class Actual:
     columns: dict[str, str]        # role -> the column's name in the file
     header_line: int
     date_in_file: date | None = None
+    date_where: str = ""           # where the file says its date: its title, or its date column
+    date_cell: tuple[int, str] | None = None   # the line and column of the first date cell, when a column gives it
     skipped: list[dict] = field(default_factory=list)     # line, code, name, why, dispersal
     suppressed: list[dict] = field(default_factory=list)  # line, area_code, column, marker, read_as
+
+    def check_date(self, when: date) -> None:
+        """Refuse (exit 2) a ``when`` other than the date the file gives (in its title or its date column)."""
+        if self.date_in_file is not None and self.date_in_file != when:
+            line, column = self.date_cell or (None, "--date")
+            raise InputError(Issue(self.label, f"the table is as at {self.date_in_file:%d %B %Y} ({self.date_where}) "
+                                               f"but the date given (--date) is {when:%d %B %Y}: is this the "
+                                               "release of that date?", row=line, field=column))
 
     @property
     def layout_words(self) -> str:
@@ -187,6 +200,43 @@ def _date_in(lines: list[list[str]]) -> date | None:
     return None
 
 
+#: The ways a date cell may be written: 2025-12-31, 31/12/2025, 31 December 2025, 31 Dec 2025, 31-Dec-2025.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%d-%b-%Y", "%d-%B-%Y")
+
+
+def _cell_date(text: str) -> date | None:
+    text = text.strip()
+    text = text[:10] if re.fullmatch(r"\d{4}-\d\d-\d\d[T ][0-9:.]+", text) else text   # 2025-12-31T00:00:00
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def _column_date(table: pd.DataFrame, column: str, label: str, issues: list[Issue]) -> tuple[date, int] | None:
+    """The one date the council rows' date column gives (an empty cell says nothing); an issue for a
+    cell that is not a date and for a row whose date is not the first row's."""
+    first: tuple[date, int] | None = None
+    for line, code, text in zip(table["line"], table["area_code"], table["date"]):
+        if not text:
+            continue
+        d = _cell_date(text)
+        if d is None:
+            issues.append(Issue(label, f"'{text}' is not a date (write it as YYYY-MM-DD, e.g. 2025-12-31)",
+                                row=int(line), field=column, area=str(code)))
+        elif first is None:
+            first = (d, int(line))
+        elif d != first[0]:
+            issues.append(Issue(label, f"the date {d:%d %B %Y} is not line {first[1]}'s, {first[0]:%d %B %Y}: "
+                                       "an actual file describes one date; give the rows of one release",
+                                row=int(line), field=column, area=str(code)))
+        if len(issues) >= 20:
+            break
+    return first
+
+
 def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actual:
     k, layout, cols = _find_header(rows, label)
     header = rows[k]
@@ -203,7 +253,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
         return r[c] if c is not None and c < len(r) else ""
 
     figures = [f for f in FIGURES if f in cols]
-    out = {"line": [], "area_code": [], "area_name": [], "region": [], **{f: [] for f in figures}}
+    out = {"line": [], "area_code": [], "area_name": [], "region": [], "date": [], **{f: [] for f in figures}}
     skipped, marks = [], []
     for line, r in body:
         code, name = cell(r, "code"), cell(r, "name")
@@ -217,6 +267,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
         out["area_code"].append(code)
         out["area_name"].append(name)
         out["region"].append(cell(r, "region"))
+        out["date"].append(cell(r, "date"))
         for f in figures:
             out[f].append(cell(r, f))
     table = pd.DataFrame(out)
@@ -227,13 +278,23 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
         first = int(table.loc[table["area_code"] == table["area_code"].iat[i], "line"].iat[0])
         issues.append(Issue(label, f"the area code '{table['area_code'].iat[i]}' is given twice (also on line "
                                    f"{first})", row=int(table["line"].iat[i]), field=header[cols["code"]]))
+    in_title = _date_in(rows[:k])
+    dated = _column_date(table, header[cols["date"]], label, issues) if "date" in cols else None
+    in_column = dated[0] if dated else None
+    if in_title and in_column and in_title != in_column and not issues:
+        issues.append(Issue(label, f"the title says as at {in_title:%d %B %Y} but the column "
+                                   f"'{header[cols['date']]}' says {in_column:%d %B %Y}: which date is the table's?",
+                            row=int(table["line"].iat[0]), field=header[cols["date"]]))
     if issues:
         raise InputError(issues)
     if table.empty:
         raise InputError(Issue(label, "no council rows below the header", row=k + 1))
-    return Actual(table=table, label=label, layout=layout, sha256=digest,
+    where = (f"its title, above line {k + 1}" if in_title else
+             f"its column '{header[cols['date']]}'" if in_column else "")
+    return Actual(table=table.drop(columns="date"), label=label, layout=layout, sha256=digest,
                   columns={role: header[c] for role, c in cols.items()}, header_line=k + 1,
-                  date_in_file=_date_in(rows[:k]), skipped=skipped, suppressed=marks)
+                  date_in_file=in_title or in_column, date_where=where,
+                  date_cell=(dated[1], header[cols["date"]]) if dated and not in_title else None, skipped=skipped, suppressed=marks)
 
 
 def _not_a_council(code: str, name: str, figures: list[str]) -> str | None:

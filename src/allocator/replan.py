@@ -105,6 +105,7 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
                                field="areas"))
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
+    actual.check_date(when)
     notes: list[str] = suppressed_notes(actual.label, actual.suppressed)
     start = _start(path, actual, when, first, notes, hotels=path.contingency is not None)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:

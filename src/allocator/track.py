@@ -164,7 +164,8 @@ def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEH
     actual is below its planned number by more is flagged ``behind``, above it by more ``ahead``.
 
     Raises :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan, a date the
-    file contradicts (its title says ``as at`` another date), and whatever the actual file holds
+    file contradicts (its title says ``as at`` another date, or its date column, such as
+    Reg_02's ``snapshotDate``, gives another), and whatever the actual file holds
     that cannot be read.
     """
     when = as_date(when)
@@ -172,10 +173,7 @@ def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEH
     t, f = path.where(when)
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
-    if actual.date_in_file is not None and actual.date_in_file != when:
-        raise InputError(Issue(actual.label, f"the table is as at {actual.date_in_file:%d %B %Y} (its title, above "
-                                             f"line {actual.header_line}) but the date given is {when:%d %B %Y}",
-                               field="--date"))
+    actual.check_date(when)
     matched = match_codes(actual, path.codes, path.names)
     councils = _council_table(path, actual, matched, when, behind_by)
     regions = _sum_rows(councils, "region")
@@ -275,6 +273,7 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
         "actual": {"file": actual.label, "sha256": actual.sha256, "layout": actual.layout,
                    "header_line": actual.header_line, "columns": actual.columns,
                    "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
+                   "date_from": actual.date_where or None,
                    "suppressed": actual.suppressed},
         "interpolation": {"year": int(path.years[t - 1]) if t else None, "fraction": round(f, 6) if t else 0.0,
                           "how": how},
