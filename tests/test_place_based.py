@@ -100,7 +100,7 @@ def test_an_area_over_its_cap_because_of_hotels_takes_no_new_dispersal(tmp_path:
     assert_close(exact(plan, sc, "H"), [20])
     assert_close(exact(plan, sc, "B"), [145])
     assert written(plan, "H", "placements") == [0] and written(plan, "B") == [145]
-    assert written(plan, "H", "limited_by") == ["hotel places"]
+    assert written(plan, "H", "limited_by") == ["inherited over cap (hotels)"]
     a = plan.allocations.set_index("area_code")
     assert a.loc["H", "basis_total"] == 20 and a.loc["H", "rate_per_10k"] == 10.0
     assert plan.summary["over_cap_on_basis"] == [{"area_code": "H", "area_name": "Area H", "basis_total": 130,

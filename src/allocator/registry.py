@@ -352,8 +352,8 @@ FAIR_SHARE_STEP = Reason("above a fair-share step", "it is at or above a step of
                          "(objective.equity_steps), beyond which each person costs more in equity",
                          figures=lambda f: _step_figures(f))
 #: The order of the reasons in ``limited_by`` when a cell has several (a new family's come after).
-REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "hotel places", "over its cap (carried)",
-                "cluster limit", "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
+REASON_ORDER = ("excluded", "not yet available", "inherited over cap", "inherited over cap (hotels)",
+                "over its cap (carried)", "cluster limit", "pressure-basis cap", "protected (no net growth)", "protected (no new placements)",
                 "protected (no rise)", "capacity", "procurement pace", "growth limit", "agreement",
                 "regional share (max)", "regional share (min)", "exits only", "fair share reached", FAIR_SHARE_STEP.tag)
 
@@ -372,7 +372,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("pressure_inherited", "bound", "over the cap on the pressure basis by inheritance", fm.add_variables,
            "pressure_no_rise", "Over the cap on the pressure basis by inheritance",
            when=lambda d: d.over_basis is not None,
-           reasons=(Reason("hotel places", _OVER_BY_HOTELS, _over_by_hotels, _over_by_hotels_figures),
+           reasons=(Reason("inherited over cap (hotels)", _OVER_BY_HOTELS, _over_by_hotels, _over_by_hotels_figures),
                     Reason("over its cap (carried)", "the plan it was re-planned from judged it over its cap on the "
                            "pressure basis by inheritance this year (areas column over_cap_until): nobody new is "
                            "placed in dispersal", _over_carried))),
