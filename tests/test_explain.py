@@ -179,8 +179,8 @@ def test_explain_finds_an_area_by_part_of_its_name(tmp_path: Path) -> None:
     none = runner.invoke(cli, ["explain", str(out), "Glasgw"])
     assert none.exit_code == 2 and "did you mean Glasgow City (S12000049)?" in none.output
     # the wrong name is the command's argument, not a scenario (trial: "error in scenario: command line:")
-    assert none.output.startswith("allocator: error in input: the AREA argument: no area 'Glasgw' in ")
-    assert both.output.startswith("allocator: error in input: the AREA argument: 'city' matches 2 areas")
+    assert none.output.startswith("allocator: error in command line: argument AREA: no area 'Glasgw' in ")
+    assert both.output.startswith("allocator: error in command line: argument AREA: 'city' matches 2 areas")
 
 
 def _explained(tmp_path: Path, cfg: dict, rows: list[dict], code: str) -> dict[int, str]:

@@ -273,7 +273,7 @@ def test_bad_actual_files(small: Path, tmp_path: Path, case: str) -> None:
 
 @pytest.mark.parametrize(("when", "message"), [("2025-12-30", "outside the plan, which runs from 31 Dec 2025"),
                                                ("2028-01-01", "outside the plan"),
-                                               ("31/03/2026", "is not a date: write it as YYYY-MM-DD")])
+                                               ("31/03/2026", "option --date '31/03/2026': not a date: write it as YYYY-MM-DD")])
 def test_bad_dates(small: Path, tmp_path: Path, when: str, message: str) -> None:
     r = run("track", small, actual_file(tmp_path, [("A01", 1)]), "--date", when, "--out", tmp_path / "t")
     assert r.returncode == 2 and message in r.stderr and "--date" in r.stderr, r.stderr

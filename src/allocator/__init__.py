@@ -10,6 +10,7 @@ from allocator.api import solve
 from allocator.data import ModelData, prepare
 from allocator.errors import (
     AllocatorError,
+    CommandLineError,
     InfeasibleError,
     InputError,
     NotOptimalError,
@@ -27,7 +28,7 @@ from allocator.status import Status
 __version__ = "0.1.0"
 
 __all__ = [
-    "AllocatorError", "InfeasibleError", "InputError", "LinearProgram", "ModelData", "NotOptimalError", "OutputError", "Plan",
+    "AllocatorError", "CommandLineError", "InfeasibleError", "InputError", "LinearProgram", "ModelData", "NotOptimalError", "OutputError", "Plan",
     "Scenario", "ScenarioError", "SolverError", "Status", "TimeLimitError", "VerificationError", "build_lp",
     "load_scenario", "prepare", "read_plan", "solve",
 ]

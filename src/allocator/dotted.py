@@ -4,20 +4,22 @@
 setting in the scenario's YAML by its path. :meth:`allocator.scenario.Scenario.update`
 applies them (the one override path: every ``with_*`` method, ``allocator sweep`` and
 ``allocator solve --set`` go through it); :func:`parse_assignment` reads ``KEY=VALUE``
-from the command line; :func:`validation_issues` names each of pydantic's complaints
-by the dotted key it is about.
+from the command line, and :func:`given_on_command_line` makes a complaint about an
+override name the option and the text given for it; :func:`validation_issues` names each
+of pydantic's complaints by the dotted key it is about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from allocator.errors import Issue, ScenarioError
+from allocator.errors import CommandLineError, Issue, ScenarioError, given_issue
 from allocator.inputs import same_key
 
 
@@ -79,25 +81,52 @@ def parse_assignment(text: str, option: str = "--set") -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"{option} expects KEY=VALUE, got '{text}'", file="command line")
+        raise CommandLineError(given_issue(option, text, "expects KEY=VALUE"))
     try:
         parsed = yaml.safe_load(value) if value.strip() else None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem", None) or "not valid YAML"
-        raise ScenarioError(Issue("command line", f"{option} {key}: cannot read '{value}' ({mark})",
-                                  field=key)) from None
+        raise CommandLineError(given_issue(option, text, f"cannot read '{value}' ({mark})")) from None
     return key, parsed
 
 
 def parse_assignments(texts: tuple[str, ...] | list[str], option: str = "--set") -> dict[str, Any]:
-    """Several ``KEY=VALUE`` -> one dict, in order; a key given twice is refused."""
+    """Several ``KEY=VALUE`` -> one dict, in order (the order of ``texts``); a key given twice is refused."""
     out: dict[str, Any] = {}
     for text in texts:
         key, value = parse_assignment(text, option)
         if key in out:
-            raise ScenarioError(Issue("command line", f"{option} gives '{key}' twice", field=key))
+            raise CommandLineError(given_issue(option, text, f"'{key}' is given twice"))
         out[key] = value
     return out
+
+
+@contextmanager
+def given_on_command_line(option: str, texts: Mapping[str, str], label: str) -> Iterator[None]:
+    """Make a :class:`ScenarioError` raised inside about overrides labelled ``label`` (the ``source`` of
+    :meth:`allocator.scenario.Scenario.update`) the command line's: each of its issues with that label names
+    ``option`` and the text given for the key it is about (``texts``: key -> the text of the option), e.g.
+    ``option --set 'policy.x=1': unknown key``. Any other error passes unchanged."""
+    try:
+        yield
+    except ScenarioError as err:
+        if not any(issue.file == label for issue in err.issues):
+            raise
+        raise CommandLineError([_given(issue, option, texts) if issue.file == label else issue
+                                for issue in err.issues]) from None
+
+
+def _given(issue: Issue, option: str, texts: Mapping[str, str]) -> Issue:
+    """``issue`` (about an override) as the command line's: the option and the text given for its key; the key
+    too when the issue is about another (a key inside it, or a setting it conflicts with)."""
+    field = issue.field
+    keys = [k for k in texts if field is not None and (field == k or field.startswith(f"{k}.")
+                                                       or k.startswith(f"{field}."))]
+    if not keys and len(texts) == 1:               # one override given: it is the cause
+        keys = list(texts)
+    if len(keys) != 1:
+        return given_issue(option, None, issue.message, field)
+    return given_issue(option, texts[keys[0]], issue.message, None if field == keys[0] else field)
 
 
 def plain(value: Any) -> Any:

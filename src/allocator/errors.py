@@ -29,9 +29,10 @@ EXIT_CODES: tuple[tuple[str, str, str, str], ...] = (
     ("1", "an unexpected error, which is a bug: run again with `--debug` and report the output",
      "any other exception", "`allocator: unexpected error (...)`"),
     ("2", "bad input: a scenario, or a plan folder read back by `compare`, `explain` or `report` that is "
-          "cut short, garbled or edited; or a bad command line. A file, line and column or key is named",
-     "`ScenarioError`, `InputError` (a plan folder); click's usage errors",
-     "`allocator: error in scenario:`, `allocator: error in input:`; `Error:`"),
+          "cut short, garbled or edited; or a bad command line. A file, line and column or key is named; on "
+          "the command line, the option or argument and the value given",
+     "`ScenarioError`, `InputError` (a plan folder), `CommandLineError` (an option or argument); click's usage errors",
+     "`allocator: error in scenario:`, `allocator: error in input:`, `allocator: error in command line:`; `Error:`"),
     ("3", "infeasible: the hard constraints cannot all hold; names the constraint family and the years",
      "`InfeasibleError`", "`allocator: infeasible:`"),
     ("4", "the time limit was reached before any plan better than \"nobody newly placed\" was found; "
@@ -67,7 +68,8 @@ def exit_code_table() -> str:
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem found in a scenario, with where it is."""
+    """One problem found in a scenario, with where it is: a file (and line, column or key), or what was given
+    on the command line (:func:`given_issue`)."""
 
     file: str
     message: str
@@ -121,6 +123,19 @@ class InputError(ScenarioError):
         if len(self.issues) == 1:
             return str(self.issues[0])
         return "\n".join([f"{len(self.issues)} problems:"] + [f"  * {issue}" for issue in self.issues])
+
+
+def given_issue(name: str, value: object, message: str, field: str | None = None) -> Issue:
+    """A problem with what was given on the command line: ``name`` is an option (``--set``) or an argument
+    (``TARGET``), ``value`` what was given for it (``None``: the message says it). Its place reads
+    ``option --set 'policy.x=1'`` or ``argument TARGET 'model.txt'``."""
+    where = f"{'option' if name.startswith('-') else 'argument'} {name}"
+    return Issue(where if value is None else f"{where} '{value}'", message, field=field)
+
+
+class CommandLineError(InputError):
+    """An option or argument given on the command line cannot be used (not a file's content): exit code 2,
+    like a bad scenario. Each issue names the option or argument and the value (:func:`given_issue`)."""
 
 
 class InfeasibleError(AllocatorError):

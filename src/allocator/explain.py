@@ -43,7 +43,7 @@ import numpy as np
 
 from allocator import registry
 from allocator.data import ModelData
-from allocator.errors import InputError, Issue
+from allocator.errors import CommandLineError, given_issue
 from allocator.model import LinearProgram
 
 TOL = registry.TOL
@@ -108,9 +108,6 @@ class _ReasonWords(Mapping):
         return len(self._words())
 
 
-#: Where a wrong area name is reported: the command's argument, not a scenario file.
-AREA_ARGUMENT = "the AREA argument"
-
 REASON_WORDS: Mapping[str, str] = _ReasonWords()
 
 
@@ -130,8 +127,8 @@ def find_area(allocations, query: str, where: str = "the plan") -> str:
 
     Tried in turn, each case-insensitively: the area code; the full area name; then the names
     that start with ``query`` or contain it as whole words ("Glasgow" finds "Glasgow City").
-    Raises :class:`InputError` (exit code 2) naming the AREA argument and listing the candidates when several areas match, or suggesting
-    the closest names and codes (difflib) when none does.
+    Raises :class:`~allocator.errors.CommandLineError` (exit code 2) naming the AREA argument and listing the
+    candidates when several areas match, or suggesting the closest names and codes (difflib) when none does.
     """
     areas = allocations.drop_duplicates("area_code")
     codes = areas["area_code"].astype(str).tolist()
@@ -147,13 +144,13 @@ def find_area(allocations, query: str, where: str = "the plan") -> str:
     if hits:
         shown = ", ".join(f"{names[i]} ({codes[i]})" for i in hits[:10])
         more = f" and {len(hits) - 10} more" if len(hits) > 10 else ""
-        raise InputError(Issue(AREA_ARGUMENT, f"'{query}' matches {len(hits)} areas in {where}: {shown}{more}; "
-                                              "give the area code or more of the name"))
+        raise CommandLineError(given_issue("AREA", None, f"'{query}' matches {len(hits)} areas in {where}: "
+                                                         f"{shown}{more}; give the area code or more of the name"))
     by_key = {n.casefold(): f"{n} ({c})" for c, n in zip(codes, names)}
     by_key.update({c.casefold(): f"{n} ({c})" for c, n in zip(codes, names)})
     close = list(dict.fromkeys(by_key[k] for k in difflib.get_close_matches(q, list(by_key), n=5, cutoff=0.6)))
     hint = f"; did you mean {', '.join(close)}?" if close else "; give an area code or name from allocations.csv"
-    raise InputError(Issue(AREA_ARGUMENT, f"no area '{query}' in {where}{hint}"))
+    raise CommandLineError(given_issue("AREA", None, f"no area '{query}' in {where}{hint}"))
 
 
 def explain_area(allocations, code: str, start=None, basis: str | None = None) -> list[str]:

@@ -47,7 +47,7 @@ import scipy.sparse as sp
 
 from allocator import registry
 from allocator.data import ModelData, prepare
-from allocator.errors import InfeasibleError, ScenarioError, VerificationError
+from allocator.errors import CommandLineError, InfeasibleError, VerificationError, given_issue
 from allocator.headline import headline
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.output import safe_csv, write_folder
@@ -87,9 +87,10 @@ def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
     d = prepare(sc)
     lp = build_lp(d)
     if lp.is_mip:                            # its re-solves move bounds on one linear program
-        raise ScenarioError("the frontier is traced on linear plans; this scenario has opening decisions "
-                            "(min_open, open_cost or policy.max_new_areas: an integer plan). Compare single "
-                            "solves with --set objective.equity_weight=... instead", file="command line")
+        raise CommandLineError(given_issue("SCENARIO", scenario.source, "the frontier is traced on linear plans; "
+                                           "this scenario has opening decisions (min_open, open_cost or "
+                                           "policy.max_new_areas: an integer plan). Compare single solves with "
+                                           "--set objective.equity_weight=... instead"))
     equity = np.zeros(lp.num_col)
     zero = []
     for family in registry.rows():          # the measure's columns, from its family's record; built with

@@ -30,7 +30,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from allocator.errors import ScenarioError
+from allocator.errors import CommandLineError, given_issue
 from allocator.output import clean_text, fmt, markdown_table as text_table, safe_csv, write_folder
 from allocator.plan import Plan
 
@@ -52,16 +52,17 @@ def council_figures(plan: Plan, label: str, by: str) -> pd.DataFrame:
     if plan.start is not None:
         out["start"] = plan.start.set_index("area_code")["stock"].reindex(out.index)
     elif by == "change":
-        raise ScenarioError(f"{label} has no start.csv (it was written by an older allocator), so the change "
-                            "from the start is not known: solve the scenario again", file="command line")
+        raise CommandLineError(given_issue("--sort-by", by, f"{label} has no start.csv (it was written by an older "
+                                                            "allocator), so the change from the start is not known: "
+                                                            "solve the scenario again"))
     out["final"] = by_year["stock"].sum().xs(final, level="year").reindex(out.index)
     out["change"] = out["final"] - out["start"]
     out["rate_per_10k"] = by_year["rate_per_10k"].first().xs(final, level="year").reindex(out.index)
     if "funding" in a.columns:          # the area's figure, repeated on each cohort row
         out["funding"] = by_year["funding"].first().groupby(level="area_code").sum().reindex(out.index)
     elif by == "funding":
-        raise ScenarioError(f"{label} has no funding column: its scenario has no funding section "
-                            "(see docs/scenario-format.md)", file="command line")
+        raise CommandLineError(given_issue("--sort-by", by, f"{label} has no funding column: its scenario has no "
+                                                            "funding section (see docs/scenario-format.md)"))
     return out.reset_index()
 
 
@@ -124,7 +125,7 @@ class Ranking:
 def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 10) -> Ranking:
     """Each plan's ``top`` councils by ``by`` (a key of :data:`SORT_BY`), largest first, ties by code."""
     if by not in SORT_BY:
-        raise ScenarioError(f"--sort-by must be one of {', '.join(SORT_BY)}, got '{by}'", file="command line")
+        raise CommandLineError(given_issue("--sort-by", by, f"must be one of {', '.join(SORT_BY)}"))
     column = SORT_BY[by][0]
     frames = []
     for label, plan in zip(labels, plans):

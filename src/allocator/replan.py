@@ -49,7 +49,7 @@ import yaml
 from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actual, suppressed_notes
 from allocator.api import solve
 from allocator.data import prepare
-from allocator.errors import InputError, Issue
+from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.output import clean_text, fmt, markdown_table, safe_csv
 from allocator.scenario import Scenario, load_scenario
 from allocator.track import PlanPath, as_date, plan_path, year_end
@@ -126,8 +126,8 @@ def _first_year(path: PlanPath, when: date) -> int:
     path.where(when)                                  # an InputError when the date is outside the plan
     first = when.year + 1
     if first > int(path.years[-1]):
-        raise InputError(Issue("command line", f"{when:%d %b %Y} leaves no year of the plan to re-plan (it ends "
-                                               f"{year_end(path.years[-1]):%d %b %Y})", field="--date"))
+        raise CommandLineError(given_issue("--date", when, f"leaves no year of the plan to re-plan (it ends "
+                                                           f"{year_end(path.years[-1]):%d %b %Y})"))
     return first
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
-from allocator.errors import InputError, Issue
+from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.track_files import track_markdown, write_tracking
 
 if TYPE_CHECKING:
@@ -44,14 +44,15 @@ def year_end(year: int) -> date:
 
 
 def as_date(value: Any, what: str = "--date") -> date:
-    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``; an InputError otherwise."""
+    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``; otherwise a CommandLineError naming the
+    option ``what`` and the value."""
     if isinstance(value, date):
         return value if type(value) is date else value.date()
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InputError(Issue("command line", f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31",
-                               field=what)) from None
+        message = "not a date: write it as YYYY-MM-DD, e.g. 2026-03-31"
+        raise CommandLineError(given_issue(what, value, message)) from None
 
 
 # --------------------------------------------------------------------------- the plan through time
@@ -75,12 +76,11 @@ class PlanPath:
 
     def where(self, when: date) -> tuple[int, float]:
         """(t, f): ``when`` lies in plan year ``t`` (1-based column of the arrays; 0 = the start) at
-        fraction ``f`` of it. An InputError when it is outside the plan."""
+        fraction ``f`` of it. A CommandLineError naming --date when it is outside the plan."""
         dates = self.dates
         if when < dates[0] or when > dates[-1]:
-            raise InputError(Issue("command line", f"{when:%d %b %Y} is outside the plan, which runs from "
-                                                   f"{dates[0]:%d %b %Y} (its start) to {dates[-1]:%d %b %Y}",
-                                   field="--date"))
+            raise CommandLineError(given_issue("--date", when, f"outside the plan, which runs from {dates[0]:%d %b %Y} "
+                                                               f"(its start) to {dates[-1]:%d %b %Y}"))
         if when == dates[0]:
             return 0, 1.0
         t = next(k for k in range(1, len(dates)) if when <= dates[k])

@@ -67,7 +67,7 @@ import pandas as pd
 
 from allocator.api import solve
 from allocator.data import ModelData, cell_limits, prepare
-from allocator.errors import InfeasibleError, ScenarioError
+from allocator.errors import CommandLineError, InfeasibleError, ScenarioError, given_issue
 from allocator.interpret import contingency_start_cost
 from allocator.plan import Plan
 from allocator.scenario import Scenario
@@ -85,9 +85,9 @@ class ArrivalModel:
 
     def __post_init__(self) -> None:
         if not (self.cv >= 0 and math.isfinite(self.cv)):
-            raise ScenarioError(f"cv must be a finite number >= 0, got {self.cv}", file="command line")
+            raise CommandLineError(given_issue("--cv", self.cv, "must be a finite number >= 0"))
         if not (-1 < self.rho < 1):
-            raise ScenarioError(f"rho must be between -1 and 1 (exclusive), got {self.rho}", file="command line")
+            raise CommandLineError(given_issue("--rho", self.rho, "must be between -1 and 1 (exclusive)"))
 
     def multipliers(self, n: int, years: int, rng: np.random.Generator) -> np.ndarray:
         """(n, years) multipliers with mean 1 and coefficient of variation ``cv``."""
@@ -307,13 +307,13 @@ def parse_ceiling(text: str | None, years: list[int]) -> dict[int, float] | None
             y, v = part.split("=")
             out[int(y)] = float(v)
     except ValueError:
-        raise ScenarioError(f"--ceiling: expected a number or YEAR=PEOPLE,... got '{text}'",
-                            file="command line") from None
+        raise CommandLineError(given_issue("--ceiling", text, "expected a number or YEAR=PEOPLE,...")) from None
     bad = [y for y in out if y not in years]
     if bad:
-        raise ScenarioError(f"--ceiling: years {bad} are not in the plan ({years[0]}-{years[-1]})", file="command line")
+        raise CommandLineError(given_issue("--ceiling", text, f"years {bad} are not in the plan "
+                                                              f"({years[0]}-{years[-1]})"))
     if any(v < 0 or not math.isfinite(v) for v in out.values()):
-        raise ScenarioError("--ceiling: people must be finite numbers >= 0", file="command line")
+        raise CommandLineError(given_issue("--ceiling", text, "people must be finite numbers >= 0"))
     return out
 
 
@@ -375,8 +375,9 @@ def _default_ceiling(scenario: Scenario, ceiling: dict[int, float] | None) -> di
     if ceiling is None:
         ceiling = {int(k): float(v) for k, v in (scenario.config.policy.contingency_ceiling or {}).items()}
     if not ceiling:
-        raise ScenarioError("a robust plan needs a ceiling on hotel use: give --ceiling (e.g. 2028=0,2029=0 or 5000) "
-                            "or set policy.contingency_ceiling in the scenario", file="command line")
+        raise CommandLineError(given_issue("--robust", None, "a robust plan needs a ceiling on hotel use: give "
+                                                             "--ceiling (e.g. 2028=0,2029=0 or 5000) or set "
+                                                             "policy.contingency_ceiling in the scenario"))
     return ceiling
 
 
@@ -427,7 +428,7 @@ def robust_plan(scenario: Scenario, model: ArrivalModel, *, samples: int, seed: 
     share (the message says the largest share that can be reached).
     """
     if not 0 < share < 1:
-        raise ScenarioError(f"--share must be between 0 and 1, got {share}", file="command line")
+        raise CommandLineError(given_issue("--share", share, "must be between 0 and 1"))
     ceiling = _default_ceiling(scenario, ceiling)
     cal = _Calibration(scenario, model, samples, seed, ceiling, joint, empty_place_cost)
     target = min(share + margin * math.sqrt(share * (1 - share) / samples), 1.0)

@@ -11,7 +11,7 @@ import click
 
 from allocator.cli.common import console, error_boundary, not_a_plan
 from allocator.compare import compare_plans, is_plan_folder, load_plan_or_solve, short_names
-from allocator.errors import InputError, Issue, ScenarioError
+from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.explain import explain_area, find_area
 from allocator.output import check_target, echo
 from allocator.plan import read_plan
@@ -80,7 +80,8 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
     """
     with error_boundary(debug):
         if len(plans) < 2 and sort_by is None:
-            raise ScenarioError("compare needs at least two plans (or one plan with --sort-by)", file="command line")
+            raise CommandLineError(given_issue("PLANS", " ".join(map(str, plans)), "compare needs at least two "
+                                                                                  "plans (or one plan with --sort-by)"))
         if out is not None:
             check_target(out, force=force, protect=plans)
         loaded = _load_all(plans, solver, quiet)
@@ -133,8 +134,8 @@ def report(plan_dir: Path, out: Path, compare_with: Path | None, track_dir: Path
     with error_boundary(debug):
         paths = (plan_dir,) if compare_with is None else (plan_dir, compare_with)
         if not by_region and out.suffix.lower() not in REPORT_SUFFIXES:
-            raise ScenarioError(f"report --out {out}: the report is an HTML file, so the name must end in .html or "
-                                f".htm (got {out.suffix or 'no extension'})", file="command line")
+            raise CommandLineError(given_issue("--out", out, "the report is an HTML file, so the name must end in "
+                                                             f".html or .htm (got {out.suffix or 'no extension'})"))
         check_target(out, force=force, protect=paths, what="folder" if by_region else "file")
         loaded = _load_all(paths, solver, quiet)
         names = short_names([str(p) for p in paths])
@@ -189,7 +190,7 @@ def explain(plan: Path, area: str, debug: bool) -> None:
     """
     with error_boundary(debug):
         if not is_plan_folder(plan):
-            raise ScenarioError(not_a_plan(plan, f'allocator explain DIR "{area}"'), file="command line")
+            raise CommandLineError(given_issue("PLAN", None, not_a_plan(plan, f'allocator explain DIR "{area}"')))
         read = read_plan(plan)
         code = find_area(read.allocations, area, f"{plan}/allocations.csv")
         echo("\n".join(explain_area(read.allocations, code, read.start, read.pressure_basis)))

@@ -17,7 +17,8 @@ from allocator.errors import EXIT_BROKEN_PIPE, EXIT_ERROR, AllocatorError
 from allocator.output import echo
 
 ERROR_WORDS = {
-    "ScenarioError": "error in scenario", "InputError": "error in input", "InfeasibleError": "infeasible",
+    "ScenarioError": "error in scenario", "InputError": "error in input", "CommandLineError": "error in command line",
+    "InfeasibleError": "infeasible",
     "TimeLimitError": "time limit",
     "VerificationError": "plan failed verification", "SolverError": "solver error", "OutputError": "output error",
     "NotOptimalError": "not proven optimal", "MissingExtraError": "missing package",

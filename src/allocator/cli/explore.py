@@ -14,7 +14,8 @@ import pandas as pd
 
 from allocator.api import solve
 from allocator.cli.common import error_boundary
-from allocator.errors import InfeasibleError, ScenarioError
+from allocator.dotted import given_on_command_line
+from allocator.errors import CommandLineError, InfeasibleError, given_issue
 from allocator.frontier import compute_frontier
 from allocator.output import check_target, echo, input_paths, safe_csv, write_folder
 from allocator.plan import read_plan
@@ -89,8 +90,9 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
         points = lhs_points(axes, lhs, seed) if lhs else grid_points(axes)
         how = {"design": f"lhs n={lhs} seed={seed}" if lhs else "grid", "sets": list(sets),
                "scheduler": scheduler or (f"{workers} local processes" if workers > 1 else "in process")}
-        result = run_sweep(sc, points, out, workers=workers, scheduler=scheduler, warm=not cold,
-                           verify=not no_verify, retries=retries, progress=not quiet, how=how)
+        with given_on_command_line("--set", {a.key: text for a, text in zip(axes, sets)}, label="sweep"):
+            result = run_sweep(sc, points, out, workers=workers, scheduler=scheduler, warm=not cold,
+                               verify=not no_verify, retries=retries, progress=not quiet, how=how)
         if quiet:
             return
         where = (f"the Dask cluster at {scheduler}" if scheduler and scheduler != "local"
@@ -218,13 +220,13 @@ def uncertainty(plan_or_scenario: Path, scenario_path: Path | None, samples: int
         is_plan = plan_or_scenario.is_dir() and (plan_or_scenario / "summary.json").exists()
         if is_plan:
             if scenario_path is None:
-                raise ScenarioError(f"{plan_or_scenario} is a plan folder: give the scenario it was solved from "
-                                    "with --scenario", file="command line")
+                raise CommandLineError(given_issue("PLAN_OR_SCENARIO", plan_or_scenario, "a plan folder: give the "
+                                                   "scenario it was solved from with --scenario"))
             sc = load_scenario(scenario_path)
             plan = read_plan(plan_or_scenario)
             if plan.summary.get("scenario_sha256") not in (None, sc.sha256):
-                raise ScenarioError(f"the plan in {plan_or_scenario} was not solved from {scenario_path} "
-                                    "(scenario hashes differ)", file="command line")
+                raise CommandLineError(given_issue("--scenario", scenario_path, f"the plan in {plan_or_scenario} "
+                                                   "was not solved from this scenario (scenario hashes differ)"))
         else:
             sc = load_scenario(plan_or_scenario if scenario_path is None else scenario_path)
             plan = solve(sc)

@@ -10,7 +10,7 @@ from allocator.actual import SUPPRESSED_DEFAULT, SUPPRESSED_POLICIES
 from allocator.backtest import backtest as run_backtest, backtest_lines
 from allocator.cli.common import error_boundary, not_a_plan
 from allocator.compare import is_plan_folder, load_plan_or_solve
-from allocator.errors import ScenarioError
+from allocator.errors import CommandLineError, given_issue
 from allocator.output import check_target, echo, input_paths
 from allocator.plan import read_plan
 from allocator.progress import spinner
@@ -46,7 +46,7 @@ def _shared(solver: str | None = None):
 
 def _plan(path: Path, then: str):
     if not is_plan_folder(path):
-        raise ScenarioError(not_a_plan(path, then), file="command line")
+        raise CommandLineError(given_issue("PLAN", None, not_a_plan(path, then)))
     return read_plan(path)
 
 

@@ -10,8 +10,8 @@ from allocator.api import solve as run_solve
 from allocator.solvers import DEFAULT_GAP
 from allocator.cli.common import error_boundary
 from allocator.data import prepare
-from allocator.dotted import parse_assignments
-from allocator.errors import NotOptimalError, ScenarioError, TimeLimitError
+from allocator.dotted import given_on_command_line, parse_assignments
+from allocator.errors import CommandLineError, NotOptimalError, TimeLimitError, given_issue
 from allocator.excel import check_available
 from allocator.model import build_lp
 from allocator.output import check_target, echo, input_paths, output_lock
@@ -209,7 +209,9 @@ def solve(scenario: Path, out: Path, solver: str, time_limit: float | None, gap:
         overrides = parse_assignments(sets)                  # a bad --set fails before the scenario is read
         if fmt == "xlsx":
             check_available("--format xlsx")                 # a missing extra fails before a long solve
-        sc = load_scenario(scenario).update(overrides, source="--set")
+        sc = load_scenario(scenario)
+        with given_on_command_line("--set", dict(zip(overrides, sets)), label="--set"):
+            sc = sc.update(overrides, source="--set")
         base = load_scenario(baseline) if baseline is not None else None   # a bad baseline fails before solving
         with output_lock(out):                 # a second solve into the same folder fails at once
             with spinner(f"Solving {sc.name} ({len(sc.areas):,} areas, {len(sc.years)} years) …", quiet):
@@ -277,7 +279,7 @@ def export(scenario: Path, target: Path, debug: bool) -> None:
     """
     with error_boundary(debug):
         if target.suffix.lower() not in (".mps", ".lp"):
-            raise ScenarioError(f"export target must end in .mps or .lp, got '{target.name}'", file="command line")
+            raise CommandLineError(given_issue("TARGET", target, "must end in .mps or .lp"))
         lp = build_lp(prepare(load_scenario(scenario)))
         write_model(lp, target)
         echo(f"Wrote {target} ({lp.num_col:,} variables, {lp.num_row:,} rows, {lp.A.nnz:,} nonzeros).")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocator.errors import Issue, ScenarioError
+from allocator.errors import CommandLineError, Issue, ScenarioError, given_issue
 from allocator.scenario import Scenario
 
 
@@ -108,13 +108,14 @@ class Axis:
         return self.low is not None
 
 
-def _number(text: str) -> float:
+def _number(part: str, text: str) -> float:
+    """``part`` of the range ``text`` (an option --set) as a finite number."""
     try:
-        v = float(text)
+        v = float(part)
     except ValueError:
-        raise ScenarioError(Issue("sweep", f"'{text}' is not a number"), file="command line") from None
+        raise CommandLineError(given_issue("--set", text, f"'{part}' is not a number")) from None
     if not math.isfinite(v):
-        raise ScenarioError(Issue("sweep", f"'{text}' is not a finite number"), file="command line")
+        raise CommandLineError(given_issue("--set", text, f"'{part}' is not a finite number"))
     return v
 
 
@@ -132,18 +133,17 @@ def parse_set(text: str) -> Axis:
     STOP inclusive.
     """
     if "=" not in text:
-        raise ScenarioError(f"--set expects KEY=VALUES, got '{text}'", file="command line")
+        raise CommandLineError(given_issue("--set", text, "expects KEY=VALUES"))
     key, spec = (s.strip() for s in text.split("=", 1))
     if not key or not spec:
-        raise ScenarioError(f"--set expects KEY=VALUES, got '{text}'", file="command line")
+        raise CommandLineError(given_issue("--set", text, "expects KEY=VALUES"))
     if ":" in spec and "," not in spec:
         parts = spec.split(":")
         if len(parts) != 3:
-            raise ScenarioError(f"--set {key}: a range is START:STOP:COUNT, got '{spec}'", file="command line")
-        lo, hi, n = _number(parts[0]), _number(parts[1]), _number(parts[2])
+            raise CommandLineError(given_issue("--set", text, "a range is START:STOP:COUNT"))
+        lo, hi, n = (_number(part, text) for part in parts)
         if n < 1 or not float(n).is_integer():
-            raise ScenarioError(f"--set {key}: COUNT must be a whole number >= 1, got '{parts[2]}'",
-                                file="command line")
+            raise CommandLineError(given_issue("--set", text, f"COUNT must be a whole number >= 1, got '{parts[2]}'"))
         values = tuple(_tidy(v) for v in np.linspace(lo, hi, int(n)))
         return Axis(key, values, lo, hi)
     values = []
@@ -156,16 +156,24 @@ def parse_set(text: str) -> Axis:
         if isinstance(value, float):
             value = _tidy(value)
         if isinstance(value, (dict, list)):
-            raise ScenarioError(f"--set {key}: '{token}' is not a single value", file="command line")
+            raise CommandLineError(given_issue("--set", text, f"'{token}' is not a single value"))
         values.append(value)
     return Axis(key, tuple(values))
 
 
+def _keys_once(axes: list[Axis]) -> list[str]:
+    """The axes' keys, each swept once (a key in two --set options is refused)."""
+    keys = [a.key for a in axes]
+    twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if twice is not None:
+        raise CommandLineError(given_issue("--set", None, f"'{twice}' is swept twice: give it once, with all its "
+                                                          "values"))
+    return keys
+
+
 def grid_points(axes: list[Axis]) -> list[dict[str, Any]]:
     """Every combination of the axes' values (the cartesian grid)."""
-    keys = [a.key for a in axes]
-    if len(set(keys)) != len(keys):
-        raise ScenarioError(f"a key is swept twice: {keys}", file="command line")
+    keys = _keys_once(axes)
     return [dict(zip(keys, combo)) for combo in itertools.product(*(a.values for a in axes))]
 
 
@@ -178,11 +186,9 @@ def lhs_points(axes: list[Axis], n: int, seed: int) -> list[dict[str, Any]]:
     """
     from scipy.stats import qmc   # lazy on purpose: 0.6-1 s to import, only --lhs needs it (tests/test_imports.py)
 
-    keys = [a.key for a in axes]
-    if len(set(keys)) != len(keys):
-        raise ScenarioError(f"a key is swept twice: {keys}", file="command line")
+    _keys_once(axes)
     if n < 1:
-        raise ScenarioError("--lhs needs at least 1 point", file="command line")
+        raise CommandLineError(given_issue("--lhs", n, "needs at least 1 point"))
     u = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
     points = []
     for row in u:
