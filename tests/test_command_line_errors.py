@@ -121,7 +121,7 @@ def test_a_bad_scenario_file_is_still_the_scenario_s_error(tmp_path: Path) -> No
 def test_sweep_set_names_the_option_and_the_text_given(tmp_path: Path, sets: list[str], line: str) -> None:
     args = [a for s in sets for a in ("--set", s)]
     assert refused(run("sweep", EXAMPLE, *args, "--workers", "1", "--out", tmp_path / "s")) == [WORDS + line]
-    assert not (tmp_path / "s" / "results.csv").exists()
+    assert not (tmp_path / "s").exists()                 # refused before the folder (and its marker) is made
 
 
 # --------------------------------------------------------------------------- other commands

@@ -149,15 +149,31 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
         with needs_extra("distributed", "running a sweep on Dask (--scheduler)"):
             import distributed  # noqa: F401
     folder = Path(out)
+    points = list(points)
+    _check_values(scenario, points)              # a mistyped key or an impossible value: before the folder is made
     check_path(folder, input_paths(scenario))    # before the lock: the current folder, inputs, a path below a file
     with output_lock(folder):
         open_resumable(folder, "sweep", SWEEP_FILES, protect=input_paths(scenario))
-        return _sweep_into(folder, scenario, list(points), workers=workers, scheduler=scheduler, warm=warm,
+        return _sweep_into(folder, scenario, points, workers=workers, scheduler=scheduler, warm=warm,
                            verify=verify, retries=retries, progress=progress, on_point=on_point, how=how)
 
 
 #: What a sweep folder holds (the marker lists them, so that a resumed sweep is recognised).
 SWEEP_FILES = ("points", "results.csv", "results.parquet", "sweep.json")
+
+
+def _check_values(scenario: Scenario, points: list[dict[str, Any]]) -> None:
+    """Apply each distinct value of each key once: a mistyped key or an impossible value is an InputError
+    (exit 2) before any folder is made or worker started."""
+    keys: list[str] = []
+    for p in points:
+        keys += [k for k in p if k not in keys]
+    for key in keys:
+        seen: list[Any] = []
+        for p in points:
+            if key in p and not any(_canon(p[key]) == _canon(u) for u in seen):
+                seen.append(p[key])
+                apply_params(scenario, {key: p[key]})
 
 
 def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], *, workers: int,
@@ -175,13 +191,6 @@ def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], 
         if pid not in by_id:
             by_id[pid] = p
             ids.append(pid)
-    # fail fast on a mistyped key or an impossible value, before any worker starts
-    for key in keys:
-        seen: list[Any] = []
-        for p in points:
-            if key in p and not any(_canon(p[key]) == _canon(u) for u in seen):
-                seen.append(p[key])
-                apply_params(scenario, {key: p[key]})
     structural = tuple(structural_keys(scenario, points)) if warm else ()
     atomic_write_bytes(folder / "sweep.json", _manifest(scenario, keys, points, ids,
                                                         {"warm": warm, "verify": verify,
