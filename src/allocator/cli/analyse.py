@@ -180,7 +180,8 @@ def explain(plan: Path, area: str, debug: bool) -> None:
 
     For each year: the people housed, what limited the number (cluster limit,
     capacity, procurement pace, growth limit, agreement, fair share, ...) and,
-    where a limit is tight, what one more place there would save a year.
+    where a limit is tight, what one more place there that year would save
+    over the whole plan (not a yearly figure).
 
     \b
     Examples:
