@@ -32,7 +32,9 @@ POP = {"X": 100_000, "Y": 50_000, "Z": 200_000}
 REGION = {"X": "R1", "Y": "R1", "Z": "R2"}
 
 
-def make_plan(name: str, stock: dict[str, tuple[int, int]], traj: dict[str, tuple]) -> Plan:
+def make_plan(name: str, stock: dict[str, tuple[int, int]], traj: dict[str, tuple], basis: str | None = None) -> Plan:
+    """A plan of the three areas; with ``basis`` (a pressure basis other than dispersal) its summary names it, as
+    a solved plan's does, and ``traj`` should hold its ``basis_`` columns."""
     rows = []
     for code, values in stock.items():
         for year, s in zip((2026, 2027), values):
@@ -48,7 +50,7 @@ def make_plan(name: str, stock: dict[str, tuple[int, int]], traj: dict[str, tupl
     trajectory = pd.DataFrame({"year": [2026, 2027], **{k: list(v) for k, v in traj.items()}})
     trajectory["need"] = trajectory["dispersed"] + trajectory["contingency"]
     summary = {"scenario": name, "status": "optimal", "headline": {
-        "start": {"dispersed": 140, "contingency": 60},
+        "start": {"dispersed": 140, "contingency": 60, **({"basis": {"pressure_basis": basis}} if basis else {})},
         "end": {"total_cost_all_years": float(trajectory["total_cost"].sum())}}}
     return Plan(alloc, trajectory, regions, summary)
 
@@ -85,7 +87,10 @@ def trajectory_row(result, key: str, year: int) -> dict:
 def test_trajectory_side_by_side_with_differences(result) -> None:
     assert result.labels == ["a", "b"]
     assert trajectory_row(result, "contingency", 2026) == {
-        "year": 2026, "metric": "In contingency (hotels)", "key": "contingency", "a": 50, "b": 40, "b-a": -10}
+        "year": 2026, "metric": "In contingency (hotels)", "key": "contingency", "basis": "", "a": 50, "b": 40,
+        "b-a": -10}
+    assert trajectory_row(result, "gini", 2026)["metric"] == "Gini of area rates (dispersal basis)"
+    assert trajectory_row(result, "gini", 2026)["basis"] == "dispersal"
     assert trajectory_row(result, "contingency", 2027)["b-a"] == -10
     assert trajectory_row(result, "dispersed", 2027)["b-a"] == 20
     assert trajectory_row(result, "total_cost", 2026)["b-a"] == -100_000.5
@@ -100,6 +105,65 @@ def test_trajectory_side_by_side_with_differences(result) -> None:
         "contingency", "dispersed", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap", "areas_hosting"]
     assert len(result.trajectory) == 14
     assert result.totals.to_dict("list") == {"plan": ["a", "b"], "total_cost_all_years": [3_000_000.5, 3_400_000.25]}
+
+
+#: The two plans' figures on the supported basis (their hotel residents and initial accommodation counted).
+ON_SUPPORTED = {"a": {"basis_gini": (0.28, 0.2), "basis_max_rate_per_10k": (11.0, 13.0)},
+                "b": {"basis_gini": (0.22, 0.12), "basis_max_rate_per_10k": (12.0, 7.0)}}
+
+
+def on_supported(plan: dict, name: str) -> dict:
+    return {**plan, "traj": {**plan["traj"], **ON_SUPPORTED[name]}, "basis": "supported"}
+
+
+def rows_of(result, key: str, year: int) -> list[dict]:
+    t = result.trajectory
+    return t[(t["key"] == key) & (t["year"] == year)].to_dict("records")
+
+
+def test_fairness_figures_are_on_the_plans_pressure_basis() -> None:
+    """Both plans on the supported basis: the Gini and the highest rate compared are the plans' own, on that
+    basis (trajectory.csv basis_gini, basis_max_rate_per_10k: what their caps and fair shares are judged on),
+    titled with it; the same on dispersal alone follow each, titled so. Gini b - a: 0.22 - 0.28 = -0.06 on
+    the basis, 0.2 - 0.3 = -0.1 on dispersal alone."""
+    a, b = make_plan("plan A", **on_supported(PLAN_A, "a")), make_plan("plan B", **on_supported(PLAN_B, "b"))
+    r = compare_plans([a, b], ["out/a", "out/b"])
+    basis, dispersal = rows_of(r, "gini", 2026)
+    assert basis == {"year": 2026, "metric": "Gini of area rates (supported basis)", "key": "gini",
+                     "basis": "supported", "a": 0.28, "b": 0.22, "b-a": -0.06}
+    assert dispersal == {"year": 2026, "metric": "Gini of area rates (dispersal only)", "key": "gini",
+                         "basis": "dispersal", "a": 0.3, "b": 0.2, "b-a": -0.1}
+    top = rows_of(r, "max_rate_per_10k", 2027)
+    assert [(x["metric"], x["a"], x["b"], x["b-a"]) for x in top] == [
+        ("Highest rate per 10k (supported basis)", 13.0, 7.0, -6.0), ("Highest rate per 10k (dispersal only)", 12.0, 6.0, -6.0)]
+    [over] = rows_of(r, "areas_over_cap", 2026)
+    assert over["metric"] == "Areas over cluster limit (supported basis)" and over["b-a"] == -1
+    assert list(dict.fromkeys(r.trajectory["metric"]))[3:7] == [
+        "Gini of area rates (supported basis)", "Gini of area rates (dispersal only)",
+        "Highest rate per 10k (supported basis)", "Highest rate per 10k (dispersal only)"]
+    text = r.text()
+    assert "Pressure basis (policy.pressure_basis): supported in every plan." in text
+    assert "0.280" in text and "-0.060" in text
+    assert "| Gini of area rates (supported basis) | 2026 | 0.280 | 0.220 | -0.060 |" in r.markdown()
+
+
+def test_plans_on_different_bases_are_not_compared_silently() -> None:
+    """Plan a on the dispersal basis, b on the supported basis: each plan's Gini, highest rate and areas over
+    the cap are its own (a's gini, b's basis_gini), with no difference (unlike figures); the note says the
+    bases differ; on dispersal alone the plans are compared as usual."""
+    a, b = make_plan("plan A", **PLAN_A), make_plan("plan B", **on_supported(PLAN_B, "b"))
+    r = compare_plans([a, b], ["out/a", "out/b"])
+    own, dispersal = rows_of(r, "gini", 2027)
+    assert (own["metric"], own["basis"], own["a"], own["b"]) == ("Gini of area rates (each plan's basis)",
+                                                               "each plan's basis", 0.25, 0.12)
+    assert own["b-a"] != own["b-a"]                                         # NaN: not given
+    assert (dispersal["a"], dispersal["b"], dispersal["b-a"]) == (0.25, 0.1, -0.15)
+    [over] = rows_of(r, "areas_over_cap", 2026)
+    assert over["basis"] == "each plan's basis" and over["b-a"] != over["b-a"]
+    assert rows_of(r, "contingency", 2026)[0]["b-a"] == -10
+    text = r.text()
+    assert "Pressure bases differ (policy.pressure_basis): a dispersal; b supported." in text
+    assert "| Gini of area rates (each plan's basis) | 2026 | 0.300 | 0.220 | – |" in r.markdown()
 
 
 def test_regional_differences(result) -> None:
@@ -180,9 +244,10 @@ def test_cli_compare_writes_csv_and_markdown(plans, tmp_path: Path) -> None:
     assert areas == ["plan,area_code,area_name,region,final_base,final_plan,final_difference,sum_abs_difference",
                      "b,Z,Area Z,R2,40,120,80,100", "b,X,Area X,R1,120,60,-60,70"]
     traj = (out / "compare_trajectory.csv").read_text().splitlines()
-    assert traj[0] == "year,metric,key,a,b,b-a"
-    assert "2026,In contingency (hotels),contingency,50,40,-10" in traj
-    assert "2027,Total cost £,total_cost,2000000.0,2500000.25,500000.25" in traj
+    assert traj[0] == "year,metric,key,basis,a,b,b-a"
+    assert "2026,In contingency (hotels),contingency,,50,40,-10" in traj
+    assert "2027,Total cost £,total_cost,,2000000.0,2500000.25,500000.25" in traj
+    assert "2026,Gini of area rates (dispersal basis),gini,dispersal,0.3,0.2,-0.1" in traj
     regions = (out / "compare_regions.csv").read_text().splitlines()
     assert "R1,2027,160,100,-60,10.67,6.67" in regions
     assert "| R2 | 40 | 120 | +80 | 2.0 | 6.0 |" in (out / "compare.md").read_text()

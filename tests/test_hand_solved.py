@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from allocator import InfeasibleError, solve
 from allocator.cli import cli
 from allocator.errors import EXIT_INFEASIBLE
+from allocator.explain import explain_area
 from tests.conftest import area, assert_close, config, exact, load, write_scenario, written
 
 
@@ -351,6 +352,68 @@ def test_unreachable_ceiling_is_infeasible_with_the_shortfall(tmp_path: Path) ->
     assert "contingency_ceiling 2027" in result.stderr and "100 more dispersal places" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_a_ceiling_out_of_reach_in_two_years_is_given_year_by_year(tmp_path: Path) -> None:
+    """People in different years do not add up: the option gives each year's figure, never their sum.
+
+    One area, capacity 100, no procurement; e = 0.5, arrivals 300, 150, 200: need 300, 300, 350, so at least
+    200, 200 and 250 people are in hotels. Ceilings 100 in 2027 and 50 in 2028: 100 people short in 2027 and
+    200 in 2028 (not "300 people": the 100 of 2027 are among the 200 of 2028, or have left). Procuring instead:
+    bed spaces last, so the largest year's shortfall, 200 bed spaces, is enough for both years.
+    """
+    cfg = config([2026, 2027, 2028], [300, 150, 200], policy={"contingency_ceiling": {2027: 100, 2028: 50}})
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, [area("A", cost=4_000, capacity=100)]))
+    text = str(err.value)
+    assert "  Option 1: raise the contingency ceiling (100 people in 2027, 200 in 2028)\n" in text
+    assert "  Option 2: procure more bed spaces (200 bed spaces)\n" in text
+    assert "total" not in text
+    assert [(r["year"], r["amount"]) for r in err.value.relaxations if r["option"] == "ceiling"] == [
+        (2027, pytest.approx(100, abs=1e-6)), (2028, pytest.approx(200, abs=1e-6))]
+
+
+def test_a_lever_with_no_rule_in_the_years_in_conflict_is_not_offered(tmp_path: Path) -> None:
+    """"Not enough on its own" lists only levers whose rules act in the years in conflict.
+
+    A (capacity 100) has agreed to hold at least 150 people at the end of 2026: 50 out of reach, so 2026 is
+    the year in conflict (loosen the minimum by 50, or 50 more bed spaces). The contingency ceiling is set
+    for 2027 only: it has no rule in 2026 and is not listed (raising it could not help); the cluster caps act
+    in 2026 and are not enough, so they are.
+    """
+    cfg = config([2026, 2027], [300, 100], policy={"contingency_ceiling": {2027: 1_000}},
+                 agreements=[{"area_code": "A", "year": 2026, "minimum": 150}])
+    with pytest.raises(InfeasibleError) as err:
+        solve(load(tmp_path, cfg, [area("A", cost=4_000, capacity=100)]))
+    text = str(err.value)
+    assert "contingency_ceiling" in text.split(";")[0] and "years in conflict: 2026)" in text
+    assert "agreement A 2026: minimum 150 loosened to 100 (-50)" in text
+    assert text.splitlines()[-1] == "  Not enough on its own: raise cluster caps."
+
+
+def test_a_shadow_price_is_the_saving_over_the_whole_plan(tmp_path: Path) -> None:
+    """The shadow price is £ over the whole plan, not £ a year: the person placed stays on.
+
+    P (10,000 residents, 100 people today: 100 per 10,000) is protected with no new placements, £1,000 a
+    place; B has 60 places at £5,000; a hotel place £50,000; e = 0.5, arrivals 200 then 100: need 250, 225.
+    P keeps 50, then 25; B holds 60 both years; 140 in hotels both years. Objective: 2026
+    50·1,000 + 60·5,000 + 140·50,000 = 7,350,000; 2027 25,000 + 300,000 + 7,000,000 = 7,325,000; 14,675,000.
+    One more placement allowed in P in 2026: a hotel place less P's saved in 2026 (49,000), and half that
+    person still in P at the end of 2027 (nobody is moved out, and P takes nobody new), 0.5 · 49,000 =
+    24,500 in 2027: 73,500, one and a half years' saving. In 2027, the last year: 49,000. One more bed
+    space in B in 2026: 45,000 (B's 2027 limit holds it at 60 again: nothing follows).
+    """
+    cfg = config([2026, 2027], [200, 100], hotel=50_000,
+                 policy={"protect": {"above_per_10k": 30, "rule": "no_new_placements"}})
+    rows = [area("P", population=10_000, stock=100, capacity=1_000, cost=1_000), area("B", capacity=60, cost=5_000)]
+    plan = solve(load(tmp_path, cfg, rows))
+    assert plan.objective == pytest.approx(14_675_000, rel=1e-9)
+    assert written(plan, "P") == [50, 25] and written(plan, "B") == [60, 60]
+    assert written(plan, "P", "shadow_price") == [73_500, 49_000]
+    assert written(plan, "B", "shadow_price") == [45_000, 45_000]
+    words = explain_area(plan.allocations, "P")
+    assert ("  One more place allowed here in 2026 would save £73,500 over the whole plan, 2026–2027 (not a yearly "
+            "figure: the person placed stays on into later years).") in words
 
 
 @pytest.mark.parametrize(("measure", "b", "c", "objective"), [("minmax", 400, 0, 100_000), ("l1", 300, 100, 120_000)])

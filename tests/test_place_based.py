@@ -378,7 +378,7 @@ def test_the_diagnosis_lifts_protection(tmp_path: Path) -> None:
     assert [(r["area_code"], r["family"]) for r in lifted] == [("P", "protection")]
     assert lifted[0]["amount"] == pytest.approx(10, abs=1e-6)
     text = str(err.value)
-    assert "lift protection (total 10 people)" in text
+    assert "lift protection (10 people)" in text
     assert "protection (no_net_growth) lifted by 10 people in 1 area(s): Area P (P) +10" in text
     assert "Not enough on its own: raise cluster caps." in text
 

@@ -76,9 +76,9 @@ def test_an_infeasible_regional_maximum_share_is_diagnosed(tmp_path: Path) -> No
         solve(load(tmp_path, cfg, rows))
     text = str(err.value)
     assert "regional_share" in text.split(";")[0] and "years in conflict: 2026" in text
-    assert "change the regional shares (total 18 people)" in text
+    assert "change the regional shares (18 people in 2026)" in text
     assert "North needs max_share 0.625 in 2026, not 0.400 (18 people more)" in text
-    assert "procure more bed spaces (total 45 people)" in text
+    assert "procure more bed spaces (45 bed spaces)" in text
     [item] = [r for r in err.value.relaxations if r["option"] == "regions"]
     assert item["region"] == "North" and item["year"] == 2026 and item["side"] == "maximum"
     assert item["needed_share"] == 0.625 and item["amount"] == pytest.approx(18, rel=1e-6)
@@ -210,20 +210,20 @@ def test_a_closure_date_is_a_lever_of_the_diagnosis(tmp_path: Path, target: dict
     H's 60 hotel places close by 2027. On the supported basis the South (H's hotel residents) must be at least
     half the national total (or the North at most half) in 2027 and 2028: L_Ht >= S_At, while people in new
     sites count nowhere. Closed, the South holds nobody: infeasible. Keeping H's places open past the date
-    by the fewest place-years: L = S_A at its least, 20 places in 2027 and 10 in 2028 (total 30; places kept in
+    by the fewest place-years: L = S_A at its least, 20 places in 2027 and 10 in 2028 (30 place-years; places kept in
     2028 were kept in 2027, never reopened). Changing the shares instead: 0.5 x 20 = 10 people in 2027 and
-    0.5 x 10 = 5 in 2028 (total 15). Procuring 20 bed spaces in H: S_H = 20 in 2027, 10 left in 2028.
+    0.5 x 10 = 5 in 2028 (each year its own figure: they do not add up). Procuring 20 bed spaces in H: S_H = 20 in 2027, 10 left in 2028.
     Moving the date past the plan makes it feasible."""
     with pytest.raises(InfeasibleError) as err:
         solve(load(tmp_path / "closed", closing_config(target), closing_rows()))
     text = str(err.value)
     assert "regional_share, hotels_close_by;" in text.split(". ")[0] and "years in conflict: 2027, 2028" in text
-    assert "  Option 3: close hotels later (total 30 people)\n" \
+    assert "  Option 3: close hotels later (20 hotel places in 2027, 10 in 2028)\n" \
            "    * hotels_close_by Area H (H) 2027: keep 20 of its 60 hotel places open (closed from 2027 otherwise)\n" \
            "    * hotels_close_by Area H (H) 2028: keep 10 of its 60 hotel places open (closed from 2027 otherwise)" in text
-    assert "  Option 2: change the regional shares (total 15 people)\n" + "".join(
+    assert "  Option 2: change the regional shares (10 people in 2027, 5 in 2028)\n" + "".join(
         f"    * {line}\n" for line in shares) in text
-    assert "  Option 1: procure more bed spaces (total 20 people)" in text
+    assert "  Option 1: procure more bed spaces (20 bed spaces)" in text
     kept = [r for r in err.value.relaxations if r["option"] == "hotels_close_by"]
     assert [(r["area_code"], r["year"], r["hotel_places"], r["closed_from"]) for r in kept] == [
         ("H", 2027, 20, 2027), ("H", 2028, 10, 2027)]
@@ -249,7 +249,7 @@ def test_hotel_places_kept_open_never_reopen_nor_exceed_todays(tmp_path: Path, p
         solve(load(tmp_path, cfg, rows))
     kept = [(r["year"], r["hotel_places"]) for r in err.value.relaxations if r["option"] == "hotels_close_by"]
     if places == 60:
-        assert kept == [(2027, 10), (2028, 10)] and "close hotels later (total 20 people)" in str(err.value)
+        assert kept == [(2027, 10), (2028, 10)] and "close hotels later (10 hotel places in 2027, 10 in 2028)" in str(err.value)
     else:
         assert kept == [] and str(err.value).splitlines()[-1].endswith(", close hotels later.")
 
@@ -278,7 +278,7 @@ def test_a_closure_date_can_break_protection_against_a_rise_and_the_diagnosis_na
     for line in ("max_growth Area P (P) 2026: allow 20 more people of growth",
                  "agreement P 2028: minimum 150 loosened to 130 (-20)",
                  "protection (no_rise) lifted by 10 people in 1 area(s): Area P (P) +10",
-                 "close hotels later (total 20 people)\n"
+                 "close hotels later (20 hotel places in 2026)\n"
                  "    * hotels_close_by Area P (P) 2026: keep 20 of its 50 hotel places open (closed from 2026 otherwise)\n"):
         assert line in text
     [kept] = [r for r in err.value.relaxations if r["option"] == "hotels_close_by"]

@@ -23,14 +23,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator import InfeasibleError, load_scenario, solve
+from allocator import InfeasibleError, Scenario, load_scenario, solve
+from allocator.fairness import FAIR_SHARE_MULTIPLES, plan_figures
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DOC = REPO / "docs" / "uk-scenario.md"
 BEST_YEAR = 6867          # best twelve months of net dispersal growth on record (calibration.py, SOURCES.md s. 9)
 TREND_PACE = 4132         # the consistent 2022-2025 pace (procurement_trend, SOURCES.md s. 9)
-SHARES = (1.25, 1.5, 2.0)
+SHARES = FAIR_SHARE_MULTIPLES   # the multiples of the fair share trajectory.csv counts (areas_above_<n>pct)
 TOP = 10
 PAIRS = {"central": ("central.yaml", "trend-status-quo.yaml"),
          "high": ("high-arrivals.yaml", "high-arrivals-status-quo.yaml")}
@@ -111,8 +112,13 @@ python scenarios/uk-2025/report.py --write-doc  # regenerate this page from fres
 class Solved:
     name: str
     plan: object
-    areas: pd.DataFrame   # the scenario's areas table
+    scenario: Scenario
     basis: str = "dispersal"   # the scenario's own pressure basis (what its trajectory.csv counts on)
+
+    @property
+    def areas(self) -> pd.DataFrame:
+        """The scenario's areas table."""
+        return self.scenario.areas
 
     @property
     def years(self) -> list[int]:
@@ -141,13 +147,11 @@ class Solved:
         return b.astype("int64")
 
     def above(self) -> pd.DataFrame:
-        """Councils above 125/150/200% of their fair share on the supported basis, now and each year."""
-        b = self.supported()
-        pop = self.areas.set_index("area_code").loc[b.index, "population"]
-        share = pop / pop.sum()
-        rows = {f"above {int(s * 100)}%": [int((b[c] > s * share * b[c].sum()).sum()) for c in b.columns]
-                for s in SHARES}
-        return pd.DataFrame(rows, index=b.columns).T
+        """Councils above 125/150/200% of their fair share on the supported basis, now and each year: counted as
+        trajectory.csv counts its areas_above_<n>pct on a plan's own basis (allocator.fairness.plan_figures)."""
+        figures = plan_figures(self.plan, self.scenario, "supported")
+        rows = {f"above {round(s * 100)}%": figures.loc[f"areas_above_{round(s * 100)}pct"] for s in SHARES}
+        return pd.DataFrame(rows).T.astype("int64")
 
 
 def solve_file(name: str, **changes) -> Solved:
@@ -155,7 +159,7 @@ def solve_file(name: str, **changes) -> Solved:
     for method, values in changes.items():
         scenario = getattr(scenario, method)(**values)
     basis = scenario.config.policy.pressure_basis
-    return Solved(name, solve(scenario), scenario.areas, basis if isinstance(basis, str) else "+".join(basis))
+    return Solved(name, solve(scenario), scenario, basis if isinstance(basis, str) else "+".join(basis))
 
 
 @dataclass(frozen=True)

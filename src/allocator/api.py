@@ -20,7 +20,8 @@ from allocator.explain import binding
 from allocator.errors import SolverError, TimeLimitError, VerificationError
 from allocator.model import LinearProgram, build_lp
 from allocator.opening import opening_summary
-from allocator.interpret import basis_start, end_position, interpret, start_position
+from allocator.fairness import basis_start
+from allocator.interpret import end_position, interpret, start_position
 from allocator.plan import Plan
 from allocator.place import Hotels, hotel_solution, new_sites_while_empty
 from allocator.rounding import whole_plan

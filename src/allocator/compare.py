@@ -21,22 +21,28 @@ from rich.markup import escape
 from rich.table import Table
 
 from allocator.api import solve
+from allocator.fairness import DISPERSAL, basis_name, on_basis
 from allocator.interpret import START
 from allocator.output import clean_text, fmt, safe_csv, write_folder
 from allocator.plan import Plan, read_plan
 from allocator.ranking import Ranking, markdown_table, rank_councils
 from allocator.scenario import load_scenario
 
-# (trajectory column, title, kind) - kind decides the number format
+# (trajectory column, title, kind, on the basis) - kind decides the number format; "on the basis": the
+# figure is counted on each plan's own pressure basis (allocator.fairness), and its title says which
 METRICS = (
-    ("contingency", "In contingency (hotels)", "people"),
-    ("dispersed", "In dispersal", "people"),
-    ("total_cost", "Total cost £", "money"),
-    ("gini", "Gini of area rates", "gini"),
-    ("max_rate_per_10k", "Highest rate per 10k", "rate"),
-    ("areas_over_cap", "Areas over cluster limit", "count"),
-    ("areas_hosting", "Areas hosting", "count"),
+    ("contingency", "In contingency (hotels)", "people", False),
+    ("dispersed", "In dispersal", "people", False),
+    ("total_cost", "Total cost £", "money", False),
+    ("gini", "Gini of area rates", "gini", True),
+    ("max_rate_per_10k", "Highest rate per 10k", "rate", True),
+    ("areas_over_cap", "Areas over cluster limit", "count", True),
+    ("areas_hosting", "Areas hosting", "count", False),
 )
+#: The figures also given on dispersal alone, after the others, when a plan's pressure basis is not dispersal.
+DISPERSAL_ONLY = ("gini", "max_rate_per_10k")
+#: The basis of a row whose plans count pressure on different bases (no difference is given).
+EACH_OWN = "each plan's basis"
 _ROUND = {"people": 0, "count": 0, "money": 2, "gini": 4, "rate": 2}
 
 
@@ -56,16 +62,30 @@ def is_plan_folder(path: str | Path) -> bool:
 
 @dataclass
 class Comparison:
-    trajectory: pd.DataFrame      # year, metric (title), key (trajectory column), one column per plan, "<plan>-<first>"
+    trajectory: pd.DataFrame      # year, metric (title), key (trajectory column), basis, one column per plan, "<plan>-<first>"
     regions: pd.DataFrame         # region, year, stock per plan, differences, rate per 10k per plan
     areas: pd.DataFrame           # areas whose stock differs most from the first plan
     labels: list[str]             # short plan names, the first is the baseline
     totals: pd.DataFrame | None = None   # plan, total cost over all years, final-year figures
     ranking: Ranking | None = None       # councils ranked by --sort-by (allocator.ranking)
+    bases: list[str] | None = None       # each plan's pressure basis (allocator.fairness.basis_name)
 
     @property
     def base(self) -> str:
         return self.labels[0]
+
+    def basis_note(self) -> str:
+        """What the fairness rows are counted on, when a plan's pressure basis is not dispersal alone: the
+        plans' bases, and whether their figures compare like for like (empty when every plan is on dispersal)."""
+        bases = self.bases or [DISPERSAL] * len(self.labels)
+        if set(bases) == {DISPERSAL}:
+            return ""
+        if len(set(bases)) == 1:
+            return (f"Pressure basis (policy.pressure_basis): {bases[0]} in every plan. Rows marked ({bases[0]} "
+                    "basis) count on it; rows marked (dispersal only) count people in dispersal alone.")
+        named = "; ".join(f"{n} {b}" for n, b in zip(self.labels, bases))
+        return (f"Pressure bases differ (policy.pressure_basis): {named}.\nRows marked ({EACH_OWN}) are not "
+                "like for like, so no difference is given; rows marked (dispersal only) compare like for like.")
 
     @property
     def final_year(self) -> int:
@@ -78,6 +98,8 @@ class Comparison:
         shown = {n: _shown(n) for n in self.labels}
         console.print(f"[bold]Comparing {len(self.labels)} plans[/bold]; differences are each plan minus "
                       f"[bold]{shown[base]}[/bold].")
+        for line in self.basis_note().splitlines():
+            console.print(_shown(line))
         t = Table(title="Trajectory: national figures at the end of each year", box=box.SIMPLE_HEAVY,
                   title_justify="left", title_style="bold")
         t.add_column("Measure", style="bold", no_wrap=True)
@@ -86,11 +108,11 @@ class Comparison:
             t.add_column(shown[name], justify="right")
         for name in others:
             t.add_column(f"{shown[name]}\n− {shown[base]}", justify="right", style="cyan")
-        kinds = {title: kind for _, title, kind in METRICS}
+        kinds = _kinds()
         metrics = list(dict.fromkeys(self.trajectory["metric"]))
         for metric in metrics:
             rows = self.trajectory[self.trajectory["metric"] == metric]
-            kind = kinds.get(metric, "people")
+            kind = kinds.get(rows["key"].iloc[0], "people")
             for i, (_, r) in enumerate(rows.iterrows()):
                 cells = [metric if i == 0 else "", str(int(r["year"]))]
                 cells += [fmt(r[n], kind) for n in self.labels]
@@ -149,11 +171,11 @@ class Comparison:
     def markdown(self) -> str:
         """The comparison as Markdown, numbers formatted for reading."""
         base, others = self.labels[0], self.labels[1:]
-        kinds = {title: kind for _, title, kind in METRICS}
-        traj = self.trajectory.drop(columns="key").copy()
+        kinds = _kinds()
+        traj = self.trajectory.drop(columns=["key", "basis"], errors="ignore").copy()
         for col in [*self.labels, *[f"{n}-{base}" for n in others]]:
-            traj[col] = [fmt(v, kinds.get(m, "people"), signed=col not in self.labels)
-                         for v, m in zip(traj[col], traj["metric"])]
+            traj[col] = [fmt(v, kinds.get(k, "people"), signed=col not in self.labels)
+                         for v, k in zip(traj[col], self.trajectory["key"])]
         traj = traj.rename(columns={f"{n}-{base}": f"{n} − {base}" for n in others})
         traj["metric"] = traj["metric"].where(traj["metric"] != traj["metric"].shift(), "")
         traj = traj[["metric", *[c for c in traj.columns if c != "metric"]]]
@@ -172,7 +194,8 @@ class Comparison:
                                       "final_difference": "difference", "sum_abs_difference": "Σ|difference| all years"})
         lines = [f"# Comparison of {', '.join(self.labels)}", "",
                  f"Differences are each plan minus **{base}**. People and areas at the end of each year; "
-                 "costs in £ millions.", "", "## Trajectory", "", markdown_table(traj), ""]
+                 "costs in £ millions.", "", *([self.basis_note(), ""] if self.basis_note() else []),
+                 "## Trajectory", "", markdown_table(traj), ""]
         if self.totals is not None:
             lines += ["Total cost over all years: " + ", ".join(
                 f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()) + ".", ""]
@@ -195,6 +218,11 @@ class Comparison:
                 names.append(self.ranking.write_csv(tmp).name)
             (tmp / "compare.md").write_text(self.markdown(), encoding="utf-8")
         return [folder / name for name in [*names, "compare.md"]]
+
+
+def _kinds() -> dict[str, str]:
+    """Each trajectory key's number format."""
+    return {key: kind for key, _, kind, _ in METRICS}
 
 
 def _shown(value) -> str:
@@ -239,24 +267,37 @@ def compare_plans(plans: list[Plan], labels: list[str], *, top: int = 10, sort_b
         "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
     })
     ranking = rank_councils(plans, names, by=sort_by, top=top) if sort_by is not None else None
-    return Comparison(_trajectory_table(plans, names, years), _regions_table(plans, names),
-                      _areas_table(plans, names, years[-1], top), names, totals, ranking)
+    bases = [basis_name(p) for p in plans]
+    return Comparison(_trajectory_table(plans, names, years, bases), _regions_table(plans, names),
+                      _areas_table(plans, names, years[-1], top), names, totals, ranking, bases)
 
 
-def _trajectory_table(plans: list[Plan], names: list[str], years: list) -> pd.DataFrame:
-    """Each metric of :data:`METRICS` per year: each plan's value and its difference from the first."""
-    base = names[0]
+def _trajectory_table(plans: list[Plan], names: list[str], years: list, bases: list[str]) -> pd.DataFrame:
+    """Each metric of :data:`METRICS` per year: each plan's value and its difference from the first.
+
+    The fairness figures are each plan's on its own pressure basis (:func:`allocator.fairness.on_basis`),
+    titled with the basis; where the plans' bases differ, the difference is not given (NaN). When a plan's
+    basis is not dispersal, each :data:`DISPERSAL_ONLY` figure is followed by the same on dispersal alone."""
+    shared = bases[0] if len(set(bases)) == 1 else EACH_OWN
+    label = EACH_OWN if shared == EACH_OWN else f"{shared} basis"
     rows = []
-    for metric, title, kind in METRICS:
+    for key, title, kind, on in METRICS:
+        rows.append((key, f"{title} ({label})", kind, shared, True) if on else (key, title, kind, "", False))
+        if key in DISPERSAL_ONLY and set(bases) != {DISPERSAL}:
+            rows.append((key, f"{title} (dispersal only)", kind, DISPERSAL, False))
+    out = []
+    for key, title, kind, basis, own in rows:
+        tables = [(on_basis(p.trajectory, key) if own and key in DISPERSAL_ONLY else p.trajectory.get(key))
+                  for p in plans]
         for y in years:
-            row: dict = {"year": int(y), "metric": title, "key": metric}
-            for name, plan in zip(names, plans):
-                t = plan.trajectory.set_index("year")
-                row[name] = _number(t.at[y, metric] if (y in t.index and metric in t.columns) else math.nan, kind)
+            row: dict = {"year": int(y), "metric": title, "key": key, "basis": basis}
+            for name, plan, column in zip(names, plans, tables):
+                at = pd.Index(plan.trajectory["year"]).get_indexer([y])[0]
+                row[name] = _number(column.iloc[at] if column is not None and at >= 0 else math.nan, kind)
             for name in names[1:]:
-                row[f"{name}-{base}"] = _number(row[name] - row[base], kind)
-            rows.append(row)
-    trajectory = pd.DataFrame(rows, dtype=object)
+                row[f"{name}-{names[0]}"] = _number(math.nan if basis == EACH_OWN else row[name] - row[names[0]], kind)
+            out.append(row)
+    trajectory = pd.DataFrame(out, dtype=object)
     trajectory["year"] = trajectory["year"].astype("int64")
     return trajectory
 

@@ -183,25 +183,64 @@ def _two_phase(d: ModelData, lp: LinearProgram, active: set[str]) -> tuple[float
     return total, x, meta
 
 
+def _amounts(d: ModelData, slacks: list[Slack], x: np.ndarray, lever: str) -> str:
+    """How much ``lever`` gives way, in its unit, for an option's heading: by year where its slack is one per
+    row of a year (people in different years do not add up: "583 people in 2027, 5,088 in 2028"), in all
+    where it is one per area, shared by every year (bed spaces, a cap raised: these add up over areas)."""
+    by_year = np.zeros(d.shape[1])
+    shared = 0.0
+    for slack in slacks:
+        if slack.family.lever.name != lever or slack.family.follows:
+            continue
+        value = x[slack.start:slack.start + slack.size]
+        if slack.family.per == "row" and slack.block is not None and "year" in slack.block.index:
+            np.add.at(by_year, slack.block.index["year"], value)
+        else:
+            shared += float(value.sum())
+    unit = next(lv.unit for lv in registry.levers() if lv.name == lever)
+    years = [f"{v:,.0f} in {int(d.years[t])}" for t, v in enumerate(by_year) if v > REPORT_TOL]
+    parts = [f"{shared:,.0f} {unit}"] if shared > REPORT_TOL else []
+    if years:
+        parts.append(f"{years[0].replace(' in ', f' {unit} in ', 1)}{''.join(', ' + y for y in years[1:])}")
+    return "; ".join(parts)
+
+
+def _lever_years(d: ModelData, lp: LinearProgram) -> dict[str, set[int]]:
+    """The years each lever's rules act on in this scenario: a row family's rows' years (every year where its
+    rows are not by year), a bound's cells' years (a contingency ceiling set for 2029 only acts on 2029)."""
+    limits = cell_limits(d)
+    found: dict[str, set[int]] = {}
+    for family in _relaxable(d, lp):
+        if family.follows:
+            continue
+        if family.kind == "bound":
+            t = np.flatnonzero(np.broadcast_to(family.bound(d, limits)[0], d.shape).any(axis=(0, 2)))
+        else:
+            index = lp.rows[family.name].index
+            t = np.unique(index["year"]) if "year" in index else np.arange(d.shape[1])
+        found.setdefault(family.lever.name, set()).update(int(d.years[k]) for k in t)
+    return found
+
+
 def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
     """Explain an infeasible scenario by the smallest relaxation of each policy lever."""
     levers = _levers_in_use(d, lp)
-    options: list[tuple[str, float, list[str], list[dict]]] = []
+    options: list[tuple[str, str, list[str], list[dict]]] = []     # lever, amounts, lines, relaxations
     not_enough: list[str] = []
     for lever in levers:
         solved = _two_phase(d, lp, {lever})
         if solved is None:
             not_enough.append(lever)
             continue
-        total, x, meta = solved
+        _, x, meta = solved
         lines, found = _describe(d, lp, meta, x, lever)
-        options.append((lever, total, lines, found))
+        options.append((lever, _amounts(d, meta, x, lever), lines, found))
     if not options:
         solved = _two_phase(d, lp, set(levers))
         if solved is not None:
-            total, x, meta = solved
+            _, x, meta = solved
             lines, found = _describe(d, lp, meta, x, "all")
-            options.append(("all", total, lines, found))
+            options.append(("all", "", lines, found))
     if not options:
         return InfeasibleError("the scenario is infeasible and no relaxation of its policy levers makes it "
                                "feasible; please report this scenario as a bug")
@@ -212,11 +251,13 @@ def diagnose_infeasible(d: ModelData, lp: LinearProgram) -> InfeasibleError:
             f"years in conflict: {', '.join(map(str, years)) or 'all'}). Smallest changes that would make a plan possible,"
             " one lever at a time:"]
     titles = lever_titles()
-    for n, (lever, total, lines, _) in enumerate(options, 1):
-        text.append(f"  Option {n}: {titles[lever]} (total {total:,.0f} people)")
+    for n, (lever, amounts, lines, _) in enumerate(options, 1):
+        text.append(f"  Option {n}: {titles[lever]}" + (f" ({amounts})" if amounts else ""))
         text += [f"    * {line}" for line in lines[:15]]
         if len(lines) > 15:
             text.append(f"    * ... and {len(lines) - 15} more")
+    acting = _lever_years(d, lp)            # a lever with no rule in the years in conflict is no way out
+    not_enough = [lv for lv in not_enough if not years or acting.get(lv, set()) & set(years)]
     if not_enough:
         text.append("  Not enough on its own: " + ", ".join(titles[lv] for lv in not_enough) + ".")
     relaxations = [dict(f, option=lever) for lever, _, _, fs in options for f in fs]

@@ -27,10 +27,14 @@ For every area, year (and cohort) the plan records in ``allocations.csv``:
     ==========================  ==============================================================
 
 ``shadow_price``
-    £ per year that one more place allowed in that area and year would save (the
-    dual value of the tight upper limit: the reduced cost of the stock variable at
-    its bound, or the dual of the tight growth, cluster or agreement row). Blank
-    where no upper limit is tight, or where the solver gives no duals (PuLP).
+    £ that one more place allowed in that area and year (that year's limit alone one
+    person higher) would save over the whole plan: the fall in the objective (cost,
+    hotels and the equity term, summed over every year of the plan), not £ a year.
+    The person placed stays on into later years until they leave support, so it can
+    be more than a year in a hotel. It is the dual value of the tight upper limit: the
+    reduced cost of the stock variable at its bound, or the dual of the tight growth,
+    cluster or agreement row. Blank where no upper limit is tight, or where the solver
+    gives no duals (PuLP).
 """
 
 from __future__ import annotations
@@ -165,6 +169,7 @@ def explain_area(allocations, code: str, start=None, basis: str | None = None) -
     known = start is not None and (start["area_code"].astype(str) == str(first["area_code"])).any()
     start_row = start[start["area_code"].astype(str) == str(first["area_code"])].iloc[0].to_dict() if known else None
     by_tag = {tag: pairs[0][1] for tag, pairs in registry.reasons().items()}
+    span = f"{int(rows['year'].min())}–{int(rows['year'].max())}"
     lines = [f"{first['area_name']} ({first['area_code']}), {first['region']}: cluster cap {int(first['cap']):,} people."]
     for year, group in rows.groupby("year", sort=True):
         facts = _facts(int(year), group, basis, start_row)
@@ -181,7 +186,9 @@ def explain_area(allocations, code: str, start=None, basis: str | None = None) -
                     lines.append(f"{prefix}One more place allowed here in {year} would save nothing on its own "
                                  "(another rule would hold the plan where it is).")
                 else:
-                    lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f}.")
+                    lines.append(f"{prefix}One more place allowed here in {year} would save £{float(price):,.0f} over "
+                                 f"the whole plan, {span} (not a yearly figure: the person placed stays on into "
+                                 "later years).")
     return lines
 
 

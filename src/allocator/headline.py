@@ -1,7 +1,7 @@
 """The headline figures of an exact solution, per year, without the per-area tables.
 
 Computed exactly as :func:`allocator.interpret.interpret` computes the trajectory (whole people,
-lazy procurement schedule, costs as charged, Gini over area rates): sweeps (:mod:`allocator.sweep`) and the
+lazy procurement schedule, costs as charged, the fairness figures of :mod:`allocator.fairness`): sweeps (:mod:`allocator.sweep`) and the
 frontier (:mod:`allocator.frontier`) record them for every point they solve.
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from allocator.data import ModelData
-from allocator.interpret import basis_totals, capacity_kept, weighted_gini, year_costs
+from allocator.fairness import basis_totals, figures
+from allocator.interpret import capacity_kept, year_costs
 from allocator.rounding import whole_plan
 
 
@@ -21,12 +22,12 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     """The sweep's headline figures from an exact solution, per year.
 
     Computed exactly as :func:`allocator.interpret.interpret` computes the
-    trajectory (whole people, lazy procurement schedule, costs as charged, Gini over area rates),
+    trajectory (whole people, lazy procurement schedule, costs as charged, the fairness figures of
+    :func:`allocator.fairness.figures`),
     without building the per-area tables; ``tests/test_sweep.py`` checks the two
     agree. ``R`` (and ``whole_hotels``) are the whole-people stock (and hotels by area)
     when the caller has them already; ``hotels`` the exact hotels by area.
     """
-    n_a, n_t, n_h = S.shape
     if R is None:
         R, whole_hotels = whole_plan(d, S, hotels)
     total = R.sum(axis=2)
@@ -34,10 +35,8 @@ def headline(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray | None = 
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
     contingency = need_int - national
     total_cost = year_costs(d, R, *capacity_kept(d, R), contingency, whole_hotels)["total_cost"]
-    rate = total / d.population[:, None] * 1e4
+    spread = figures(d, total, basis_totals(d, total, whole_hotels.located if whole_hotels is not None else 0))
     return {
         "need": need_int, "dispersed": national, "contingency": contingency, "total_cost": total_cost,
-        "gini": np.array([round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]),
-        "max_rate_per_10k": np.round(rate.max(axis=0), 2),
-        "areas_over_cap": (basis_totals(d, total, whole_hotels) > d.cluster_cap[:, None]).sum(axis=0),
+        **{key: spread[key] for key in ("gini", "max_rate_per_10k", "areas_over_cap")},
     }

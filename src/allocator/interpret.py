@@ -11,25 +11,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.data import ModelData
+from allocator.fairness import FAIR_SHARE_MULTIPLES, basis_start, basis_totals, figures, start_figures
 from allocator.place import Hotels
-
-
-def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Gini coefficient of ``values`` (rates) over units weighted by ``weights`` (population).
-
-    0 when every area has the same rate; approaching 1 when one area holds everyone.
-    """
-    mask = weights > 0
-    v, w = values[mask], weights[mask]
-    if v.size == 0 or (v * w).sum() <= 0:
-        return 0.0
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    wshare = w / w.sum()
-    amount = v * w
-    lorenz = np.cumsum(amount) / amount.sum()
-    prev = np.concatenate([[0.0], lorenz[:-1]])
-    return float(1.0 - np.sum(wshare * (lorenz + prev)))
 
 
 def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray, years_open: np.ndarray) -> np.ndarray:
@@ -44,10 +27,6 @@ def capacity_schedule(stock: np.ndarray, capacity0: np.ndarray, pace: np.ndarray
     future = np.maximum.accumulate(slack[:, ::-1], axis=1)[:, ::-1]  # max over tau >= t
     lazy = np.maximum(capacity0[:, None], future + pace[:, None] * years_open)
     return np.maximum.accumulate(lazy, axis=1)
-
-
-#: Multiples of the fair share whose areas every plan counts (trajectory.csv ``areas_above_<n>pct``).
-FAIR_SHARE_MULTIPLES = (1.25, 1.5, 2.0)
 
 
 def flows(d: ModelData, S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,10 +95,11 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
     total = R.sum(axis=2)                                                # (A,T)
     prev_total = np.concatenate([np.round(d.stock0.sum(axis=1))[:, None], total[:, :-1]], axis=1)
     national = total.sum(axis=0)                                         # (T,)
-    basis = basis_totals(d, total, hotels)                               # (A,T) on the pressure basis
+    basis = basis_totals(d, total, hotels.located if hotels is not None else 0)   # (A,T) on the pressure basis
     fair = d.share() * basis.sum(axis=0)[None, :]
     rate = total / d.population[:, None] * 1e4
     over_cap = basis > d.cluster_cap[:, None]
+    fairness = figures(d, total, basis, fair)                            # one definition: allocator.fairness
     funding = d.grant_occupied * total + d.grant_new * np.maximum(total - prev_total, 0)
 
     need_int = np.round(d.need.sum(axis=1)).astype(np.int64)
@@ -151,15 +131,10 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
     # ---- trajectory
     traj = pd.DataFrame({"year": d.years, "need": need_int, "dispersed": national, "contingency": contingency_int,
                          "placements": X.sum(axis=(0, 2)), **year_costs(d, R, K, procured, contingency_int, hotels)})
-    traj["gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(n_t)]
-    traj["max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
-    traj["areas_over_cap"] = over_cap.sum(axis=0)
-    traj["areas_hosting"] = (total > 0).sum(axis=0)
-    written_fair = np.round(fair, 2)                                     # as allocations.csv has it
-    for multiple in FAIR_SHARE_MULTIPLES:                                # on the pressure basis, as the fair share
-        above = (written_fair > 0) & (basis > multiple * written_fair)
-        traj[f"areas_above_{round(multiple * 100)}pct"] = above.sum(axis=0)
-    _place_columns(d, None, traj, basis, hotels)
+    for key in ("gini", "max_rate_per_10k", "areas_over_cap", "areas_hosting",
+                *(f"areas_above_{round(m * 100)}pct" for m in FAIR_SHARE_MULTIPLES)):
+        traj[key] = fairness[key]
+    _place_columns(d, None, traj, basis, hotels, fairness=fairness)
     if d.grant_occupied or d.grant_new:
         traj["funding"] = np.round(funding.sum(axis=0), 2)
 
@@ -167,11 +142,12 @@ def interpret(d: ModelData, S: np.ndarray, C: np.ndarray, R: np.ndarray, hotels:
 
 
 def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame | None, basis: np.ndarray,
-                   hotels: Hotels | None, idx_a: np.ndarray | None = None, idx_t: np.ndarray | None = None) -> None:
+                   hotels: Hotels | None, idx_a: np.ndarray | None = None, idx_t: np.ndarray | None = None,
+                   fairness: dict | None = None) -> None:
     """The place-based columns of allocations.csv (``alloc``: the totals and rates on the pressure basis, the
     people in the area's hotels and its open places) or trajectory.csv (``traj``: new contingency, the open
-    hotel places nobody is in, the national total, Gini and highest rate on the basis); only where the
-    scenario has them."""
+    hotel places nobody is in, the national total, and ``fairness``'s Gini and highest rate on the basis); only
+    where the scenario has them."""
     rate = basis / d.population[:, None] * 1e4
     if alloc is not None:
         if d.basis is not None:
@@ -186,25 +162,8 @@ def _place_columns(d: ModelData, alloc: pd.DataFrame | None, traj: pd.DataFrame 
         traj.insert(5, "empty_hotel_places", (hotels.places - hotels.located).sum(axis=0))
     if d.basis is not None:
         traj["basis_total"] = basis.sum(axis=0).astype(np.int64)
-        traj["basis_gini"] = [round(weighted_gini(rate[:, t], d.weight), 4) for t in range(rate.shape[1])]
-        traj["basis_max_rate_per_10k"] = np.round(rate.max(axis=0), 2)
-
-
-def basis_totals(d: ModelData, total: np.ndarray, hotels: Hotels | None) -> np.ndarray:
-    """(A,T) each area's whole-people total on the pressure basis: its stock ``total``, the people in its
-    hotels where they count, and its fixed counts (just ``total`` on the dispersal basis)."""
-    if d.basis is None:
-        return total
-    located = hotels.located if hotels is not None and d.basis_hotels else 0
-    return total + located + np.round(d.fixed).astype(np.int64)[:, None]
-
-
-def basis_start(d: ModelData) -> np.ndarray:
-    """(A,) each area's total on the pressure basis today (today's stock on the dispersal basis)."""
-    start = np.round(d.stock0.sum(axis=1))
-    if d.basis is None:
-        return start
-    return start + (d.hotel0 if d.basis_hotels else 0.0) + d.fixed
+        traj["basis_gini"] = fairness["basis_gini"]
+        traj["basis_max_rate_per_10k"] = fairness["basis_max_rate_per_10k"]
 
 
 def contingency_start_cost(d: ModelData) -> float:
@@ -276,31 +235,24 @@ def _region_shares(d: ModelData, regions: pd.DataFrame) -> None:
 def start_position(d: ModelData) -> dict:
     """Headline figures for today's position (before the first planning year)."""
     total = np.round(d.stock0.sum(axis=1))
-    rate = total / d.population * 1e4
     region = pd.DataFrame({"region": d.areas["region"], "stock": total, "population": d.population}) \
         .groupby("region").sum()
     rr = (region["stock"] / region["population"] * 1e4).round(2)
+    now = start_figures(d)                                               # one definition: allocator.fairness
     return {
         "dispersed": int(total.sum()),
         "contingency": int(round(d.contingency0.sum())),
-        "areas_over_cap": int((basis_start(d) > d.cluster_cap).sum()),      # on the pressure basis
+        "areas_over_cap": int(now["areas_over_cap"][0]),                 # on the pressure basis
         "areas_hosting": int((total > 0).sum()),
         "areas_hosting_nobody": int((total == 0).sum()),
-        "gini": round(weighted_gini(rate, d.weight), 4),
-        "max_rate_per_10k": round(float(rate.max()), 2),
+        "gini": float(now["gini"][0]),
+        "max_rate_per_10k": float(now["max_rate_per_10k"][0]),
         "highest_region": {"region": str(rr.idxmax()), "rate_per_10k": float(rr.max())},
         "lowest_region": {"region": str(rr.idxmin()), "rate_per_10k": float(rr.min())},
-        **_basis_headline(d, basis_start(d)),
+        **({"basis": {"pressure_basis": d.basis, "total": int(round(basis_start(d).sum())),
+                      "gini": float(now["basis_gini"][0]), "max_rate_per_10k": float(now["basis_max_rate_per_10k"][0])}}
+           if d.basis is not None else {}),
     }
-
-
-def _basis_headline(d: ModelData, basis: np.ndarray) -> dict:
-    """The headline figures on the pressure basis (none on the dispersal basis), ``basis`` (A,) the areas' totals."""
-    if d.basis is None:
-        return {}
-    rate = basis / d.population * 1e4
-    return {"basis": {"pressure_basis": d.basis, "total": int(round(basis.sum())),
-                      "gini": round(weighted_gini(rate, d.weight), 4), "max_rate_per_10k": round(float(rate.max()), 2)}}
 
 
 def end_position(traj: pd.DataFrame, regions: pd.DataFrame) -> dict:

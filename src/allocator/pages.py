@@ -49,10 +49,19 @@ def plan_summary_html(plan) -> str:
     s = plan.summary
     h = s.get("headline", {})
     years = plan.trajectory["year"].tolist()
+    basis = plan.pressure_basis
+    spread = [("Gini of area rates", "gini", "gini"), ("Highest rate per 10,000", "max_rate_per_10k", "rate")]
+    # the spread on the plan's pressure basis (summary.json headline "basis"), then on dispersal alone
+    on_basis = [(f"{title} ({basis} basis)", f"basis_{key}", kind) for title, key, kind in spread] if basis else []
     rows = [("In hotels (contingency)", "contingency", "people"), ("In dispersal", "dispersed", "people"),
-            ("Gini of area rates", "gini", "gini"), ("Highest rate per 10,000", "max_rate_per_10k", "rate"),
-            ("Areas over the cluster limit", "areas_over_cap", "count"), ("Areas hosting", "areas_hosting", "count")]
+            *on_basis, *[(f"{title} (dispersal only)" if basis else title, key, kind) for title, key, kind in spread],
+            ("Areas over the cluster limit" + (f" ({basis} basis)" if basis else ""), "areas_over_cap", "count"),
+            ("Areas hosting", "areas_hosting", "count")]
+
+    def flat(position: dict) -> dict:
+        return {**position, **{f"basis_{k}": v for k, v in position.get("basis", {}).items()}}
+
     return render("plan_summary.html.j2", scenario=s.get("scenario", "?"), status=plan.status,
                   solver=s.get("solver", ""), areas=plan.allocations["area_code"].nunique(), first=years[0],
-                  final=years[-1], start=h.get("start", {}), end=h.get("end", {}), rows=rows,
+                  final=years[-1], start=flat(h.get("start", {})), end=flat(h.get("end", {})), rows=rows,
                   cost=h.get("end", {}).get("total_cost_all_years"))

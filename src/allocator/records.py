@@ -28,6 +28,7 @@ class Lever:
     name: str
     title: str           # the option's heading, e.g. "raise the contingency ceiling"
     hard: bool = False   # its relaxations say which years are in conflict
+    unit: str = "people"  # what its slack counts, in the option's heading ("bed spaces", "hotel places", "areas")
 
 
 @dataclass(frozen=True)

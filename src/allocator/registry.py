@@ -332,16 +332,16 @@ def _opens(d: ModelData) -> bool:
 
 # --------------------------------------------------------------------------- the records
 CEILING = Lever("ceiling", "raise the contingency ceiling", hard=True)
-CAPACITY = Lever("capacity", "procure more bed spaces")
+CAPACITY = Lever("capacity", "procure more bed spaces", unit="bed spaces")
 GROWTH = Lever("growth", "allow faster growth", hard=True)
 CLUSTER = Lever("cluster", "raise cluster caps")
 AGREEMENTS = Lever("agreements", "loosen agreements", hard=True)
 PROTECTION = Lever("protection", "lift protection")
 MIN_OPEN = Lever("min_open", "lower the opening sizes")
 LEAD_TIME = Lever("lead_time", "shorten lead times", hard=True)
-NEW_AREAS = Lever("max_new_areas", "open more new areas a year", hard=True)
+NEW_AREAS = Lever("max_new_areas", "open more new areas a year", hard=True, unit="new areas")
 REGIONS = Lever("regions", "change the regional shares", hard=True)
-CLOSE_BY = Lever("hotels_close_by", "close hotels later")
+CLOSE_BY = Lever("hotels_close_by", "close hotels later", unit="hotel places")
 #: The levers in the order the diagnosis tries and reports them (a new family's lever comes after).
 LEVERS: tuple[Lever, ...] = (CEILING, CAPACITY, GROWTH, CLUSTER, AGREEMENTS, PROTECTION, REGIONS, CLOSE_BY)
 

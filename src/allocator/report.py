@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from allocator import charts
 from allocator.compare import Comparison, compare_plans
+from allocator.fairness import DISPERSAL, ON_BASIS, basis_name, headline_on_basis, on_basis
 from allocator.hexmap import FULFILMENT_CLASSES, FULFILMENT_UNDEFINED, FULFILMENT_UNKNOWN, RATE_CLASSES, \
     fulfilment_colour, hex_map, shaded_map
 from allocator.output import fmt, plain_text, safe_file_names, write_file, write_folder
@@ -165,13 +166,21 @@ def _delta(this: float, other: float, kind: str, other_label: str, lower_is_bett
 
 
 def _national_cards(v: _View) -> list[dict]:
+    """The headline cards: the fairness figures on the plan's pressure basis, titled with it (and on dispersal
+    alone too, where the basis is not dispersal); compared with the other plan only on the same basis."""
     otraj, final = v.otraj, v.final
+    basis = basis_name(v.plan)
+    same = v.compare is not None and basis_name(v.compare) == basis
 
-    def card(title: str, key: str, kind: str, lower_is_better: bool | None) -> dict:
-        now_v, end_v = v.start.get(key), v.end.get(key)
+    def card(title: str, key: str, kind: str, lower_is_better: bool | None, own: bool = False) -> dict:
+        now_v = headline_on_basis(v.start, key) if own else v.start.get(key)
+        end_v = headline_on_basis(v.end, key) if own else v.end.get(key)
         delta = ("", "")
-        if otraj is not None and final in otraj.index:
-            other = otraj.at[final, key] if key in otraj.columns else end_v
+        if otraj is not None and final in otraj.index and own and not same:
+            delta = (f"{v.compare_label} counts on the {basis_name(v.compare)} basis: not compared", "")
+        elif otraj is not None and final in otraj.index:
+            column = on_basis(otraj, key) if own and key in ON_BASIS else otraj.get(key)
+            other = column.at[final] if column is not None else end_v
             delta = _delta(end_v, other, kind, v.compare_label, lower_is_better)
         return _card(title, fmt(end_v, kind), f"now {fmt(now_v, kind)}" if now_v is not None else "", delta)
 
@@ -179,12 +188,18 @@ def _national_cards(v: _View) -> list[dict]:
     cost = _card("Total cost over the plan", fmt(total, "money"), f"{v.years[0]}–{final}",
                  _delta(total, float(v.compare.trajectory["total_cost"].sum()), "money", v.compare_label, True)
                  if v.compare is not None else ("", ""))
+    dispersal_only = [card(f"{title} (dispersal only)", key, kind, True) for title, key, kind in SPREAD] \
+        if basis != DISPERSAL else []
     return [card("In hotels (contingency)", "contingency", "people", True),
             card("In dispersal", "dispersed", "people", None), cost,
-            card("Gini of area rates", "gini", "gini", True),
-            card("Highest rate per 10,000", "max_rate_per_10k", "rate", True),
-            card("Areas over the cluster limit", "areas_over_cap", "count", True),
+            *[card(f"{title} ({basis} basis)", key, kind, True, own=True) for title, key, kind in SPREAD],
+            *dispersal_only,
+            card(f"Areas over the cluster limit ({basis} basis)", "areas_over_cap", "count", True, own=True),
             card("Areas hosting", "areas_hosting", "count", None)]
+
+
+#: The spread of people between areas (allocator.fairness): on the plan's basis, and on dispersal alone.
+SPREAD = (("Gini of area rates", "gini", "gini"), ("Highest rate per 10,000", "max_rate_per_10k", "rate"))
 
 
 def _region_cards(v: _View) -> list[dict]:
@@ -222,6 +237,9 @@ NATIONAL_CHANGES = (("contingency", "People in hotels", "people"), ("dispersed",
                     ("total_cost", "Cost", "money"), ("gini", "Gini of area rates", "gini"),
                     ("areas_over_cap", "Areas over the cluster limit", "count"),
                     ("areas_hosting", "Areas hosting", "count"))
+#: The changes counted on the pressure basis: compared on it when both plans have the same, else the Gini on
+#: dispersal alone (areas over the cap have no dispersal-only figure and are left out).
+ON_PLAN_BASIS = ("gini", "areas_over_cap")
 REGION_CHANGES = (("contingency", "People in hotels (UK)", "people"), ("total_cost", "Cost (UK)", "money"))
 
 
@@ -237,9 +255,18 @@ def _changes(v: _View) -> dict | None:
                       float(v.ot.stock.loc[oc, final].sum()), "people"))
         pairs.append((f"Councils in {v.region} over the cluster limit", float(v.at.over.loc[v.codes, final].sum()),
                       float(v.ot.over.loc[oc, final].sum()), "count"))
+    basis, other = basis_name(v.plan), basis_name(v.compare)
     for key, title, kind in (NATIONAL_CHANGES if v.region is None else REGION_CHANGES):
-        if final in otraj.index and key in otraj.columns:
+        if final not in otraj.index or key not in otraj.columns:
+            continue
+        if key not in ON_PLAN_BASIS:
             pairs.append((title, float(traj.at[final, key]), float(otraj.at[final, key]), kind))
+        elif basis == other:
+            mine, theirs = (on_basis(t, key) if key in ON_BASIS else t.get(key) for t in (traj, otraj))
+            if mine is not None:
+                pairs.append((f"{title} ({basis} basis)", float(mine.at[final]), float(theirs.at[final]), kind))
+        elif key in ON_BASIS and key in traj.columns:
+            pairs.append((f"{title} (dispersal only)", float(traj.at[final, key]), float(otraj.at[final, key]), kind))
     figures = [(title, fmt(a, kind), fmt(b, kind), fmt(a - b, kind, signed=True))
                for title, a, b, kind in pairs if fmt(a - b, kind, signed=True) != "0"]
     areas = v.cmp.areas

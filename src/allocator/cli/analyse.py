@@ -67,7 +67,11 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
     residents, areas over the cluster limit and areas hosting, with each
     plan's difference from the first; people in dispersal per region in the
     final year; and the councils whose allocations differ most from the first
-    plan (summed over the years). With --sort-by, a fourth table ranks each
+    plan (summed over the years). The Gini, highest rate and areas over the
+    limit are each plan's on its pressure basis (policy.pressure_basis), named
+    in the row; where it is not dispersal the Gini and highest rate on
+    dispersal alone follow, and where the plans' bases differ no difference
+    is given for the figures on each plan's own basis. With --sort-by, a fourth table ranks each
     plan's councils by their change in people, funding or rate (one plan is
     then enough, and only that table is printed).
 
@@ -181,7 +185,8 @@ def explain(plan: Path, area: str, debug: bool) -> None:
 
     For each year: the people housed, what limited the number (cluster limit,
     capacity, procurement pace, growth limit, agreement, fair share, ...) and,
-    where a limit is tight, what one more place there would save a year.
+    where a limit is tight, what one more place there that year would save
+    over the whole plan (not a yearly figure).
 
     \b
     Examples:

@@ -92,6 +92,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
     s = plan.summary
     start, end = s["headline"]["start"], s["headline"]["end"]
     hi0, lo0, hi1, lo1 = start["highest_region"], start["lowest_region"], end["highest_region"], end["lowest_region"]
+    alone = " (dispersal only)" if "basis" in start else ""      # beside the same on the pressure basis, below
     lines = [
         f"Scenario: {s['scenario']}   status: {s['status']}   solver: {s['solver']} {s['solver_version']}"
         f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s",
@@ -102,7 +103,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         f"By {end['year']}:   {_fmt(end['dispersed'])} in dispersal, {_fmt(end['contingency'])} in contingency; "
         f"{end['areas_over_cap']} area(s) over the cluster limit; {end['areas_hosting']} area(s) hosting.",
         f"           Regional rates: highest {hi1['region']} {hi1['rate_per_10k']:.1f}, lowest {lo1['region']} "
-        f"{lo1['rate_per_10k']:.1f}; Gini of area rates {start['gini']:.3f} -> {end['gini']:.3f}.",
+        f"{lo1['rate_per_10k']:.1f}; Gini of area rates{alone} {start['gini']:.3f} -> {end['gini']:.3f}.",
         f"Total cost over the plan: £{_fmt(end['total_cost_all_years'])}.",
     ]
     if "basis" in start:                 # the pressure basis beside dispersal alone
