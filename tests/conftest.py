@@ -422,6 +422,15 @@ BAD_INPUTS: tuple[BadInput, ...] = (
              ("regions.csv", "line 3", "'min_share'"), "the min_shares for 2026 add up to more than 1"),
     BadInput("regions_missing_file", _with_regions("regions.csv"), ("scenario.yaml", "'regions'"),
              "'regions.csv' not found"),
+    # a column the engine does not know is refused, never ignored: a misspelt hotels_close_by left every hotel open
+    BadInput("areas_misspelt_hotels_close_by", _with_rows(_chain(_hotels(4, 6), _set(1, hotel_close_by=2027))),
+             ("areas.csv", "line 1", "'hotel_close_by'"), "unknown column; did you mean 'hotels_close_by'?"),
+    BadInput("areas_misspelt_contingency", _with_rows(_set(0, contingncy=10)),
+             ("areas.csv", "line 1", "'contingncy'"), "unknown column; did you mean 'contingency'?"),
+    BadInput("areas_unknown_column", _with_rows(_set(0, notes="see the council's letter")),
+             ("areas.csv", "line 1", "'notes'"), "unknown column; the columns are area_code, area_name, region,"),
+    BadInput("areas_unnamed_column_with_values", _with_rows(_set(2, **{"": "stray"})),
+             ("areas.csv", "line 1"), "column 11 has no name but holds values"),
 )
 
 

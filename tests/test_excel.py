@@ -316,7 +316,7 @@ def test_cells_that_are_not_the_table_are_not_refused(tmp_path: Path, edit) -> N
 def test_sheet_with_too_many_columns_is_refused(tmp_path: Path) -> None:
     def edit(ws):
         for j in range(11, 1_012):
-            ws.cell(row=1, column=j, value=f"note_{j}")
+            ws.cell(row=1, column=j, value=f"x_note_{j}")
     path = write_xlsx_scenario(tmp_path / "s", "areas.xlsx", sheet=None, edit=edit)
     with pytest.raises(ScenarioError, match=r"areas\.xlsx: cell ALM1 holds a value, but a table may have at most "
                                             r"1,000 columns"):

@@ -84,7 +84,7 @@ def _with_notes(folder: Path, n: int) -> Path:
     rows = list(csv.reader(open(EXAMPLE / "areas.csv", encoding="utf-8")))
     with open(folder / "areas.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(rows[0] + [f"note_{i}" for i in range(n)])
+        writer.writerow(rows[0] + [f"x_note_{i}" for i in range(n)])
         writer.writerows(r + ["x"] * n for r in rows[1:])
     return folder
 
@@ -120,7 +120,7 @@ def test_a_table_given_in_code_is_checked_in_linear_time(example) -> None:
     """``with_areas`` turned the table back into text one column at a time (quadratic: 20,000
     notes columns ran for more than 25 minutes); it is now built in one step."""
     def wide(n: int) -> pd.DataFrame:
-        return pd.concat([example.areas, pd.DataFrame({f"note_{i}": ["x"] * len(example.areas) for i in range(n)})],
+        return pd.concat([example.areas, pd.DataFrame({f"x_note_{i}": ["x"] * len(example.areas) for i in range(n)})],
                          axis=1)
     small, large = wide(200), wide(800)
     ratio = _calls(lambda: example.with_areas(large)) / _calls(lambda: example.with_areas(small))

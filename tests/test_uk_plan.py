@@ -132,7 +132,7 @@ def test_trend_status_quo_procures_at_the_historical_pace(areas_builder) -> None
     builder, areas = areas_builder
     info = builder.build_areas(builder.RAW)[1]
     assert int(scenario.areas["procurement_per_year"].sum()) == info["trend"].pace == 4132
-    assert (scenario.areas["procurement_per_year"].to_numpy() == areas["procurement_trend"].to_numpy()).all()
+    assert (scenario.areas["procurement_per_year"].to_numpy() == areas["x_procurement_trend"].to_numpy()).all()
     plan = solve(scenario)
     procured = plan.allocations.groupby("area_code")["procured"].sum()
     pace = scenario.areas.set_index("area_code")["procurement_per_year"]

@@ -24,11 +24,11 @@ YAML_FILES = [
 COLUMNS = [
     "area_code", "area_name", "region", "population", "stock", "capacity",
     "procurement_per_year", "cost_per_place", "status", "available_from",
-    "contingency", "initial", "other_accommodation", "afghan", "ukraine_arrivals", "resettled_5y",
-    "procurement_trend", "procurement_ambitious",
+    "contingency", "initial", "x_other_accommodation", "x_afghan", "x_ukraine_arrivals", "x_resettled_5y",
+    "x_procurement_trend", "x_procurement_ambitious",
 ]
-PEOPLE_COLUMNS = ["contingency", "initial", "other_accommodation", "afghan", "ukraine_arrivals", "resettled_5y",
-                  "procurement_trend", "procurement_ambitious"]
+PEOPLE_COLUMNS = ["contingency", "initial", "x_other_accommodation", "x_afghan", "x_ukraine_arrivals", "x_resettled_5y",
+                  "x_procurement_trend", "x_procurement_ambitious"]
 # ONS, mid-2024 population estimates (published 26 Sep 2025), MYE2 "All ages",
 # row K02000001 UNITED KINGDOM: 69,281,437.
 UK_POPULATION_MID2024 = 69_281_437
@@ -187,7 +187,7 @@ def test_variants_change_only_what_they_say() -> None:
 
 def test_variant_areas_files_change_one_column() -> None:
     base = pd.read_csv(SCENARIO / "areas.csv", dtype=str, keep_default_na=False)
-    assert (base["procurement_per_year"] == base["procurement_trend"]).all()
+    assert (base["procurement_per_year"] == base["x_procurement_trend"]).all()
     for name, column in (("areas-ambitious.csv", "procurement_per_year"), ("areas-costs-low.csv", "cost_per_place"),
                          ("areas-costs-high.csv", "cost_per_place")):
         other = pd.read_csv(SCENARIO / name, dtype=str, keep_default_na=False)
@@ -195,7 +195,7 @@ def test_variant_areas_files_change_one_column() -> None:
         differ = [c for c in base if not (base[c] == other[c]).all()]
         assert differ == [column], name
     ambitious = pd.read_csv(SCENARIO / "areas-ambitious.csv", dtype={"area_code": str}, keep_default_na=False)
-    assert (ambitious["procurement_per_year"] == ambitious["procurement_ambitious"]).all()
+    assert (ambitious["procurement_per_year"] == ambitious["x_procurement_ambitious"]).all()
 
 
 def test_builder_reproduces_committed_files(tmp_path: Path) -> None:
@@ -224,9 +224,9 @@ SUPPORTED_TOTAL_2025_12_31 = 107_003
 REG02_TOTALS = {                        # areas column -> (Reg_02 column, published total)
     "contingency": ("contingencyAccommodation", CONTINGENCY_TOTAL_2025_12_31),
     "initial": ("initialAccommodation", 1_572),
-    "other_accommodation": ("otherAccommodation", 649),
-    "afghan": ("afghanProgrammePopulation", 31_021),
-    "ukraine_arrivals": ("homesForUkraineArrivals", 149_685),
+    "x_other_accommodation": ("otherAccommodation", 649),
+    "x_afghan": ("afghanProgrammePopulation", 31_021),
+    "x_ukraine_arrivals": ("homesForUkraineArrivals", 149_685),
 }
 ASY_D11 = RAW / "ho_asy_d11_la_support_2014q1_2024q3_long.csv"
 RES_D01 = RAW / "ho_res_d01_resettlement_by_la_2014q1_2024q3_long.csv"
@@ -262,7 +262,7 @@ def test_everyone_supported_is_accounted_for(areas: pd.DataFrame, reg02: pd.Data
     uk = pd.read_csv(RAW / "ho_uk_supported_asylum_stock_quarterly_2014q1_2025q4.csv", dtype={"period_end": str})
     published = int(uk.set_index("period_end").at["2025-12-31", "supported_asylum_total_uk"])
     assert published == SUPPORTED_TOTAL_2025_12_31
-    held = areas[["stock", "contingency", "initial", "other_accommodation"]].to_numpy().sum()
+    held = areas[["stock", "contingency", "initial", "x_other_accommodation"]].to_numpy().sum()
     assert int(held + reg02["subsistenceOnly"].sum()) == SUPPORTED_TOTAL_2025_12_31
     hotels = int(uk.set_index("period_end").at["2025-12-31", "contingency_hotel_uk"])
     assert CONTINGENCY_TOTAL_2025_12_31 - hotels == 2_010
@@ -292,7 +292,7 @@ def test_trend_pace_is_the_consistent_historical_figure(areas: pd.DataFrame, reg
     start, end = int(series["2022-12-31"]), int(reg02["dispersalAccommodation"].sum())
     pace = round((end - start) / 3)
     assert (start, end) == (56_143, 68_538)
-    assert int(areas["procurement_trend"].sum()) == pace
+    assert int(areas["x_procurement_trend"].sum()) == pace
     computed = builder.cal.trend(ASY_D11, areas.set_index("area_code")["stock"])
     assert computed.pace == pace
     # the best twelve months of the consistent series (from Dec 2022), recomputed from the quarters
@@ -308,7 +308,7 @@ def test_trend_procurement_goes_where_dispersal_grew(areas: pd.DataFrame, builde
     assert set(start.index) - set(areas["area_code"]) == {"N/A"}
     stock = areas.set_index("area_code")["stock"]
     growth = (stock - start.reindex(stock.index, fill_value=0)).clip(lower=0)
-    trend = areas.set_index("area_code")["procurement_trend"]
+    trend = areas.set_index("area_code")["x_procurement_trend"]
     assert (trend[growth == 0] == 0).all()
     share = trend.sum() * growth / growth.sum()
     assert (trend - share).abs().max() < 1
@@ -318,7 +318,7 @@ def test_ambitious_procurement_targets_councils_below_their_fair_share(areas: pd
     basis = _basis(areas)
     population = areas.set_index("area_code")["population"]
     gap = (population / population.sum() * basis.sum() - basis).clip(lower=0)
-    ambitious = areas.set_index("area_code")["procurement_ambitious"]
+    ambitious = areas.set_index("area_code")["x_procurement_ambitious"]
     assert int(ambitious.sum()) == 10_000
     assert (ambitious[gap == 0] == 0).all()
     assert (ambitious - 10_000 * gap / gap.sum()).abs().max() < 1
@@ -332,7 +332,7 @@ def test_resettled_5y_is_uk_scheme_arrivals_oct_2019_to_sep_2024(areas: pd.DataF
     # 20 quarters; none were resettled in Q2 and Q3 2020 (the pandemic pause), so those rows are absent
     assert (window["Date"].min(), window["Date"].max()) == ("2019-12-31", "2024-09-30")
     no_council = int(window.loc[window["LAD Code"] == "Unknown", "Persons"].sum())
-    assert int(areas["resettled_5y"].sum()) == int(window["Persons"].sum()) - no_council
+    assert int(areas["x_resettled_5y"].sum()) == int(window["Persons"].sum()) - no_council
 
 
 def test_demand_calibration_passes_through_31_march_2026(builder) -> None:

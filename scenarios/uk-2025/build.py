@@ -80,7 +80,7 @@ VACANCY_MARGIN = 0.05
 # section 9). areas.csv (every scenario but `ambitious`): the trend, 4,132 places a year, the
 # consistent 2022-2025 net growth of dispersal, split as it went (councils that grew, by their growth).
 # areas-ambitious.csv: 10,000 a year split by the shortfall below the fair share on the supported basis.
-PROCUREMENT_COLUMN = {"areas.csv": "procurement_trend", "areas-ambitious.csv": "procurement_ambitious"}
+PROCUREMENT_COLUMN = {"areas.csv": "x_procurement_trend", "areas-ambitious.csv": "x_procurement_ambitious"}
 
 # cost_per_place: proportional to the ONS PIPR average monthly rent, scaled so that the
 # stock-weighted national mean equals the dispersal cost per person-night of a unit-cost variant
@@ -186,12 +186,12 @@ AREAS_COLUMNS = [
     "available_from",
     "contingency",
     "initial",
-    "other_accommodation",
-    "afghan",
-    "ukraine_arrivals",
-    "resettled_5y",
-    "procurement_trend",
-    "procurement_ambitious",
+    "x_other_accommodation",
+    "x_afghan",
+    "x_ukraine_arrivals",
+    "x_resettled_5y",
+    "x_procurement_trend",
+    "x_procurement_ambitious",
 ]
 LA_GEOGRAPHIES = {
     "Non-metropolitan District",
@@ -207,9 +207,9 @@ EXPECTED_DISPERSAL_TOTAL = 68538
 REG02_COLUMNS = {
     "contingency": "contingencyAccommodation",
     "initial": "initialAccommodation",
-    "other_accommodation": "otherAccommodation",
-    "afghan": "afghanProgrammePopulation",
-    "ukraine_arrivals": "homesForUkraineArrivals",
+    "x_other_accommodation": "otherAccommodation",
+    "x_afghan": "afghanProgrammePopulation",
+    "x_ukraine_arrivals": "homesForUkraineArrivals",
 }
 EXPECTED_CONTINGENCY_TOTAL = 32667  # Reg_02 contingencyAccommodation summed = Asy_D09 hotel + other, 31 Dec 2025
 
@@ -382,19 +382,19 @@ def areas_files(full: pd.DataFrame, units: dict) -> dict[str, pd.DataFrame]:
 
 
 def _add_programmes_and_procurement(areas: pd.DataFrame, raw: Path) -> dict[str, object]:
-    """Add resettled_5y, procurement_trend and procurement_ambitious to ``areas`` (in place)."""
+    """Add x_resettled_5y, x_procurement_trend and x_procurement_ambitious to ``areas`` (in place)."""
     codes = areas["area_code"]
     by_code = areas.set_index("area_code")
     resettled, resettled_unplaced = cal.resettled_5y(raw / RAW_RES_D01, set(codes))
-    areas["resettled_5y"] = codes.map(resettled).fillna(0).astype("int64").to_numpy()
+    areas["x_resettled_5y"] = codes.map(resettled).fillna(0).astype("int64").to_numpy()
 
     tr = cal.trend(raw / RAW_ASY_D11, by_code["stock"])
-    areas["procurement_trend"] = cal.trend_split(tr).loc[codes].to_numpy()
+    areas["x_procurement_trend"] = cal.trend_split(tr).loc[codes].to_numpy()
 
     basis = by_code["stock"] + by_code["contingency"] + by_code["initial"]
     gap = cal.ambitious_weights(basis, by_code["population"])
     ambitious = cal.largest_remainder(cal.AMBITIOUS_PROCUREMENT_PER_YEAR, gap)
-    areas["procurement_ambitious"] = ambitious.loc[codes].to_numpy()
+    areas["x_procurement_ambitious"] = ambitious.loc[codes].to_numpy()
     return {"trend": tr, "resettled_unplaced": resettled_unplaced, "ambitious_gap": gap, "basis": basis}
 
 
@@ -582,7 +582,7 @@ def _report(areas: pd.DataFrame, info: dict[str, object], x: Derived) -> None:
       f"dispersal stock {int(areas['stock'].sum()):,}")
     p(f"capacity now (stock x {1 + VACANCY_MARGIN:g}, rounded up): {int(areas['capacity'].sum()):,}")
     p(f"procurement per year: areas.csv {int(areas['procurement_per_year'].sum()):,} (trend); "
-      f"areas-ambitious.csv {int(areas['procurement_ambitious'].sum()):,}")
+      f"areas-ambitious.csv {int(areas['x_procurement_ambitious'].sum()):,}")
     p(f"cluster caps floor(pop/{CLUSTER_LIMIT}) total: {int((areas['population'] // CLUSTER_LIMIT).sum()):,}")
     p(f"rent sources: {info['rent_sources']}; UK rent £{info['uk_rent']:.0f}/month")
     p(f"cost: £{info['cost_scale_per_rent_pound']:.4f} per person-year per £1 monthly rent; "
@@ -613,16 +613,16 @@ def _report_phase2(raw: Path, areas: pd.DataFrame, info: dict[str, object]) -> N
     31 March 2026, unit costs. Printed only: the scenario files use them from phase 2 on."""
     by_code = areas.set_index("area_code")
     names = by_code["area_name"]
-    cols = ["contingency", "initial", "other_accommodation", "afghan", "ukraine_arrivals", "resettled_5y"]
+    cols = ["contingency", "initial", "x_other_accommodation", "x_afghan", "x_ukraine_arrivals", "x_resettled_5y"]
     print("other columns, totals: " + ", ".join(f"{c} {int(areas[c].sum()):,}" for c in cols)
-          + f" (resettled_5y: {info['resettled_unplaced']} arrivals with no council left out)")
+          + f" (x_resettled_5y: {info['resettled_unplaced']} arrivals with no council left out)")
     basis = info["basis"]
     over = basis[basis * CLUSTER_LIMIT > by_code["population"]]
     print(f"supported basis (dispersal + contingency + initial) over population/{CLUSTER_LIMIT}: "
           + ", ".join(f"{names[c]} {int(v):,}" for c, v in over.items()))
-    for line in cal.trend_lines(info["trend"], by_code["procurement_trend"], names):
+    for line in cal.trend_lines(info["trend"], by_code["x_procurement_trend"], names):
         print(line)
-    for line in cal.ambitious_lines(info["ambitious_gap"], by_code["procurement_ambitious"], basis, names):
+    for line in cal.ambitious_lines(info["ambitious_gap"], by_code["x_procurement_ambitious"], basis, names):
         print(line)
     uk = pd.read_csv(raw / RAW_UK_STOCK, dtype={"period_end": str}).set_index("period_end")
     for line in cal.demand_lines(cal.demand_inputs(uk, _read_reg02(raw)), YEARS):

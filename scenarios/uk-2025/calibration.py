@@ -343,11 +343,11 @@ def trend_lines(tr: Trend, split: pd.Series, names: pd.Series, top: int = 15) ->
     ]
     grew, fell = int((tr.growth > 0).sum()), int((tr.growth < 0).sum())
     lines.append(f"  councils: {grew} grew (sum {int(tr.growth.clip(lower=0).sum()):+,}), {fell} fell "
-                 f"(sum {int(tr.growth.clip(upper=0).sum()):+,}); procurement_trend splits {tr.pace:,} a year "
+                 f"(sum {int(tr.growth.clip(upper=0).sum()):+,}); x_procurement_trend splits {tr.pace:,} a year "
                  "by shares of the growth of the councils that grew")
     order = split.sort_values(ascending=False, kind="mergesort").index[:top]
     lines += [f"    {names[c]:28s} {c}  growth {int(tr.growth[c]):+6,}  share {split[c] / tr.pace:6.2%}  "
-              f"procurement_trend {int(split[c]):4,}" for c in order]
+              f"x_procurement_trend {int(split[c]):4,}" for c in order]
     return lines
 
 
@@ -361,7 +361,7 @@ def ambitious_lines(gap: pd.Series, split: pd.Series, basis: pd.Series, names: p
     ]
     order = split.sort_values(ascending=False, kind="mergesort").index[:top]
     lines += [f"    {names[c]:28s} {c}  basis {int(basis[c]):6,}  shortfall {gap[c]:7,.0f}  "
-              f"procurement_ambitious {int(split[c]):4,}" for c in order]
+              f"x_procurement_ambitious {int(split[c]):4,}" for c in order]
     return lines
 
 

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DOC = REPO / "docs" / "uk-scenario.md"
 BEST_YEAR = 6867          # best twelve months of net dispersal growth on record (calibration.py, SOURCES.md s. 9)
-TREND_PACE = 4132         # the consistent 2022-2025 pace (procurement_trend, SOURCES.md s. 9)
+TREND_PACE = 4132         # the consistent 2022-2025 pace (x_procurement_trend, SOURCES.md s. 9)
 SHARES = FAIR_SHARE_MULTIPLES   # the multiples of the fair share trajectory.csv counts (areas_above_<n>pct)
 TOP = 10
 PAIRS = {"central": ("central.yaml", "trend-status-quo.yaml"),
@@ -54,8 +54,8 @@ the calibration: [`CALIBRATION.md`](../scenarios/uk-2025/CALIBRATION.md).
 
 | File | Contents |
 |---|---|
-| `areas.csv` | 361 councils: population (mid-2024), people in dispersal (`stock`, 68,538), in hotels and other contingency (`contingency`, 32,667) and initial accommodation (`initial`, 1,572) at 31 Dec 2025 (Reg_02); `capacity` (stock + 5%); `procurement_per_year` = `procurement_trend` (4,132 a year); `cost_per_place` (rents scaled to £20.21 a night); other programmes (`afghan`, `ukraine_arrivals`, `resettled_5y`) and `procurement_ambitious` |
-| `areas-ambitious.csv`, `areas-costs-low.csv`, `areas-costs-high.csv` | `areas.csv` with `procurement_per_year` = `procurement_ambitious` (10,000 a year), or `cost_per_place` at £17.62 / £28.64 a night |
+| `areas.csv` | 361 councils: population (mid-2024), people in dispersal (`stock`, 68,538), in hotels and other contingency (`contingency`, 32,667) and initial accommodation (`initial`, 1,572) at 31 Dec 2025 (Reg_02); `capacity` (stock + 5%); `procurement_per_year` = `x_procurement_trend` (4,132 a year); `cost_per_place` (rents scaled to £20.21 a night); other programmes (`x_afghan`, `x_ukraine_arrivals`, `x_resettled_5y`) and `x_procurement_ambitious` |
+| `areas-ambitious.csv`, `areas-costs-low.csv`, `areas-costs-high.csv` | `areas.csv` with `procurement_per_year` = `x_procurement_ambitious` (10,000 a year), or `cost_per_place` at £17.62 / £28.64 a night |
 | `central.yaml` | The plan: central demand, trend procurement, pressure on all supported asylum, protection, progressive equity |
 | `trend-status-quo.yaml` | **The headline's baseline**: the same demand, costs and procurement under today's rules (cap on dispersal only, no protection, no equity term) |
 | `ambitious.yaml` | Central with 10,000 new places a year targeted at councils below their fair share |

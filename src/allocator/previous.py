@@ -22,7 +22,7 @@ import pandas as pd
 
 from allocator.errors import Issue
 from allocator.inputs import read_csv_text
-from allocator.tables import Column, as_text, read_table, type_columns
+from allocator.tables import Column, as_text, header_issues, read_table, type_columns
 
 #: The table's columns (docs/scenario-format.md, "The previous plan's table").
 PREVIOUS_COLUMNS: tuple[Column, ...] = (
@@ -58,15 +58,8 @@ def parse_previous(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int
                    label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
     """Type and check the previous plan's table (specs ``columns``) against the areas and years:
     one row per area and year at most, every area known, every year a planning year."""
-    issues: list[Issue] = []
+    issues = header_issues(df, columns, label)
     lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)
-    known = {c.name for c in columns}
-    for spec in columns:
-        if spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
-    for name in df.columns:
-        if name not in known:
-            issues.append(Issue(label, f"unknown column; use {', '.join(sorted(known))}", row=1, field=name))
     if issues:
         return None, issues
     codes = df["area_code"].astype(str).tolist()

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Issue
-from allocator.tables import Column, as_text, type_columns
+from allocator.tables import Column, as_text, header_issues, type_columns
 
 #: The columns of the regions table (docs/scenario-format.md, "The regions table").
 REGION_COLUMNS: tuple[Column, ...] = (
@@ -42,15 +42,8 @@ def parse_regions(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int]
     """Type and check the regions table (column specs ``columns``) against the areas' ``regions`` and
     the planning ``years``; the typed table (region, year, min_share, max_share, NaN where none) or
     None, and every problem found."""
-    issues: list[Issue] = []
+    issues = header_issues(df, columns, label)
     lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)
-    known = [c.name for c in columns]
-    for spec in columns:
-        if spec.required and spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
-    for name in df.columns:
-        if name not in known:
-            issues.append(Issue(label, f"unknown column; use {', '.join(known)}", row=1, field=name))
     if not issues and "min_share" not in df.columns and "max_share" not in df.columns:
         issues.append(Issue(label, "give a column min_share, max_share or both", row=1, field="min_share"))
     if issues:

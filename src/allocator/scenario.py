@@ -37,8 +37,8 @@ from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the
 from allocator.inputs import read_csv_text, read_yaml, same_key
 from allocator.columns import AGREEMENT_COLUMNS, AREA_COLUMNS, COHORT_COLUMNS, MAX_PEOPLE, MAX_POUNDS  # noqa: F401
 from allocator.previous import check_previous, previous_year_issues, read_previous
-from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, parse_agreements,  # noqa: F401
-                              read_table, resolve_scenario_path, type_columns)
+from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, missing_columns,  # noqa: F401
+                              parse_agreements, read_table, resolve_scenario_path, type_columns, unknown_columns)
 
 
 # --------------------------------------------------------------------------- YAML schema
@@ -447,25 +447,22 @@ def _parse_areas(df: pd.DataFrame, config: ScenarioConfig, label: str) -> tuple[
     codes = df["area_code"].tolist() if "area_code" in df.columns else [None] * len(df)
     bad = issue_reporter(issues, label, lines, codes)
 
-    dup = df.columns[df.columns.duplicated()]         # one pass: a table may have many notes columns
+    dup = df.columns[df.columns.duplicated()]         # one pass: a table may have many columns of its own
     if len(dup):
         issues.append(Issue(label, f"column '{dup[0]}' appears more than once", row=1, field=dup[0]))
         return df, issues
     specs, spec_issues = _area_specs(config, df.columns, label)
-    if spec_issues:
-        return df, spec_issues
-    for spec in specs:
-        if spec.required and spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))  # line 1: the header
-    if issues:
-        return df, issues
+    # a column the engine does not know is refused, never ignored; it does not stop the checks of the others
+    issues += unknown_columns(df, [c.name for c in specs] + [c.name for c in AREA_COLUMNS], label)
+    header = spec_issues or missing_columns(df, specs, label)
+    if header:
+        return df, issues + header
     if len(df) == 0:
-        return df, [Issue(label, "the areas table has no rows")]
+        return df, issues + [Issue(label, "the areas table has no rows")]
 
     out, typed_issues = type_columns(df, specs, label, lines, codes)
-    issues += typed_issues
-    if issues:
-        return out, issues
+    if typed_issues:
+        return out, issues + typed_issues
 
     # ---- cross-column checks
     code = out["area_code"]

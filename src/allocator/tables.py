@@ -3,13 +3,16 @@
 The loader (:mod:`allocator.scenario`) reads each table as text cells
 (:func:`allocator.inputs.read_csv_text`, or an .xlsx sheet) and types it here by a list
 of column specs (:class:`Column`; the areas table's are
-:data:`allocator.scenario.AREA_COLUMNS`). Every bad cell becomes an
+:data:`allocator.scenario.AREA_COLUMNS`), after checking its header against them
+(:func:`header_issues`: a required column missing, a column the engine does not know; one rule for
+every scenario table, docs/design.md). Every bad cell becomes an
 :class:`~allocator.errors.Issue` with its file, line and column. This module knows no
 scenario settings: the specs, the planning years and the area codes come in as arguments.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +45,12 @@ class Column:
 STATUSES = ("existing", "volunteered", "excluded")
 #: The words a flag column (``protect``) accepts, any capitalisation; an empty cell is "not given".
 FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+#: A column of a scenario table whose name starts with this is the user's own (notes, sources, figures kept
+#: for a variant): the engine reads it only where a key names it (``policy.pressure_basis``,
+#: ``policy.fair_share``). Every other column the engine does not know is refused (docs/design.md).
+OWN_PREFIX = "x_"
+#: At most this many unknown columns are named one by one; the rest are counted.
+MAX_UNKNOWN_NAMED = 20
 
 
 def resolve_scenario_path(path: str | Path) -> Path:
@@ -78,6 +87,44 @@ def read_table(base: Path, file_name: str, label: str, key: str, name: str) -> t
     """The bytes of a table (a regular file inside the scenario's folder, within the size limit)."""
     path = resolve_table(base, file_name, label, key)
     return read_file(path, MAX_TABLE_BYTES, name, "a table"), path
+
+
+def header_issues(df: pd.DataFrame, specs: Sequence[Column], label: str) -> list[Issue]:
+    """The header of a text table against its column specs: each required column missing, then each column
+    the table has that no spec names (:func:`unknown_columns`); every one an Issue on line 1."""
+    return missing_columns(df, specs, label) + unknown_columns(df, [c.name for c in specs], label)
+
+
+def missing_columns(df: pd.DataFrame, specs: Sequence[Column], label: str) -> list[Issue]:
+    """An Issue on line 1 for each required column of ``specs`` the table ``df`` does not have."""
+    return [Issue(label, "required column is missing", row=1, field=s.name)
+            for s in specs if s.required and s.name not in df.columns]
+
+
+def unknown_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> list[Issue]:
+    """An Issue on line 1 for each column of ``df`` that is not in ``known``: a column the engine does not know
+    is refused, never ignored (a misspelt ``hotel_close_by`` would leave every hotel open). The message suggests
+    the nearest known name (``did you mean 'hotels_close_by'?``), or lists them all. Allowed besides: a column of
+    the user's own (:data:`OWN_PREFIX`), and a column with no name and no values (a spreadsheet's trailing
+    separator)."""
+    names, issues = list(dict.fromkeys(known)), []
+    allowed = set(names)
+    for k, name in enumerate(map(str, df.columns)):
+        if name in allowed or name.startswith(OWN_PREFIX):
+            continue
+        if name == "":
+            if (df.iloc[:, k].astype(str) != "").any():
+                issues.append(Issue(label, f"column {k + 1} has no name but holds values; name it, or delete it",
+                                    row=1))
+            continue
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the columns are {', '.join(names)}."
+        issues.append(Issue(label, f"unknown column; {hint} Or, for a column of your own, name it "
+                                   f"'{OWN_PREFIX}{name}'", row=1, field=name))
+    if len(issues) > MAX_UNKNOWN_NAMED:
+        rest = len(issues) - MAX_UNKNOWN_NAMED
+        issues = issues[:MAX_UNKNOWN_NAMED] + [Issue(label, f"{rest:,} more columns the engine does not know", row=1)]
+    return issues
 
 
 def issue_reporter(issues: list[Issue], label: str, lines: np.ndarray,
@@ -184,15 +231,8 @@ def _not_a_planning_year(year: int, years: Sequence[int]) -> str:
 def parse_agreements(df: pd.DataFrame, columns: Sequence[Column], years: Sequence[int], area_codes: Iterable[str],
                      label: str) -> tuple[pd.DataFrame | None, list[Issue]]:
     """Type and check the agreements table (specs ``columns``) against the areas and years."""
-    issues: list[Issue] = []
+    issues = header_issues(df, columns, label)
     lines = np.asarray(df.attrs.pop("lines", None) or np.arange(len(df)) + 2)
-    for spec in columns:
-        if spec.required and spec.name not in df.columns:
-            issues.append(Issue(label, "required column is missing", row=1, field=spec.name))
-    known = {c.name for c in columns}
-    for name in df.columns:
-        if name not in known:
-            issues.append(Issue(label, f"unknown column; use {', '.join(sorted(known))}", row=1, field=name))
     if issues:
         return None, issues
     codes = df["area_code"].tolist()
