@@ -93,8 +93,10 @@ def structural_keys(scenario: Scenario, points: list[dict[str, Any]], *, limit: 
 def _shortfall(d: ModelData, lp: LinearProgram) -> dict[str, Any]:
     """What an infeasible point lacks, from the same diagnosis as ``allocator solve``.
 
-    ``shortfall_total`` / ``shortfall_by_year``: dispersal places short at the end of
-    each ceiling year (the smallest raise of the contingency ceiling); ``extra_bed_spaces``:
+    ``shortfall_by_year``: dispersal places short at the end of each ceiling year (the
+    smallest raise of that year's contingency ceiling); ``shortfall_peak``: the largest of
+    them. Years are never added: the people short in one year are mostly those short the
+    next, so a sum over years counts them again. ``extra_bed_spaces``:
     the fewest bed spaces beyond capacity and procurement pace that would make it
     feasible, when that lever alone can.
     """
@@ -107,7 +109,7 @@ def _shortfall(d: ModelData, lp: LinearProgram) -> dict[str, Any]:
     beds = [r for r in rel if r.get("lever") == "capacity" and r.get("option", "capacity") == "capacity"]
     out: dict[str, Any] = {"message": str(err).splitlines()[0]}
     if ceiling:
-        out["shortfall_total"] = round(sum(float(r["places_short"]) for r in ceiling), 2)
+        out["shortfall_peak"] = round(max(float(r["places_short"]) for r in ceiling), 2)
         out["shortfall_by_year"] = ";".join(f"{int(r['year'])}:{float(r['places_short']):.0f}"
                                             for r in ceiling if r.get("year") is not None)
     if beds:
@@ -207,7 +209,7 @@ def flatten(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
         out["gini_final"] = float(h["gini"][-1])
         out["max_rate_per_10k_final"] = float(h["max_rate_per_10k"][-1])
         out["areas_over_cap_final"] = int(h["areas_over_cap"][-1])
-    out["shortfall_total"] = row.get("shortfall_total")
+    out["shortfall_peak"] = row.get("shortfall_peak")
     out["shortfall_by_year"] = row.get("shortfall_by_year", "")
     out["extra_bed_spaces"] = row.get("extra_bed_spaces")
     out["message"] = row.get("message", "")

@@ -88,7 +88,7 @@ def build_table(folder: Path, ids: list[str], keys: list[str]) -> pd.DataFrame:
         if row is not None:
             rows.append(flatten(row, keys))
     table = pd.DataFrame(rows)
-    for col in ("shortfall_total", "extra_bed_spaces"):
+    for col in ("shortfall_peak", "extra_bed_spaces"):
         if col in table:
             table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
     if not table.empty:
@@ -96,7 +96,7 @@ def build_table(folder: Path, ids: list[str], keys: list[str]) -> pd.DataFrame:
         first = ["point_id", *keys, "status", "warm", "warm_note", "objective", "total_cost"]
         years = sorted(c for c in table.columns if c.startswith("contingency_") and c[12:].isdigit())
         rest = ["dispersed_final", "contingency_final", "gini_final", "max_rate_per_10k_final",
-                "areas_over_cap_final", "shortfall_total", "shortfall_by_year", "extra_bed_spaces", "message",
+                "areas_over_cap_final", "shortfall_peak", "shortfall_by_year", "extra_bed_spaces", "message",
                 "simplex_iterations",
                 *TIMING_COLUMNS]
         cols = [c for c in first + years + rest if c in table.columns]
@@ -334,11 +334,11 @@ def preview(table: pd.DataFrame, keys: list[str], *, limit: int = 30) -> str:
     if table.empty:
         return "(no points)"
     cols = [c for c in [*keys, "status", "total_cost", "contingency_final", "dispersed_final", "gini_final",
-                        "max_rate_per_10k_final", "shortfall_total"] if c in table.columns]
+                        "max_rate_per_10k_final", "shortfall_peak"] if c in table.columns]
     t = table[cols].sort_values(keys, kind="stable").copy()
     if "total_cost" in t:
         t["total_cost"] = t["total_cost"].map(lambda v: "" if pd.isna(v) else f"£{v / 1e9:,.3f}bn")
-    if "shortfall_total" in t and t["shortfall_total"].isna().all():
-        t = t.drop(columns="shortfall_total")
+    if "shortfall_peak" in t and t["shortfall_peak"].isna().all():
+        t = t.drop(columns="shortfall_peak")
     more = f"\n... {len(t) - limit} more rows in the table" if len(t) > limit else ""
     return t.head(limit).to_string(index=False, na_rep="") + more
