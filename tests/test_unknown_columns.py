@@ -162,3 +162,18 @@ def test_every_shipped_scenario_loads() -> None:
     """The scenarios the project ships (their own columns renamed x_...) pass the check."""
     for path in sorted((EXAMPLE.parent).glob("*/*.yaml")):
         load_scenario(path)
+
+
+def test_a_column_of_your_own_cannot_be_added_to_the_basis_by_a_change_of_settings(tmp_path: Path) -> None:
+    """Was: "column is missing: policy.pressure_basis counts it" for a column the file has: columns of your own
+    are read only when the scenario file names them, so --set / update cannot count one."""
+    rows = [{**r, "x_afghan": 30 * k} for k, r in enumerate(good_rows())]
+    sc = load(tmp_path / "s", good_config(), rows)
+    with pytest.raises(ScenarioError) as err:
+        sc.update({"policy.pressure_basis": ["x_afghan"]})
+    assert [i.field for i in err.value.issues] == ["policy.pressure_basis"]
+    assert "'x_afghan' is a column of your own" in str(err.value) and "missing" not in str(err.value)
+    result = CliRunner().invoke(cli, ["solve", str(tmp_path / "s"), "--set", "policy.pressure_basis=[x_afghan]",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "name it in the scenario file" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

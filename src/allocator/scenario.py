@@ -37,7 +37,7 @@ from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the
 from allocator.inputs import read_csv_text, read_yaml, same_key
 from allocator.columns import AGREEMENT_COLUMNS, AREA_COLUMNS, COHORT_COLUMNS, MAX_PEOPLE, MAX_POUNDS  # noqa: F401
 from allocator.previous import check_previous, previous_year_issues, read_previous
-from allocator.tables import (Column, agreement_year_issues, as_text, issue_reporter, missing_columns,  # noqa: F401
+from allocator.tables import (OWN_PREFIX, Column, agreement_year_issues, as_text, issue_reporter, missing_columns,  # noqa: F401
                               parse_agreements, read_table, resolve_scenario_path, type_columns, unknown_columns)
 
 
@@ -492,7 +492,14 @@ def _fits_tables(config: ScenarioConfig, areas: pd.DataFrame, agreements: pd.Dat
                  label: str) -> list[Issue]:
     """What of the (already typed and checked) tables depends on the settings, checked again for new
     settings by :meth:`Scenario.update`: the columns the cohorts and the fair-share key need, and the
-    agreements' years. Nothing is parsed again."""
+    agreements' years. Nothing is parsed again, so a column of the user's own (``x_...``) that the loaded
+    settings did not name was never read and cannot be counted now: said so, not "missing"."""
+    basis = config.policy.pressure_basis
+    unread = [n for n in (basis if isinstance(basis, list) else []) if n.startswith(OWN_PREFIX) and n not in areas.columns]
+    if unread:
+        return [Issue(label, f"'{n}' is a column of your own, read only when the scenario file's "
+                             "policy.pressure_basis names it, so a change of settings cannot add it; name it in the "
+                             "scenario file", field="policy.pressure_basis") for n in unread]
     specs, issues = _area_specs(config, areas.columns, label)
     if issues:
         return issues
