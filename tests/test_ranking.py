@@ -96,6 +96,29 @@ def test_ranking_needs_the_start_or_the_funding_it_sorts_by() -> None:
     assert no_start["area_code"].tolist() == ["X", "Y", "Z"] and no_start["start"].isna().all()
 
 
+def test_rate_ranks_on_the_plans_pressure_basis() -> None:
+    """Was: --sort-by rate ranked people in dispersal alone, so a council whose pressure is its hotels
+    (Hillingdon) ranked low in a plan whose caps count them. Z has 260 hotel residents at the end of 2027: on
+    the basis (40 + 260) / 20 = 15.0 per 10,000, above X's 12.0 and Y's 8.0 (no hotels); in dispersal alone it
+    is last (2.0)."""
+    plan = plan_p()
+    hotels = plan.allocations["area_code"].map({"X": 0, "Y": 0, "Z": 260}).where(plan.allocations["year"] == 2027, 0)
+    total = plan.allocations.groupby(["area_code", "year"])["stock"].transform("sum") + hotels
+    plan.allocations["basis_rate_per_10k"] = (total / plan.allocations["area_code"].map(POP) * 1e4).round(2)
+    plan.summary["headline"] = {"start": {"basis": {"pressure_basis": "supported"}}}
+    r = rank_councils([plan], ["p"], by="rate", top=10)
+    assert r.table["area_code"].tolist() == ["Z", "X", "Y"]
+    assert r.table["basis_rate_per_10k"].tolist() == [15.0, 12.0, 8.0]
+    assert r.table["rate_per_10k"].tolist() == [2.0, 12.0, 8.0]
+    assert r.title.endswith("at the end of 2027, on the plan's pressure basis (supported)")
+    assert "per 10k on basis, 2027" in r.markdown() and "per 10k in dispersal, 2027" in r.markdown()
+    # a plan on the dispersal basis beside it is ranked on dispersal alone, and the title names both bases
+    both = rank_councils([plan, plan_p()], ["p", "d"], by="rate", top=1)
+    assert both.table[["plan", "area_code"]].values.tolist() == [["p", "Z"], ["d", "X"]]
+    assert both.title.endswith("(supported, dispersal)")
+    assert rank_councils([plan_p()], ["d"], by="rate").bases == ()
+
+
 def test_cli_ranks_one_plan_and_writes_the_table(tmp_path: Path) -> None:
     plan_p().write(tmp_path / "p")
     out = tmp_path / "ranked"

@@ -9,7 +9,13 @@ For each plan, every council's figures (cohorts added up):
 ``change``
     ``final`` minus ``start``: positive when the council houses more people at the end
 ``rate_per_10k``
-    people per 10,000 residents at the end of the final year (``allocations.csv``, ``rate_per_10k``)
+    people in dispersal per 10,000 residents at the end of the final year (``allocations.csv``,
+    ``rate_per_10k``)
+``basis_rate_per_10k``
+    the same on the plan's pressure basis (``allocations.csv``, ``basis_rate_per_10k``: dispersal,
+    the council's hotel residents and the other programmes counted), only for a plan whose basis is
+    not dispersal alone; ``--sort-by rate`` ranks by it there, as the plan's caps and fair shares
+    judge the council (Hillingdon's pressure is mostly its hotels)
 ``funding``
     the council's funding summed over every planning year, £ (``allocations.csv``, ``funding``,
     the area's figure, counted once per year even with cohorts); only when the scenario has a
@@ -31,6 +37,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from allocator.errors import CommandLineError, given_issue
+from allocator.fairness import basis_name
 from allocator.output import clean_text, fmt, markdown_table as text_table, safe_csv, write_folder
 from allocator.plan import Plan
 
@@ -40,6 +47,14 @@ SORT_BY = {
     "funding": ("funding", "their funding over {first}–{last}"),
     "rate": ("rate_per_10k", "people per 10,000 residents at the end of {last}"),
 }
+BASIS_RATE = "basis_rate_per_10k"
+
+
+def rank_column(figures: pd.DataFrame, by: str) -> str:
+    """The column ``by`` ranks a plan's councils by: for ``rate``, the rate on the plan's pressure basis where
+    the plan has one (:data:`BASIS_RATE`), else people in dispersal alone."""
+    column = SORT_BY[by][0]
+    return BASIS_RATE if column == "rate_per_10k" and BASIS_RATE in figures else column
 
 
 def council_figures(plan: Plan, label: str, by: str) -> pd.DataFrame:
@@ -58,6 +73,8 @@ def council_figures(plan: Plan, label: str, by: str) -> pd.DataFrame:
     out["final"] = by_year["stock"].sum().xs(final, level="year").reindex(out.index)
     out["change"] = out["final"] - out["start"]
     out["rate_per_10k"] = by_year["rate_per_10k"].first().xs(final, level="year").reindex(out.index)
+    if BASIS_RATE in a.columns:         # the area's figure, repeated on each cohort row
+        out[BASIS_RATE] = by_year[BASIS_RATE].first().xs(final, level="year").reindex(out.index)
     if "funding" in a.columns:          # the area's figure, repeated on each cohort row
         out["funding"] = by_year["funding"].first().groupby(level="area_code").sum().reindex(out.index)
     elif by == "funding":
@@ -70,26 +87,33 @@ def council_figures(plan: Plan, label: str, by: str) -> pd.DataFrame:
 class Ranking:
     """The councils of each plan ranked by one figure (:data:`SORT_BY`), the first ``top`` of each."""
 
-    table: pd.DataFrame            # plan, rank, area_code, area_name, region, start, final, change, rate_per_10k[, funding]
+    table: pd.DataFrame   # plan, rank, area_code, area_name, region, start, final, change, rate_per_10k[, basis_rate_per_10k, funding]
     by: str
     first_year: int
     final_year: int
+    bases: tuple[str, ...] = ()    # with ``by == "rate"``: each plan's pressure basis, when one is not dispersal
 
     @property
     def title(self) -> str:
-        return "Councils ranked by " + SORT_BY[self.by][1].format(first=self.first_year, last=self.final_year)
+        text = "Councils ranked by " + SORT_BY[self.by][1].format(first=self.first_year, last=self.final_year)
+        if self.bases:
+            text += f", on the plan's pressure basis ({', '.join(dict.fromkeys(self.bases))})"
+        return text
 
     def _shown(self) -> pd.DataFrame:
         """The table with numbers formatted for reading and readable column names."""
         t = self.table.copy()
-        for col, kind in (("start", "people"), ("final", "people"), ("rate_per_10k", "rate"), ("funding", "pounds")):
+        for col, kind in (("start", "people"), ("final", "people"), ("rate_per_10k", "rate"), (BASIS_RATE, "rate"),
+                          ("funding", "pounds")):
             if col in t:
                 t[col] = [fmt(v, kind) for v in t[col]]
         t["change"] = [fmt(v, "people", signed=True) for v in t["change"]]
         t["rank"] = t["rank"].astype(str)
         t = t[["plan", "rank", "area_name", "area_code", *t.columns[4:]]]
+        dispersal = "per 10k in dispersal" if BASIS_RATE in t else "per 10k"
         return t.rename(columns={"area_name": "council", "area_code": "code", "final": f"end of {self.final_year}",
-                                 "rate_per_10k": f"per 10k, {self.final_year}", "funding": "funding, all years"})
+                                 "rate_per_10k": f"{dispersal}, {self.final_year}",
+                                 BASIS_RATE: f"per 10k on basis, {self.final_year}", "funding": "funding, all years"})
 
     def render(self, console) -> None:
         shown = self._shown()
@@ -126,10 +150,11 @@ def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 1
     """Each plan's ``top`` councils by ``by`` (a key of :data:`SORT_BY`), largest first, ties by code."""
     if by not in SORT_BY:
         raise CommandLineError(given_issue("--sort-by", by, f"must be one of {', '.join(SORT_BY)}"))
-    column = SORT_BY[by][0]
-    frames = []
+    frames, basis_ranked = [], False
     for label, plan in zip(labels, plans):
         f = council_figures(plan, label, by)
+        column = rank_column(f, by)
+        basis_ranked |= column == BASIS_RATE
         f = f.sort_values([column, "area_code"], ascending=[False, True], kind="stable").head(top)
         f.insert(0, "rank", np.arange(1, len(f) + 1))
         f.insert(0, "plan", label)
@@ -138,7 +163,8 @@ def rank_councils(plans: list[Plan], labels: list[str], *, by: str, top: int = 1
     if table["start"].notna().all():
         table[["start", "change"]] = table[["start", "change"]].astype("int64")
     years = pd.concat([p.allocations["year"] for p in plans])
-    return Ranking(table, by, int(years.min()), int(years.max()))
+    bases = tuple(basis_name(p) for p in plans) if basis_ranked else ()
+    return Ranking(table, by, int(years.min()), int(years.max()), bases)
 
 
 _TEXT_COLUMNS = {"metric", "region", "plan", "area_code", "area_name", "council", "code"}

@@ -43,7 +43,8 @@ def _load_all(paths: tuple[Path, ...], solver: str, quiet: bool) -> list:
 @click.option("--sort-by", type=click.Choice(["change", "funding", "rate"]), default=None,
               help="Also rank each plan's councils, largest first: change = people at the end of the final "
                    "year minus people at the start; funding = funding summed over all years; rate = people "
-                   "per 10,000 residents at the end of the final year. With --sort-by one plan is enough.")
+                   "per 10,000 residents at the end of the final year, on the plan's pressure basis "
+                   "(dispersal alone on the dispersal basis). With --sort-by one plan is enough.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write the tables into this folder: compare_trajectory.csv, compare_regions.csv, "
                    "compare_areas.csv, compare_ranking.csv with --sort-by (raw numbers) and compare.md "
