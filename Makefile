@@ -24,7 +24,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 ## Install the engine, then solve the national central plan and its baseline, the trend status quo (the same
-## demand and historical procurement pace under today's rules), and print the comparison (scenarios/uk-2025/report.py).
+## demand and historical procurement pace under today's rules), and the high path's pair; print each comparison and
+## write the four plans to out/ (scenarios/uk-2025/report.py).
 demo: $(CORE)
 	$(BIN)/python scenarios/uk-2025/report.py --out out
 

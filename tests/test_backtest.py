@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 
 from allocator import load_scenario, solve
-from allocator.backtest import backtest, measures
+from allocator.backtest import Backtest, backtest, measures, versus
 from tests.conftest import REPO
 
 FOLDER = REPO / "scenarios" / "backtest-2022"
@@ -68,6 +69,32 @@ def test_measures_by_hand() -> None:
     assert m["share_elsewhere"] == pytest.approx(20 / 140, abs=5e-5)
     assert m["correlation"] == pytest.approx(np.corrcoef([10, 20, 40], [20, 20, 30])[0, 1], abs=5e-5)
     assert m["rank_correlation"] == pytest.approx(np.corrcoef([1, 2, 3], [1.5, 1.5, 3])[0, 1], abs=5e-5)
+
+
+def test_the_model_against_a_naive_prediction_measure_by_measure() -> None:
+    """Trial 2 (b): the guide said the model was "barely closer than persistence" where it is worse on Pearson's
+    correlation (0.912 against 0.913). The comparison is made measure by measure, as the figures are shown:
+    higher correlations and lower errors are closer, and figures shown alike are the same."""
+    metrics = pd.DataFrame([
+        {"prediction": "model", "correlation": 0.9121, "rank_correlation": 0.7254, "mean_absolute_error": 87.4,
+         "share_elsewhere": 0.2391},
+        {"prediction": "persistence", "correlation": 0.9134, "rank_correlation": 0.7161, "mean_absolute_error": 91.2,
+         "share_elsewhere": 0.2389}])
+    b = Backtest(date=date(2025, 12, 31), councils=pd.DataFrame(), regions=pd.DataFrame(), metrics=metrics, summary={})
+    assert versus(b, "persistence") == ("better on rank correlation (0.725 against 0.716) and mean absolute error "
+                                        "(87 against 91 people); worse on correlation (0.912 against 0.913); the "
+                                        "same on people placed elsewhere (23.9% against 23.9%)")
+
+
+def test_the_guide_says_how_the_model_compares_measure_by_measure(plan) -> None:
+    """The guide's output has the line comparing the model with persistence (tests/test_docs_commands.py runs it),
+    and its words name the measure the model is worse on, if any: Pearson's correlation on scenarios/backtest-2022."""
+    b = backtest(plan, REG02, "2025-12-31")
+    guide = " ".join((REPO / "docs" / "guide" / "backtest.md").read_text(encoding="utf-8").split())
+    assert f"the model against persistence: {versus(b, 'persistence')}" in guide
+    worse = "worse on correlation" in versus(b, "persistence")
+    assert worse == ("slightly further on Pearson's correlation" in guide)
+    assert ("barely closer" in guide) is False
 
 
 def test_backtest_against_reg02(plan) -> None:

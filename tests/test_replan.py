@@ -22,9 +22,10 @@ from allocator import load_scenario, prepare, solve
 from allocator.errors import InfeasibleError, InputError, ScenarioError
 from allocator.model import build_lp
 from allocator.plan import read_plan
-from allocator.replan import replan
+from allocator.output import fmt
+from allocator.replan import cost_words, replan, replan_lines
 from allocator.solvers import _fallback
-from tests.conftest import EXAMPLE, UK_CENTRAL, area, config, write_scenario
+from tests.conftest import EXAMPLE, REPO, UK_CENTRAL, area, config, write_scenario
 
 BIN = Path(sys.executable).parent / "allocator"
 
@@ -100,6 +101,14 @@ def test_the_national_plan_from_its_own_position_a_year_on(tmp_path: Path) -> No
     then, now = plan.trajectory.set_index("year").loc[left], r.plan.trajectory.set_index("year")
     assert (now["void_places"] - then["void_places"]).abs().max() <= 1
     assert (now["total_cost"] - then["total_cost"]).abs().max() <= 2 * scenario.areas["cost_per_place"].max()
+    # as docs/monitoring.md says, year by year (trial 2: it said "£7,588 in 2028 and in 2029"; 2028's is 0)
+    gap = (now["total_cost"] - then["total_cost"]).round()
+    text = " ".join((REPO / "docs" / "monitoring.md").read_text(encoding="utf-8").split())
+    same = [str(y) for y in left if gap[y] == 0]
+    listed = ", ".join(same[:-1]) + " and " + same[-1] if len(same) > 1 else "".join(same)
+    assert not same or f"costs within that person's: the same in {listed}" in text
+    for y in (y for y in left if gap[y] != 0):
+        assert f"£{abs(gap[y]):,.0f} {'less' if gap[y] < 0 else 'more'} in {y}" in text, (y, gap[y])
     if located and new.iloc[0] > 0:
         first = years[0]
         at_first = plan.allocations[plan.allocations["year"] == first]
@@ -474,3 +483,104 @@ def test_an_actual_off_the_plan_starts_from_the_kept_bed_spaces_or_its_people(tm
         assert r.plan.trajectory["void_cost"].tolist() == void
         short = [n for n in r.notes if "more people at the new start than the bed spaces the previous plan keeps" in n]
         assert len(short) == (people > 130)
+
+
+# --------------------------------------------------------------------------- what a re-plan says (trial 2)
+EXAMPLE_ACTUAL = EXAMPLE / "actual-2026-03-31.csv"
+
+
+def test_the_start_note_gives_the_start_the_new_plan_is_solved_from(example) -> None:
+    """Trial 2 (a)5: on a date inside a year the note summed each council's start unrounded (its actual moved on
+    along the previous plan), while the new plan starts from each council's whole people: in the example, 651 in
+    contingency in the note and 652 in areas.csv, start.csv and summary.json. The note gives the sums of those."""
+    plan, scenario = example
+    r = replan(plan, scenario, EXAMPLE_ACTUAL, "2026-03-31")
+    areas = pd.read_csv(io.BytesIO(r.files["areas.csv"]))
+    dispersal, contingency = int(areas["stock"].sum()), int(areas["contingency"].sum())
+    start = r.plan.summary["headline"]["start"]
+    assert (start["dispersed"], start["contingency"]) == (dispersal, contingency)
+    assert (r.plan.start["stock"].sum(), r.plan.start["contingency"].sum()) == (dispersal, contingency)
+    note = next(n for n in r.notes if "is inside 2026" in n)
+    assert note.endswith(f"; {dispersal:,} in dispersal, {contingency:,} in contingency)"), note
+
+
+def test_the_cost_is_given_over_the_years_it_covers_beside_the_previous_plans(example) -> None:
+    """Trial 2 (b): replan printed "total cost £…" for the new plan's years (2027–2030) alone, while the previous
+    plan's total covers 2026 too, so the two read as a saving. The line, changes.md and summary.json give the new
+    plan's cost over its years and the previous plan's over the same years, and the difference: the sum of the
+    year-by-year differences `allocator compare` shows (each plan's trajectory.csv total_cost)."""
+    plan, scenario = example
+    r = replan(plan, scenario, EXAMPLE_ACTUAL, "2026-03-31")
+    new, old = (p.trajectory.set_index("year")["total_cost"] for p in (r.plan, plan))
+    years = [2027, 2028, 2029, 2030]
+    cost = r.plan.summary["replan"]["cost"]
+    assert cost["years"] == cost["same_years"] == [2027, 2030] and list(new.index) == years
+    assert cost["total"] == pytest.approx(new.sum()) and cost["previous_same_years"] == pytest.approx(old[years].sum())
+    assert cost["difference"] == pytest.approx((new - old[years]).sum()) and old.sum() > new.sum() > old[years].sum()
+    words = (f"cost over 2027–2030 {fmt(new.sum(), 'money')}; the previous plan {fmt(old[years].sum(), 'money')} "
+             f"over the same years ({fmt(new.sum() - old[years].sum(), 'money', signed=True)})")
+    assert words in replan_lines(r)[1] and "total cost" not in replan_lines(r)[1]
+    assert words in r.markdown()
+    assert cost_words({**cost, "years": [2027, 2031], "total": 1e8}).startswith("cost over 2027–2031 £100.0m, over "
+                                                                              "2027–2030 ")
+
+
+def test_another_scenario_is_taken_and_said_to_be(example, tmp_path: Path) -> None:
+    """Trial 2 (b): a scenario other than the one the plan was solved from (a successor is allowed) was taken
+    without a word. The first note names it and the previous plan's, with both SHA-256; summary.json records both.
+    The plan's own scenario says nothing, nor, for a re-plan, its scenario/ or the scenario it was re-planned with."""
+    plan, scenario = example
+    other = scenario.update({"objective.stability_weight": 2_000})
+    r = replan(plan, other, at_year_end(plan, 2026), "2026-12-31")
+    before = plan.summary["scenario_sha256"]
+    assert other.sha256 != before == scenario.sha256
+    assert r.notes[0].startswith(f"the scenario {other.source} (SHA-256 {other.sha256[:16]}) differs from the one "
+                                 f"the previous plan was solved from ('{plan.summary['scenario']}'")
+    assert f"SHA-256 {before[:16]}" in r.notes[0]
+    assert (r.plan.summary["replan"]["scenario_sha256"], r.plan.summary["replan"]["previous_scenario_sha256"]) == (
+        other.sha256, before)
+    same = replan(plan, scenario, at_year_end(plan, 2026), "2026-12-31")
+    assert not any("differs from the one" in n for n in same.notes)
+    folder = read_plan(same.write(tmp_path / "first"))
+    for given in (load_scenario(tmp_path / "first" / "scenario"), scenario):
+        again = replan(folder, given, at_year_end(folder, 2027), "2027-12-31")
+        assert not any("differs from the one" in n for n in again.notes)
+
+
+def test_the_councils_of_the_actual_left_out_are_named(example, tmp_path: Path) -> None:
+    """Trial 2 (c): the note listed 12 bare codes of the councils the scenario does not have, and not how many more;
+    as track's note: names, codes and "and N more"."""
+    plan, scenario = example
+    actual = at_year_end(plan, 2026)
+    names = pd.read_csv(REPO / "scenarios" / "uk-2025" / "areas.csv").head(14)
+    extra = pd.DataFrame({"area_code": names["area_code"], "area_name": names["area_name"], "stock": 1,
+                          "contingency": 0})
+    r = replan(plan, scenario, pd.concat([actual.assign(area_name=""), extra]), "2026-12-31")
+    note = next(n for n in r.notes if "of the actual are not in the scenario" in n)
+    shown = ", ".join(f"{n} ({c})" for n, c in zip(names["area_name"][:12], names["area_code"][:12]))
+    assert note == f"14 council(s) of the actual are not in the scenario and are left out: {shown} and 2 more"
+
+
+def test_a_protected_councils_rise_says_why(tmp_path: Path) -> None:
+    """Trial 2 (b): "Portsmouth 2027: 335 -> 525 (+190; protected (no rise))": a council protected with no_rise rose
+    against the previous plan. Its total on the pressure basis did not: it started the new plan with people in its
+    hotels, who move into dispersal as the hotels empty. P (10,000 residents, 40 people, protected above 30 per
+    10,000): nobody arrives in 2026 and P keeps its 20 survivors, held there (no rise) in 2027 and 2028. Re-planned
+    from the end of 2026 with 15 of its people in its hotels (35 on the basis), P holds 35 in dispersal in 2027:
+    +15, and why says so, from explain's reasons (the reason's figures in brief)."""
+    cfg = config([2026, 2027, 2028], [0, 100, 0], hotel=50_000,
+                 policy={"pressure_basis": "supported", "protect": {"above_per_10k": 30, "rule": "no_rise"}})
+    del cfg["demand"]["contingency_start"]
+    rows = [area("P", population=10_000, stock=40, capacity=100, cost=1_000, contingency=0),
+            area("B", capacity=1_000, cost=5_000, contingency=0)]
+    sc = load_scenario(write_scenario(tmp_path, cfg, rows))
+    plan = read_plan(solve(sc).write(tmp_path / "plan"))
+    assert stock(plan)[("P", 2027)] == 20
+    actual = at_year_end(plan, 2026)
+    actual.loc[actual["area_code"] == "P", "contingency"] = 15
+    r = replan(plan, sc, actual, "2026-12-31")
+    row = r.changes.set_index(["area_code", "year"]).loc[("P", 2027)]
+    assert (row["previous"], row["new"]) == (20, 35)
+    assert row["why"].startswith("protected (no rise): held at 35 on its pressure basis as at the start "
+                                 "(20 in dispersal + 15 in its hotels)"), row["why"]
+    assert "protected (no rise): held at 35" in "\n".join(replan_lines(r)) and row["why"] in r.markdown()

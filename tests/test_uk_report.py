@@ -38,6 +38,25 @@ def test_the_demo_names_its_baseline_and_writes_both_plans(report, tmp_path: Pat
     assert (tmp_path / "uk-2025-trend-status-quo" / "summary.json").is_file()
 
 
+def test_the_demo_says_how_to_compare_each_pair_it_wrote(report, tmp_path: Path, capsys) -> None:
+    """Trial 2 (b): the demo's last line, "compare them: allocator compare out/uk-2025-central ...", came after the
+    high path's section but named the central pair, and the high path's plans were written nowhere. Each pair's
+    section ends with its plans written and the compare command for those two folders, which exist."""
+    assert report.demo(tmp_path) == 0
+    lines = capsys.readouterr().out.splitlines()
+    compares = [i for i, line in enumerate(lines) if line.startswith("compare them: allocator compare ")]
+    sections = [next(i for i, line in enumerate(lines) if f"the plan (`{plan}`) against" in line)
+                for plan, _ in report.PAIRS.values()]
+    assert len(compares) == len(report.PAIRS) and sections == sorted(sections)
+    ends = [*sections[1:], len(lines)]
+    for (plan_file, base_file), start, at, end in zip(report.PAIRS.values(), sections, compares, ends):
+        assert start < at < end
+        folders = [tmp_path / f"uk-2025-{name.removesuffix('.yaml')}" for name in (plan_file, base_file)]
+        assert lines[at] == f"compare them: allocator compare {folders[0]} {folders[1]}"
+        assert all((f / "summary.json").is_file() for f in folders)
+        assert [f"plan written to {f}/" for f in folders] == lines[at - 2:at]
+
+
 # The trial of main (2026-11-30), items (a)2, (a)3, (b)3, (c): every claim of the page is measured by a solve
 # made here, apart from report.py.
 

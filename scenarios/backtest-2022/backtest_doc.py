@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator import load_scenario, solve
-from allocator.backtest import PREDICTIONS, Backtest, backtest, council_table, metrics_table, region_table
+from allocator.backtest import PREDICTIONS, Backtest, backtest, council_table, metrics_table, region_table, versus
 from allocator.output import fmt, markdown_table
 
 HERE = Path(__file__).resolve().parent
@@ -51,12 +51,6 @@ def run_all() -> tuple[dict, dict[str, Backtest]]:
     national = load_scenario(REPO / "scenarios" / "uk-2025" / "central.yaml").config.demand.exit_rate
     return facts | {"variants": build.VARIANTS, "exit_rate": build.EXIT_RATE, "national_exit_rate": national,
                     "variant_exit_rate": build.EXIT_RATE_VARIANT}, results
-
-
-def _pp(a: float, b: float) -> str:
-    """The difference of two shares in percentage points, in words."""
-    gap = (a - b) * 100
-    return f"{abs(gap):.1f} points {'fewer' if gap < 0 else 'more'}"
 
 
 def _how_many(n: int, of: int) -> str:
@@ -89,14 +83,13 @@ def findings(results: dict[str, Backtest]) -> list[str]:
     top_over = c[c["model_error"] > 0].nlargest(5, "model_error")
     regions = central.regions.set_index("region")
     london = regions.loc["London"] if "London" in regions.index else None
-    s0, sp = share["scenario.yaml"], share["pace-by-population.yaml"]
+    s0 = share["scenario.yaml"]
     lines = [
         f"* **Against persistence.** Where the pace follows the councils that housed people at the start, the "
-        f"model places {s0['model']:.1%} of people in another council than they were, {_pp(s0['model'], s0['persistence'])} "
-        f"than persistence ({s0['persistence']:.1%}): costs alone, inside the pace that history allowed, add little "
-        f"to \"each council keeps its share\". With the same pace spread by population it places "
-        f"{sp['model']:.1%} elsewhere, {_pp(sp['model'], sp['persistence'])} than persistence. A population share alone "
-        f"({s0['population']:.1%}) is far worse than either: where people are housed follows where they were housed.",
+        f"model is {versus(central)}. Costs alone, inside the pace that history allowed, add little to \"each "
+        f"council keeps its share\". With the same pace spread by population it is {versus(by_pop)}. A population "
+        f"share alone ({s0['population']:.1%} placed elsewhere) is far worse than either: where people are housed "
+        "follows where they were housed.",
         f"* **New dispersal areas.** {len(new)} councils housed at most {NEW_AT_START} people at the start and at least "
         f"{NEW_AT_END} at the end ({', '.join(new.nlargest(6, 'actual_dispersal')['area_name'].astype(str))}, ...): "
         f"{new['actual_dispersal'].sum():,.0f} people by 31 December 2025, of whom the model places "

@@ -449,19 +449,22 @@ def hotels_by_2027(central: Pair, high: Pair, by2027: Solved | None, short: dict
 
 
 def demo(out: Path) -> int:
-    """`make demo`: solve both pairs, print their headlines, write the central pair's plans to ``out``."""
+    """`make demo`: solve both pairs and, for each, print its headline, write its plan and baseline to ``out`` and
+    say how to compare the two written."""
     for key, (plan_file, base_file) in PAIRS.items():
         pair = solve_pair(plan_file, base_file)
         label = ("Headline (central demand, through the published 31 March 2026 figures)" if key == "central"
                  else "High path (the March fall a one-off: need stays near 90,000)")
         print("\n".join(headline(pair, label)))
         print()
-        if key == "central":
-            for s in (pair.plan, pair.base):
-                folder = out / f"uk-2025-{s.name.removesuffix('.yaml')}"
-                s.plan.write(folder, force=True)
-                print(f"plan written to {folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder}/")
-    print("compare them: allocator compare out/uk-2025-central out/uk-2025-trend-status-quo")
+        shown = []
+        for s in (pair.plan, pair.base):
+            folder = out / f"uk-2025-{s.name.removesuffix('.yaml')}"
+            s.plan.write(folder, force=True)
+            shown.append(str(folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder))
+            print(f"plan written to {shown[-1]}/")
+        print(f"compare them: allocator compare {' '.join(shown)}")
+        print()
     return 0
 
 

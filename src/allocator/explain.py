@@ -44,6 +44,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 import numpy as np
+import pandas as pd
 
 from allocator import registry
 from allocator.data import ModelData
@@ -190,6 +191,22 @@ def explain_area(allocations, code: str, start=None, basis: str | None = None) -
                                  f"the whole plan, {span} (not a yearly figure: the person placed stays on into "
                                  "later years).")
     return lines
+
+
+def reason_cells(allocations, start=None, basis: str | None = None) -> pd.Series:
+    """Each area and year's ``limited_by`` as a table cell gives it (a re-plan's changes.csv ``why``): the reasons
+    joined by ", ", each with its figures in brief where its :class:`~allocator.records.Reason` has any
+    (``tag: figures``, from the area's rows of ``allocations`` and its ``start`` row). Indexed by area_code and year."""
+    rows = allocations.groupby(["area_code", "year"], sort=False)
+    tags = rows["limited_by"].first().map(lambda text: [r.strip() for r in str(text).split(";") if r.strip()])
+    by_tag = {tag: pairs[0][1] for tag, pairs in registry.reasons().items()}
+    out = tags.map(", ".join)
+    briefed = tags.map(lambda ts: any(by_tag[t].brief is not None for t in ts if t in by_tag))
+    starts = {} if start is None else {str(r["area_code"]): r for r in start.to_dict(orient="records")}
+    for (code, year) in out.index[briefed.to_numpy()]:             # the few cells with figures to give
+        facts = _facts(int(year), rows.get_group((code, year)), basis, starts.get(str(code)))
+        out[(code, year)] = ", ".join(by_tag[t].cell(facts) if t in by_tag else t for t in tags[(code, year)])
+    return out
 
 
 def _facts(year: int, group, basis: str | None, start: dict | None) -> registry.Facts:

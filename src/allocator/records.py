@@ -54,10 +54,17 @@ class Reason:
     binds: Callable[[Solved], np.ndarray] | None = None
     #: the words with the area's figures (:class:`Facts`); "" where the plan lacks them: ``words`` then
     figures: Callable[[Facts], str] | None = None
+    #: the figures a table cell gives after the tag ("tag: figures", a re-plan's changes.csv ``why``); "": none
+    brief: Callable[[Facts], str] | None = None
 
     def say(self, facts: Facts) -> str:
         """The plain words for one area and year: with its figures where the reason quotes any."""
         return (self.figures(facts) if self.figures is not None else "") or self.words
+
+    def cell(self, facts: Facts) -> str:
+        """The tag as a table cell gives it: with its figures in brief where the reason has any."""
+        figures = self.brief(facts) if self.brief is not None else ""
+        return f"{self.tag}: {figures}" if figures else self.tag
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,24 @@ def _protected(rule: str) -> Callable[[Solved], np.ndarray]:
     return binds
 
 
+def _held_no_rise(f: Facts) -> str:
+    """Protected with ``no_rise``, in brief and without a comma between figures (a cell lists several reasons,
+    joined by ", "): the total on the pressure basis it is held at and its total at the start, in dispersal and in
+    its hotels (start.csv), so that a rise in dispersal against a previous plan, as its hotels empty, reads as
+    what it is. "" without the plan's start or a basis."""
+    start = f.start
+    if start is None or f.basis is None or "basis_total" not in start:
+        return ""
+    total0, stock0 = int(start["basis_total"]), int(start["stock"])
+    hotels0 = int(start["contingency"]) if "contingency" in start and not pd.isna(start["contingency"]) else 0
+    others = total0 - stock0 - hotels0
+    parts = [f"{stock0:,} in dispersal", *([f"{hotels0:,} in its hotels"] if hotels0 else []),
+             *([f"{others:,} under other programmes"] if others else [])]
+    if f.held == total0:
+        return f"held at {f.held:,} on its pressure basis as at the start ({' + '.join(parts)})"
+    return f"held at {f.held:,} on its pressure basis ({total0:,} at the start: {' + '.join(parts)})"
+
+
 def _exits_only(s: Solved) -> np.ndarray:
     prev = np.concatenate([s.d.stock0[:, None, :], s.S[:, :-1, :]], axis=1)
     floor = (1.0 - s.d.exit_rate)[None, None, :] * prev
@@ -438,7 +456,7 @@ FAMILIES: tuple[Family, ...] = (
                            _protected("no_new_placements")),
                     Reason("protected (no rise)", "the area is protected (policy.protect: among the most "
                            "pressured places at the start) and ends no year with more people on its pressure "
-                           "basis than it started it with", _protected("no_rise")))),
+                           "basis than it started it with", _protected("no_rise"), brief=_held_no_rise))),
     Family("regional_share", "row", "regional shares", fr.add_regional_share, "regional_share", "Regional shares",
            when=fr.has_targets, lever=REGIONS, sides=("upper", "lower"), describe=fr.describe_shares,
            reasons=(Reason("regional share (max)", "its region holds the largest share of the national "

@@ -30,7 +30,10 @@ position (:mod:`allocator.actual`) and its date, and solves a new plan for the y
 The new plan is a plan folder like any other (``allocator track``, ``report``, ``explain`` read it),
 with ``changes.csv`` / ``changes.md`` (the per-council change list: previous number, new number,
 why) and the scenario it was solved from in ``scenario/`` (``allocator solve DIR/scenario`` solves
-it again). Its ``summary.json`` records the previous plan's SHA-256 under ``replan``.
+it again). Its ``summary.json`` records under ``replan`` the previous plan's SHA-256, the scenario given and
+its SHA-256 (a scenario other than the one the previous plan was solved from is taken, and the first note
+says so, naming both) and ``cost``: the new plan's total over its years beside the previous plan's over the
+same years (:func:`cost_words`).
 """
 
 from __future__ import annotations
@@ -50,9 +53,10 @@ from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actua
 from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
+from allocator.explain import reason_cells
 from allocator.output import clean_text, fmt, markdown_table, safe_csv
 from allocator.scenario import Scenario, load_scenario
-from allocator.track import PlanPath, as_date, plan_path, year_end
+from allocator.track import PlanPath, _some, as_date, plan_path, year_end
 
 SCENARIO_FILES = ("scenario.yaml", "areas.csv", "agreements.csv", "previous.csv")
 
@@ -86,7 +90,8 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
     """Solve a new plan for the remaining years of ``previous`` from ``actual`` on ``when``.
 
     ``scenario`` is the scenario ``previous`` was solved from (or its successor: new agreements are
-    welcome). ``stability_weight`` overrides ``objective.stability_weight``. Raises
+    welcome; another scenario is taken, and the first of the notes says so). ``stability_weight``
+    overrides ``objective.stability_weight``. Raises
     :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan or with no year left
     to plan, an actual that cannot be read, a scenario whose areas are not the plan's;
     :class:`~allocator.errors.InfeasibleError` when the agreements cannot all be kept from here.
@@ -106,7 +111,7 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
     actual.check_date(when)
-    notes: list[str] = suppressed_notes(actual.label, actual.suppressed)
+    notes: list[str] = _other_scenario(previous, scenario) + suppressed_notes(actual.label, actual.suppressed)
     start = _start(path, actual, when, first, notes, hotels=path.contingency is not None)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
         files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
@@ -116,9 +121,48 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
         plan = solve(new, solver=solver, time_limit=time_limit)
     plan.summary["replan"] = {"previous_plan_sha256": previous.sha256(), "previous_scenario_sha256":
                               previous.summary.get("scenario_sha256"), "date": when.isoformat(),
+                              "scenario": str(scenario.source or scenario.name), "scenario_sha256": scenario.sha256,
                               "starts": year_end(first - 1).isoformat(), "actual": actual.label,
-                              "actual_sha256": actual.sha256, "notes": notes}
+                              "actual_sha256": actual.sha256, "cost": _cost(previous, plan), "notes": notes}
     return Replan(plan=plan, changes=_changes(previous, plan, first), notes=notes, files=files)
+
+
+def _other_scenario(previous: Any, scenario: Scenario) -> list[str]:
+    """A notice when ``scenario`` is not the one ``previous`` was solved from (a successor is allowed, and said to
+    be): its SHA-256 is neither the previous plan's scenario's nor, for a re-plan, the one given to re-plan it."""
+    s = previous.summary
+    solved, before = s.get("scenario_sha256"), s.get("replan") or {}
+    given = before.get("scenario_sha256", before.get("previous_scenario_sha256"))
+    if solved is None or scenario.sha256 in (solved, given):
+        return []
+    files = "".join(f", {name}" for name in s.get("input_sha256") or {})
+    return [f"the scenario {scenario.source or scenario.name} (SHA-256 {scenario.sha256[:16]}) differs from the one "
+            f"the previous plan was solved from ('{s.get('scenario')}'{files}; SHA-256 {solved[:16]}): the new plan "
+            "is this scenario's, from the actual position (summary.json records both)"]
+
+
+def _cost(previous: Any, plan: Any) -> dict:
+    """The new plan's total cost and the previous plan's over the same years (those of the new plan it has)."""
+    new = plan.trajectory.set_index("year")["total_cost"]
+    old = previous.trajectory.set_index("year")["total_cost"]
+    same = [int(y) for y in new.index if y in old.index]
+    return {"years": [int(new.index.min()), int(new.index.max())], "total": round(float(new.sum()), 2),
+            "same_years": [same[0], same[-1]] if same else None, "total_same_years": round(float(new[same].sum()), 2),
+            "previous_same_years": round(float(old[same].sum()), 2),
+            "difference": round(float(new[same].sum() - old[same].sum()), 2)}
+
+
+def cost_words(cost: dict) -> str:
+    """"cost over 2027–2029 £1,841.4m; the previous plan £1,621.1m over the same years (+£220.3m)"."""
+    def span(years: list[int]) -> str:
+        return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+    words = f"cost over {span(cost['years'])} {fmt(cost['total'], 'money')}"
+    if cost["same_years"] is None:
+        return words + " (the previous plan has none of these years)"
+    if cost["same_years"] != cost["years"]:
+        words += f", over {span(cost['same_years'])} {fmt(cost['total_same_years'], 'money')}"
+    return (words + f"; the previous plan {fmt(cost['previous_same_years'], 'money')} over the same years "
+            f"({fmt(cost['difference'], 'money', signed=True)})")
 
 
 def _first_year(path: PlanPath, when: date) -> int:
@@ -176,16 +220,26 @@ def _start(path: PlanPath, actual: Actual, when: date, first: int, notes: list[s
             contingency = np.maximum(contingency + path.at(path.contingency, end) - path.at(path.contingency, when), 0)
         national = max(national + float(path.at(path.national_contingency, end)
                                         - path.at(path.national_contingency, when)), 0.0)
+    # whole people, each area's rounded: the start the new plan is solved from (its areas.csv and start.csv)
+    start = {"dispersal": np.round(dispersal), "contingency": None if contingency is None else np.round(contingency),
+             "national_contingency": round(national), "initial": _initial(table, matched)}
+    if when != end:                                   # the figures it starts from: the sums of those written
+        held = start["national_contingency"] if contingency is None else float(start["contingency"].sum())
         notes.append(f"{when:%d %b %Y} is inside {first - 1}: the new plan starts at {end:%d %b %Y} from the actual "
                      "moved on by the previous plan's own change over the rest of the year (each council's actual "
-                     f"plus its planned change; {fmt(float(dispersal.sum()), 'people')} in dispersal, "
-                     f"{fmt(national if contingency is None else float(contingency.sum()), 'people')} in contingency)")
+                     f"plus its planned change, in whole people; {fmt(float(start['dispersal'].sum()), 'people')} in "
+                     f"dispersal, {fmt(held, 'people')} in contingency)")
     outside = matched.outside
     if len(outside):
         notes.append(f"{len(outside)} council(s) of the actual are not in the scenario and are left out: "
-                     + ", ".join(outside["area_code"].head(12)))
-    return {"dispersal": np.round(dispersal), "contingency": None if contingency is None else np.round(contingency),
-            "national_contingency": round(national), "initial": _initial(table, matched)}
+                     + _some(_named(outside)))
+    return start
+
+
+def _named(rows: pd.DataFrame) -> pd.Series:
+    """"Name (code)" for each row, the code alone where the file gives no name."""
+    names, codes = rows["area_name"].astype(str), rows["area_code"].astype(str)
+    return codes.where(names.str.strip() == "", names + " (" + codes + ")")
 
 
 def _actual_of(table: pd.DataFrame, matched, name: str) -> np.ndarray:
@@ -354,7 +408,8 @@ def _changes(previous: Any, plan: Any, first: int) -> pd.DataFrame:
     new["previous"] = old.reindex(pd.MultiIndex.from_frame(new[["area_code", "year"]])).to_numpy()
     out = new.rename(columns={"stock": "new"})[["area_code", "area_name", "region", "year", "previous", "new"]]
     out["change"] = out["new"] - out["previous"]
-    out["why"] = [", ".join(r.strip() for r in str(reason).split(";") if r.strip()) for reason in new["limited_by"]]
+    why = reason_cells(plan.allocations, plan.start, plan.pressure_basis)
+    out["why"] = why.reindex(pd.MultiIndex.from_frame(new[["area_code", "year"]])).to_numpy()
     return out
 
 
@@ -371,7 +426,9 @@ def changes_markdown(r: Replan) -> str:
                           "Change": rows["change"].map(lambda v: fmt(v, "people", signed=True)), "Why": rows["why"]})
     lines = [f"# Changes: {s['scenario']}", "",
              f"Re-planned from the actual of {s['replan']['date']} (`{Path(s['replan']['actual']).name}`); the previous "
-             f"plan's SHA-256 is `{s['replan']['previous_plan_sha256'][:16]}`.", "",
+             f"plan's SHA-256 is `{s['replan']['previous_plan_sha256'][:16]}`. "
+             f"Total {cost_words(s['replan']['cost'])}.",
+             "",
              f"{councils} of {c['area_code'].nunique()} councils change in at least one year; every other council keeps "
              "the previous plan's numbers. Why: what limits the new number (allocator explain gives the words).", "",
              markdown_table(table, ("council", "code", "year", "Why")) if len(table) else "No council's number changes.",
@@ -387,7 +444,7 @@ def replan_lines(r: Replan) -> list[str]:
     lines = [f"Re-planned {s['scenario']}: {s['status']}; {int(c['year'].nunique())} year(s) from "
              f"{s['replan']['starts']}.",
              f"By {end['year']}: {fmt(end['dispersed'], 'people')} in dispersal, {fmt(end['contingency'], 'people')} in "
-             f"contingency; total cost £{fmt(end['total_cost_all_years'], 'people')}.",
+             f"contingency; {cost_words(s['replan']['cost'])}.",
              f"{moved['area_code'].nunique()} of {c['area_code'].nunique()} councils change in at least one year "
              f"(people moved from the previous plan's numbers, all years: {fmt(float(moved['change'].abs().sum()), 'people')})."]
     for row in moved.reindex(moved["change"].abs().sort_values(ascending=False).index).head(5).itertuples():

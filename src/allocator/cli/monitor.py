@@ -124,7 +124,8 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
     predictions that use no model: every council keeps its share of the start
     (persistence), or gets its population share. Printed and written: the
     correlation, the rank correlation, the mean absolute error and the share
-    of people placed elsewhere, the regions and the councils most off
+    of people placed elsewhere, the model against each naive prediction
+    measure by measure, the regions and the councils most off
     (docs/backtest.md).
 
     \b
@@ -143,7 +144,8 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
 @click.command()
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option("--scenario", "scenario_path", type=click.Path(path_type=Path), required=True,
-              help="The scenario PLAN was solved from (a YAML file or a folder), with any agreements reached since.")
+              help="The scenario PLAN was solved from (a YAML file or a folder), with any agreements reached since "
+                   "(another scenario is taken, and the first note names both).")
 @click.option("--actual", type=click.Path(path_type=Path), required=True,
               help="The position on --date (the layouts `allocator track` reads).")
 @click.option("--date", "when", required=True, metavar="YYYY-MM-DD", help="The date --actual describes.")
@@ -164,7 +166,9 @@ def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, 
     --stability-weight per person and year. Written to --out: the new plan,
     changes.csv and changes.md (per council: previous number, new number, why,
     for early notification) and scenario/ (allocator solve DIR/scenario solves
-    it again). summary.json records the previous plan's SHA-256.
+    it again). summary.json records the previous plan's SHA-256. The cost
+    printed is over the years re-planned, beside the previous plan's over the
+    same years.
 
     \b
     Examples:
