@@ -104,7 +104,22 @@ def test_trajectory_side_by_side_with_differences(result) -> None:
     assert list(dict.fromkeys(result.trajectory["key"])) == [
         "contingency", "dispersed", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap", "areas_hosting"]
     assert len(result.trajectory) == 14
-    assert result.totals.to_dict("list") == {"plan": ["a", "b"], "total_cost_all_years": [3_000_000.5, 3_400_000.25]}
+    assert result.totals.to_dict("list") == {"plan": ["a", "b"], "first_year": [2026, 2026], "last_year": [2027, 2027],
+                                             "total_cost_all_years": [3_000_000.5, 3_400_000.25],
+                                             "total_cost_shared_years": [3_000_000.5, 3_400_000.25]}
+
+
+def test_plans_of_different_years_are_costed_over_the_years_they_share(plans) -> None:
+    """Was: "Total cost over all years: a £3.0m, b £2.5m", a re-plan from 2027 reading £0.5m cheaper than the
+    plan it replaces, whose total also counts 2026. Over 2027 alone: A £2.0m, B £2.5m (+£0.5m)."""
+    a, b = plans
+    b.trajectory = b.trajectory[b.trajectory["year"] == 2027].reset_index(drop=True)
+    result = compare_plans([a, b], ["a", "b"])
+    assert result.totals["total_cost_all_years"].tolist() == [3_000_000.5, 2_500_000.25]
+    assert result.totals["total_cost_shared_years"].tolist() == [2_000_000.0, 2_500_000.25]
+    line = ("Total cost over each plan's own years: a £3.0m (2026–2027), b £2.5m (2027). They cover different "
+            "years: over the years they share, 2027: a £2.0m, b £2.5m.")
+    assert line in " ".join(result.text().split()) and line in result.markdown()     # text() wraps at its width
 
 
 #: The two plans' figures on the supported basis (their hotel residents and initial accommodation counted).
@@ -215,7 +230,7 @@ def test_number_formatting_is_readable() -> None:
 def test_text_and_markdown_tables(result) -> None:
     text = result.text()
     for expected in ("In contingency (hotels)", "-10", "£1.0m", "+£0.5m", "-0.100", "R1", "-60", "+80",
-                     "Area Z", "Total cost over all years: a £3.0m, b £3.4m."):
+                     "Area Z", "Total cost over 2026–2027: a £3.0m, b £3.4m."):
         assert expected in text
     assert "e+" not in text
     md = result.markdown()

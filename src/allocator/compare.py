@@ -66,7 +66,7 @@ class Comparison:
     regions: pd.DataFrame         # region, year, stock per plan, differences, rate per 10k per plan
     areas: pd.DataFrame           # areas whose stock differs most from the first plan
     labels: list[str]             # short plan names, the first is the baseline
-    totals: pd.DataFrame | None = None   # plan, total cost over all years, final-year figures
+    totals: pd.DataFrame | None = None   # plan, first_year, last_year, total_cost_all_years, total_cost_shared_years
     ranking: Ranking | None = None       # councils ranked by --sort-by (allocator.ranking)
     bases: list[str] | None = None       # each plan's pressure basis (allocator.fairness.basis_name)
 
@@ -120,8 +120,7 @@ class Comparison:
                 t.add_row(*cells, end_section=i == len(rows) - 1)
         console.print(t)
         if self.totals is not None:
-            parts = [f"{_shown(r['plan'])} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()]
-            console.print("Total cost over all years: " + ", ".join(parts) + ".")
+            console.print(_shown(totals_line(self.totals)))
             console.print()
 
         final = self.regions[self.regions["year"] == self.final_year]
@@ -197,8 +196,7 @@ class Comparison:
                  "costs in £ millions.", "", *([self.basis_note(), ""] if self.basis_note() else []),
                  "## Trajectory", "", markdown_table(traj), ""]
         if self.totals is not None:
-            lines += ["Total cost over all years: " + ", ".join(
-                f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')}" for _, r in self.totals.iterrows()) + ".", ""]
+            lines += [totals_line(self.totals), ""]
         lines += [f"## Regions, end of {self.final_year}", "", markdown_table(final), "",
                   f"## Councils whose allocations differ most from {base}", "",
                   markdown_table(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
@@ -262,14 +260,51 @@ def compare_plans(plans: list[Plan], labels: list[str], *, top: int = 10, sort_b
         raise ValueError("compare_plans needs at least two plans")
     names = short_names(labels)
     years = sorted(set().union(*(p.trajectory["year"].tolist() for p in plans)))
-    totals = pd.DataFrame({
-        "plan": names,
-        "total_cost_all_years": [round(float(p.trajectory["total_cost"].sum()), 2) for p in plans],
-    })
+    totals = plan_totals(plans, names)
     ranking = rank_councils(plans, names, by=sort_by, top=top) if sort_by is not None else None
     bases = [basis_name(p) for p in plans]
     return Comparison(_trajectory_table(plans, names, years, bases), _regions_table(plans, names),
                       _areas_table(plans, names, years[-1], top), names, totals, ranking, bases)
+
+
+def plan_totals(plans: list[Plan], names: list[str]) -> pd.DataFrame:
+    """Each plan's total cost over its own years and over the years every plan covers: a re-plan from
+    2027 against a plan from 2026 must not read as a saving of the 2026 cost (issue 15 trial)."""
+    shared = sorted(set.intersection(*(set(p.trajectory["year"].astype(int)) for p in plans)))
+
+    def cost(p: Plan, years) -> float:
+        t = p.trajectory
+        return round(float(t.loc[t["year"].astype(int).isin(years), "total_cost"].sum()), 2)
+
+    return pd.DataFrame({
+        "plan": names,
+        "first_year": [int(p.trajectory["year"].min()) for p in plans],
+        "last_year": [int(p.trajectory["year"].max()) for p in plans],
+        "total_cost_all_years": [cost(p, p.trajectory["year"].astype(int)) for p in plans],
+        "total_cost_shared_years": [cost(p, shared) if shared else math.nan for p in plans],
+    })
+
+
+def _span(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
+def totals_line(totals: pd.DataFrame) -> str:
+    """The total-cost sentence of a comparison: over the years, named; where the plans cover different years,
+    each plan's own years and then the years they share, which are the ones to compare."""
+    def money(column: str) -> str:
+        return ", ".join(f"{r['plan']} {fmt(r[column], 'money')}" for _, r in totals.iterrows())
+
+    spans = [_span(int(r["first_year"]), int(r["last_year"])) for _, r in totals.iterrows()]
+    if len(set(spans)) == 1:
+        return f"Total cost over {spans[0]}: {money('total_cost_all_years')}."
+    own = ", ".join(f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')} ({span})"
+                    for (_, r), span in zip(totals.iterrows(), spans))
+    first, last = int(totals["first_year"].max()), int(totals["last_year"].min())
+    if first > last:
+        return f"Total cost over each plan's own years: {own}. The plans share no year, so their costs do not compare."
+    return (f"Total cost over each plan's own years: {own}. They cover different years: over the years they share, "
+            f"{_span(first, last)}: {money('total_cost_shared_years')}.")
 
 
 def _trajectory_table(plans: list[Plan], names: list[str], years: list, bases: list[str]) -> pd.DataFrame:
