@@ -36,6 +36,17 @@ def test_bad_input_names_file_line_and_column(tmp_path: Path, bad: BadInput) -> 
     assert err.value.exit_code == 2
 
 
+def test_the_count_of_problems_counts_those_not_listed(tmp_path: Path) -> None:
+    """60 areas with a population that is not a number: 20 are listed, and the count is of all 60 (it said
+    "50 problems in the scenario:", listing the first 50 of one check and column)."""
+    rows = [area(f"E{i:02d}", capacity=10, population="many") for i in range(60)]
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, good_config(), rows)
+    text = str(err.value)
+    assert text.startswith("60 problems in the scenario (20 listed):\n") and text.endswith("... and 40 more like it")
+    assert len(err.value.issues) == 20 and err.value.issues[-1].more == 40
+
+
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     """Two bad cells in different rows and columns: both are reported, each with its line and column."""
     rows = good_rows()

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.errors import InputError, Issue
+from allocator.errors import InputError, Issue, listed
 from allocator.hexmap import CODE_ALIASES, hexes
 from allocator.inputs import MAX_TABLE_BYTES, comma_message, decode_text, parse_numbers, read_file
 
@@ -44,6 +44,10 @@ from allocator.inputs import MAX_TABLE_BYTES, comma_message, decode_text, parse_
 HEADER_SEARCH_LINES = 30
 #: Cell markers of a figure that is not published (suppressed, not available, not applicable).
 SUPPRESSED_MARKERS = ("*", "..", ".", ":", "z", "x", "c", "[c]", "[x]", "[z]", "[u]", "[w]", "[low]")
+#: Cells a published table may use for nil, refused with :data:`NIL_HINT`.
+DASHES = ("-", "–", "—", "--")
+NIL_HINT = (" (a dash: write nil as 0, and a figure that is not published as a suppression marker: "
+            + ", ".join(SUPPRESSED_MARKERS) + ")")
 #: What to do with a suppressed cell: refuse the file (exit 2), read it as unknown, read it as 0.
 REFUSE, UNKNOWN, ZERO = "error", "unknown", "zero"
 SUPPRESSED_POLICIES = (REFUSE, UNKNOWN, ZERO)
@@ -122,17 +126,25 @@ class Actual:
     header_line: int
     date_in_file: date | None = None
     date_where: str = ""           # where the file says its date: its title, or its date column
-    date_cell: tuple[int, str] | None = None   # the line and column of the first date cell, when a column gives it
+    date_cell: tuple[int, str | None] | None = None   # where the date is: the title's line, or the first date cell's
     skipped: list[dict] = field(default_factory=list)     # line, code, name, why, dispersal
     suppressed: list[dict] = field(default_factory=list)  # line, area_code, column, marker, read_as
 
-    def check_date(self, when: date) -> None:
-        """Refuse (exit 2) a ``when`` other than the date the file gives (in its title or its date column)."""
+    def check_date(self, when: date, name: str = "--date") -> None:
+        """Refuse (exit 2) a ``when`` other than the date the file gives (in its title or its date column);
+        ``name`` is what the caller calls the date given: the option ``--date``, or an argument in Python."""
         if self.date_in_file is not None and self.date_in_file != when:
-            line, column = self.date_cell or (None, "--date")
+            line, column = self.date_cell or (None, None)
             raise InputError(Issue(self.label, f"the table is as at {self.date_in_file:%d %B %Y} ({self.date_where}) "
-                                               f"but the date given (--date) is {when:%d %B %Y}: is this the "
+                                               f"but the date given ({name}) is {when:%d %B %Y}: is this the "
                                                "release of that date?", row=line, field=column))
+
+    def date_note(self, when: date, name: str = "--date") -> str | None:
+        """What a reader must be told when the file gives no date: it is taken to be of ``when`` (``name``)."""
+        if self.date_in_file is not None:
+            return None
+        return (f"{Path(self.label).name} gives no date (no 'as at' in a title line, no date column): it is taken "
+                f"to be the position at {when:%d %B %Y}, the date given ({name})")
 
     @property
     def layout_words(self) -> str:
@@ -189,15 +201,16 @@ def _find_header(rows: list[list[str]], label: str) -> tuple[int, str, dict[str,
                                   "'Dispersal accommodation'); see docs/monitoring.md#the-actual-file"))
 
 
-def _date_in(lines: list[list[str]]) -> date | None:
-    for row in lines:
+def _date_in(lines: list[list[str]]) -> tuple[date | None, int | None]:
+    """The date of the first title line that says ``as at <date>``, and that line (1-based)."""
+    for k, row in enumerate(lines):
         m = _AS_AT.search(" ".join(row))
         if m:
             try:
-                return datetime.strptime(" ".join(m.groups()), "%d %B %Y").date()
+                return datetime.strptime(" ".join(m.groups()), "%d %B %Y").date(), k + 1
             except ValueError:
-                return None
-    return None
+                return None, None
+    return None, None
 
 
 #: The ways a date cell may be written: 2025-12-31, 31/12/2025, 31 December 2025, 31 Dec 2025, 31-Dec-2025.
@@ -215,26 +228,44 @@ def _cell_date(text: str) -> date | None:
     return None
 
 
-def _column_date(table: pd.DataFrame, column: str, label: str, issues: list[Issue]) -> tuple[date, int] | None:
-    """The one date the council rows' date column gives (an empty cell says nothing); an issue for a
-    cell that is not a date and for a row whose date is not the first row's."""
-    first: tuple[date, int] | None = None
-    for line, code, text in zip(table["line"], table["area_code"], table["date"]):
-        if not text:
-            continue
-        d = _cell_date(text)
-        if d is None:
-            issues.append(Issue(label, f"'{text}' is not a date (write it as YYYY-MM-DD, e.g. 2025-12-31)",
-                                row=int(line), field=column, area=str(code)))
-        elif first is None:
-            first = (d, int(line))
-        elif d != first[0]:
-            issues.append(Issue(label, f"the date {d:%d %B %Y} is not line {first[1]}'s, {first[0]:%d %B %Y}: "
-                                       "an actual file describes one date; give the rows of one release",
-                                row=int(line), field=column, area=str(code)))
-        if len(issues) >= 20:
-            break
-    return first
+def _column_date(table: pd.DataFrame, column: str, label: str, title: date | None,
+                 issues: list[Issue]) -> tuple[date, int] | None:
+    """The one date the council rows' date column gives (an empty cell says nothing) and its first line.
+    Issues: each cell that is not a date; ONE for a column of several dates (how many rows give each) and
+    ONE for a column of one date that is not the title's."""
+    texts, lines, codes = table["date"].astype(str), table["line"].to_numpy(), table["area_code"].to_numpy()
+    known = {text: _cell_date(text) for text in texts.unique() if text}
+    dates = texts.map(lambda text: known.get(text))
+    bad = np.flatnonzero((texts != "").to_numpy() & dates.isna().to_numpy())
+    issues += listed(bad, lambda i: Issue(label, f"'{texts.iat[i]}' is not a date (write it as YYYY-MM-DD, e.g. "
+                                                 "2025-12-31)", row=int(lines[i]), field=column, area=str(codes[i])))
+    given = dates[dates.notna()]
+    if given.empty:
+        return None
+    groups = sorted(given.groupby(given, sort=False).groups.items(), key=lambda g: (-len(g[1]), g[0]))
+    said = f"; the title says as at {title:%d %B %Y}" if title else ""
+    if len(groups) > 1:
+        odd = int(groups[-1][1][0])
+        each = ", ".join(f"{_rows(lines[np.asarray(rows)])} dated {d:%d %B %Y}" for d, rows in groups)
+        issues.append(Issue(label, f"the column gives {len(groups)} dates: {each}{said}: an actual file "
+                                   "describes one date; give the rows of one release", row=int(lines[odd]),
+                            field=column, area=str(codes[odd])))
+        return None
+    when, first = groups[0][0], int(given.index[0])
+    if title and title != when:
+        issues.append(Issue(label, f"the title says as at {title:%d %B %Y} but the column '{column}' says "
+                                   f"{when:%d %B %Y} (every row that gives a date, {len(given):,} of them): which "
+                                   "date is the table's?", row=int(lines[first]), field=column))
+    return when, int(lines[first])
+
+
+def _rows(lines: np.ndarray) -> str:
+    """``1 row (line 7)``, ``2 rows (lines 7 and 9)``, ``359 rows (the first on line 4)``."""
+    if len(lines) == 1:
+        return f"1 row (line {lines[0]})"
+    if len(lines) <= 3:
+        return f"{len(lines)} rows (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
+    return f"{len(lines):,} rows (the first on line {lines[0]})"
 
 
 def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actual:
@@ -243,8 +274,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
     body = [(k + 2 + i, r) for i, r in enumerate(rows[k + 1:]) if any(c for c in r)]
     issues: list[Issue] = []
     wide = [(line, r) for line, r in body if len(r) > len(header) and any(r[len(header):])]
-    for line, r in wide[:20]:
-        issues.append(Issue(label, f"{len(r)} fields but the header has {len(header)}", row=line))
+    issues += listed(wide, lambda w: Issue(label, f"{len(w[1])} fields but the header has {len(header)}", row=w[0]))
     if issues:
         raise InputError(issues)
 
@@ -273,18 +303,10 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
     table = pd.DataFrame(out)
     for f in figures:
         table[f] = _counts(table, f, header[cols[f]], layout, policy, label, issues, marks)
-    dupes = table["area_code"].duplicated(keep="first")
-    for i in np.flatnonzero(dupes.to_numpy())[:20]:
-        first = int(table.loc[table["area_code"] == table["area_code"].iat[i], "line"].iat[0])
-        issues.append(Issue(label, f"the area code '{table['area_code'].iat[i]}' is given twice (also on line "
-                                   f"{first})", row=int(table["line"].iat[i]), field=header[cols["code"]]))
-    in_title = _date_in(rows[:k])
-    dated = _column_date(table, header[cols["date"]], label, issues) if "date" in cols else None
+    issues += _repeated(table, header, cols, label)
+    in_title, title_line = _date_in(rows[:k])
+    dated = _column_date(table, header[cols["date"]], label, in_title, issues) if "date" in cols else None
     in_column = dated[0] if dated else None
-    if in_title and in_column and in_title != in_column and not issues:
-        issues.append(Issue(label, f"the title says as at {in_title:%d %B %Y} but the column "
-                                   f"'{header[cols['date']]}' says {in_column:%d %B %Y}: which date is the table's?",
-                            row=int(table["line"].iat[0]), field=header[cols["date"]]))
     if issues:
         raise InputError(issues)
     if table.empty:
@@ -294,7 +316,32 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
     return Actual(table=table.drop(columns="date"), label=label, layout=layout, sha256=digest,
                   columns={role: header[c] for role, c in cols.items()}, header_line=k + 1,
                   date_in_file=in_title or in_column, date_where=where,
-                  date_cell=(dated[1], header[cols["date"]]) if dated and not in_title else None, skipped=skipped, suppressed=marks)
+                  date_cell=(title_line, None) if in_title else (dated[1], header[cols["date"]]) if dated else None,
+                  skipped=skipped, suppressed=marks)
+
+
+#: What a plan's allocations.csv given as the actual is told (one row per area and year, not per council).
+_A_PLANS_TABLE = ("; the file has a 'year' column: a plan's allocations.csv (one row per area and year)? An actual "
+                  "file is one row per council, its position on one date (a published table, or a plan's start.csv)")
+
+
+def _repeated(table: pd.DataFrame, header: list[str], cols: dict[str, int], label: str) -> list[Issue]:
+    """An issue for each row whose code an earlier row gives; the first says when the file looks like a plan's
+    allocations.csv (a ``year`` column)."""
+    codes, lines = table["area_code"], table["line"].to_numpy()
+    by_code = pd.Series(lines, index=codes).groupby(level=0)
+    first, times = by_code.first(), by_code.size()
+    hint = _A_PLANS_TABLE if "year" in (_words(h) for h in header) else ""
+    repeats = np.flatnonzero(codes.duplicated(keep="first").to_numpy())
+
+    def issue(i: int) -> Issue:
+        said = hint if i == repeats[0] else ""
+        code = codes.iat[i]
+        twice = f"twice (also on line {first[code]})" if times[code] == 2 else \
+            f"{times[code]} times (first on line {first[code]})"
+        return Issue(label, f"the area code '{code}' is given {twice}{said}", row=int(lines[i]),
+                     field=header[cols["code"]])
+    return listed(repeats, issue)
 
 
 def _not_a_council(code: str, name: str, figures: list[str]) -> str | None:
@@ -322,15 +369,16 @@ def _counts(table: pd.DataFrame, figure: str, column: str, layout: str, policy: 
     lines, codes = table["line"].to_numpy(), table["area_code"].to_numpy()
 
     def bad(mask: np.ndarray, message) -> None:
-        for i in np.flatnonzero(mask)[:20]:
-            issues.append(Issue(label, message(i), row=int(lines[i]), field=column, area=str(codes[i])))
+        issues.extend(listed(np.flatnonzero(mask), lambda i: Issue(label, message(i), row=int(lines[i]),
+                                                                    field=column, area=str(codes[i]))))
 
     if figure != "dispersal" and layout == "areas":
         values[empty] = 0.0                        # the areas format: an empty contingency or initial is 0
     else:
         bad(empty, lambda i: "missing value: give the number of people (0 if none)")
     bad(misplaced, lambda i: comma_message(cells.iat[i]))
-    bad(~empty & ~marker & ~misplaced & np.isnan(values), lambda i: f"not a number: '{cells.iat[i]}'")
+    bad(~empty & ~marker & ~misplaced & np.isnan(values), lambda i: f"not a number: '{cells.iat[i]}'" + (
+        NIL_HINT if cells.iat[i].strip() in DASHES else ""))
     bad(values < 0, lambda i: f"{cells.iat[i]} is negative: a count of people is 0 or more")
     bad((values >= 0) & (np.abs(values - np.round(values)) > 1e-9),
         lambda i: f"{cells.iat[i]} is not a whole number of people")
@@ -369,7 +417,8 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
     A code the plan has matches it; a code renamed in 2024 (Barnsley, Sheffield: either code on
     either side) matches the plan's; a UK council code the plan does not have is listed in
     ``outside``. A code in neither the plan nor the list of UK council codes is an
-    :class:`InputError` (exit 2) naming the line and column.
+    :class:`InputError` (exit 2) naming the line and column, and so is a file none of whose rows is
+    an area of the plan (the actual of another plan: nothing could be compared).
     """
     t = actual.table
     codes = t["area_code"].to_numpy(dtype=object)
@@ -382,11 +431,15 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
     known = council_codes()
     unknown = np.flatnonzero((target < 0) & np.array([c not in known for c in codes], bool))
     if unknown.size:
-        raise InputError([Issue(actual.label, f"the area code '{codes[i]}' is neither in the plan nor a UK "
-                                              "council code (the 361 councils of 2023, with Barnsley and "
-                                              "Sheffield's codes of 2024): a typing error, or the plan of "
-                                              "other areas?", row=int(t["line"].iat[i]),
-                                field=actual.columns["code"]) for i in unknown[:20]])
+        raise InputError(listed(unknown, lambda i: Issue(
+            actual.label, f"the area code '{codes[i]}' is neither in the plan nor a UK council code (the 361 "
+                          "councils of 2023, with Barnsley and Sheffield's codes of 2024): a typing error, or the "
+                          "plan of other areas?", row=int(t["line"].iat[i]), field=actual.columns["code"])))
+    if len(codes) and (target < 0).all():
+        rows = f"its {len(codes):,} council rows are all" if len(codes) > 1 else "its one council row is"
+        raise InputError(Issue(actual.label, f"none of the plan's {len(plan_codes):,} areas is in this file ({rows} "
+                                             "of other areas): is this the actual for another plan?",
+                               row=actual.header_line, field=actual.columns["code"]))
     hit = np.flatnonzero(target >= 0)
     twice = hit[pd.Series(target[hit]).duplicated().to_numpy()]
     if twice.size:                                          # E08000016 and E08000038 are one council

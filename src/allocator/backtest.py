@@ -66,10 +66,11 @@ class Backtest:
         return Path(out)
 
 
-def backtest(plan: Any, actual: Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT) -> Backtest:
+def backtest(plan: Any, actual: Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT,
+             date_name: str = "date") -> Backtest:
     """Compare ``plan``'s council numbers on ``when`` with ``actual`` (a file, a table or an
     :class:`~allocator.actual.Actual`); the errors are prediction minus actual, in people."""
-    t = track(plan, actual, when, suppressed=suppressed)
+    t = track(plan, actual, when, suppressed=suppressed, date_name=date_name)
     c = t.councils
     pop = plan.start.set_index(plan.start["area_code"].astype(str))["population"].reindex(c["area_code"]).to_numpy(float)
     known = c["actual_dispersal"].notna().to_numpy()

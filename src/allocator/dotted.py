@@ -11,6 +11,7 @@ of pydantic's complaints by the dotted key it is about.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -112,8 +113,8 @@ def given_on_command_line(option: str, texts: Mapping[str, str], label: str) -> 
     except ScenarioError as err:
         if not any(issue.file == label for issue in err.issues):
             raise
-        raise CommandLineError([_given(issue, option, texts) if issue.file == label else issue
-                                for issue in err.issues]) from None
+        raise CommandLineError([dataclasses.replace(_given(issue, option, texts), more=issue.more)
+                                if issue.file == label else issue for issue in err.issues]) from None
 
 
 def _given(issue: Issue, option: str, texts: Mapping[str, str]) -> Issue:

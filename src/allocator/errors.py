@@ -8,7 +8,8 @@ and docs/design.md show it as :func:`exit_code_table` renders it (a test checks)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from allocator.status import GAP_TOLERANCE
 
@@ -76,6 +77,7 @@ class Issue:
     row: int | None = None          # line number in the file (header is line 1)
     field: str | None = None        # column or dotted YAML key
     area: str | None = None         # area_code of the row, when known
+    more: int = 0                   # further problems like this one, not listed (:func:`listed`)
 
     def __str__(self) -> str:
         where = self.file
@@ -86,6 +88,42 @@ class Issue:
         if self.field:
             where += f", {'column' if self.row is not None else 'key'} '{self.field}'"
         return f"{where}: {self.message}"
+
+
+#: How many problems of one kind an error lists; the others are counted (:attr:`Issue.more`), never dropped.
+MAX_LISTED = 20
+
+
+def listed(positions: Sequence, make: Callable[[object], Issue], limit: int = MAX_LISTED) -> list[Issue]:
+    """The issues ``make(p)`` of the first ``limit`` ``positions`` (rows where one problem holds); the last one
+    listed counts the rest (:attr:`Issue.more`), so that the error's count of problems is true."""
+    shown = [make(p) for p in positions[:limit]]
+    return capped(shown, len(positions) - len(shown))
+
+
+def capped(issues: list[Issue], unlisted: int = 0, limit: int = MAX_LISTED) -> list[Issue]:
+    """``issues`` cut to ``limit``, the last one kept counting those cut and ``unlisted`` more."""
+    rest = unlisted + sum(1 + i.more for i in issues[limit:])
+    if not issues or not rest:
+        return list(issues)
+    kept = list(issues[:limit])
+    kept[-1] = replace(kept[-1], more=kept[-1].more + rest)
+    return kept
+
+
+def problems_text(issues: list[Issue], what: str = "") -> str:
+    """The issues of an error as printed: one issue alone, or ``N problems<what>:`` and a list, where N counts
+    the problems not listed too (``... and 1,063 more like it``)."""
+    total = sum(1 + i.more for i in issues)
+    if total == 1:
+        return str(issues[0])
+    head = f"{total:,} problems{what}" + (f" ({len(issues)} listed)" if total > len(issues) else "")
+    lines = [f"{head}:"]
+    for issue in issues:
+        lines.append(f"  * {issue}")
+        if issue.more:
+            lines.append(f"    ... and {issue.more:,} more like it")
+    return "\n".join(lines)
 
 
 class AllocatorError(Exception):
@@ -108,11 +146,7 @@ class ScenarioError(AllocatorError, ValueError):
         super().__init__(self._text())
 
     def _text(self) -> str:
-        if len(self.issues) == 1:
-            return str(self.issues[0])
-        lines = [f"{len(self.issues)} problems in the scenario:"]
-        lines += [f"  * {issue}" for issue in self.issues]
-        return "\n".join(lines)
+        return problems_text(self.issues, " in the scenario")
 
 
 class InputError(ScenarioError):
@@ -120,9 +154,7 @@ class InputError(ScenarioError):
     ``explain`` or ``report``) cannot be read or is malformed. Exit code 2, like a bad scenario."""
 
     def _text(self) -> str:
-        if len(self.issues) == 1:
-            return str(self.issues[0])
-        return "\n".join([f"{len(self.issues)} problems:"] + [f"  * {issue}" for issue in self.issues])
+        return problems_text(self.issues)
 
 
 def given_issue(name: str, value: object, message: str, field: str | None = None) -> Issue:

@@ -26,7 +26,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from allocator.errors import Issue, ScenarioError
+from allocator.errors import Issue, ScenarioError, listed
 from allocator.extras import needs_extra
 from allocator.inputs import MAX_TABLE_BYTES, MAX_TABLE_CELLS, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, check_width
 
@@ -357,8 +357,9 @@ def read_areas_sheet(raw: bytes, sheet: str | None, label: str) -> pd.DataFrame:
     finally:
         wb.close()
     if formulas:
-        raise ScenarioError([Issue(label, "formula without a saved value; open the workbook in a spreadsheet and "
-                                   "save it, or paste the values", row=r, field=col) for r, col in formulas[:50]])
+        raise ScenarioError(listed(formulas, lambda f: Issue(label, "formula without a saved value; open the workbook "
+                                                                    "in a spreadsheet and save it, or paste the values",
+                                                             row=f[0], field=f[1])))
     return df
 
 

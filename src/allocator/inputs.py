@@ -33,7 +33,7 @@ import pyarrow as pa
 import yaml
 from pyarrow import csv as pacsv
 
-from allocator.errors import InputError, Issue, ScenarioError
+from allocator.errors import MAX_LISTED, InputError, Issue, ScenarioError, capped, listed
 
 MAX_YAML_BYTES = 1 * 1024 * 1024
 MAX_YAML_DEPTH = 50            # a scenario nests 4 levels; PyYAML's recursive composer fails at about 330
@@ -233,16 +233,17 @@ def read_csv_text(raw: bytes, label: str, bounded: bool = True,
         header = [h.strip() for h in header]
         check_width(header, label, error)
         max_rows = min(MAX_TABLE_ROWS, MAX_TABLE_CELLS // len(header)) if bounded else None
-        rows, issues, line_numbers = [], [], []
+        rows, issues, line_numbers, unlisted = [], [], [], 0
         for row in reader:
             if not row or not any(cell.strip() for cell in row):
                 continue                                    # blank line
             if len(row) != len(header):
+                if len(issues) == MAX_LISTED:               # counted, not listed
+                    unlisted += 1
+                    continue
                 issues.append(Issue(label, f"{len(row)} fields but the header has {len(header)} "
                                     "(a comma inside an unquoted value, e.g. 4,300? write 4300 or quote it)",
                                     row=reader.line_num))
-                if len(issues) >= 20:
-                    break
                 continue
             if max_rows is not None and len(rows) >= max_rows:
                 what, limit = (("rows", MAX_TABLE_ROWS) if max_rows == MAX_TABLE_ROWS else
@@ -253,7 +254,7 @@ def read_csv_text(raw: bytes, label: str, bounded: bool = True,
     except csv.Error as err:
         raise error(Issue(label, f"cannot parse the CSV: {err}", row=reader.line_num)) from None
     if issues:
-        raise error(issues)
+        raise error(capped(issues, unlisted))
     df = pd.DataFrame(rows, columns=header, dtype=object)
     df.attrs["lines"] = line_numbers
     return df
@@ -296,7 +297,8 @@ PLAN_BLANK_NUMBERS = frozenset({"shadow_price"})   # numbers, or blank: "no tigh
 _FLAGS = {"True": True, "False": False}
 
 
-def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = (),
+                    unknown_flags: bool = False) -> pd.DataFrame:
     """A CSV table of a plan folder, typed: names as text, flags as booleans, the rest as numbers.
 
     ``required`` columns must be present; ``numeric`` columns, when present, must hold a number in
@@ -304,6 +306,7 @@ def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, .
     when every cell is one or blank, and stay text otherwise. Anything else (cut short, garbled,
     edited) is an :class:`InputError` naming the file, line and column. Parsed by pyarrow: a plan
     of 35,000 areas is read as fast as before, strictly (a line with too few fields is refused).
+    With ``unknown_flags`` a flag may be blank, unknown (a tracking's ``over_cap``).
     """
     label = str(path)
     raw = read_file(path, MAX_PLAN_FILE_BYTES, label, "a plan table", InputError)
@@ -338,11 +341,11 @@ def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, .
     except pa.ArrowInvalid as err:
         raise InputError(Issue(label, f"cannot parse the CSV: {err}")) from None
     if ragged:
-        raise InputError(ragged[:20])
-    return _typed_plan_table(table, text, label, set(numeric) | PLAN_BLANK_NUMBERS)
+        raise InputError(capped(ragged))
+    return _typed_plan_table(table, text, label, set(numeric) | PLAN_BLANK_NUMBERS, unknown_flags)
 
 
-def _typed_plan_table(table, text: str, label: str, numbers: set[str]) -> pd.DataFrame:
+def _typed_plan_table(table, text: str, label: str, numbers: set[str], unknown_flags: bool = False) -> pd.DataFrame:
     """Check the types pyarrow found: numbers where numbers belong, flags True or False."""
     df = table.to_pandas()
     issues: list[Issue] = []
@@ -352,7 +355,7 @@ def _typed_plan_table(table, text: str, label: str, numbers: set[str]) -> pd.Dat
         nonlocal lines
         if lines is None:                                   # exact line numbers (quoted line breaks count)
             lines = read_csv_text(text.encode(), label, bounded=False, error=InputError).attrs["lines"]
-        issues.extend(Issue(label, message(i), row=int(lines[i]), field=name) for i in np.flatnonzero(mask)[:20])
+        issues.extend(listed(np.flatnonzero(mask), lambda i: Issue(label, message(i), row=int(lines[i]), field=name)))
 
     for field in table.schema:
         name, kind, cells = field.name, field.type, df[field.name]
@@ -360,10 +363,10 @@ def _typed_plan_table(table, text: str, label: str, numbers: set[str]) -> pd.Dat
             continue
         if pa.types.is_null(kind):                          # every cell blank
             df[name] = np.full(len(df), np.nan)
-            if name in numbers - PLAN_BLANK_NUMBERS or name in PLAN_FLAG_COLUMNS:
+            if name in numbers - PLAN_BLANK_NUMBERS or (name in PLAN_FLAG_COLUMNS and not unknown_flags):
                 where(np.ones(len(df), bool), name, lambda i: "missing value")
         elif name in PLAN_FLAG_COLUMNS:
-            if not pa.types.is_boolean(kind) or cells.isna().any():
+            if not pa.types.is_boolean(kind) or (cells.isna().any() and not unknown_flags):
                 shown = cells.astype(object).where(cells.notna(), "").astype(str)
                 where((~shown.isin(["True", "False"])).to_numpy(), name,
                       lambda i, c=shown: f"not True or False: '{c.iat[i]}'")

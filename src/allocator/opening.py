@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.errors import Issue
+from allocator.errors import Issue, listed
 
 #: The areas columns of opening decisions (their specs are in allocator.scenario.AREA_COLUMNS), described.
 DESCRIBE = {
@@ -71,9 +71,9 @@ def check_areas(out: pd.DataFrame, config: Any, label: str, lines: np.ndarray, c
     hosting = out[stock_columns].to_numpy(float).sum(axis=1)
     lead = out["lead_time"].to_numpy(float)
     bad = np.flatnonzero((np.nan_to_num(lead) > 0) & (hosting > 0))
-    return [Issue(label, f"lead_time is for areas that host nobody now; this one hosts {hosting[p]:,.0f} "
-                         "people already (leave the cell empty)", row=int(lines[p]), field="lead_time",
-                  area=codes[p] or None) for p in bad[:50]]
+    return listed(bad, lambda p: Issue(label, f"lead_time is for areas that host nobody now; this one hosts "
+                                              f"{hosting[p]:,.0f} people already (leave the cell empty)",
+                                       row=int(lines[p]), field="lead_time", area=codes[p] or None))
 
 
 # --------------------------------------------------------------------------- preparing

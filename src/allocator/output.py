@@ -105,8 +105,10 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if signed and round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
-        return "0"
+    if round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
+        if signed:
+            return "0"
+        value = 0.0                                 # never "-0": a value that shows as zero is zero
     sign = "+" if signed and value > 0 else ""
     if kind == "pounds":
         return f"{'-' if value < 0 else sign}£{abs(value):,.0f}"
@@ -118,6 +120,13 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     if kind == "rate":
         return f"{sign}{value:,.1f}"
     return f"{sign}{value:,.0f}"
+
+
+def percent(value: float, digits: int = 0, signed: bool = False) -> str:
+    """A share as a percentage (0.5: ``50%``), with ``signed`` a ``+`` on a rise; never ``-0%``: a share
+    that shows as zero is ``0%``."""
+    text = f"{value:{'+' if signed else ''}.{digits}%}"
+    return text if round(value * 100, digits) != 0 else f"{0:.{digits}%}"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

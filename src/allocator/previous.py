@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.errors import Issue
+from allocator.errors import Issue, listed
 from allocator.inputs import read_csv_text
 from allocator.tables import Column, as_text, header_issues, read_table, type_columns
 
@@ -67,16 +67,15 @@ def parse_previous(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int
     if issues:
         return None, issues
     valid = set(area_codes)
-    for i in np.flatnonzero(~out["area_code"].isin(list(valid)).to_numpy())[:20]:
-        issues.append(Issue(label, f"area '{codes[i]}' is not in the areas table", row=int(lines[i]),
-                            field="area_code", area=codes[i]))
-    for i in np.flatnonzero(~out["year"].astype(int).isin(list(years)).to_numpy())[:20]:
-        issues.append(Issue(label, f"{int(out['year'].iat[i])} is not a planning year {list(years)}",
-                            row=int(lines[i]), field="year", area=codes[i]))
+    issues += listed(np.flatnonzero(~out["area_code"].isin(list(valid)).to_numpy()), lambda i: Issue(
+        label, f"area '{codes[i]}' is not in the areas table", row=int(lines[i]), field="area_code", area=codes[i]))
+    issues += listed(np.flatnonzero(~out["year"].astype(int).isin(list(years)).to_numpy()), lambda i: Issue(
+        label, f"{int(out['year'].iat[i])} is not a planning year {list(years)}", row=int(lines[i]), field="year",
+        area=codes[i]))
     key = out["area_code"] + "/" + out["year"].astype(int).astype(str)
-    for i in np.flatnonzero(key.duplicated().to_numpy())[:20]:
-        issues.append(Issue(label, f"a second row for {codes[i]} in {int(out['year'].iat[i])}", row=int(lines[i]),
-                            field="year", area=codes[i]))
+    issues += listed(np.flatnonzero(key.duplicated().to_numpy()), lambda i: Issue(
+        label, f"a second row for {codes[i]} in {int(out['year'].iat[i])}", row=int(lines[i]), field="year",
+        area=codes[i]))
     if issues:
         return None, issues
     table = pd.DataFrame({"area_code": out["area_code"], "year": out["year"].astype(int), "stock": out["stock"]})
@@ -86,8 +85,8 @@ def parse_previous(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int
 def previous_year_issues(previous: pd.DataFrame, years: Sequence[int], label: str) -> list[Issue]:
     """Each row for a year outside the plan: checked again when the years change (``Scenario.update``)."""
     outside = np.flatnonzero(~previous["year"].isin(list(years)).to_numpy())
-    return [Issue(label, f"the previous plan's number for {previous['area_code'].iat[i]} in "
-                         f"{int(previous['year'].iat[i])}: not a planning year {list(years)}") for i in outside[:20]]
+    return listed(outside, lambda i: Issue(label, f"the previous plan's number for {previous['area_code'].iat[i]} in "
+                                                  f"{int(previous['year'].iat[i])}: not a planning year {list(years)}"))
 
 
 def previous_fields(scenario: Any, years: np.ndarray) -> dict:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.errors import Issue
+from allocator.errors import Issue, listed
 from allocator.tables import Column, as_text, header_issues, type_columns
 
 #: The columns of the regions table (docs/scenario-format.md, "The regions table").
@@ -58,8 +58,7 @@ def parse_regions(df: pd.DataFrame, columns: Sequence[Any], years: Sequence[int]
     lo, hi, year = out["min_share"].to_numpy(float), out["max_share"].to_numpy(float), out["year"].to_numpy()
 
     def bad(mask: np.ndarray, column: str, message) -> None:
-        for p in np.flatnonzero(mask)[:50]:
-            issues.append(Issue(label, message(p), row=int(lines[p]), field=column))
+        issues.extend(listed(np.flatnonzero(mask), lambda p: Issue(label, message(p), row=int(lines[p]), field=column)))
 
     region_set = set(regions)
     bad(np.array([n not in region_set for n in names]), "region",

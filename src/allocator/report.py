@@ -37,7 +37,7 @@ from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
-from allocator.track_files import percent
+from allocator.track_files import ALL_AREAS, contingency_text, is_set, percent, sum_rows
 
 __all__ = ["CSP", "build_report", "plan_summary_html", "regions_of", "write_region_reports", "write_report"]
 
@@ -378,23 +378,27 @@ def _track_section(v: _View, track: Any) -> dict | None:
             return f"{names[code]} ({code}): planned {fmt(r['planned_dispersal'], 'people')}, actual unknown"
         return (f"{names[code]} ({code}): planned {fmt(r['planned_dispersal'], 'people')}, actual "
                 f"{fmt(r['actual_dispersal'], 'people')} ({fmt(r['difference'], 'people', signed=True)}); "
-                f"fulfilment {percent(r['fulfilment'])}" + (" — over its cluster limit" if r["over_cap"] else ""))
+                f"fulfilment {percent(r['fulfilment'])}" + (" — over its cluster limit" if is_set(r["over_cap"]) else
+                                                            "" if pd.notna(r["over_cap"]) else
+                                                            " — its cluster limit not checked (a figure suppressed)"))
 
+    over = {code: is_set(flag) for code, flag in c["over_cap"].items()}
     m = shaded_map(codes, lambda code: fulfilment_colour(float(c.at[code, "fulfilment"]), bool(known[code])),
-                   label, c["over_cap"].to_dict())
+                   label, over)
+    n = sum_rows(c.reset_index().assign(region=ALL_AREAS), "region").iloc[0]     # the figures of track_nation.csv
     k = c[known]
-    planned_new, actual_new = float(k["planned_net_new"].sum()), float(k["actual_net_new"].sum())
-    rate = actual_new / planned_new if abs(planned_new) >= 1 else float("nan")
     flagged = [(names[code], flag, fmt(r["planned_dispersal"], "people"), fmt(r["actual_dispersal"], "people"),
                 fmt(r["difference"], "people", signed=True), percent(r["fulfilment"]))
                for flag in ("behind", "ahead") for code, r in
-               k[k[flag]].sort_values("difference", key=abs, ascending=False).head(10).iterrows()]
+               k[k[flag].fillna(False)].sort_values("difference", key=abs, ascending=False).head(10).iterrows()]
+    hotels = bool(track.summary.get("hotels_by_area")) and c["actual_contingency"].notna().any()
     return {"date": f"{track.date:%d %B %Y}", "how": track.summary["interpolation"]["how"], "map": m,
             "classes": [*FULFILMENT_CLASSES, (None, *FULFILMENT_UNDEFINED), (None, *FULFILMENT_UNKNOWN)],
-            "known": int(known.sum()), "areas": len(codes), "planned": fmt(float(k["planned_dispersal"].sum()), "people"),
-            "actual": fmt(float(k["actual_dispersal"].sum()), "people"), "planned_new": fmt(planned_new, "people", True),
-            "actual_new": fmt(actual_new, "people", True), "rate": percent(rate), "flagged": flagged,
-            "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": bool(c["over_cap"].any())}
+            "known": int(known.sum()), "areas": len(codes), "planned": fmt(n["planned_dispersal"], "people"),
+            "actual": fmt(n["actual_dispersal"], "people"), "planned_new": fmt(n["planned_net_new"], "people", True),
+            "actual_new": fmt(n["actual_net_new"], "people", True), "rate": percent(n["fulfilment"]),
+            "contingency": contingency_text(n, True) if hotels else None, "flagged": flagged,
+            "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": any(over.values())}
 
 
 # --------------------------------------------------------------------------- table of councils

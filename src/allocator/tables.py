@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from allocator.errors import Issue, ScenarioError
+from allocator.errors import MAX_LISTED, Issue, ScenarioError, capped, listed
 from allocator.inputs import MAX_TABLE_BYTES, comma_message, parse_numbers, read_file
 
 
@@ -49,8 +49,8 @@ FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0":
 #: for a variant): the engine reads it only where a key names it (``policy.pressure_basis``,
 #: ``policy.fair_share``). Every other column the engine does not know is refused (docs/design.md).
 OWN_PREFIX = "x_"
-#: At most this many unknown columns are named one by one; the rest are counted.
-MAX_UNKNOWN_NAMED = 20
+#: At most this many unknown columns are named one by one; the rest are counted (:attr:`Issue.more`).
+MAX_UNKNOWN_NAMED = MAX_LISTED
 
 
 def resolve_scenario_path(path: str | Path) -> Path:
@@ -121,20 +121,18 @@ def unknown_columns(df: pd.DataFrame, known: Sequence[str], label: str) -> list[
         hint = f"did you mean '{close[0]}'?" if close else f"the columns are {', '.join(names)}."
         issues.append(Issue(label, f"unknown column; {hint} Or, for a column of your own, name it "
                                    f"'{OWN_PREFIX}{name}'", row=1, field=name))
-    if len(issues) > MAX_UNKNOWN_NAMED:
-        rest = len(issues) - MAX_UNKNOWN_NAMED
-        issues = issues[:MAX_UNKNOWN_NAMED] + [Issue(label, f"{rest:,} more columns the engine does not know", row=1)]
-    return issues
+    return capped(issues, limit=MAX_UNKNOWN_NAMED)
 
 
 def issue_reporter(issues: list[Issue], label: str, lines: np.ndarray,
                    codes: list) -> Callable[[np.ndarray, str, Any], None]:
     """``bad(mask, column, message)``: one Issue (with its line and area) per row where ``mask`` holds,
-    at most 50 per call; ``message`` is text or a function of the row's position."""
+    the first :data:`~allocator.errors.MAX_LISTED` listed and the rest counted; ``message`` is text or a
+    function of the row's position."""
     def bad(mask: np.ndarray, column: str, message: str | Any) -> None:
-        for pos in np.flatnonzero(mask)[:50]:
-            text = message(pos) if callable(message) else message
-            issues.append(Issue(label, text, row=int(lines[pos]), field=column, area=codes[pos] or None))
+        issues.extend(listed(np.flatnonzero(mask), lambda pos: Issue(
+            label, message(pos) if callable(message) else message, row=int(lines[pos]), field=column,
+            area=codes[pos] or None)))
     return bad
 
 

@@ -27,15 +27,13 @@ import pandas as pd
 
 from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
-from allocator.track_files import track_markdown, write_tracking
+from allocator.track_files import ALL_AREAS, MIN_PLANNED_PLACES, sum_rows, track_markdown, write_tracking
 
 if TYPE_CHECKING:
     from allocator.plan import Plan
 
 #: Default threshold (people) beyond which a council is flagged behind or ahead of its plan.
 BEHIND_BY = 25
-#: Below this many planned net new places (in either direction) the fulfilment rate is undefined.
-MIN_PLANNED_PLACES = 1.0
 UNDEFINED = "no net new places planned by this date"
 
 
@@ -74,12 +72,13 @@ class PlanPath:
     def dates(self) -> list[date]:
         return [year_end(self.years[0] - 1), *(year_end(y) for y in self.years)]
 
-    def where(self, when: date) -> tuple[int, float]:
+    def where(self, when: date, name: str = "--date") -> tuple[int, float]:
         """(t, f): ``when`` lies in plan year ``t`` (1-based column of the arrays; 0 = the start) at
-        fraction ``f`` of it. A CommandLineError naming --date when it is outside the plan."""
+        fraction ``f`` of it. A CommandLineError naming ``name`` (the option --date, or an argument of the
+        caller's) when it is outside the plan."""
         dates = self.dates
         if when < dates[0] or when > dates[-1]:
-            raise CommandLineError(given_issue("--date", when, f"outside the plan, which runs from {dates[0]:%d %b %Y} "
+            raise CommandLineError(given_issue(name, when, f"outside the plan, which runs from {dates[0]:%d %b %Y} "
                                                                f"(its start) to {dates[-1]:%d %b %Y}"))
         if when == dates[0]:
             return 0, 1.0
@@ -156,7 +155,7 @@ class Tracking:
 
 
 def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEHIND_BY,
-          suppressed: str = SUPPRESSED_DEFAULT) -> Tracking:
+          suppressed: str = SUPPRESSED_DEFAULT, date_name: str = "date") -> Tracking:
     """Compare ``plan`` with the ``actual`` position on ``when`` (a date or ``YYYY-MM-DD``).
 
     ``actual`` is an :class:`~allocator.actual.Actual`, or a file or table for
@@ -165,21 +164,24 @@ def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEH
 
     Raises :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan, a date the
     file contradicts (its title says ``as at`` another date, or its date column, such as
-    Reg_02's ``snapshotDate``, gives another), and whatever the actual file holds
-    that cannot be read.
+    Reg_02's ``snapshotDate``, gives another), a file with none of the plan's areas, and whatever
+    the actual file holds that cannot be read. ``date_name`` is what the messages call ``when``
+    (``argument date '...'``); the command line passes ``--date``.
     """
-    when = as_date(when)
+    when = as_date(when, date_name)
     path = plan_path(plan)
-    t, f = path.where(when)
+    t, f = path.where(when, date_name)
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
-    actual.check_date(when)
+    actual.check_date(when, date_name)
     matched = match_codes(actual, path.codes, path.names)
     councils = _council_table(path, actual, matched, when, behind_by)
-    regions = _sum_rows(councils, "region")
-    nation = _sum_rows(councils.assign(region="All areas of the plan"), "region")
+    regions = sum_rows(councils, "region")
+    nation = sum_rows(councils.assign(region=ALL_AREAS), "region")
     nation.insert(1, "national_planned_contingency", round(float(path.at(path.national_contingency, when)), 2))
     summary = _summary(plan, path, actual, matched, councils, when, t, f, behind_by)
+    summary["notes"] = _notes(path, actual, matched, councils, plan.pressure_basis) + (
+        [note] if (note := actual.date_note(when, date_name)) else [])
     return Tracking(date=when, councils=councils, regions=regions, nation=nation, summary=summary,
                     notes=summary["notes"])
 
@@ -205,18 +207,19 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     out = pd.DataFrame({"area_code": path.codes, "area_name": path.names, "region": path.regions,
                         "start_dispersal": start, "planned_dispersal": np.round(planned, 2), "actual_dispersal": got,
                         "difference": np.round(diff, 2), "planned_net_new": np.round(planned_new, 2),
-                        "actual_net_new": actual_new, "fulfilment": np.round(fulfilment, 4)})
+                        "actual_net_new": actual_new,
+                        "fulfilment": np.round(fulfilment, 4) + 0.0})                 # + 0.0: never -0.0
     planned_c = path.at(path.contingency, when) if path.contingency is not None else np.full(len(idx), np.nan)
     got_c = actual_of("contingency")
     out["planned_contingency"] = np.round(planned_c, 2)
     out["actual_contingency"] = got_c
     out["difference_contingency"] = np.round(got_c - planned_c, 2)
-    basis = got + (np.nan_to_num(got_c) + path.fixed if path.fixed is not None else 0.0)
+    basis = _basis(path, got, got_c)
     out["actual_basis"] = np.round(basis, 2)       # what the cap is judged on: the plan's pressure basis
     out["cap"] = path.cap
-    out["over_cap"] = basis > path.cap
-    out["behind"] = diff < -behind_by
-    out["ahead"] = diff > behind_by
+    out["over_cap"] = _flag(basis > path.cap, basis)
+    out["behind"] = _flag(diff < -behind_by, diff)
+    out["ahead"] = _flag(diff > behind_by, diff)
     suppressed = {(m["area_code"]) for m in actual.suppressed if m["read_as"] == UNKNOWN}
     codes_in_file = np.where(has, table["area_code"].to_numpy(dtype=object)[np.maximum(idx, 0)], "")
     out["status"] = np.select(
@@ -227,34 +230,24 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     return out
 
 
-#: The columns summed for a region or the nation, over its councils whose actual dispersal is known.
-_SUMMED = ("start_dispersal", "planned_dispersal", "actual_dispersal", "difference", "planned_net_new",
-           "actual_net_new")
+def _basis(path: PlanPath, got: np.ndarray, got_c: np.ndarray) -> np.ndarray:
+    """(A,) each council's actual total on the plan's pressure basis: its dispersal, plus (when the basis
+    counts more) the people in its hotels, where the plan counts them, and the fixed counts of the plan's
+    start. Unknown (NaN) where a figure in it is unknown: a suppressed cell is never read as 0."""
+    if path.fixed is None:
+        return got
+    return got + (got_c if path.contingency is not None else 0.0) + path.fixed
 
 
-def _sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
-    known = councils["actual_dispersal"].notna()
-    g = councils[known].groupby(key, sort=True)
-    out = g[list(_SUMMED)].sum().round(2)
-    out.insert(0, "councils", councils.groupby(key).size())
-    out.insert(1, "councils_unknown", (~known).groupby(councils[key]).sum())
-    planned_new = out["planned_net_new"]
-    defined = planned_new.abs() >= MIN_PLANNED_PLACES
-    out["fulfilment"] = (out["actual_net_new"] / planned_new.where(defined)).round(4)
-    has_c = councils["actual_contingency"].notna() & councils["planned_contingency"].notna()
-    cont = councils[has_c].groupby(key)[["planned_contingency", "actual_contingency"]].sum(min_count=1)
-    out = out.join(cont, how="left")
-    out["actual_contingency_all"] = councils.groupby(key)["actual_contingency"].sum(min_count=1)
-    for flag in ("over_cap", "behind", "ahead"):
-        out[flag] = councils.groupby(key)[flag].sum()
-    out = out.reindex(sorted(councils[key].unique()))
-    for col in ("councils", "councils_unknown", "over_cap", "behind", "ahead"):
-        out[col] = out[col].fillna(0).astype(np.int64)
-    return out.reset_index()
+def _flag(holds: np.ndarray, value: np.ndarray) -> pd.arrays.BooleanArray:
+    """A flag of each council, unknown (NA) where the ``value`` it is judged on is unknown, never False."""
+    return pd.array(np.where(np.isnan(value), None, holds), dtype="boolean")
 
 
 def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame, when: date,
              t: int, f: float, behind_by: float) -> dict:
+    theirs = set(matched.outside["line"])             # the lines of councils not in the plan
+    marks = [{**m, "in_plan": m["line"] not in theirs} for m in actual.suppressed]
     s = plan.summary
     dates = path.dates
     if t == 0:
@@ -274,32 +267,37 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
                    "header_line": actual.header_line, "columns": actual.columns,
                    "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
                    "date_from": actual.date_where or None,
-                   "suppressed": actual.suppressed},
+                   "suppressed": marks},
         "interpolation": {"year": int(path.years[t - 1]) if t else None, "fraction": round(f, 6) if t else 0.0,
                           "how": how},
         "behind_by": behind_by,
         "hotels_by_area": path.contingency is not None,
         "pressure_basis": plan.pressure_basis,
-        "notes": _notes(path, actual, matched, councils),
     }
 
 
-def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame) -> list[str]:
+def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame, basis: str | None) -> list[str]:
     """What a reader must know about the comparison, in words: nothing left out is left unsaid."""
     notes = []
     missing = councils[councils["status"] == "not in the actual"]
     if len(missing):
         notes.append(f"{len(missing)} area(s) of the plan are not in the actual file, so their actual is unknown: "
-                     + _some(missing["area_name"] + " (" + missing["area_code"] + ")"))
+                     + _named(missing))
     for r in matched.renamed:
         notes.append(f"line {r['line']}: the code {r['code']} is read as {r['area_code']} ({r['area_name']}): the "
                      "council's code changed in 2024")
-    notes += suppressed_notes(actual.label, actual.suppressed)
-    if len(matched.outside):
-        o = matched.outside
-        notes.append(f"{len(o)} council(s) in the actual file are not in the plan and are not compared; they hold "
-                     f"{o['dispersal'].sum():,.0f} people in dispersal: " + _some(o["area_name"] + " (" +
-                                                                                   o["area_code"] + ")"))
+    outside = matched.outside
+    theirs = set(outside["line"])
+    notes += suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs])
+    unchecked = councils[councils["over_cap"].isna() & councils["actual_dispersal"].notna()]
+    if len(unchecked):
+        notes.append(f"{len(unchecked)} council(s) could not be checked against the cluster limit: their total on "
+                     f"the pressure basis ({basis}) is unknown, a figure in it suppressed: " + _named(unchecked))
+    if len(outside):
+        held = outside["dispersal"]
+        notes.append(f"{len(outside)} council(s) in the actual file are not in the plan and are not compared; they "
+                     f"hold {held.sum():,.0f} people in dispersal" + _suppressed_outside(actual, outside) + ": "
+                     + _named(outside))
     total = float(actual.table["dispersal"].sum())
     for s in actual.skipped:
         what = f"line {s['line']}: '{s['name'] or s['code']}' skipped, {s['why']}"
@@ -309,10 +307,29 @@ def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFr
                 what += f" (the councils' rows add up to {total:,.0f})"
         notes.append(what)
     if path.contingency is None:
-        notes.append("the plan does not locate hotels by area, so contingency is compared for the nation only")
+        notes.append("the plan does not locate hotels by area, so contingency is compared for the plan's areas "
+                     "together only")
     if "contingency" not in actual.table.columns:
-        notes.append("the actual file has no contingency column: contingency is not compared")
+        notes.append("the actual file has no contingency column: contingency is not compared" +
+                     (", and no council's total on the pressure basis is known (the cluster limit is not checked)"
+                      if path.fixed is not None and path.contingency is not None else ""))
     return notes
+
+
+def _suppressed_outside(actual: Actual, outside: pd.DataFrame) -> str:
+    """The suppressed cells of the councils not in the plan, counted: they do not matter to it."""
+    names = dict(zip(outside["line"], outside["area_name"].astype(str)))
+    marks = [m for m in actual.suppressed if m["line"] in names]
+    if not marks:
+        return ""
+    cells = ", ".join(f"{names[m['line']] or m['area_code']}'s '{m['column']}' (line {m['line']})" for m in marks[:12])
+    return (f" where known ({len(marks)} suppressed cell(s) among them, which do not matter to this plan: {cells}"
+            + (f" and {len(marks) - 12} more" if len(marks) > 12 else "") + ")")
+
+
+def _named(rows: pd.DataFrame) -> str:
+    """Councils as ``Name (code)``, the first twelve, and how many more."""
+    return _some(rows["area_name"].astype(str) + " (" + rows["area_code"].astype(str) + ")")
 
 
 def _some(names: pd.Series, limit: int = 12) -> str:

@@ -29,15 +29,82 @@ from allocator.actual import suppressed_notes
 from allocator.errors import InputError, Issue
 from allocator.inputs import read_plan_json, read_plan_table
 from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
+from allocator.output import percent as share
 
 TRACK_FILES = ("track_councils.csv", "track_regions.csv", "track_nation.csv", "track.md", "track.json")
 COUNCIL_COLUMNS = ("area_code", "area_name", "region", "start_dispersal", "planned_dispersal", "actual_dispersal",
                    "difference", "planned_net_new", "actual_net_new", "fulfilment", "status")
+#: The flags of a council: True, False, or unknown (NA) where a figure they are judged on is unknown.
+FLAGS = ("over_cap", "behind", "ahead")
+#: Below this many planned net new places (in either direction) the fulfilment rate is undefined.
+MIN_PLANNED_PLACES = 1.0
+#: The name of the one row of ``track_nation.csv``: every area of the plan, national or not.
+ALL_AREAS = "All areas of the plan"
+#: The columns summed for a region or the nation, over its councils whose actual dispersal is known.
+_SUMMED = ("start_dispersal", "planned_dispersal", "actual_dispersal", "difference", "planned_net_new",
+           "actual_net_new")
 
 
 def percent(value: float) -> str:
-    """A fulfilment rate as people read it, ``undefined`` where there is none."""
-    return "undefined" if value is None or not np.isfinite(value) else f"{value:.0%}"
+    """A fulfilment rate as people read it, ``undefined`` where there is none (never ``-0%``)."""
+    return "undefined" if value is None or not np.isfinite(value) else share(value)
+
+
+def sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The councils' figures summed by ``key`` (a region, or every area): the one definition of a region's and
+    the nation's figures, in track_regions.csv, track_nation.csv, track.md, on screen and in the report.
+
+    Dispersal and fulfilment over the councils whose actual dispersal is known (``councils_unknown``: the
+    others); ``planned_contingency`` and ``actual_contingency`` over the councils whose actual contingency is
+    known (``councils_contingency_unknown``: the others), so that like is compared with like;
+    ``planned_contingency_all`` and ``actual_contingency_all`` over every council with a figure; the counts of
+    councils flagged, and ``over_cap_unknown``: those whose limit could not be checked."""
+    known = councils["actual_dispersal"].notna()
+    groups = sorted(councils[key].unique())
+    out = councils[known].groupby(key, sort=True)[list(_SUMMED)].sum().round(2).reindex(groups)
+    by = councils.groupby(key)
+    out.insert(0, "councils", by.size())
+    out.insert(1, "councils_unknown", (~known).groupby(councils[key]).sum())
+    planned_new = out["planned_net_new"]
+    defined = planned_new.abs() >= MIN_PLANNED_PLACES
+    out["fulfilment"] = (out["actual_net_new"] / planned_new.where(defined)).round(4) + 0.0     # never -0.0
+    known_c = councils["actual_contingency"].notna()
+    both = known_c & councils["planned_contingency"].notna()
+    out = out.join(councils[both].groupby(key)[["planned_contingency", "actual_contingency"]].sum(min_count=1).round(2))
+    out["councils_contingency_unknown"] = (~known_c).groupby(councils[key]).sum()
+    out["planned_contingency_all"] = by["planned_contingency"].sum(min_count=1).round(2)
+    out["actual_contingency_all"] = by["actual_contingency"].sum(min_count=1)
+    for flag in FLAGS:
+        out[flag] = by[flag].sum()
+    out["over_cap_unknown"] = councils["over_cap"].isna().groupby(councils[key]).sum()
+    for col in ("councils", "councils_unknown", "councils_contingency_unknown", *FLAGS, "over_cap_unknown"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    return out.reset_index()
+
+
+def contingency_text(n: Any, hotels_by_area: bool) -> str:
+    """People in contingency, planned against actual over the same councils (those whose actual is known, and
+    how many are not), from a row of :func:`sum_rows`; with ``national_planned_contingency`` (the plan's own
+    total) when the plan does not locate hotels by council, or has people in sites in no council."""
+    unknown = int(n["councils_contingency_unknown"])
+    known = int(n["councils"]) - unknown
+    over = f"over the {known:,} council(s) whose figure is known" + (
+        f" ({unknown:,} left out, {'its figure' if unknown == 1 else 'their figures'} unknown)" if unknown else "")
+    if not known:
+        return "not compared: no council's actual is known"
+    if hotels_by_area:
+        text = f"planned {_people(n['planned_contingency'])}, actual {_people(n['actual_contingency'])}, {over}"
+        unlocated = float(n.get("national_planned_contingency", np.nan)) - float(n["planned_contingency_all"])
+        if unlocated >= 0.5:
+            text += f"; the plan also has {_people(unlocated)} in new contingency sites, in no council"
+        return text
+    return (f"planned {_people(n['national_planned_contingency'])} for all the plan's areas together (it does not "
+            f"locate hotels by council), actual {_people(n['actual_contingency_all'])} {over}")
+
+
+def is_set(value: Any) -> bool:
+    """A flag that holds: True, not False and not unknown (NA)."""
+    return bool(value) if pd.notna(value) else False
 
 
 def _people(value: float, signed: bool = False) -> str:
@@ -84,7 +151,22 @@ def _flagged(t: Any) -> list[str]:
         out += [f"### {title}: {len(rows)}", ""]
         table = _council_rows(rows, t.summary.get("pressure_basis"))
         out += [markdown_table(table, ("council", "code", "region")), ""] if len(rows) else []
+    unchecked = _unchecked(c)
+    if len(unchecked):
+        out += [f"Not checked against the limit, their total on the basis unknown (a figure in it suppressed): "
+                f"{_names(unchecked)}.", ""]
     return out
+
+
+def _unchecked(c: pd.DataFrame) -> pd.DataFrame:
+    """The councils whose dispersal is known but not their total on the pressure basis: a figure in it is
+    suppressed, so the limit could not be checked."""
+    return c[c["over_cap"].isna() & c["actual_dispersal"].notna()]
+
+
+def _names(rows: pd.DataFrame, limit: int = 12) -> str:
+    shown = ", ".join(f"{r.area_name} ({r.area_code})" for r in rows.head(limit).itertuples())
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 def _hotels(t: Any) -> list[str]:
@@ -116,9 +198,8 @@ def track_markdown(t: Any) -> str:
         "* Difference: actual minus planned, in people. Fulfilment: the net new places actually provided "
         "since the plan's start against those the plan asked for by this date (undefined where it asked for "
         "fewer than one).", "",
-        "## Nation", "", markdown_table(figure_rows(t.nation, "Nation"), ("Nation",)), "",
-        f"People in contingency (hotels and other sites): planned {_people(nation['national_planned_contingency'])} "
-        f"for the nation, actual {_people(nation['actual_contingency_all'])} in the plan's areas.", "",
+        "## All areas of the plan", "", markdown_table(figure_rows(t.nation, "Areas"), ("Areas",)), "",
+        f"People in contingency (hotels and other sites): {contingency_text(nation, s['hotels_by_area'])}.", "",
         "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
         *_hotels(t),
         "## Councils flagged", "", *_flagged(t),
@@ -148,9 +229,12 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
              f"Dispersal, {n['councils'] - n['councils_unknown']} of {n['councils']} areas known: planned "
              f"{_people(n['planned_dispersal'])}, actual {_people(n['actual_dispersal'])}, difference "
              f"{_people(n['difference'], True)}; net new places planned {_people(n['planned_net_new'], True)}, "
-             f"actual {_people(n['actual_net_new'], True)}; fulfilment {percent(n['fulfilment'])}.",
-             f"Contingency: planned {_people(n['national_planned_contingency'])} (nation), actual "
-             f"{_people(n['actual_contingency_all'])} in the plan's areas."]
+             f"actual {_people(n['actual_net_new'], True)}; fulfilment {percent(n['fulfilment'])}."]
+    if len(t.regions) > 1 and t.regions["fulfilment"].notna().any():     # each region's rate and what it is of
+        lines.append("Fulfilment by region (actual of planned net new places): " + "; ".join(
+            f"{r.region} {percent(r.fulfilment)} ({_people(r.actual_net_new, True)} of "
+            f"{_people(r.planned_net_new, True)})" for r in t.regions.itertuples()) + ".")
+    lines.append(f"Contingency: {contingency_text(n, t.summary['hotels_by_area'])}.")
     for flag, words in (("behind", "behind the plan"), ("ahead", "ahead of the plan"),
                         ("over_cap", "over the cluster limit")):
         rows = c[c[flag]].reindex(c[c[flag]]["difference"].abs().sort_values(ascending=False).index)
@@ -159,8 +243,21 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
                           for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
         lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
+    unchecked = _unchecked(c)
+    if len(unchecked):
+        names = ", ".join(unchecked["area_name"].astype(str).head(top))
+        lines.append(f"{len(unchecked)} council(s) not checked against the cluster limit, their total on the "
+                     f"pressure basis unknown (a figure in it suppressed): {names}"
+                     + (f" and {len(unchecked) - top} more." if len(unchecked) > top else "."))
     a = t.summary["actual"]
-    lines += [f"{n[:1].upper()}{n[1:]}." for n in suppressed_notes(a["file"], a.get("suppressed", []))]
+    marks = a.get("suppressed", [])
+    ours = [m for m in marks if m.get("in_plan", True)]             # suppressed cells of the plan's councils
+    lines += [f"{n[:1].upper()}{n[1:]}." for n in suppressed_notes(a["file"], ours)]
+    if outside := len(marks) - len(ours):
+        lines.append(f"{outside} suppressed cell(s) of councils not in the plan: not needed, not read (see track.md).")
+    if not a.get("date_from"):
+        lines.append(f"Note: {Path(a['file']).name} gives no date: it is taken to be the position at "
+                     f"{t.date:%d %B %Y} (--date).")
     if t.notes:
         lines.append(f"{len(t.notes)} note(s) on the comparison (councils missing, renamed, suppressed, rows that "
                      "are not councils): see track.md.")
@@ -197,7 +294,14 @@ def read_tracking(folder: str | Path) -> TrackRead:
         raise InputError(Issue(str(d), f"not a tracking folder: missing {', '.join(missing)} (write one with "
                                        "`allocator track PLAN ACTUAL --date YYYY-MM-DD --out DIR`)"))
     councils = read_plan_table(d / "track_councils.csv", COUNCIL_COLUMNS,
-                               ("start_dispersal", "planned_dispersal", "planned_net_new"))
+                               ("start_dispersal", "planned_dispersal", "planned_net_new"), unknown_flags=True)
+    for flag in FLAGS:                                      # True, False, or unknown (a blank cell)
+        if flag in councils.columns:
+            try:
+                councils[flag] = councils[flag].astype("boolean")
+            except (TypeError, ValueError):
+                raise InputError(Issue(str(d / "track_councils.csv"), "not True, False or blank (unknown) in every "
+                                                                       "row", row=1, field=flag)) from None
     summary = read_plan_json(d / "track.json")
     try:
         when = date.fromisoformat(str(summary["date"]))

@@ -100,7 +100,7 @@ def track(plan: Path, actual: Path, when: str, out: Path, behind_by: float, supp
     with error_boundary(debug):
         check_target(out, force=force, protect=[plan, actual])
         result = track_plan(_plan(plan, f"allocator track DIR {actual} --date {when} --out {out}"), actual, when,
-                            behind_by=behind_by, suppressed=suppressed)
+                            behind_by=behind_by, suppressed=suppressed, date_name="--date")
         _write_and_say(result, summary_lines, out, force, [plan, actual], quiet)
 
 
@@ -137,7 +137,7 @@ def backtest(scenario: Path, actual: Path, when: str, out: Path, suppressed: str
         check_target(out, force=force, protect=[scenario, actual])
         with spinner(f"Solving {scenario} …", quiet):
             plan = load_plan_or_solve(scenario, solver=solver)
-        result = run_backtest(plan, actual, when, suppressed=suppressed)
+        result = run_backtest(plan, actual, when, suppressed=suppressed, date_name="--date")
         _write_and_say(result, backtest_lines, out, force, [scenario, actual], quiet)
 
 
