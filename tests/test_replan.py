@@ -243,7 +243,7 @@ def test_an_actual_of_another_date_is_refused(tmp_path: Path) -> None:
     plan, sc = small(tmp_path)
     actual = at_year_end(plan, 2026).assign(snapshotDate="2026-09-30")
     with pytest.raises(InputError, match="the table is as at 30 September 2026 .its column 'snapshotDate'. but the "
-                                         "date given .--date. is 31 December 2026"):
+                                         "date given .date. is 31 December 2026"):
         replan(plan, sc, actual, "2026-12-31")
     assert replan(plan, sc, actual.assign(snapshotDate="2026-12-31"), "2026-12-31").plan is not None
 

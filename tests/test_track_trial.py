@@ -22,9 +22,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from allocator import load_scenario
 from allocator.errors import MAX_LISTED, InputError, Issue, ScenarioError, listed
 from allocator.output import percent
 from allocator.plan import read_plan
+from allocator.replan import replan
 from allocator.track_files import summary_lines
 from tests.conftest import EXAMPLE
 from tests.test_track import BIN, REG02, actual_file, central, refused, run, small  # noqa: F401 - fixtures
@@ -236,3 +238,31 @@ def test_each_regions_fulfilment_is_shown_with_its_planned_net_new(small: Path, 
     t = read_plan(small).track(actual_file(tmp_path, [("A01", 145), ("A02", 191), ("A03", 60)]), "2026-03-31")
     assert ("Fulfilment by region (actual of planned net new places): North 50% (+36 of +72); South undefined "
             "(+10 of 0).") in summary_lines(t)
+
+
+# --------------------------------------------------------------------------- the same for replan (trial 2, (b)/(c))
+def test_replan_says_what_track_says_of_the_date_and_of_councils_outside_the_plan(small: Path, tmp_path: Path) -> None:
+    """Was: replan took a file with no date as of --date in silence, listed the suppressed cells of councils it
+    leaves out as if they mattered ("Suppressed in ... read as unknown"), and from Python named '--date'."""
+    scenario = load_scenario(small.parent / "scenario")
+    path = actual_file(tmp_path, [("A01", 145), ("A02", 191), ("A03", 50), (CORNWALL, "[c]"), (SHEFFIELD, 900)])
+    notes = replan(read_plan(small), scenario, path, "2026-03-31").notes
+    assert notes[0] == ("actual.csv gives no date (no 'as at' in a title line, no date column): it is taken to be the "
+                        "position at 31 March 2026, the date given (date)")
+    assert not any("uppressed in" in n for n in notes)
+    assert ("2 council(s) of the actual are not in the scenario and are left out (1 suppressed cell(s) among them, "
+            f"which do not matter to this plan): {CORNWALL}, {SHEFFIELD}") in notes
+    r = run("replan", small, "--scenario", small.parent / "scenario", "--actual", path, "--date", "2026-03-31",
+            "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    assert "Note: actual.csv gives no date (no 'as at' in a title line, no date column): it is taken to be the " \
+           "position at 31 March 2026, the date given (--date)." in r.stdout
+
+
+@pytest.mark.parametrize(("when", "said"), [("31/03/2026", "argument date '31/03/2026': not a date"),
+                                            ("2030-01-01", "argument date '2030-01-01': outside the plan"),
+                                            ("2027-03-31", "argument date '2027-03-31': leaves no year of the plan")])
+def test_replan_errors_from_python_name_the_date_argument(small: Path, tmp_path: Path, when: str, said: str) -> None:
+    with pytest.raises(InputError) as err:
+        replan(read_plan(small), load_scenario(small.parent / "scenario"), actual_file(tmp_path, [("A01", 1)]), when)
+    assert str(err.value).startswith(said) and "--date" not in str(err.value)

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocator.actual import SUPPRESSED_DEFAULT, Actual, match_codes, read_actual, suppressed_notes
+from allocator.actual import SUPPRESSED_DEFAULT, Actual, Matched, match_codes, read_actual, suppressed_notes
 from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
@@ -86,7 +86,8 @@ class Replan:
 
 
 def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *, suppressed: str = SUPPRESSED_DEFAULT,
-           stability_weight: float | None = None, solver: str = "highs", time_limit: float | None = None) -> Replan:
+           stability_weight: float | None = None, solver: str = "highs", time_limit: float | None = None,
+           date_name: str = "date") -> Replan:
     """Solve a new plan for the remaining years of ``previous`` from ``actual`` on ``when``.
 
     ``scenario`` is the scenario ``previous`` was solved from (or its successor: new agreements are
@@ -95,10 +96,11 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
     :class:`~allocator.errors.InputError` (exit 2) for a date outside the plan or with no year left
     to plan, an actual that cannot be read, a scenario whose areas are not the plan's;
     :class:`~allocator.errors.InfeasibleError` when the agreements cannot all be kept from here.
+    ``date_name`` is what the messages call ``when``: the argument ``date``, or the CLI's ``--date``.
     """
-    when = as_date(when)
+    when = as_date(when, date_name)
     path = plan_path(previous)
-    first = _first_year(path, when)
+    first = _first_year(path, when, date_name)
     if scenario.has_cohorts:
         raise InputError(Issue(str(scenario.source or "scenario"), "re-planning a scenario with cohorts is not "
                                                                     "supported: the actual tables give no split of a "
@@ -110,9 +112,13 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
                                field="areas"))
     if not isinstance(actual, Actual):
         actual = read_actual(actual, suppressed=suppressed)
-    actual.check_date(when)
-    notes: list[str] = _other_scenario(previous, scenario) + suppressed_notes(actual.label, actual.suppressed)
-    start = _start(path, actual, when, first, notes, hotels=path.contingency is not None)
+    actual.check_date(when, date_name)
+    matched = match_codes(actual, path.codes, path.names)
+    theirs = set(matched.outside["line"])             # the lines of councils not in the plan
+    notes: list[str] = (_other_scenario(previous, scenario)
+                        + ([note] if (note := actual.date_note(when, date_name)) else [])
+                        + suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs]))
+    start = _start(path, actual, matched, when, first, notes, hotels=path.contingency is not None)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
         files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
         for name, data in files.items():
@@ -165,19 +171,19 @@ def cost_words(cost: dict) -> str:
             f"({fmt(cost['difference'], 'money', signed=True)})")
 
 
-def _first_year(path: PlanPath, when: date) -> int:
+def _first_year(path: PlanPath, when: date, name: str = "--date") -> int:
     """The first year of the new plan: the year after the date's (which is a year end, or inside that year)."""
-    path.where(when)                                  # an InputError when the date is outside the plan
+    path.where(when, name)                            # an InputError when the date is outside the plan
     first = when.year + 1
     if first > int(path.years[-1]):
-        raise CommandLineError(given_issue("--date", when, f"leaves no year of the plan to re-plan (it ends "
+        raise CommandLineError(given_issue(name, when, f"leaves no year of the plan to re-plan (it ends "
                                                            f"{year_end(path.years[-1]):%d %b %Y})"))
     return first
 
 
-def _start(path: PlanPath, actual: Actual, when: date, first: int, notes: list[str], hotels: bool) -> dict:
+def _start(path: PlanPath, actual: Actual, matched: Matched, when: date, first: int, notes: list[str],
+           hotels: bool) -> dict:
     """Each area's people in dispersal (and in hotels) at the new plan's start, with the notes on how."""
-    matched = match_codes(actual, path.codes, path.names)
     has = matched.index >= 0
     table = actual.table
 
@@ -195,7 +201,7 @@ def _start(path: PlanPath, actual: Actual, when: date, first: int, notes: list[s
     unknown = np.isnan(_actual_of(table, matched, "dispersal"))
     if unknown.any():
         notes.append(f"{int(unknown.sum())} area(s) have no actual, so the previous plan's number on "
-                     f"{when:%d %b %Y} is taken: " + ", ".join(np.asarray(path.names)[unknown][:12]))
+                     f"{when:%d %b %Y} is taken: " + _some(pd.Series(np.asarray(path.names)[unknown])))
     contingency = None
     if hotels:
         if "contingency" not in table.columns:
@@ -231,8 +237,11 @@ def _start(path: PlanPath, actual: Actual, when: date, first: int, notes: list[s
                      f"dispersal, {fmt(held, 'people')} in contingency)")
     outside = matched.outside
     if len(outside):
-        notes.append(f"{len(outside)} council(s) of the actual are not in the scenario and are left out: "
-                     + _some(_named(outside)))
+        theirs = set(outside["line"])
+        hidden = sum(m["line"] in theirs for m in actual.suppressed)
+        notes.append(f"{len(outside)} council(s) of the actual are not in the scenario and are left out"
+                     + (f" ({hidden} suppressed cell(s) among them, which do not matter to this plan)" if hidden else "")
+                     + ": " + _some(_named(outside)))
     return start
 
 

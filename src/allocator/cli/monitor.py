@@ -181,5 +181,5 @@ def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, 
         scenario = load_scenario(scenario_path)
         with spinner(f"Re-planning {scenario.name} from {when} …", quiet):
             result = run_replan(previous, scenario, actual, when, suppressed=suppressed,
-                                stability_weight=stability_weight, solver=solver)
+                                stability_weight=stability_weight, solver=solver, date_name="--date")
         _write_and_say(result, replan_lines, out, force, [plan, scenario_path, actual, *input_paths(scenario)], quiet)
