@@ -23,7 +23,7 @@ from rich.table import Table
 from allocator.api import solve
 from allocator.fairness import DISPERSAL, basis_name, on_basis
 from allocator.interpret import START
-from allocator.output import clean_text, fmt, safe_csv, write_folder
+from allocator.output import clean_text, fmt, safe_csv, write_folder, year_span
 from allocator.plan import Plan, read_plan
 from allocator.ranking import Ranking, markdown_table, rank_councils
 from allocator.scenario import load_scenario
@@ -285,17 +285,13 @@ def plan_totals(plans: list[Plan], names: list[str]) -> pd.DataFrame:
     })
 
 
-def _span(first: int, last: int) -> str:
-    return f"{first}" if first == last else f"{first}–{last}"
-
-
 def totals_line(totals: pd.DataFrame) -> str:
     """The total-cost sentence of a comparison: over the years, named; where the plans cover different years,
     each plan's own years and then the years they share, which are the ones to compare."""
     def money(column: str) -> str:
         return ", ".join(f"{r['plan']} {fmt(r[column], 'money')}" for _, r in totals.iterrows())
 
-    spans = [_span(int(r["first_year"]), int(r["last_year"])) for _, r in totals.iterrows()]
+    spans = [year_span(int(r["first_year"]), int(r["last_year"])) for _, r in totals.iterrows()]
     if len(set(spans)) == 1:
         return f"Total cost over {spans[0]}: {money('total_cost_all_years')}."
     own = ", ".join(f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')} ({span})"
@@ -304,7 +300,7 @@ def totals_line(totals: pd.DataFrame) -> str:
     if first > last:
         return f"Total cost over each plan's own years: {own}. The plans share no year, so their costs do not compare."
     return (f"Total cost over each plan's own years: {own}. They cover different years: over the years they share, "
-            f"{_span(first, last)}: {money('total_cost_shared_years')}.")
+            f"{year_span(first, last)}: {money('total_cost_shared_years')}.")
 
 
 def _trajectory_table(plans: list[Plan], names: list[str], years: list, bases: list[str]) -> pd.DataFrame:

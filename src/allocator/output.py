@@ -122,6 +122,11 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     return f"{sign}{value:,.0f}"
 
 
+def year_span(first: int, last: int) -> str:
+    """``2027–2029``, or ``2027`` for one year."""
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
 def percent(value: float, digits: int = 0, signed: bool = False) -> str:
     """A share as a percentage (0.5: ``50%``), with ``signed`` a ``+`` on a rise; never ``-0%``: a share
     that shows as zero is ``0%``."""

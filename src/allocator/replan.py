@@ -54,9 +54,9 @@ from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.explain import reason_cells
-from allocator.output import clean_text, fmt, markdown_table, safe_csv
+from allocator.output import clean_text, fmt, markdown_table, safe_csv, year_span
 from allocator.scenario import Scenario, load_scenario
-from allocator.track import PlanPath, _some, as_date, plan_path, year_end
+from allocator.track import PlanPath, _named, _some, as_date, plan_path, year_end
 
 SCENARIO_FILES = ("scenario.yaml", "areas.csv", "agreements.csv", "previous.csv")
 
@@ -160,13 +160,11 @@ def _cost(previous: Any, plan: Any) -> dict:
 
 def cost_words(cost: dict) -> str:
     """"cost over 2027–2029 £1,841.4m; the previous plan £1,621.1m over the same years (+£220.3m)"."""
-    def span(years: list[int]) -> str:
-        return str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
-    words = f"cost over {span(cost['years'])} {fmt(cost['total'], 'money')}"
+    words = f"cost over {year_span(*cost['years'])} {fmt(cost['total'], 'money')}"
     if cost["same_years"] is None:
         return words + " (the previous plan has none of these years)"
     if cost["same_years"] != cost["years"]:
-        words += f", over {span(cost['same_years'])} {fmt(cost['total_same_years'], 'money')}"
+        words += f", over {year_span(*cost['same_years'])} {fmt(cost['total_same_years'], 'money')}"
     return (words + f"; the previous plan {fmt(cost['previous_same_years'], 'money')} over the same years "
             f"({fmt(cost['difference'], 'money', signed=True)})")
 
@@ -241,14 +239,8 @@ def _start(path: PlanPath, actual: Actual, matched: Matched, when: date, first: 
         hidden = sum(m["line"] in theirs for m in actual.suppressed)
         notes.append(f"{len(outside)} council(s) of the actual are not in the scenario and are left out"
                      + (f" ({hidden} suppressed cell(s) among them, which do not matter to this plan)" if hidden else "")
-                     + ": " + _some(_named(outside)))
+                     + ": " + _named(outside))
     return start
-
-
-def _named(rows: pd.DataFrame) -> pd.Series:
-    """"Name (code)" for each row, the code alone where the file gives no name."""
-    names, codes = rows["area_name"].astype(str), rows["area_code"].astype(str)
-    return codes.where(names.str.strip() == "", names + " (" + codes + ")")
 
 
 def _actual_of(table: pd.DataFrame, matched, name: str) -> np.ndarray:

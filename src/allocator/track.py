@@ -328,8 +328,10 @@ def _suppressed_outside(actual: Actual, outside: pd.DataFrame) -> str:
 
 
 def _named(rows: pd.DataFrame) -> str:
-    """Councils as ``Name (code)``, the first twelve, and how many more."""
-    return _some(rows["area_name"].astype(str) + " (" + rows["area_code"].astype(str) + ")")
+    """Councils as ``Name (code)`` (the code alone where the file gives no name), the first twelve, and how
+    many more."""
+    names, codes = rows["area_name"].astype(str), rows["area_code"].astype(str)
+    return _some(codes.where(names.str.strip() == "", names + " (" + codes + ")"))
 
 
 def _some(names: pd.Series, limit: int = 12) -> str:
