@@ -196,8 +196,47 @@ def test_councils_that_differ_most(result) -> None:
     assert areas["area_code"].tolist() == ["Z", "X"]              # Y never differs, so it is not listed
     z, x = areas.iloc[0].to_dict(), areas.iloc[1].to_dict()
     assert z == {"plan": "b", "area_code": "Z", "area_name": "Area Z", "region": "R2", "final_base": 40,
-                 "final_plan": 120, "final_difference": 80, "sum_abs_difference": 100}
+                 "final_plan": 120, "final_difference": 80, "sum_abs_difference": 100, "years": "2026–2027"}
     assert (x["final_base"], x["final_plan"], x["final_difference"], x["sum_abs_difference"]) == (120, 60, -60, 70)
+    assert r"Σ\|difference\| 2026–2027 |" in result.markdown()
+
+
+def only_2027(plan: Plan) -> Plan:
+    """The plan cut to 2027, as a re-plan from the end of 2026 is."""
+    plan.allocations = plan.allocations[plan.allocations["year"] == 2027].reset_index(drop=True)
+    plan.trajectory = plan.trajectory[plan.trajectory["year"] == 2027].reset_index(drop=True)
+    return plan
+
+
+def test_councils_are_compared_over_the_years_both_plans_cover(plans) -> None:
+    """B cut to 2027 (a re-plan): in 2027 X is 120 against 60 (60 apart), Y 40 and 40, Z 40 against 120 (80).
+    Was: B's missing 2026 counted as 0 people, so X read 100 + 60 = 160 and Y 50 though Y never differs (trial 3:
+    Belfast, Liverpool and Birmingham listed against their own re-plan, identical in 2027–2029)."""
+    a, b = plans
+    r = compare_plans([a, only_2027(b)], ["a", "b"])
+    assert r.areas[["area_code", "sum_abs_difference", "years"]].to_dict("list") == {
+        "area_code": ["Z", "X"], "sum_abs_difference": [80, 60], "years": ["2027", "2027"]}
+    assert "| b | Z | Area Z | R2 | 40 | 120 | +80 | 80 |" in r.markdown()
+    assert r"Σ\|difference\| 2027 |" in r.markdown() and "Σ|difference|" in r.text()
+
+
+def test_plans_sharing_different_years_with_the_first_name_them_row_by_row(plans) -> None:
+    a, b = plans
+    c = make_plan("plan C", **PLAN_B)
+    r = compare_plans([a, b, only_2027(c)], ["a", "b", "c"])
+    assert r.areas[["plan", "area_code", "sum_abs_difference", "years"]].values.tolist() == [
+        ["b", "Z", 100, "2026–2027"], ["b", "X", 70, "2026–2027"], ["c", "Z", 80, "2027"], ["c", "X", 60, "2027"]]
+    assert "| c | Z | Area Z | R2 | 40 | 120 | +80 | 80 | 2027 |" in r.markdown()
+    assert "years shared" in r.text()
+
+
+def test_plans_that_share_no_year_are_not_compared_council_by_council(plans) -> None:
+    a, b = plans
+    a.allocations = a.allocations[a.allocations["year"] == 2026].reset_index(drop=True)
+    a.trajectory = a.trajectory[a.trajectory["year"] == 2026].reset_index(drop=True)
+    r = compare_plans([a, only_2027(b)], ["a", "b"])
+    assert r.areas.empty
+    assert "The plans share no year, so their councils are not compared." in r.text()
 
 
 def test_top_limits_the_list(plans) -> None:
@@ -256,8 +295,8 @@ def test_cli_compare_writes_csv_and_markdown(plans, tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [".allocator-output.json", "compare.md", "compare_areas.csv",
                                                      "compare_regions.csv", "compare_trajectory.csv"]
     areas = (out / "compare_areas.csv").read_text().splitlines()
-    assert areas == ["plan,area_code,area_name,region,final_base,final_plan,final_difference,sum_abs_difference",
-                     "b,Z,Area Z,R2,40,120,80,100", "b,X,Area X,R1,120,60,-60,70"]
+    assert areas == ["plan,area_code,area_name,region,final_base,final_plan,final_difference,sum_abs_difference,years",
+                     "b,Z,Area Z,R2,40,120,80,100,2026–2027", "b,X,Area X,R1,120,60,-60,70,2026–2027"]
     traj = (out / "compare_trajectory.csv").read_text().splitlines()
     assert traj[0] == "year,metric,key,basis,a,b,b-a"
     assert "2026,In contingency (hotels),contingency,,50,40,-10" in traj

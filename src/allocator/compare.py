@@ -70,6 +70,17 @@ class Comparison:
     ranking: Ranking | None = None       # councils ranked by --sort-by (allocator.ranking)
     bases: list[str] | None = None       # each plan's pressure basis (allocator.fairness.basis_name)
 
+    def areas_years(self) -> str:
+        """The years the areas table sums over: those each plan shares with the first."""
+        spans = sorted(set(self.areas["years"])) if "years" in self.areas else []
+        return spans[0] if len(spans) == 1 else "years shared" if spans else "all years"
+
+    def no_areas(self) -> str:
+        """What the areas table says when it has no row."""
+        if self.totals is not None and self.totals["total_cost_shared_years"].isna().all():
+            return "The plans share no year, so their councils are not compared."
+        return "No council's allocation differs between the plans in the years they share."
+
     @property
     def base(self) -> str:
         return self.labels[0]
@@ -148,13 +159,17 @@ class Comparison:
         t.add_column(f"{self.final_year} {shown[base]}", justify="right")
         t.add_column(f"{self.final_year} plan", justify="right")
         t.add_column("Difference", justify="right", style="cyan")
-        t.add_column("Σ|difference|\nall years", justify="right")
+        t.add_column(f"Σ|difference|\n{self.areas_years()}", justify="right")
+        several = self.areas_years() == "years shared"
+        if several:
+            t.add_column("Years", no_wrap=True)
         for _, r in self.areas.iterrows():
             t.add_row(_shown(r["plan"]), _shown(r["area_name"]), _shown(r["area_code"]), _shown(r["region"]),
                       fmt(r["final_base"], "people"), fmt(r["final_plan"], "people"),
-                      fmt(r["final_difference"], "people", signed=True), fmt(r["sum_abs_difference"], "people"))
+                      fmt(r["final_difference"], "people", signed=True), fmt(r["sum_abs_difference"], "people"),
+                      *([r["years"]] if several else []))
         if self.areas.empty:
-            console.print("No council's allocation differs between the plans.")
+            console.print(self.no_areas())
         else:
             console.print(t)
         if self.ranking is not None:
@@ -190,7 +205,10 @@ class Comparison:
         areas["final_difference"] = [fmt(v, "people", signed=True) for v in areas["final_difference"]]
         areas = areas.rename(columns={"final_base": f"{self.final_year} {base}",
                                       "final_plan": f"{self.final_year} plan",
-                                      "final_difference": "difference", "sum_abs_difference": "Σ|difference| all years"})
+                                      "final_difference": "difference",
+                                      "sum_abs_difference": f"Σ|difference| {self.areas_years()}"})
+        if self.areas_years() != "years shared":     # one span: in the heading; several: a column each row
+            areas = areas.drop(columns="years")
         lines = [f"# Comparison of {', '.join(self.labels)}", "",
                  f"Differences are each plan minus **{base}**. People and areas at the end of each year; "
                  "costs in £ millions.", "", *([self.basis_note(), ""] if self.basis_note() else []),
@@ -199,7 +217,7 @@ class Comparison:
             lines += [totals_line(self.totals), ""]
         lines += [f"## Regions, end of {self.final_year}", "", markdown_table(final), "",
                   f"## Councils whose allocations differ most from {base}", "",
-                  markdown_table(areas) if len(areas) else "No council's allocation differs between the plans.", ""]
+                  markdown_table(areas) if len(areas) else self.no_areas(), ""]
         if self.ranking is not None:
             lines.append(self.ranking.markdown())
         return clean_text("\n".join(lines), multiline=True)   # names from plan folders and paths
@@ -370,13 +388,17 @@ def _area_totals(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _areas_table(plans: list[Plan], names: list[str], final, top: int) -> pd.DataFrame:
-    """The ``top`` councils of each plan whose allocations differ most from the first plan's (summed over years)."""
+    """The ``top`` councils of each plan whose allocations differ most from the first plan's, summed over
+    the years both plans cover (``years``): a re-plan from 2027 has no 2026, and a year one plan lacks is
+    not a difference (issue 15, trial 3). A council in only one of the plans counts as 0 people in the other."""
     base_stock, meta = _area_totals(plans[0])
     frames = []
     for name, plan in zip(names[1:], plans[1:]):
         other, other_meta = _area_totals(plan)
         index = base_stock.index.union(other.index)
-        cols = sorted(set(base_stock.columns) | set(other.columns))
+        cols = sorted(set(base_stock.columns) & set(other.columns))
+        if not cols:
+            continue
         b = base_stock.reindex(index=index, columns=cols).fillna(0)
         o = other.reindex(index=index, columns=cols).fillna(0)
         diff = o - b
@@ -390,8 +412,11 @@ def _areas_table(plans: list[Plan], names: list[str], final, top: int) -> pd.Dat
             "final_plan": o[final].astype("int64").to_numpy() if final in o else 0,
             "final_difference": diff[final].astype("int64").to_numpy() if final in diff else 0,
             "sum_abs_difference": diff.abs().sum(axis=1).astype("int64").to_numpy(),
+            "years": year_span(int(cols[0]), int(cols[-1])),
         })
         frame = frame[frame["sum_abs_difference"] > 0]
         frames.append(frame.sort_values(["sum_abs_difference", "area_code"], ascending=[False, True],
                                         kind="stable").head(top))
-    return pd.concat(frames, ignore_index=True)
+    columns = ["plan", "area_code", "area_name", "region", "final_base", "final_plan", "final_difference",
+               "sum_abs_difference", "years"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -68,7 +68,7 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
     residents, areas over the cluster limit and areas hosting, with each
     plan's difference from the first; people in dispersal per region in the
     final year; and the councils whose allocations differ most from the first
-    plan (summed over the years). The Gini, highest rate and areas over the
+    plan (summed over the years both cover). The Gini, highest rate and areas over the
     limit are each plan's on its pressure basis (policy.pressure_basis), named
     in the row; where it is not dispersal the Gini and highest rate on
     dispersal alone follow, and where the plans' bases differ no difference
