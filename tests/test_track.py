@@ -30,7 +30,8 @@ from allocator.actual import read_actual
 from allocator.errors import InputError
 from allocator.plan import read_plan
 from allocator.track import PlanPath, plan_path, track
-from allocator.track_files import summary_lines
+from allocator.report import build_report, write_report
+from allocator.track_files import read_tracking, summary_lines
 from tests.conftest import REPO, UK_CENTRAL, area, config, write_scenario
 
 BIN = Path(sys.executable).parent / "allocator"
@@ -340,6 +341,24 @@ def test_report_with_a_tracking_section(small: Path, tmp_path: Path) -> None:
     (other / "summary.json").write_text((other / "summary.json").read_text().replace('"optimal"', '"optimal" '))
     r = run("report", other, "--track", tmp_path / "t", "--out", tmp_path / "r2.html")
     assert r.returncode == 2 and "this tracking compares another plan" in r.stderr
+
+
+def test_a_report_from_python_refuses_a_tracking_of_another_plan(small: Path, tmp_path: Path) -> None:
+    """Trial 4 (a)7: `build_report(plan, track=...)` drew another plan's tracked figures as this plan's; the command
+    line refused it. Both ways in, a folder read back and a Tracking from Plan.track, are refused now."""
+    actual = actual_file(tmp_path, [("A01", 145), ("A02", 191), ("A03", 60)])
+    assert run("track", small, actual, "--date", "2026-03-31", "--out", tmp_path / "t").returncode == 0
+    other = tmp_path / "other"
+    shutil.copytree(small, other)
+    (other / "summary.json").write_text((other / "summary.json").read_text().replace('"optimal"', '"optimal" '))
+    mine, theirs = read_plan(small), read_plan(other)
+    assert "Plan against actual" in build_report(mine, track=read_tracking(tmp_path / "t"))
+    for tracking in (read_tracking(tmp_path / "t"), mine.track(actual, "2026-03-31")):
+        with pytest.raises(InputError, match="this tracking compares another plan"):
+            build_report(theirs, track=tracking)
+        with pytest.raises(InputError, match="this tracking compares another plan"):
+            write_report(theirs, tmp_path / "r.html", track=tracking)
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_over_the_cluster_limit_shows_the_total_on_the_plans_basis(tmp_path: Path) -> None:

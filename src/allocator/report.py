@@ -37,7 +37,7 @@ from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
-from allocator.track_files import ALL_AREAS, contingency_text, is_set, percent, sum_rows
+from allocator.track_files import ALL_AREAS, check_of_plan, contingency_text, is_set, percent, sum_rows
 
 __all__ = ["CSP", "build_report", "plan_summary_html", "regions_of", "write_region_reports", "write_report"]
 
@@ -121,8 +121,10 @@ def build_report(plan: Plan, *, label: str | None = None, compare: Plan | None =
     index_link : relative link back to an index page (regional reports)
     track : the plan against an actual position (:func:`allocator.track_files.read_tracking`, or the
         :class:`~allocator.track.Tracking` of :meth:`Plan.track`): adds a section with a hex map of
-        each council's fulfilment rate
+        each council's fulfilment rate; a tracking of another plan is refused (InputError, exit 2)
     """
+    if track is not None:
+        check_of_plan(track, plan)
     v = _view(plan, label, compare, compare_label, region)
     # The charts are drawn under matplotlib's default style and the report's own settings, whatever
     # the user's style is, so the same plan gives the same report (the user's settings come back after).

@@ -286,6 +286,16 @@ class TrackRead:
     summary: dict
 
 
+def check_of_plan(tracking: Any, plan: Any, where: str = "track") -> None:
+    """Refuse (InputError, exit 2) a tracking made of another plan than ``plan``: its figures would be shown as
+    this plan's. ``where`` names the tracking (its track.json, or "track" for one passed from Python)."""
+    theirs = str(tracking.summary.get("plan", {}).get("sha256", ""))
+    if theirs != plan.sha256():
+        raise InputError(Issue(where, f"this tracking compares another plan (SHA-256 {theirs[:16]}…), not the one "
+                                      f"reported on ({plan.sha256()[:16]}…): run `allocator track` on this plan",
+                               field="plan.sha256"))
+
+
 def read_tracking(folder: str | Path) -> TrackRead:
     """Read the folder ``allocator track`` wrote; an InputError (exit 2) naming the file otherwise."""
     d = Path(folder)

@@ -11,14 +11,14 @@ import click
 
 from allocator.cli.common import console, error_boundary, not_a_plan
 from allocator.compare import compare_plans, is_plan_folder, load_plan_or_solve, short_names
-from allocator.errors import CommandLineError, InputError, Issue, given_issue
+from allocator.errors import CommandLineError, given_issue
 from allocator.explain import explain_area, find_area
 from allocator.output import check_target, echo
 from allocator.plan import read_plan
 from allocator.progress import spinner, track
 from allocator.ranking import rank_councils
 from allocator.report import write_region_reports, write_report
-from allocator.track_files import read_tracking
+from allocator.track_files import check_of_plan, read_tracking
 
 #: What ``report --out`` may be called (the report is one HTML file).
 REPORT_SUFFIXES = (".html", ".htm")
@@ -163,12 +163,7 @@ def _tracking(folder: Path | None, plan):
     if folder is None:
         return None
     tracking = read_tracking(folder)
-    theirs = str(tracking.summary.get("plan", {}).get("sha256", ""))
-    if theirs != plan.sha256():
-        raise InputError(Issue(str(folder / "track.json"), f"this tracking compares another plan (SHA-256 "
-                                                          f"{theirs[:16]}…), not the one reported on "
-                                                          f"({plan.sha256()[:16]}…): run `allocator track` on this "
-                                                          "plan", field="plan.sha256"))
+    check_of_plan(tracking, plan, str(folder / "track.json"))
     return tracking
 
 
