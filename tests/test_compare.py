@@ -266,6 +266,17 @@ def test_number_formatting_is_readable() -> None:
     assert fmt(float("nan"), "people") == "–"
 
 
+def test_a_money_difference_too_small_for_millions_is_never_zero() -> None:
+    """Trial 3 (b): a re-plan costing £7,588 less printed "(0)": £ millions to one decimal hide less than £50,000.
+    Such an amount is shown in whole pounds; only less than half a pound is 0 (compare's yearly differences and
+    the report's cards use the same formatter)."""
+    assert fmt(-7_588.0, "money", signed=True) == "-£7,588"
+    assert fmt(49_999.0, "money", signed=True) == "+£49,999"
+    assert fmt(7_588.0, "money") == "£7,588"
+    assert fmt(60_000.0, "money", signed=True) == "+£0.1m"
+    assert fmt(0.4, "money", signed=True) == "0" and fmt(0.0, "money") == "£0.0m"
+
+
 def test_text_and_markdown_tables(result) -> None:
     text = result.text()
     for expected in ("In contingency (hotels)", "-10", "£1.0m", "+£0.5m", "-0.100", "R1", "-60", "+80",

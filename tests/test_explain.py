@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from allocator import build_lp, load_scenario, prepare, registry, solve
 from allocator.cli import cli
 from allocator.errors import ScenarioError
-from allocator.explain import binding, find_area
+from allocator.explain import binding, find_area, reason_cells
 from allocator.solvers import solve_lp
 from tests.conftest import area, config, load, write_scenario
 
@@ -277,3 +277,65 @@ def test_a_tight_rule_with_no_saving_says_so_not_pounds_zero(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert f"in {year} would save nothing on its own" in result.output
     assert "would save £0." not in result.output
+
+
+def _no_rise() -> registry.Reason:
+    return next(r for _, r in registry.reasons()["protected (no rise)"])
+
+
+def test_held_with_no_rise_says_which_level_holds_it() -> None:
+    """Trial 3 (b): "held at 869 on its pressure basis (1,064 at the start …)" for Newcastle in 2029 of a re-plan
+    starting at the end of 2027: held below "the start"? no_rise holds a council's total on the basis to where it
+    started each year (no year ends above the year before's end): 869 at the end of 2028. The words name that
+    level, and the start in brackets is the plan's, dated."""
+    brief = _no_rise().brief
+    start = {"basis_total": 1_064, "stock": 835, "contingency": 229}
+    facts = registry.Facts(year=2029, stock=869, fair=359.0, held=869, basis="supported", start=start, first=2028,
+                           before=869)
+    assert brief(facts) == ("held at 869 on its pressure basis as at the end of 2028 (1,064 at the plan's start on "
+                            "31 Dec 2027: 835 in dispersal + 229 in its hotels)")
+    assert brief(dataclasses.replace(facts, before=870)).startswith(         # the exact plan's 869.6 twice
+        "held at 869 on its pressure basis as at the end of 2028 (870 then; the plan's whole-people rounding puts "
+        "them 1 apart; 1,064 at")
+    first = dataclasses.replace(facts, year=2028, held=1_064, before=1_064)
+    assert brief(first) == ("held at 1,064 on its pressure basis as at the plan's start on 31 Dec 2027 (835 in "
+                            "dispersal + 229 in its hotels)")
+    assert brief(dataclasses.replace(first, held=1_000)).startswith(
+        "held at 1,000 on its pressure basis at its protection level (1,064 at the plan's start on 31 Dec 2027: ")
+
+
+def test_held_with_no_rise_in_a_plan_says_the_end_of_the_year_before(tmp_path: Path) -> None:
+    """The same in a solved plan: P (10,000 residents, 40 people in dispersal, protected above 30 per 10,000 with
+    no_rise) falls to its 20 survivors in 2026, when nobody arrives, and is held there in 2027: at 20, its level at
+    the end of 2026, not its 40 at the start."""
+    cfg = config([2026, 2027], [0, 100], policy={"pressure_basis": "supported",
+                                                 "protect": {"above_per_10k": 30, "rule": "no_rise"}})
+    del cfg["demand"]["contingency_start"]
+    rows = [area("P", population=10_000, stock=40, capacity=100, cost=1_000, contingency=0),
+            area("B", capacity=1_000, cost=5_000, contingency=0)]
+    plan = solve(load(tmp_path, cfg, rows))
+    cells = reason_cells(plan.allocations, plan.start, plan.pressure_basis)
+    assert cells[("P", 2027)].startswith("protected (no rise): held at 20 on its pressure basis as at the end of 2026 "
+                                         "(40 at the plan's start on 31 Dec 2025: 40 in dispersal)"), cells[("P", 2027)]
+
+
+def test_the_people_counted_besides_dispersal_and_hotels_are_named_by_the_basis() -> None:
+    """Trial 3 (b): "held at 912 … (847 in dispersal + 65 under other programmes)" for Sheffield: on the supported
+    basis the 65 are in initial accommodation. The words name what the basis counts, from one place
+    (allocator.place.fixed_words): initial accommodation, and a list's own columns as other programmes."""
+    start = {"basis_total": 912, "stock": 847, "contingency": 0}
+    facts = registry.Facts(year=2027, stock=847, fair=637.0, held=912, basis="supported", start=start)
+    assert _no_rise().brief(facts).endswith("(847 in dispersal + 65 in initial accommodation)")
+    listed = dataclasses.replace(facts, basis="dispersal+contingency+initial+x_afghan")
+    assert _no_rise().brief(listed).endswith("(847 in dispersal + 65 in initial accommodation or under other "
+                                             "programmes (x_afghan))")
+    cap = registry.reasons()["pressure-basis cap"][0][1]
+    assert cap.say(facts) == ("it is at its cap on the pressure basis: its people in dispersal, in its hotels and in "
+                              "initial accommodation reach one per cluster_limit residents")
+    none = dataclasses.replace(facts, start={"basis_total": 900, "stock": 900, "contingency": 0})
+    assert cap.say(none) == ("it is at its cap on the pressure basis: its people in dispersal and in its hotels "
+                             "reach one per cluster_limit residents")              # an area with nobody in initial
+    hotels = {"basis_total": 2_054, "stock": 158, "contingency": 1_800, "cap": 1_645}
+    over = registry.reasons()["inherited over cap (hotels)"][0][1]
+    words = over.say(dataclasses.replace(facts, start=hotels, held=2_054, stock=158, in_hotels=0))
+    assert "(158 in dispersal, 1,800 in its hotels, 96 in initial accommodation)" in words, words

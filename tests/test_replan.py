@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from allocator import load_scenario, prepare, solve
 from allocator.errors import InfeasibleError, InputError, ScenarioError
@@ -581,6 +582,56 @@ def test_a_protected_councils_rise_says_why(tmp_path: Path) -> None:
     r = replan(plan, sc, actual, "2026-12-31")
     row = r.changes.set_index(["area_code", "year"]).loc[("P", 2027)]
     assert (row["previous"], row["new"]) == (20, 35)
-    assert row["why"].startswith("protected (no rise): held at 35 on its pressure basis as at the start "
-                                 "(20 in dispersal + 15 in its hotels)"), row["why"]
+    assert row["why"].startswith("protected (no rise): held at 35 on its pressure basis as at the plan's start on "
+                                 "31 Dec 2026 (20 in dispersal + 15 in its hotels)"), row["why"]
     assert "protected (no rise): held at 35" in "\n".join(replan_lines(r)) and row["why"] in r.markdown()
+
+
+def test_a_suppressed_contingency_is_named_with_the_figure_taken_from_the_plan(tmp_path: Path) -> None:
+    """Trial 3 (a3): Sheffield's contingency was suppressed in the March 2026 table, so the previous plan's 247 on
+    31 March was taken (its start contingency 0, as the plan's), but the note of the areas with no actual named
+    only Cornwall, whose dispersal was suppressed. Hotels by area: A has 30 people in its hotels at the start, which
+    the plan empties in 2026 (hotels dear); on 31 March (90 of 365 days) the plan has 30 × 275/365 = 22.6 there,
+    taken for A's suppressed contingency, and B's suppressed dispersal is the plan's. The note names both, with the
+    figure taken for each, printed, in changes.md and in summary.json."""
+    cfg = config([2026, 2027], [40, 40], hotel=50_000)
+    del cfg["demand"]["contingency_start"]
+    rows = [area("A", stock=100, capacity=200, contingency=30), area("B", stock=100, capacity=200, contingency=0),
+            area("C", stock=100, capacity=200, contingency=0)]
+    sc = load_scenario(write_scenario(tmp_path, cfg, rows))
+    plan = read_plan(solve(sc).write(tmp_path / "plan"))
+    end = plan.allocations[plan.allocations["year"] == 2026].set_index("area_code")
+    assert end.at["A", "contingency"] == 0
+    b = 100 + 90 / 365 * (end.at["B", "stock"] - 100)                      # B's dispersal in the plan on 31 March
+    actual = pd.DataFrame({"area_code": list("ABC"), "stock": ["100", "[c]", "100"],
+                           "contingency": ["[c]", "0", "0"]})
+    r = replan(plan, sc, actual, "2026-03-31")
+    note = ("2 area(s) have no actual dispersal or contingency figure, so the previous plan's number on 31 Mar 2026 "
+            f"is taken: Area A (contingency 23), Area B (dispersal {fmt(b, 'people')})")
+    assert note in r.notes
+    start = pd.read_csv(io.BytesIO(r.files["areas.csv"])).set_index("area_code")
+    assert start.at["A", "contingency"] == 0                               # the plan's 22.6 moved on to its 0
+    folder = r.write(tmp_path / "replan")
+    assert f"Note: {note}." in replan_lines(r) and f"* {note[:1].upper()}{note[1:]}." in r.markdown()
+    assert note in read_plan(folder).summary["replan"]["notes"]
+
+
+def test_without_hotels_by_area_an_unknown_contingency_is_said_to_count_as_nobody(tmp_path: Path) -> None:
+    """Without hotels by area the new plan starts from the actual's national contingency, the sum of its councils':
+    a suppressed council's figure counts as 0 in it, and the notes say so, naming the council."""
+    plan, sc = small(tmp_path)
+    actual = at_year_end(plan, 2026).astype({"stock": str}).assign(contingency=["5", "[c]", "7", "9"])
+    r = replan(plan, sc, actual, "2026-12-31")
+    assert ("1 area(s) have no actual contingency figure and count as 0 in the national contingency the new plan "
+            "starts from (the actual's sum over councils): Area B") in r.notes
+    assert yaml.safe_load(r.files["scenario.yaml"])["demand"]["contingency_start"] == 21
+
+
+def test_a_cost_difference_too_small_for_millions_is_shown_in_pounds() -> None:
+    """Trial 3 (b): the re-plan from the plan's own end-2026 position costs £7,588 less in 2029, printed as "(0)":
+    the difference was rounded to £0.1m. A difference that is not nothing is never 0."""
+    cost = {"years": [2027, 2029], "total": 1_621_092_412.0, "same_years": [2027, 2029],
+            "total_same_years": 1_621_092_412.0, "previous_same_years": 1_621_100_000.0, "difference": -7_588.0}
+    assert cost_words(cost) == ("cost over 2027–2029 £1,621.1m; the previous plan £1,621.1m over the same years "
+                                "(-£7,588)")
+    assert cost_words({**cost, "difference": 0.0}).endswith("over the same years (0)")

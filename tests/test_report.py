@@ -124,6 +124,15 @@ def test_the_maps_judge_the_cluster_limit_on_the_plans_pressure_basis(uk) -> Non
     assert "Map: people per 10,000 residents on the pressure basis (supported)" in html
 
 
+def test_the_map_caption_names_initial_accommodation_on_the_supported_basis(uk) -> None:
+    """Trial 3 (b): the caption said the colours count the people "under the other programmes the basis names";
+    on the supported basis those are the people in initial accommodation (allocator.place.fixed_words)."""
+    html = uk["html"].read_text(encoding="utf-8")
+    assert ("the colours and outlines count the people it counts (in dispersal, in the area's hotels and in initial "
+            "accommodation)") in html
+    assert "other programmes" not in html
+
+
 def test_the_hex_layout_places_every_uk_council_once() -> None:
     codes = load_scenario(UK / "central.yaml").areas["area_code"].tolist()
     lay = layout(codes)

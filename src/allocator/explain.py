@@ -172,8 +172,9 @@ def explain_area(allocations, code: str, start=None, basis: str | None = None) -
     by_tag = {tag: pairs[0][1] for tag, pairs in registry.reasons().items()}
     span = f"{int(rows['year'].min())}–{int(rows['year'].max())}"
     lines = [f"{first['area_name']} ({first['area_code']}), {first['region']}: cluster cap {int(first['cap']):,} people."]
+    totals = _basis_totals(rows)
     for year, group in rows.groupby("year", sort=True):
-        facts = _facts(int(year), group, basis, start_row)
+        facts = _facts(int(year), group, basis, start_row, totals)
         lines.append(_year_line(facts, group))
         for _, row in group.iterrows():
             prefix = f"  [{row['cohort']}] " if "cohort" in group.columns else "  "
@@ -203,21 +204,37 @@ def reason_cells(allocations, start=None, basis: str | None = None) -> pd.Series
     out = tags.map(", ".join)
     briefed = tags.map(lambda ts: any(by_tag[t].brief is not None for t in ts if t in by_tag))
     starts = {} if start is None else {str(r["area_code"]): r for r in start.to_dict(orient="records")}
+    totals = _basis_totals(allocations)
     for (code, year) in out.index[briefed.to_numpy()]:             # the few cells with figures to give
-        facts = _facts(int(year), rows.get_group((code, year)), basis, starts.get(str(code)))
+        facts = _facts(int(year), rows.get_group((code, year)), basis, starts.get(str(code)), totals)
         out[(code, year)] = ", ".join(by_tag[t].cell(facts) if t in by_tag else t for t in tags[(code, year)])
     return out
 
 
-def _facts(year: int, group, basis: str | None, start: dict | None) -> registry.Facts:
-    """The figures of one area and year (its rows of allocations.csv, one per cohort) reasons may quote."""
+def _basis_totals(allocations) -> pd.Series | None:
+    """Each area's total on the pressure basis by area_code and year (``basis_total``, on each cohort row of the
+    area), with the plan's first year as ``attrs["first"]``; None on the dispersal basis."""
+    if "basis_total" not in allocations.columns:
+        return None
+    totals = allocations.groupby([allocations["area_code"].astype(str), "year"], sort=False)["basis_total"].first()
+    totals.attrs["first"] = int(allocations["year"].min())
+    return totals
+
+
+def _facts(year: int, group, basis: str | None, start: dict | None, totals: pd.Series | None = None) -> registry.Facts:
+    """The figures of one area and year (its rows of allocations.csv, one per cohort) reasons may quote; ``totals``
+    (:func:`_basis_totals`) gives its total on the basis at the end of the year before (start.csv's at the start)."""
     stock = int(group["stock"].sum())
     on_basis = "basis_total" in group.columns                  # the fair share is of the total on the basis
+    first = None if totals is None else totals.attrs["first"]
+    code = str(group["area_code"].iloc[0])
+    before = (start.get("basis_total") if year == first and start is not None
+              else totals.get((code, year - 1)) if totals is not None else None)
     return registry.Facts(year=year, stock=stock, fair=float(group["fair_share"].iloc[0]),
                           held=int(group["basis_total"].iloc[0]) if on_basis else stock,
                           basis=basis if on_basis else None,
                           in_hotels=int(group["contingency"].iloc[0]) if "contingency" in group.columns else None,
-                          start=start)
+                          start=start, first=first, before=None if before is None or pd.isna(before) else int(before))
 
 
 def _year_line(f: registry.Facts, group) -> str:

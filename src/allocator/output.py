@@ -99,12 +99,14 @@ def escape_html(value: object, quote: bool = True) -> str:
 def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     """A number as people read it: thousands separators, £ millions, never scientific notation.
 
-    ``kind`` is ``people``, ``count``, ``money`` (£ millions), ``pounds`` (whole £), ``gini`` or
-    ``rate``; with ``signed`` a
-    difference too small to show is ``0`` and a positive one has a ``+``.
+    ``kind`` is ``people``, ``count``, ``money`` (£ millions; an amount too small to show in them, yet a
+    pound or more, in whole pounds: ``-£7,588``, never ``0``), ``pounds`` (whole £), ``gini`` or ``rate``;
+    with ``signed`` a difference too small to show is ``0`` and a positive one has a ``+``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if kind == "money" and round(value, -5) == 0 and round(value) != 0:
+        kind = "pounds"                             # £0.0m would hide it: a difference of £7,588 is not none
     if round(value, {"money": -5, "gini": 3, "rate": 1}.get(kind, 0)) == 0:
         if signed:
             return "0"

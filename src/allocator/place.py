@@ -29,6 +29,9 @@ DISPERSAL, SUPPORTED = "dispersal", "supported"
 INITIAL = "initial"
 #: Tolerance (people) for an area to count as over its cap by inheritance.
 TOL = 1e-9
+#: The people a fixed-count column of the pressure basis counts, in words ("65 in initial accommodation"); a
+#: column of the scenario's own counts people supported under another programme.
+FIXED_WORDS = {INITIAL: "in initial accommodation"}
 
 
 # --------------------------------------------------------------------------- loading
@@ -40,6 +43,20 @@ def basis_names(config: Any, columns: Any) -> list[str]:
     if basis == SUPPORTED:
         return [INITIAL] if INITIAL in columns else []
     return list(basis)
+
+
+def fixed_words(basis: str | None) -> str:
+    """Who a pressure basis counts besides dispersal and the area's hotels (its fixed counts), in words, from the
+    basis as a plan names it (``supported``, ``dispersal+contingency+initial+x_afghan``): "in initial
+    accommodation", "in initial accommodation or under other programmes (x_afghan and x_ukraine)"; "" on the
+    dispersal basis. No ", " in them: a table cell joins its reasons with it."""
+    if basis is None or basis == DISPERSAL:
+        return ""
+    names = [INITIAL] if basis == SUPPORTED else [n for n in basis.split("+") if n not in (DISPERSAL, "contingency")]
+    own = [n for n in names if n not in FIXED_WORDS]
+    words = [FIXED_WORDS[n] for n in names if n in FIXED_WORDS] + (
+        [f"under other programmes ({' and '.join(own)})"] if own else [])
+    return " or ".join(words)
 
 
 def basis_specs(config: Any, specs: list, label: str, columns: Any, count_column: Any) -> list[Issue]:

@@ -42,6 +42,8 @@ class Facts:
     basis: str | None = None            # the plan's pressure basis; None: dispersal alone
     in_hotels: int | None = None        # people in its hotels that year (None: no hotels by area)
     start: Mapping[str, Any] | None = None   # its row of the plan's start.csv (None: an older plan without it)
+    first: int | None = None            # the plan's first year: it starts on 31 December of the year before
+    before: int | None = None           # its total on the pressure basis at the end of the year before (None: unknown)
 
 
 @dataclass(frozen=True)

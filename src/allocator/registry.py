@@ -27,9 +27,10 @@ is missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ from allocator import families_replan as frp
 from allocator.data import CellLimits, ModelData
 from allocator.lp import Block, LinearProgram
 from allocator.opening import opening
-from allocator.place import hotel_solution
+from allocator.place import fixed_words, hotel_solution
 from allocator.records import (LOCAL, PRICED, REPORT_TOL, TOL, Completion, Facts, Family, Lever,  # noqa: F401
                                PriceStart, Reason, Solved, always)
 
@@ -94,8 +95,8 @@ def _over_by_hotels_figures(f: Facts) -> str:
     if start is None or "contingency" not in start or "basis_total" not in start:
         return ""
     hotels0, total0, stock0, cap = (int(start[k]) for k in ("contingency", "basis_total", "stock", "cap"))
-    others = total0 - stock0 - hotels0                                   # initial accommodation, other programmes
-    other = f", {others:,} counted under other programmes" if others else ""
+    others = _fixed_count(start)                                         # initial accommodation, ...
+    other = f", {others:,} {fixed_words(f.basis)}" if others else ""
     close = start.get("hotels_close_by")
     until = ("it has no hotels_close_by date: every year of the plan" if close is None or pd.isna(close)
              else f"until its hotels_close_by date, {int(close)}")
@@ -144,20 +145,45 @@ def _protected(rule: str) -> Callable[[Solved], np.ndarray]:
 
 def _held_no_rise(f: Facts) -> str:
     """Protected with ``no_rise``, in brief and without a comma between figures (a cell lists several reasons,
-    joined by ", "): the total on the pressure basis it is held at and its total at the start, in dispersal and in
-    its hotels (start.csv), so that a rise in dispersal against a previous plan, as its hotels empty, reads as
-    what it is. "" without the plan's start or a basis."""
+    joined by ", "): the total on the pressure basis it is held at and the level that holds it, its total at the
+    end of the year before (``no_rise``: no year ends above where it started), and its total at the plan's start
+    by what it counts (start.csv), so that a rise in dispersal against a previous plan, as its hotels empty, reads
+    as what it is. The first year's level is the start's, or the lower level protection holds the area to (a
+    re-plan's: the previous plan's start, its areas column ``protect_level``). "" without the plan's start or a
+    basis."""
     start = f.start
     if start is None or f.basis is None or "basis_total" not in start:
         return ""
-    total0, stock0 = int(start["basis_total"]), int(start["stock"])
-    hotels0 = int(start["contingency"]) if "contingency" in start and not pd.isna(start["contingency"]) else 0
-    others = total0 - stock0 - hotels0
-    parts = [f"{stock0:,} in dispersal", *([f"{hotels0:,} in its hotels"] if hotels0 else []),
-             *([f"{others:,} under other programmes"] if others else [])]
+    total0, stock0, others = int(start["basis_total"]), int(start["stock"]), _fixed_count(start)
+    hotels0 = total0 - stock0 - others
+    parts = " + ".join([f"{stock0:,} in dispersal", *([f"{hotels0:,} in its hotels"] if hotels0 else []),
+                        *([f"{others:,} {fixed_words(f.basis)}"] if others else [])])
+    began = "the plan's start" + ("" if f.first is None else f" on 31 Dec {f.first - 1}")
+    held = f"held at {f.held:,} on its pressure basis"
+    if f.first is not None and f.year > f.first:                     # no rise on the year before's level
+        apart = "" if f.before in (None, f.held) else (f"{f.before:,} then; the plan's whole-people rounding puts "
+                                                        f"them {abs(f.before - f.held)} apart; ")
+        return f"{held} as at the end of {f.year - 1} ({apart}{total0:,} at {began}: {parts})"
     if f.held == total0:
-        return f"held at {f.held:,} on its pressure basis as at the start ({' + '.join(parts)})"
-    return f"held at {f.held:,} on its pressure basis ({total0:,} at the start: {' + '.join(parts)})"
+        return f"{held} as at {began} ({parts})"
+    return f"{held} at its protection level ({total0:,} at {began}: {parts})"
+
+
+def _fixed_count(start: Mapping[str, Any] | None) -> int | None:
+    """An area's fixed counts on the pressure basis (its people in initial accommodation, ...), from its row of
+    start.csv: its total on the basis less its dispersal and hotels (the same every year); None without them."""
+    if start is None or "basis_total" not in start:
+        return None
+    hotels = start.get("contingency")
+    return int(start["basis_total"]) - int(start["stock"]) - (0 if hotels is None or pd.isna(hotels) else int(hotels))
+
+
+def _at_basis_cap(f: Facts) -> str:
+    """The pressure-basis cap, naming who the plan's basis counts (its fixed counts where the area has any)."""
+    others = fixed_words(f.basis) if _fixed_count(f.start) != 0 else ""
+    who = f"in dispersal, in its hotels and {others}" if others else "in dispersal and in its hotels"
+    return "" if f.basis is None else f"it is at its cap on the pressure basis: its people {who} reach one per " \
+                                      "cluster_limit residents"
 
 
 def _exits_only(s: Solved) -> np.ndarray:
@@ -442,8 +468,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("pressure_cap", "row", "the cap on the pressure basis (hotel residents counted)", fp.add_pressure_cap,
            "cluster_limit", "Cap on the pressure basis", when=_hotels_count, lever=CLUSTER, per="area", describe=_describe_cluster,
            shadow=True, reasons=(Reason("pressure-basis cap", "it is at its cap on the pressure basis: its people "
-                                        "in dispersal, in its hotels and under other programmes reach one per "
-                                        "cluster_limit residents"),)),
+                                        "in dispersal, in its hotels and the others its basis counts (in initial "
+                                        "accommodation, on the supported basis) reach one per cluster_limit residents",
+                                        figures=_at_basis_cap),)),
     Family("pressure_no_rise", "row", "no rise on the pressure basis over the cap", fp.add_pressure_no_rise,
            "pressure_no_rise", "No rise on the pressure basis while over the cap", when=_hotels_count),
     Family("protection", "row", "protection of the most pressured places", fp.add_protection, "protection",

@@ -8,8 +8,9 @@ position (:mod:`allocator.actual`) and its date, and solves a new plan for the y
   starts at a year end: at 31 December of the date's year when the date is one, otherwise at the
   *previous* plan's position moved on to that year end: each council's actual plus the change the
   previous plan makes from the date to the year end (a straight line between year ends, as
-  ``allocator track`` reads a plan), never below 0. Areas the actual does not give keep the previous
-  plan's number on that date. Everything of this kind is listed in the notes.
+  ``allocator track`` reads a plan), never below 0. A figure the actual does not give (suppressed, or no
+  row), dispersal or, with hotels by area, contingency, is the previous plan's on that date. Everything of
+  this kind is listed in the notes, each area with the figure and the number taken.
 * **The bed spaces are those the previous plan keeps.** Each area's bed spaces at the new start are
   the previous plan's capacity kept at that year end (the ``capacity`` column of its allocations.csv;
   on the plan's start, the scenario's), or the people it houses there if more (an actual has no
@@ -182,37 +183,32 @@ def _first_year(path: PlanPath, when: date, name: str = "--date") -> int:
 def _start(path: PlanPath, actual: Actual, matched: Matched, when: date, first: int, notes: list[str],
            hotels: bool) -> dict:
     """Each area's people in dispersal (and in hotels) at the new plan's start, with the notes on how."""
-    has = matched.index >= 0
     table = actual.table
 
     def figure(name: str, planned: np.ndarray) -> np.ndarray:
-        out = planned.astype(float).copy()
-        if name in table.columns:
-            got = np.full(len(out), np.nan)
-            got[has] = table[name].to_numpy(float)[matched.index[has]]
-            known = ~np.isnan(got)
-            out[known] = got[known]
-        return out
+        got = _actual_of(table, matched, name)
+        return np.where(np.isnan(got), planned, got)
 
     planned_now = path.at(path.dispersal, when)
     dispersal = figure("dispersal", planned_now)
-    unknown = np.isnan(_actual_of(table, matched, "dispersal"))
-    if unknown.any():
-        notes.append(f"{int(unknown.sum())} area(s) have no actual, so the previous plan's number on "
-                     f"{when:%d %b %Y} is taken: " + _some(pd.Series(np.asarray(path.names)[unknown])))
+    taken = {"dispersal": planned_now}                # the figures the previous plan gives where the actual does not
     contingency = None
     if hotels:
         if "contingency" not in table.columns:
             raise InputError(Issue(actual.label, "the scenario locates hotels by area, so the actual must give "
                                                  "each council's people in contingency (a contingency column)"))
-        contingency = figure("contingency", path.at(path.contingency, when))
-        unlocated = float(path.at(path.national_contingency, when) - path.at(path.contingency, when).sum())
-        if unlocated >= 0.5:
-            notes.append(f"the previous plan had {fmt(unlocated, 'people')} in new contingency sites (in no council) on "
-                         f"{when:%d %b %Y}; the new plan starts from the actual's contingency by council only, so "
-                         "anyone still in such sites must be in the actual's council figures to be counted")
+        taken["contingency"] = path.at(path.contingency, when)
+        contingency = figure("contingency", taken["contingency"])
+    notes.extend(_taken_note(path, table, matched, when, taken))
+    unlocated = float(path.at(path.national_contingency, when) - path.at(path.contingency, when).sum()) if hotels else 0
+    if unlocated >= 0.5:
+        notes.append(f"the previous plan had {fmt(unlocated, 'people')} in new contingency sites (in no council) on "
+                     f"{when:%d %b %Y}; the new plan starts from the actual's contingency by council only, so "
+                     "anyone still in such sites must be in the actual's council figures to be counted")
     national = float(np.nansum(_actual_of(table, matched, "contingency"))) if "contingency" in table.columns \
         else float(path.at(path.national_contingency, when))
+    if contingency is None and "contingency" in table.columns:
+        notes.extend(_uncounted_note(path, table, matched))
     if "contingency" not in table.columns:
         notes.append("the actual has no contingency column: the previous plan's national contingency on "
                      f"{when:%d %b %Y} ({fmt(national, 'people')}) is taken")
@@ -241,6 +237,34 @@ def _start(path: PlanPath, actual: Actual, matched: Matched, when: date, first: 
                      + (f" ({hidden} suppressed cell(s) among them, which do not matter to this plan)" if hidden else "")
                      + ": " + _named(outside))
     return start
+
+
+def _taken_note(path: PlanPath, table: pd.DataFrame, matched: Matched, when: date,
+                taken: dict[str, np.ndarray]) -> list[str]:
+    """The note naming the areas with a figure the actual does not give (suppressed, or no row), each with the
+    figure(s) taken from the previous plan on the date instead: "Cornwall (dispersal 17), Sheffield
+    (contingency 247)"."""
+    unknown = {name: np.isnan(_actual_of(table, matched, name)) for name in taken}
+    missing = np.logical_or.reduce(list(unknown.values()))
+    if not missing.any():
+        return []
+    said = pd.DataFrame({name: [f"{name} {fmt(v, 'people')}" if u else "" for v, u in zip(taken[name][missing],
+                                                                                     unknown[name][missing])]
+                         for name in taken}).agg(lambda r: "; ".join(w for w in r if w), axis=1)
+    names = pd.Series(np.asarray(path.names)[missing]).astype(str) + " (" + said.to_numpy() + ")"
+    return [f"{int(missing.sum())} area(s) have no actual {' or '.join(taken)} figure, so the previous plan's number "
+            f"on {when:%d %b %Y} is taken: " + _some(names)]
+
+
+def _uncounted_note(path: PlanPath, table: pd.DataFrame, matched: Matched) -> list[str]:
+    """Without hotels by area the new plan starts from the actual's national contingency, its councils' sum: those
+    whose figure is unknown (suppressed, or no row) are named, as counted as nobody in it."""
+    unknown = np.isnan(_actual_of(table, matched, "contingency"))
+    if not unknown.any():
+        return []
+    return [f"{int(unknown.sum())} area(s) have no actual contingency figure and count as 0 in the national "
+            "contingency the new plan starts from (the actual's sum over councils): "
+            + _some(pd.Series(np.asarray(path.names)[unknown]))]
 
 
 def _actual_of(table: pd.DataFrame, matched, name: str) -> np.ndarray:

@@ -35,6 +35,7 @@ from allocator.hexmap import FULFILMENT_CLASSES, FULFILMENT_UNDEFINED, FULFILMEN
 from allocator.output import fmt, plain_text, safe_file_names, write_file, write_folder
 from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
+from allocator.place import fixed_words
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
 from allocator.track_files import ALL_AREAS, check_of_plan, contingency_text, is_set, percent, sum_rows
@@ -355,7 +356,7 @@ def _maps(v: _View) -> dict:
     any_over = bool(at.over.loc[codes].to_numpy().any()) or (
         at.now is not None and bool(at.on_map("now")[2].loc[codes].any()))
     return {"maps": maps, "missing": note, "no_start": at.now is None, "any_over": any_over,
-            "basis": at.basis}
+            "basis": at.basis, "basis_others": fixed_words(at.basis)}
 
 
 def _basis_words(basis: str | None) -> str:

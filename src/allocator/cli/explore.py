@@ -17,7 +17,7 @@ from allocator.cli.common import error_boundary
 from allocator.dotted import given_on_command_line
 from allocator.errors import CommandLineError, InfeasibleError, given_issue
 from allocator.frontier import compute_frontier
-from allocator.output import check_target, echo, input_paths, safe_csv, write_folder
+from allocator.output import check_target, echo, fmt, input_paths, safe_csv, write_folder
 from allocator.plan import read_plan
 from allocator.scenario import load_scenario
 from allocator.status import Status
@@ -27,7 +27,7 @@ from allocator.uncertainty import (ArrivalModel, evaluate, fan_chart, parse_ceil
 
 
 def _money(v: float) -> str:
-    return f"£{v / 1e6:,.1f}m"
+    return fmt(v, "money")
 
 
 # --------------------------------------------------------------------------- sweep
