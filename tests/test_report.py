@@ -24,6 +24,8 @@ from click.testing import CliRunner
 from allocator import load_scenario, read_plan, solve
 from allocator.cli import cli
 from allocator.hexmap import hexes, layout
+from allocator.output import fmt
+from allocator.replan import replan
 from allocator.report import build_report, plan_summary_html
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,3 +312,45 @@ def test_regional_report_in_headless_chromium(uk, tmp_path: Path) -> None:
     r = chromium(["--window-size=1280,3400", f"--screenshot={png}", (out / "north-west.html").as_uri()],
                  tmp_path / "shot")
     assert r.returncode == 0 and png.exists()
+
+
+# --------------------------------------------------------------------------- against a re-plan (issue 15, trial 4)
+@pytest.fixture(scope="module")
+def replanned(tmp_path_factory) -> tuple:
+    """The example plan and its re-plan from the example's 31 March 2026 actual: the re-plan covers 2027-2030."""
+    plan = solve(load_scenario(REPO / "scenarios" / "example"))
+    new = replan(plan, load_scenario(REPO / "scenarios" / "example"),
+                 REPO / "scenarios" / "example" / "actual-2026-03-31.csv", "2026-03-31").plan
+    return plan, new
+
+
+def cards(html: str) -> dict[str, str]:
+    """Each headline card's title and the rest of its text."""
+    found = re.findall(r'<div class="card-title">(.*?)</div>(.*?)</div>\s*</div>', html, flags=re.S)
+    return {title: re.sub(r"<[^>]+>", " ", rest) for title, rest in found}
+
+
+def test_the_cost_against_a_plan_of_other_years_is_over_the_years_both_cover(replanned) -> None:
+    """Was: "Total cost over the plan £X 2027–2030, -£Y vs previous", the re-plan's four years against the previous
+    plan's five, a saving of the 2026 cost. Now the difference is over 2027–2030, the years both cover."""
+    plan, new = replanned
+    shared = new.trajectory["total_cost"].sum() - plan.trajectory.query("year >= 2027")["total_cost"].sum()
+    html = build_report(new, label="re-plan", compare=plan, compare_label="previous")
+    card = " ".join(cards(html)["Total cost over the plan"].split())
+    assert f"{fmt(shared, 'money', signed=True)} vs previous over 2027–2030, the years both cover" in card
+    assert "2027–2030" in card
+
+
+def test_the_councils_that_differ_most_show_the_measure_they_are_ranked_by(replanned) -> None:
+    """Was: a table headed "end of 2030" ranked by another measure (the difference summed over the years), so a
+    council 2 apart at the end came first. Now the sum is shown, named with its years, beside the end figures."""
+    plan, new = replanned
+    a = plan.allocations.query("year >= 2027").set_index(["area_code", "year"])["stock"]
+    b = new.allocations.set_index(["area_code", "year"])["stock"]
+    summed = (b - a).abs().groupby(level="area_code").sum().sort_values(ascending=False, kind="stable")
+    html = build_report(new, label="re-plan", compare=plan, compare_label="previous")
+    assert "Ranked by the difference summed over 2027–2030" in html
+    assert "<th class=\"num\">summed, 2027–2030</th>" in html
+    names = plan.allocations.drop_duplicates("area_code").set_index("area_code")["area_name"]
+    first = re.search(r"summed, 2027–2030</th></tr></thead><tbody>\s*<tr><td>(.*?)</td>(?:<td[^>]*>(.*?)</td>){4}", html)
+    assert first.group(1) == names[summed.index[0]] and first.group(2) == fmt(summed.iloc[0], "people")

@@ -32,7 +32,7 @@ from allocator.compare import Comparison, compare_plans
 from allocator.fairness import DISPERSAL, ON_BASIS, basis_name, headline_on_basis, on_basis
 from allocator.hexmap import FULFILMENT_CLASSES, FULFILMENT_UNDEFINED, FULFILMENT_UNKNOWN, RATE_CLASSES, \
     fulfilment_colour, hex_map, shaded_map
-from allocator.output import fmt, plain_text, safe_file_names, write_file, write_folder
+from allocator.output import fmt, plain_text, safe_file_names, write_file, write_folder, year_span
 from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
 from allocator.place import fixed_words
@@ -188,9 +188,8 @@ def _national_cards(v: _View) -> list[dict]:
         return _card(title, fmt(end_v, kind), f"now {fmt(now_v, kind)}" if now_v is not None else "", delta)
 
     total = v.end.get("total_cost_all_years", float(v.plan.trajectory["total_cost"].sum()))
-    cost = _card("Total cost over the plan", fmt(total, "money"), f"{v.years[0]}–{final}",
-                 _delta(total, float(v.compare.trajectory["total_cost"].sum()), "money", v.compare_label, True)
-                 if v.compare is not None else ("", ""))
+    cost = _card("Total cost over the plan", fmt(total, "money"), year_span(int(v.years[0]), int(final)),
+                 _cost_delta(v, total))
     dispersal_only = [card(f"{title} (dispersal only)", key, kind, True) for title, key, kind in SPREAD] \
         if basis != DISPERSAL else []
     return [card("In hotels (contingency)", "contingency", "people", True),
@@ -199,6 +198,22 @@ def _national_cards(v: _View) -> list[dict]:
             *dispersal_only,
             card(f"Areas over the cluster limit ({basis} basis)", "areas_over_cap", "count", True, own=True),
             card("Areas hosting", "areas_hosting", "count", None)]
+
+
+def _cost_delta(v: _View, total: float) -> tuple[str, str]:
+    """The total cost against the other plan's, over the years both cover (compare.plan_totals): a re-plan
+    from 2027 against a plan from 2026 is not cheaper by the 2026 cost (issue 15, trial 4)."""
+    if v.compare is None:
+        return "", ""
+    mine, theirs = v.cmp.totals.iloc[0], v.cmp.totals.iloc[1]
+    if (mine["first_year"], mine["last_year"]) == (theirs["first_year"], theirs["last_year"]):
+        return _delta(total, float(theirs["total_cost_all_years"]), "money", v.compare_label, True)
+    first, last = int(max(mine["first_year"], theirs["first_year"])), int(min(mine["last_year"], theirs["last_year"]))
+    if first > last:
+        return f"{v.compare_label} covers other years: not compared", ""
+    text, tone = _delta(float(mine["total_cost_shared_years"]), float(theirs["total_cost_shared_years"]), "money",
+                        v.compare_label, True)
+    return f"{text} over {year_span(first, last)}, the years both cover", tone
 
 
 #: The spread of people between areas (allocator.fairness): on the plan's basis, and on dispersal alone.
@@ -276,8 +291,9 @@ def _changes(v: _View) -> dict | None:
     if v.region is not None:
         areas = areas[areas["region"].map(plain_text) == v.region]
     councils = [(plain_text(r.area_name), fmt(r.final_plan, "people"), fmt(r.final_base, "people"),
-                 fmt(r.final_base - r.final_plan, "people", signed=True)) for r in areas.head(8).itertuples()]
-    return {"figures": figures, "councils": councils}
+                 fmt(r.final_base - r.final_plan, "people", signed=True), fmt(r.sum_abs_difference, "people"))
+                for r in areas.head(8).itertuples()]
+    return {"figures": figures, "councils": councils, "years": v.cmp.areas_years()}
 
 
 # --------------------------------------------------------------------------- charts
