@@ -9,6 +9,10 @@
 * No percentage prints ``-0%``.
 * A file with no date is said to be taken as of the date given; suppressed cells of councils not in the
   plan are counted, not listed as the plan's; errors from Python name the ``date`` argument.
+* Trial 3: every council not checked against the cluster limit is counted and named (as
+  ``over_cap_unknown`` counts them); tracking a re-plan says its start is the re-plan's (a projection
+  when made inside a year); the report lists the flagged councils; a file name keeps its case; a number
+  is not a date; one national contingency; the flagged councils come before the hotels table.
 
 The files are built from the bundled Reg_02 table of 31 December 2025 (the plan's start).
 """
@@ -16,7 +20,9 @@ The files are built from the bundled Reg_02 table of 31 December 2025 (the plan'
 from __future__ import annotations
 
 import math
+import re
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +30,7 @@ import pytest
 
 from allocator import load_scenario
 from allocator.errors import MAX_LISTED, InputError, Issue, ScenarioError, listed
-from allocator.output import percent
+from allocator.output import percent, sentence
 from allocator.plan import read_plan
 from allocator.replan import replan
 from allocator.track_files import summary_lines
@@ -66,11 +72,11 @@ def test_a_suppressed_contingency_leaves_the_cap_unknown(central: Path, tmp_path
         assert c.loc[code, "difference"] == 0 and not c.loc[code, "behind"]          # dispersal is known
     assert c["over_cap"].sum() == given_over(plan) - 1                                # Hillingdon is not counted
     assert t.nation.iloc[0]["over_cap_unknown"] == 2
-    note = next(n for n in t.notes if "could not be checked against the cluster limit" in n)
-    assert "Sheffield (E08000039)" in note and "Hillingdon (E09000017)" in note
+    note = next(n for n in t.notes if "not checked against the cluster limit" in n)
+    assert "Sheffield (E08000039, hotels unknown)" in note and "Hillingdon (E09000017, hotels unknown)" in note
     line = next(x for x in summary_lines(t) if "not checked against the cluster limit" in x)
-    assert line.startswith("2 council(s) not checked") and "Hillingdon" in line
-    assert "Not checked against the limit" in t.markdown()
+    assert line.startswith("2 council(s) not checked") and "Hillingdon (hotels unknown)" in line
+    assert "### Not checked against the cluster limit: 2" in t.markdown()
     out = tmp_path / "t"
     assert run("track", central, path, "--date", "2025-12-31", "--out", out).returncode == 0
     written = pd.read_csv(out / "track_councils.csv", dtype=str, keep_default_na=False).set_index("area_code")
@@ -192,8 +198,9 @@ def test_no_percentage_prints_minus_zero(small: Path, tmp_path: Path) -> None:
     assert "| Beta | A02 | North | 182 | 200 | +18 | 0% |" in md and "-0%" not in md
     assert run("report", small, "--track", out, "--out", tmp_path / "r.html").returncode == 0
     page = (tmp_path / "r.html").read_text()
-    assert ('<tr><td>Beta</td><td>ahead</td><td class="num">182</td><td class="num">200</td><td class="num">+18</td>'
-            '<td class="num">0%</td></tr>') in page and "-0%" not in page
+    assert ('<tr><td>Beta (A02)</td><td>ahead of the plan</td><td class="num">182</td><td class="num">200</td>'
+            '<td class="num">+18</td><td class="num">0%</td><td class="num">5,000</td></tr>') in page
+    assert "-0%" not in page
 
 
 # --------------------------------------------------------------------------- 6. what is said
@@ -266,3 +273,126 @@ def test_replan_errors_from_python_name_the_date_argument(small: Path, tmp_path:
     with pytest.raises(InputError) as err:
         replan(read_plan(small), load_scenario(small.parent / "scenario"), actual_file(tmp_path, [("A01", 1)]), when)
     assert str(err.value).startswith(said) and "--date" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- trial 3
+# The count of councils not checked against the cluster limit is over_cap_unknown's; tracking a re-plan
+# says its start is a projection; the report lists the flagged councils as track.md does; a file name keeps
+# its case; a number is not a date; one national contingency; the flagged councils before the hotels table.
+def test_every_council_not_checked_against_the_limit_is_counted_and_named(central: Path, tmp_path: Path) -> None:
+    """Was: "1 council(s) not checked ...: Sheffield" while track_nation.csv said 2: Cornwall, whose dispersal
+    is suppressed, was left out of the count and the list."""
+    path = reg02(tmp_path, {(CORNWALL, "dispersalAccommodation"): "[c]",
+                            (SHEFFIELD, "contingencyAccommodation"): "[c]"})
+    t = read_plan(central).track(path, "2025-12-31")
+    unknown = int(t.nation.iloc[0]["over_cap_unknown"])
+    assert unknown == 2
+    line = next(x for x in summary_lines(t) if "not checked against the cluster limit" in x)
+    assert line == (f"{unknown} council(s) not checked against the cluster limit, their total on the pressure basis "
+                    "(supported) unknown: Cornwall (dispersal unknown), Sheffield (hotels unknown).")
+    note = next(n for n in t.notes if "not checked against the cluster limit" in n)
+    assert note.startswith(f"{unknown} council(s)") and note.endswith(
+        f"Cornwall ({CORNWALL}, dispersal unknown), Sheffield ({SHEFFIELD}, hotels unknown)")
+    assert f"### Not checked against the cluster limit: {unknown}" in t.markdown()
+
+
+def test_a_council_missing_from_the_actual_is_not_checked_either(small: Path, tmp_path: Path) -> None:
+    t = read_plan(small).track(actual_file(tmp_path, [("A01", 145), ("A02", 191)]), "2026-03-31")
+    assert t.nation.iloc[0]["over_cap_unknown"] == 1
+    assert "1 council(s) not checked against the cluster limit: Gamma (not in the actual file)." in summary_lines(t)
+
+
+@pytest.mark.parametrize(("when", "alpha", "said"), [
+    ("2026-03-31", 145, "the plan is a re-plan, and its start (31 Dec 2026, its start.csv) is projected from the "
+                        "actual of 31 Mar 2026 (actual.csv) by the previous plan's change from then to 31 Dec "
+                        "2026: not a published figure. Net new places and fulfilment count from it"),
+    ("2026-12-31", 465, "the plan is a re-plan, and its start (31 Dec 2026, its start.csv) is the actual of that "
+                        "date (actual.csv)")])
+def test_tracking_a_replan_says_where_its_start_comes_from(small: Path, tmp_path: Path, when: str, alpha: int,
+                                                           said: str) -> None:
+    """Alpha: 145 on 31 Mar 2026, planned 190 then and 465 at the end of 2026, so the re-plan starts it at
+    145 + 275 = 420, a projection; net new places count from 420, not from a published 145. On 31 Dec 2026
+    (the plan's own position there) the start is the actual."""
+    made = tmp_path / "made"
+    made.mkdir()
+    new = replan(read_plan(small), load_scenario(small.parent / "scenario"),
+                 actual_file(made, [("A01", alpha), ("A02", 191 if alpha == 145 else 127), ("A03", 50)]),
+                 when).write(tmp_path / "new")
+    later = tmp_path / "later"
+    later.mkdir()
+    path = actual_file(later, [("A01", 430), ("A02", 150), ("A03", 50)])
+    t = read_plan(new).track(path, "2027-03-31")
+    alpha_start = t.councils.set_index("area_code").loc["A01"]
+    assert alpha_start["start_dispersal"] == (420 if when == "2026-03-31" else 465)
+    made_from = t.summary["plan"]["replan"]
+    assert (made_from["actual_date"], made_from["starts"], made_from["how"]) == (when, "2026-12-31", said)
+    assert made_from["projected"] is (when == "2026-03-31")
+    assert f"* Start: {said}." in t.markdown()
+    r = run("track", new, path, "--date", "2027-03-31", "--out", tmp_path / "t")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == f"{said[0].upper()}{said[1:]}."
+    assert read_plan(small).track(path, "2026-03-31").summary["plan"]["replan"] is None     # not a re-plan
+
+
+def test_the_report_lists_the_councils_track_md_flags(central: Path, tmp_path: Path) -> None:
+    """Was: the report's tracking section listed only the councils behind and ahead (Leeds, 100 short here);
+    Hillingdon, Hounslow and Glasgow (over the limit) and the unchecked Cornwall and Sheffield were only in
+    the hover text of the map."""
+    leeds = "E08000035"
+    reg = pd.read_csv(REG02, dtype=str, keep_default_na=False).set_index("areaCode")
+    short = str(int(reg.loc[leeds, "dispersalAccommodation"]) - 100)
+    path = reg02(tmp_path, {(CORNWALL, "dispersalAccommodation"): "[c]", (SHEFFIELD, "contingencyAccommodation"): "[c]",
+                            (leeds, "dispersalAccommodation"): short})
+    out = tmp_path / "t"
+    assert run("track", central, path, "--date", "2025-12-31", "--out", out).returncode == 0
+    assert run("report", central, "--track", out, "--out", tmp_path / "r.html").returncode == 0
+    page = (tmp_path / "r.html").read_text()
+    section = page[page.index('<section id="track">'):]
+    section = section[:section.index("</section>")]
+    listed = dict(re.findall(r"<tr><td>[^<]* \((\w+)\)</td><td>([^<]+)</td>", section))
+    assert listed == {leeds: "behind the plan", HILLINGDON: "over the cluster limit",
+                      "E09000018": "over the cluster limit", "S12000049": "over the cluster limit",
+                      CORNWALL: "limit not checked: dispersal unknown", SHEFFIELD: "limit not checked: hotels unknown"}
+    md = (out / "track.md").read_text()
+    assert all(code in md[md.index("## Councils flagged"):md.index("## Notes")] for code in listed)
+
+
+def test_a_file_name_keeps_its_case(small: Path, tmp_path: Path) -> None:
+    """Was: "* Areas.csv gives no date ..." in track.md: the note's first letter upper-cased, the file's name too."""
+    path = tmp_path / "areas.csv"
+    actual_file(tmp_path, [("A01", 145), ("A02", 191), ("A03", 60)]).rename(path)
+    md = read_plan(small).track(path, "2026-03-31").markdown()
+    assert "* areas.csv gives no date" in md and "Areas.csv" not in md
+    assert sentence("line 3: bad") == "Line 3: bad."
+    assert sentence("reg02.csv gives no date") == "reg02.csv gives no date."
+
+
+@pytest.mark.parametrize("when", [20260331, 2026.0331, None])
+def test_a_date_that_is_not_text_or_a_date_is_refused(small: Path, tmp_path: Path, when) -> None:
+    """Was: plan.track(A, 20260331) read the number as 31 March 2026."""
+    path = actual_file(tmp_path, [("A01", 145), ("A02", 191), ("A03", 60)])
+    for call in (lambda: read_plan(small).track(path, when),
+                 lambda: replan(read_plan(small), load_scenario(small.parent / "scenario"), path, when)):
+        with pytest.raises(InputError) as err:
+            call()
+        assert str(err.value) == (f"argument date '{when}': not a date (type {type(when).__name__}): give it as "
+                                  "text, YYYY-MM-DD (e.g. '2026-03-31'), or as a datetime.date")
+    assert read_plan(small).track(path, date(2026, 3, 31)).date == date(2026, 3, 31)
+
+
+def test_one_national_contingency_and_no_all_of_unknowns(central: Path, tmp_path: Path) -> None:
+    """Was: national_planned_contingency 24643.44 beside planned_contingency_all 24643.41 (the councils' figures
+    rounded, then summed), and actual_contingency_all the sum of the known figures with Sheffield's unknown."""
+    reg, header = pd.read_csv(REG02, dtype=str, keep_default_na=False), "area_code,stock,contingency"
+    rows = list(zip(reg["areaCode"], reg["dispersalAccommodation"], reg["contingencyAccommodation"]))
+    n = read_plan(central).track(actual_file(tmp_path, rows, header), "2026-03-31").nation.iloc[0]
+    assert n["national_planned_contingency"] == n["planned_contingency_all"]
+    assert n["actual_contingency_all"] == n["actual_contingency"] == 32_667
+    rows = [(code, d, "[c]" if code == SHEFFIELD else c) for code, d, c in rows]
+    n = read_plan(central).track(actual_file(tmp_path, rows, header), "2026-03-31").nation.iloc[0]
+    assert math.isnan(n["actual_contingency_all"]) and n["actual_contingency"] == 32_667 - 328
+
+
+def test_the_flagged_councils_and_the_notes_come_before_the_hotels(central: Path) -> None:
+    md = read_plan(central).track(REG02, "2025-12-31").markdown()
+    assert md.index("## Councils flagged") < md.index("## Notes") < md.index("## Contingency by council")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.actual import SUPPRESSED_DEFAULT
-from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
+from allocator.output import clean_text, fmt, markdown_table, safe_csv, sentence, write_folder
 from allocator.track import track
 
 #: The predictions compared, in order: the model's, then the naive ones.
@@ -171,7 +171,7 @@ def backtest_markdown(b: Backtest, top: int = 10) -> str:
              "## Regions, largest model error first", "", markdown_table(region_table(b), ("Region",)), "",
              f"## The {top} councils the model is most off", "",
              markdown_table(council_table(b, top), ("Council", "Region")), "",
-             "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in s["notes"]] or ["* None."]), "",
+             "## Notes", "", *([f"* {sentence(n)}" for n in s["notes"]] or ["* None."]), "",
              "Every council's figures are in `backtest_councils.csv`.", ""]
     return clean_text("\n".join(lines), multiline=True)
 

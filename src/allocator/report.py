@@ -38,13 +38,15 @@ from allocator.plan import Plan
 from allocator.place import fixed_words
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
-from allocator.track_files import ALL_AREAS, check_of_plan, contingency_text, is_set, percent, sum_rows
+from allocator.track_files import ALL_AREAS, FLAG_TITLES, check_of_plan, contingency_text, flagged, is_set, percent, \
+    sum_rows, unchecked
 
 __all__ = ["CSP", "build_report", "plan_summary_html", "regions_of", "write_region_reports", "write_report"]
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
 CHART_SIZE = (7.4, 3.9)          # inches; one of two charts side by side, at about 530 px
+TRACK_LISTED = 10                # councils listed under each flag of the plan against the actual
 
 
 @dataclass
@@ -405,19 +407,32 @@ def _track_section(v: _View, track: Any) -> dict | None:
     m = shaded_map(codes, lambda code: fulfilment_colour(float(c.at[code, "fulfilment"]), bool(known[code])),
                    label, over)
     n = sum_rows(c.reset_index().assign(region=ALL_AREAS), "region").iloc[0]     # the figures of track_nation.csv
-    k = c[known]
-    flagged = [(names[code], flag, fmt(r["planned_dispersal"], "people"), fmt(r["actual_dispersal"], "people"),
-                fmt(r["difference"], "people", signed=True), percent(r["fulfilment"]))
-               for flag in ("behind", "ahead") for code, r in
-               k[k[flag].fillna(False)].sort_values("difference", key=abs, ascending=False).head(10).iterrows()]
     hotels = bool(track.summary.get("hotels_by_area")) and c["actual_contingency"].notna().any()
     return {"date": f"{track.date:%d %B %Y}", "how": track.summary["interpolation"]["how"], "map": m,
             "classes": [*FULFILMENT_CLASSES, (None, *FULFILMENT_UNDEFINED), (None, *FULFILMENT_UNKNOWN)],
             "known": int(known.sum()), "areas": len(codes), "planned": fmt(n["planned_dispersal"], "people"),
             "actual": fmt(n["actual_dispersal"], "people"), "planned_new": fmt(n["planned_net_new"], "people", True),
             "actual_new": fmt(n["actual_net_new"], "people", True), "rate": percent(n["fulfilment"]),
-            "contingency": contingency_text(n, True) if hotels else None, "flagged": flagged,
-            "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": any(over.values())}
+            "contingency": contingency_text(n, True) if hotels else None,
+            "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": any(over.values()),
+            "start": (track.summary.get("plan") or {}).get("replan"),
+            **_track_flagged(c.reset_index(), track.summary.get("pressure_basis"))}
+
+
+def _track_flagged(c: pd.DataFrame, basis: str | None, most: int = TRACK_LISTED) -> dict:
+    """The councils flagged, as track.md lists them (:func:`allocator.track_files.flagged` and
+    :func:`~allocator.track_files.unchecked`): behind, ahead, over the cluster limit, and not checked against
+    it, at most ``most`` of each (and how many more)."""
+    lists = [(FLAG_TITLES[flag], flagged(c, flag)) for flag in FLAG_TITLES]
+    rows = unchecked(c)
+    lists += [(f"limit not checked: {why}", rows[rows["why"] == why]) for why in dict.fromkeys(rows["why"])]
+    table = [{"name": plain_text(r.area_name), "code": plain_text(r.area_code), "flag": flag,
+              "planned": fmt(r.planned_dispersal, "people"), "actual": fmt(r.actual_dispersal, "people"),
+              "difference": fmt(r.difference, "people", signed=True), "rate": percent(r.fulfilment),
+              "basis": fmt(r.actual_basis, "people") if basis is not None else None, "cap": fmt(r.cap, "people")}
+             for flag, some in lists for r in some.head(most).itertuples()]
+    more = [f"{len(some) - most} more {flag}" for flag, some in lists if len(some) > most]
+    return {"flagged": table, "flagged_more": more, "basis": basis}
 
 
 # --------------------------------------------------------------------------- table of councils

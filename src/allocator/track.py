@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,8 @@ import pandas as pd
 
 from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
-from allocator.track_files import ALL_AREAS, MIN_PLANNED_PLACES, sum_rows, track_markdown, write_tracking
+from allocator.track_files import (ALL_AREAS, MIN_PLANNED_PLACES, sum_rows, track_markdown, unchecked, unchecked_text,
+                                   write_tracking)
 
 if TYPE_CHECKING:
     from allocator.plan import Plan
@@ -42,10 +44,14 @@ def year_end(year: int) -> date:
 
 
 def as_date(value: Any, what: str = "--date") -> date:
-    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``; otherwise a CommandLineError naming the
-    option ``what`` and the value."""
+    """A date from ``YYYY-MM-DD`` text, a ``date`` or a ``datetime``; otherwise (other text, or a value of
+    another type, such as the number 20260331) a CommandLineError naming the option ``what`` and the value."""
     if isinstance(value, date):
         return value if type(value) is date else value.date()
+    if not isinstance(value, str):             # 20260331 is not read as a date: a date is text or a date
+        raise CommandLineError(given_issue(what, str(value), f"not a date (type {type(value).__name__}): give it as "
+                                                             "text, YYYY-MM-DD (e.g. '2026-03-31'), or as a "
+                                                             "datetime.date"))
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
@@ -178,12 +184,23 @@ def track(plan: Plan, actual: Actual | Any, when: Any, *, behind_by: float = BEH
     councils = _council_table(path, actual, matched, when, behind_by)
     regions = sum_rows(councils, "region")
     nation = sum_rows(councils.assign(region=ALL_AREAS), "region")
-    nation.insert(1, "national_planned_contingency", round(float(path.at(path.national_contingency, when)), 2))
+    nation.insert(1, "national_planned_contingency", _national_contingency(path, when, nation))
     summary = _summary(plan, path, actual, matched, councils, when, t, f, behind_by)
     summary["notes"] = _notes(path, actual, matched, councils, plan.pressure_basis) + (
         [note] if (note := actual.date_note(when, date_name)) else [])
     return Tracking(date=when, councils=councils, regions=regions, nation=nation, summary=summary,
                     notes=summary["notes"])
+
+
+def _national_contingency(path: PlanPath, when: date, nation: pd.DataFrame) -> float:
+    """The plan's own contingency on ``when`` for all its areas. When the plan locates hotels by council, the
+    councils' planned figures as ``planned_contingency_all`` sums them (each to 2 decimals) plus the people
+    in new sites in no council: one number, so the two differ by those people only, never by rounding."""
+    national = float(path.at(path.national_contingency, when))
+    if path.contingency is None:
+        return round(national, 2)
+    unlocated = national - float(np.nansum(path.at(path.contingency, when)))
+    return round(float(nation["planned_contingency_all"].iloc[0]) + round(unlocated, 2), 2)
 
 
 def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date, behind_by: float) -> pd.DataFrame:
@@ -262,7 +279,8 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
     return {
         "date": when.isoformat(),
         "plan": {"scenario": s.get("scenario"), "scenario_sha256": s.get("scenario_sha256"),
-                 "sha256": plan.sha256(), "start": dates[0].isoformat(), "end": dates[-1].isoformat()},
+                 "sha256": plan.sha256(), "start": dates[0].isoformat(), "end": dates[-1].isoformat(),
+                 "replan": _replanned(s.get("replan"))},
         "actual": {"file": actual.label, "sha256": actual.sha256, "layout": actual.layout,
                    "header_line": actual.header_line, "columns": actual.columns,
                    "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
@@ -274,6 +292,29 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
         "hotels_by_area": path.contingency is not None,
         "pressure_basis": plan.pressure_basis,
     }
+
+
+def _replanned(made: Any) -> dict | None:
+    """What a re-plan's start is (``replan`` of its summary.json; None for a plan solved from its scenario):
+    the date of the actual it was made from and, when that date is inside a year, that the start is a
+    projection from it, not a published figure, which the net new places and fulfilment count from."""
+    if not isinstance(made, dict):
+        return None
+    try:
+        when, starts = date.fromisoformat(str(made["date"])), date.fromisoformat(str(made["starts"]))
+    except (KeyError, ValueError):
+        return None
+    file = Path(str(made.get("actual") or "the actual file")).name
+    if when == starts:
+        how = (f"the plan is a re-plan, and its start ({starts:%d %b %Y}, its start.csv) is the actual of that date "
+               f"({file})")
+    else:
+        how = (f"the plan is a re-plan, and its start ({starts:%d %b %Y}, its start.csv) is projected from the "
+               f"actual of {when:%d %b %Y} ({file}) by the previous plan's change from then to {starts:%d %b %Y}: "
+               "not a published figure. Net new places and fulfilment count from it")
+    return {"actual_date": when.isoformat(), "starts": starts.isoformat(), "projected": when != starts,
+            "actual": made.get("actual"), "actual_sha256": made.get("actual_sha256"),
+            "previous_plan_sha256": made.get("previous_plan_sha256"), "how": how}
 
 
 def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFrame, basis: str | None) -> list[str]:
@@ -289,10 +330,8 @@ def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFr
     outside = matched.outside
     theirs = set(outside["line"])
     notes += suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs])
-    unchecked = councils[councils["over_cap"].isna() & councils["actual_dispersal"].notna()]
-    if len(unchecked):
-        notes.append(f"{len(unchecked)} council(s) could not be checked against the cluster limit: their total on "
-                     f"the pressure basis ({basis}) is unknown, a figure in it suppressed: " + _named(unchecked))
+    if len(rows := unchecked(councils)):
+        notes.append(unchecked_text(rows, basis))
     if len(outside):
         held = outside["dispersal"]
         notes.append(f"{len(outside)} council(s) in the actual file are not in the plan and are not compared; they "

@@ -6,7 +6,8 @@
 * ``track_councils.csv``: one row per area of the plan;
 * ``track_regions.csv`` and ``track_nation.csv``: the same figures summed;
 * ``track.md``: the summary (:func:`track_markdown`): the nation, the regions, the flagged councils
-  and every note (councils missing, renamed, suppressed cells, rows that are not councils);
+  (and those not checked against the cluster limit), every note (councils missing, renamed, suppressed
+  cells, rows that are not councils), then contingency by council;
 * ``track.json``: what was compared (the plan's and the actual file's SHA-256, the columns read,
   the interpolation, the threshold) and the notes.
 
@@ -28,7 +29,7 @@ import pandas as pd
 from allocator.actual import suppressed_notes
 from allocator.errors import InputError, Issue
 from allocator.inputs import read_plan_json, read_plan_table
-from allocator.output import clean_text, fmt, markdown_table, safe_csv, write_folder
+from allocator.output import clean_text, fmt, markdown_table, safe_csv, sentence, write_folder
 from allocator.output import percent as share
 
 TRACK_FILES = ("track_councils.csv", "track_regions.csv", "track_nation.csv", "track.md", "track.json")
@@ -56,9 +57,11 @@ def sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
 
     Dispersal and fulfilment over the councils whose actual dispersal is known (``councils_unknown``: the
     others); ``planned_contingency`` and ``actual_contingency`` over the councils whose actual contingency is
-    known (``councils_contingency_unknown``: the others), so that like is compared with like;
-    ``planned_contingency_all`` and ``actual_contingency_all`` over every council with a figure; the counts of
-    councils flagged, and ``over_cap_unknown``: those whose limit could not be checked."""
+    known (``councils_contingency_unknown``: the others), so that like is compared with like (the planned
+    figure blank when the plan does not locate hotels by council); ``planned_contingency_all`` and
+    ``actual_contingency_all`` over every council, the latter unknown (blank) when any council's figure is;
+    the counts of councils flagged, and ``over_cap_unknown``: those whose limit could not be checked
+    (:func:`unchecked` lists them)."""
     known = councils["actual_dispersal"].notna()
     groups = sorted(councils[key].unique())
     out = councils[known].groupby(key, sort=True)[list(_SUMMED)].sum().round(2).reindex(groups)
@@ -69,11 +72,12 @@ def sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
     defined = planned_new.abs() >= MIN_PLANNED_PLACES
     out["fulfilment"] = (out["actual_net_new"] / planned_new.where(defined)).round(4) + 0.0     # never -0.0
     known_c = councils["actual_contingency"].notna()
-    both = known_c & councils["planned_contingency"].notna()
-    out = out.join(councils[both].groupby(key)[["planned_contingency", "actual_contingency"]].sum(min_count=1).round(2))
+    out = out.join(councils[known_c].groupby(key)[["planned_contingency", "actual_contingency"]].sum(min_count=1)
+                   .round(2))
     out["councils_contingency_unknown"] = (~known_c).groupby(councils[key]).sum()
     out["planned_contingency_all"] = by["planned_contingency"].sum(min_count=1).round(2)
-    out["actual_contingency_all"] = by["actual_contingency"].sum(min_count=1)
+    out["actual_contingency_all"] = by["actual_contingency"].sum(min_count=1).where(
+        out["councils_contingency_unknown"] == 0)                  # unknown when a council's figure is
     for flag in FLAGS:
         out[flag] = by[flag].sum()
     out["over_cap_unknown"] = councils["over_cap"].isna().groupby(councils[key]).sum()
@@ -99,7 +103,7 @@ def contingency_text(n: Any, hotels_by_area: bool) -> str:
             text += f"; the plan also has {_people(unlocated)} in new contingency sites, in no council"
         return text
     return (f"planned {_people(n['national_planned_contingency'])} for all the plan's areas together (it does not "
-            f"locate hotels by council), actual {_people(n['actual_contingency_all'])} {over}")
+            f"locate hotels by council), actual {_people(n['actual_contingency'])} {over}")
 
 
 def is_set(value: Any) -> bool:
@@ -140,33 +144,57 @@ def _council_rows(table: pd.DataFrame, basis: str | None = None) -> pd.DataFrame
     return rows
 
 
+#: The flags a council is listed under, with the words for them (track.md, the screen and the report).
+FLAG_TITLES = {"behind": "behind the plan", "ahead": "ahead of the plan", "over_cap": "over the cluster limit"}
+
+
+def flagged(c: pd.DataFrame, flag: str) -> pd.DataFrame:
+    """The councils whose ``flag`` (:data:`FLAGS`) holds, furthest from the plan first (then by code): the one
+    list of them, in track.md, on screen and in the report."""
+    rows = c[c[flag].fillna(False).astype(bool)]
+    return rows.sort_values(["difference", "area_code"], key=lambda s: s.abs() if s.name == "difference" else s,
+                            ascending=[False, True])
+
+
+def unchecked(c: pd.DataFrame) -> pd.DataFrame:
+    """The councils whose cluster limit could not be checked (``over_cap`` unknown: those ``over_cap_unknown``
+    counts), with ``why``: which figure of their total on the pressure basis is unknown (their dispersal, the
+    people in their hotels), or that they are not in the actual file."""
+    rows = c[c["over_cap"].isna()]
+    dispersal = rows["actual_dispersal"].isna().to_numpy()
+    hotels = rows["actual_contingency"].isna().to_numpy() if "actual_contingency" in rows else np.zeros(len(rows), bool)
+    missing = (rows["status"] == "not in the actual").to_numpy()
+    why = np.select([missing, dispersal & hotels, dispersal, hotels],
+                    ["not in the actual file", "dispersal and hotels unknown", "dispersal unknown", "hotels unknown"],
+                    "a figure unknown")
+    return rows.assign(why=why)
+
+
+def unchecked_text(rows: pd.DataFrame, basis: str | None, limit: int = 12, codes: bool = True) -> str:
+    """What :func:`unchecked` found, in words: how many, why, and who (the first ``limit``; with ``codes``
+    each council's code too)."""
+    judged = f", their total on the pressure basis ({basis}) unknown" if basis is not None else ""
+    names, code = rows["area_name"].astype(str).str.strip(), rows["area_code"].astype(str)
+    why = (code + ", " + rows["why"]) if codes else rows["why"]
+    who = (names.where(names != "", code) + " (" + why + ")").head(limit)
+    return (f"{len(rows)} council(s) not checked against the cluster limit{judged}: " + ", ".join(who)
+            + (f" and {len(rows) - limit} more" if len(rows) > limit else ""))
+
+
 def _flagged(t: Any) -> list[str]:
     c = t.councils
+    basis = t.summary.get("pressure_basis")
     out = []
     for flag, title in (("behind", f"Behind the plan by more than {t.summary['behind_by']:g} people"),
                         ("ahead", f"Ahead of the plan by more than {t.summary['behind_by']:g} people"),
                         ("over_cap", "Over the cluster limit (on the plan's pressure basis)")):
-        rows = c[c[flag]].sort_values(["difference", "area_code"], key=lambda s: s.abs() if s.name == "difference"
-                                      else s, ascending=[False, True])
+        rows = flagged(c, flag)
         out += [f"### {title}: {len(rows)}", ""]
-        table = _council_rows(rows, t.summary.get("pressure_basis"))
-        out += [markdown_table(table, ("council", "code", "region")), ""] if len(rows) else []
-    unchecked = _unchecked(c)
-    if len(unchecked):
-        out += [f"Not checked against the limit, their total on the basis unknown (a figure in it suppressed): "
-                f"{_names(unchecked)}.", ""]
+        out += [markdown_table(_council_rows(rows, basis), ("council", "code", "region")), ""] if len(rows) else []
+    if len(rows := unchecked(c)):
+        out += [f"### Not checked against the cluster limit: {len(rows)}", "", sentence(unchecked_text(rows, basis)),
+                ""]
     return out
-
-
-def _unchecked(c: pd.DataFrame) -> pd.DataFrame:
-    """The councils whose dispersal is known but not their total on the pressure basis: a figure in it is
-    suppressed, so the limit could not be checked."""
-    return c[c["over_cap"].isna() & c["actual_dispersal"].notna()]
-
-
-def _names(rows: pd.DataFrame, limit: int = 12) -> str:
-    shown = ", ".join(f"{r.area_name} ({r.area_code})" for r in rows.head(limit).itertuples())
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 def _hotels(t: Any) -> list[str]:
@@ -184,7 +212,8 @@ def _hotels(t: Any) -> list[str]:
 
 
 def track_markdown(t: Any) -> str:
-    """``track.md``: what was compared, the nation, the regions, the flagged councils and the notes."""
+    """``track.md``: what was compared (and, for a re-plan, what its start is), the nation, the regions, the
+    flagged councils, the notes, then contingency by council."""
     s = t.summary
     a, p = s["actual"], s["plan"]
     read = ", ".join(f"{role} '{name}'" for role, name in a["columns"].items())
@@ -194,6 +223,7 @@ def track_markdown(t: Any) -> str:
         f"* Plan: {p['scenario']} ({p['start']} to {p['end']}), plan SHA-256 `{p['sha256'][:16]}`.",
         f"* Actual: `{Path(a['file']).name}`, {_layout(a['layout'])}, SHA-256 `{a['sha256'][:16]}`; header on "
         f"line {a['header_line']}; columns read: {read}.",
+        *([f"* Start: {r['how']}."] if (r := p.get("replan")) else []),
         f"* Planned numbers: {s['interpolation']['how']}.",
         "* Difference: actual minus planned, in people. Fulfilment: the net new places actually provided "
         "since the plan's start against those the plan asked for by this date (undefined where it asked for "
@@ -201,11 +231,12 @@ def track_markdown(t: Any) -> str:
         "## All areas of the plan", "", markdown_table(figure_rows(t.nation, "Areas"), ("Areas",)), "",
         f"People in contingency (hotels and other sites): {contingency_text(nation, s['hotels_by_area'])}.", "",
         "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
-        *_hotels(t),
         "## Councils flagged", "", *_flagged(t),
-        "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in t.notes] or ["* None: every area of the plan is in the actual file "
-                                                          "and every row of the file is a council of the plan."]),
-        "", "Every council's figures are in `track_councils.csv`.", ""]
+        "## Notes", "", *([f"* {sentence(n)}" for n in t.notes] or ["* None: every area of the plan is in the actual "
+                                                                   "file and every row of the file is a council of "
+                                                                   "the plan."]), "",
+        *_hotels(t),
+        "Every council's figures are in `track_councils.csv`.", ""]
     return clean_text("\n".join(lines), multiline=True)
 
 
@@ -230,29 +261,27 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
              f"{_people(n['planned_dispersal'])}, actual {_people(n['actual_dispersal'])}, difference "
              f"{_people(n['difference'], True)}; net new places planned {_people(n['planned_net_new'], True)}, "
              f"actual {_people(n['actual_net_new'], True)}; fulfilment {percent(n['fulfilment'])}."]
+    if replanned := t.summary["plan"].get("replan"):          # the start the net new places are counted from
+        lines.insert(1, sentence(replanned["how"]))
     if len(t.regions) > 1 and t.regions["fulfilment"].notna().any():     # each region's rate and what it is of
         lines.append("Fulfilment by region (actual of planned net new places): " + "; ".join(
             f"{r.region} {percent(r.fulfilment)} ({_people(r.actual_net_new, True)} of "
             f"{_people(r.planned_net_new, True)})" for r in t.regions.itertuples()) + ".")
     lines.append(f"Contingency: {contingency_text(n, t.summary['hotels_by_area'])}.")
-    for flag, words in (("behind", "behind the plan"), ("ahead", "ahead of the plan"),
-                        ("over_cap", "over the cluster limit")):
-        rows = c[c[flag]].reindex(c[c[flag]]["difference"].abs().sort_values(ascending=False).index)
+    basis = t.summary.get("pressure_basis")
+    for flag, words in FLAG_TITLES.items():
+        rows = flagged(c, flag)
         shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" if flag != "over_cap" else
-                          f"{r.area_name} ({_over_cap(r, t.summary.get('pressure_basis'))}, limit {_people(r.cap)})"
+                          f"{r.area_name} ({_over_cap(r, basis)}, limit {_people(r.cap)})"
                           for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
         lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
-    unchecked = _unchecked(c)
-    if len(unchecked):
-        names = ", ".join(unchecked["area_name"].astype(str).head(top))
-        lines.append(f"{len(unchecked)} council(s) not checked against the cluster limit, their total on the "
-                     f"pressure basis unknown (a figure in it suppressed): {names}"
-                     + (f" and {len(unchecked) - top} more." if len(unchecked) > top else "."))
+    if len(rows := unchecked(c)):
+        lines.append(sentence(unchecked_text(rows, basis, top, codes=False)))
     a = t.summary["actual"]
     marks = a.get("suppressed", [])
     ours = [m for m in marks if m.get("in_plan", True)]             # suppressed cells of the plan's councils
-    lines += [f"{n[:1].upper()}{n[1:]}." for n in suppressed_notes(a["file"], ours)]
+    lines += [sentence(n) for n in suppressed_notes(a["file"], ours)]
     if outside := len(marks) - len(ours):
         lines.append(f"{outside} suppressed cell(s) of councils not in the plan: not needed, not read (see track.md).")
     if not a.get("date_from"):

@@ -109,7 +109,7 @@ def compare(plans: tuple[Path, ...], top: int, sort_by: str | None, out: Path | 
               help="Another plan (or scenario) to compare against: its differences are shown throughout.")
 @click.option("--track", "track_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A folder written by `allocator track` for this plan: adds a section on the plan against the "
-                   "actual, with a hex map of each council's fulfilment rate.")
+                   "actual, with a hex map of each council's fulfilment rate and the councils flagged.")
 @click.option("--by-region", is_flag=True,
               help="Write one report per region into the --out folder, with an index.html linking them.")
 @click.option("--force", is_flag=True, help="With --by-region: replace the --out folder if it holds an earlier "
