@@ -118,7 +118,7 @@ def test_plans_of_different_years_are_costed_over_the_years_they_share(plans) ->
     assert result.totals["total_cost_all_years"].tolist() == [3_000_000.5, 2_500_000.25]
     assert result.totals["total_cost_shared_years"].tolist() == [2_000_000.0, 2_500_000.25]
     line = ("Total cost over each plan's own years: a £3.0m (2026–2027), b £2.5m (2027). They cover different "
-            "years: over the years they share, 2027: a £2.0m, b £2.5m.")
+            "years: over the years they share, 2027: a £2.0m, b £2.5m (+£0.5m).")
     assert line in " ".join(result.text().split()) and line in result.markdown()     # text() wraps at its width
 
 
@@ -277,10 +277,19 @@ def test_a_money_difference_too_small_for_millions_is_never_zero() -> None:
     assert fmt(0.4, "money", signed=True) == "0" and fmt(0.0, "money") == "£0.0m"
 
 
+def test_the_total_cost_line_gives_the_difference_however_small(plans) -> None:
+    """Trial 3 (b): "central £1,621.1m, r-own £1,621.1m" for plans £7,588 apart, as if they cost the same."""
+    a, b = plans
+    b.trajectory = a.trajectory.copy()
+    b.trajectory.loc[b.trajectory["year"] == 2027, "total_cost"] -= 7_588.0
+    r = compare_plans([a, b], ["a", "b"])
+    assert "Total cost over 2026–2027: a £3.0m, b £3.0m (-£7,588)." in " ".join(r.text().split())
+
+
 def test_text_and_markdown_tables(result) -> None:
     text = result.text()
     for expected in ("In contingency (hotels)", "-10", "£1.0m", "+£0.5m", "-0.100", "R1", "-60", "+80",
-                     "Area Z", "Total cost over 2026–2027: a £3.0m, b £3.4m."):
+                     "Area Z", "Total cost over 2026–2027: a £3.0m, b £3.4m (+£0.4m)."):
         assert expected in text
     assert "e+" not in text
     md = result.markdown()

@@ -211,7 +211,7 @@ class Comparison:
             areas = areas.drop(columns="years")
         lines = [f"# Comparison of {', '.join(self.labels)}", "",
                  f"Differences are each plan minus **{base}**. People and areas at the end of each year; "
-                 "costs in £ millions.", "", *([self.basis_note(), ""] if self.basis_note() else []),
+                 "costs in £ millions (a difference under £0.05m in pounds).", "", *([self.basis_note(), ""] if self.basis_note() else []),
                  "## Trajectory", "", markdown_table(traj), ""]
         if self.totals is not None:
             lines += [totals_line(self.totals), ""]
@@ -307,7 +307,11 @@ def totals_line(totals: pd.DataFrame) -> str:
     """The total-cost sentence of a comparison: over the years, named; where the plans cover different years,
     each plan's own years and then the years they share, which are the ones to compare."""
     def money(column: str) -> str:
-        return ", ".join(f"{r['plan']} {fmt(r[column], 'money')}" for _, r in totals.iterrows())
+        """Each plan's total, and after each but the first its difference from the first's, as in the tables."""
+        first = totals[column].iat[0]
+        return ", ".join(f"{r['plan']} {fmt(r[column], 'money')}"
+                         + (f" ({fmt(r[column] - first, 'money', signed=True)})" if i else "")
+                         for i, (_, r) in enumerate(totals.iterrows()))
 
     spans = [year_span(int(r["first_year"]), int(r["last_year"])) for _, r in totals.iterrows()]
     if len(set(spans)) == 1:
