@@ -136,13 +136,13 @@ def percent(value: float, digits: int = 0, signed: bool = False) -> str:
     return text if round(value * 100, digits) != 0 else f"{0:.{digits}%}"
 
 
-
 def sentence(text: str) -> str:
     """``text`` as a sentence: its first letter upper-cased and a full stop at its end, unless its first word
     is a file name or a path (``areas.csv gives no date``), whose case is its own."""
     first = text.split(maxsplit=1)[0].rstrip(":,;") if text.strip() else ""
     starts = text if "." in first or "/" in first or "\\" in first else text[:1].upper() + text[1:]
     return starts + ("" if starts.endswith(".") else ".")
+
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
