@@ -20,7 +20,9 @@ asks, refused or read as 0) and listed in :attr:`Actual.suppressed`, never read 
 negative, fractional or non-numeric cell, a repeated code, a header naming two columns for one
 figure: an :class:`~allocator.errors.InputError` (exit code 2) naming the file, line and column.
 Codes are matched to a plan by :func:`match_codes` (which also knows the Barnsley and Sheffield
-recoding of 2024).
+recoding of 2024). The notes on a file, in ``track``'s words, are built here: :func:`renamed_notes`,
+:func:`suppressed_notes`, :func:`skipped_notes` (and :func:`skipped_people`, the people in the skipped rows
+that are not totals); ``replan`` gives them.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ SUPPRESSED_DEFAULT = UNKNOWN
 AGGREGATE_PREFIXES = ("K02", "K03", "K04", "E92", "W92", "S92", "N92", "E12", "E10", "E11", "E13")
 #: Codes of people supported whom the table places in no council (Asy_D11 writes ``N/A``).
 NO_COUNCIL_CODES = ("n/a", "na", "unknown", "not known")
+#: Why a row of people is skipped: the table places them in no council, or the row gives no code (and is not a
+#: totals row). Their people are in no council's figures (:func:`skipped_people`).
+IN_NO_COUNCIL, NO_CODE = "people the table places in no council", "a row with figures but no area code"
 #: The words of a totals row with no code.
 TOTAL_WORDS = re.compile(r"\b(total|united kingdom|great britain|england|wales|scotland|northern ireland|all)\b",
                          re.IGNORECASE)
@@ -291,7 +296,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
         why = "a note line" if lone else _not_a_council(code, name, [cell(r, f) for f in figures])
         if why:
             skipped.append({"line": line, "code": code, "name": name or next((c for c in r if c), ""), "why": why,
-                            "dispersal": cell(r, "dispersal")})
+                            "dispersal": cell(r, "dispersal"), "figures": {f: cell(r, f) for f in figures}})
             continue
         out["line"].append(line)
         out["area_code"].append(code)
@@ -349,13 +354,13 @@ def _not_a_council(code: str, name: str, figures: list[str]) -> str | None:
     if code.upper().startswith(AGGREGATE_PREFIXES):
         return "a region, country or UK total (its code is not a council's)"
     if code.lower() in NO_COUNCIL_CODES:
-        return "people the table places in no council"
+        return IN_NO_COUNCIL
     if code:
         return None
     if TOTAL_WORDS.search(name):
         return "a totals row"
     if any(figures):
-        return "a row with figures but no area code"
+        return NO_CODE
     return "a note line"
 
 
@@ -401,6 +406,33 @@ def suppressed_notes(label: str, marks: list[dict]) -> list[str]:
             f"('{m['marker']}'): read as {m['read_as']}" for m in marks]
 
 
+def skipped_notes(actual: Actual) -> list[str]:
+    """One note per row :func:`read_actual` skipped (:attr:`Actual.skipped`): its line, what it is, its dispersal
+    figure and, for a totals row, the sum of the councils' rows beside it, so a reader sees whether they agree."""
+    total = float(actual.table["dispersal"].sum())
+    notes = []
+    for s in actual.skipped:
+        what = f"line {s['line']}: '{s['name'] or s['code']}' skipped, {s['why']}"
+        if s["dispersal"]:
+            what += f"; its dispersal figure is {s['dispersal']}"
+            if "total" in s["why"]:
+                what += f" (the councils' rows add up to {total:,.0f})"
+        notes.append(what)
+    return notes
+
+
+def skipped_people(actual: Actual) -> tuple[dict[str, float], list[int]]:
+    """The people in the skipped rows that are not totals (:data:`IN_NO_COUNCIL`, :data:`NO_CODE`), in no
+    council's figures: their sum by figure (``dispersal``, ``contingency``, ``initial`` as the file has them; a
+    cell that is not a number counts as none) and the lines of the rows with any."""
+    rows = [s for s in actual.skipped if s["why"] in (IN_NO_COUNCIL, NO_CODE)]
+    cells = pd.DataFrame([s.get("figures", {}) for s in rows], columns=[f for f in FIGURES if f in actual.columns])
+    values = pd.DataFrame({f: parse_numbers(cells[f].fillna(""))[0] for f in cells.columns}).fillna(0.0)
+    held = values.sum(axis=1).to_numpy() > 0
+    return ({f: float(values[f].sum()) for f in values.columns},
+            [r["line"] for r, h in zip(rows, held) if h])
+
+
 # --------------------------------------------------------------------------- matching a plan's codes
 @dataclass(frozen=True)
 class Matched:
@@ -416,7 +448,7 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
 
     A code the plan has matches it; a code renamed in 2024 (Barnsley, Sheffield: either code on
     either side) matches the plan's; a UK council code the plan does not have is listed in
-    ``outside``. A code in neither the plan nor the list of UK council codes is an
+    ``outside`` (and each renamed code in ``renamed``, :func:`renamed_notes`). A code in neither the plan nor the list of UK council codes is an
     :class:`InputError` (exit 2) naming the line and column, and so is a file none of whose rows is
     an area of the plan (the actual of another plan: nothing could be compared).
     """
@@ -451,3 +483,10 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
     index = np.full(len(plan_codes), -1, dtype=np.int64)
     index[target[hit]] = hit
     return Matched(index=index, renamed=renamed, outside=t[target < 0].reset_index(drop=True))
+
+
+def renamed_notes(matched: Matched) -> list[str]:
+    """One note per row whose code :func:`match_codes` read as another (Barnsley's and Sheffield's codes of
+    2024): its line, the code in the file and the plan's area it is read as."""
+    return [f"line {r['line']}: the code {r['code']} is read as {r['area_code']} ({r['area_name']}): the council's "
+            "code changed in 2024" for r in matched.renamed]

@@ -23,7 +23,12 @@ position (:mod:`allocator.actual`) and its date, and solves a new plan for the y
   hotel places it keeps open, as the areas columns ``protect``, ``protect_level``, ``over_cap_until``
   and ``hotel_places``, not judged again from the new start.
 * **Every agreement is kept.** Agreements for the remaining years are hard rules of the new plan;
-  those of earlier years are not part of it (the notes say whether the actual met them).
+  those of earlier years are not part of it (the notes say whether the actual met them). Every other
+  table the scenario names (each key of :data:`allocator.scenario.TABLE_FILE_KEYS`: the regional targets
+  too) is carried for the years left (:data:`TABLE_FILES`).
+* **The notes on the actual are track's** (:func:`allocator.actual.renamed_notes`,
+  :func:`~allocator.actual.suppressed_notes`, :func:`~allocator.actual.skipped_notes`), and the people in
+  skipped rows of no council are said to be left out of the new start (:func:`_left_out`).
 * **Stability.** ``objective.stability_weight`` (£ per person away from the previous plan's number,
   for each council and year) keeps councils' numbers where the previous plan had them unless moving
   them is worth more; the previous plan's numbers are the table ``previous.csv``.
@@ -34,7 +39,9 @@ why) and the scenario it was solved from in ``scenario/`` (``allocator solve DIR
 it again). Its ``summary.json`` records under ``replan`` the previous plan's SHA-256, the scenario given and
 its SHA-256 (a scenario other than the one the previous plan was solved from is taken, and the first note
 says so, naming both) and ``cost``: the new plan's total over its years beside the previous plan's over the
-same years (:func:`cost_words`).
+same years (:func:`cost_words`), and from a date inside a year what the start assumes: the previous plan's
+change over the rest of the year (``assumes``); :func:`replan_lines` ends by saying that the releases before the
+new start are tracked against the previous plan.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +57,19 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocator.actual import SUPPRESSED_DEFAULT, Actual, Matched, match_codes, read_actual, suppressed_notes
+from allocator.actual import (SUPPRESSED_DEFAULT, Actual, Matched, match_codes, read_actual, renamed_notes,
+                              skipped_notes, skipped_people, suppressed_notes)
 from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.explain import reason_cells
 from allocator.output import clean_text, fmt, markdown_table, safe_csv, year_span
-from allocator.scenario import Scenario, load_scenario
+from allocator.scenario import TABLE_FILE_KEYS, Scenario, load_scenario
 from allocator.track import PlanPath, _named, _some, as_date, plan_path, year_end
 
-SCENARIO_FILES = ("scenario.yaml", "areas.csv", "agreements.csv", "previous.csv")
+#: The file a re-plan's scenario/ holds for each table-file key of the scenario schema (scenario.TABLE_FILE_KEYS).
+TABLE_FILES = {"areas": "areas.csv", "agreements": "agreements.csv", "regions": "regions.csv",
+               "previous_plan": "previous.csv"}
 
 
 @dataclass
@@ -117,9 +127,10 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
     matched = match_codes(actual, path.codes, path.names)
     theirs = set(matched.outside["line"])             # the lines of councils not in the plan
     notes: list[str] = (_other_scenario(previous, scenario)
-                        + ([note] if (note := actual.date_note(when, date_name)) else [])
+                        + ([note] if (note := actual.date_note(when, date_name)) else []) + renamed_notes(matched)
                         + suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs]))
     start = _start(path, actual, matched, when, first, notes, hotels=path.contingency is not None)
+    notes += skipped_notes(actual) + _left_out(actual)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
         files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
         for name, data in files.items():
@@ -130,7 +141,7 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
                               previous.summary.get("scenario_sha256"), "date": when.isoformat(),
                               "scenario": str(scenario.source or scenario.name), "scenario_sha256": scenario.sha256,
                               "starts": year_end(first - 1).isoformat(), "actual": actual.label,
-                              "actual_sha256": actual.sha256, "cost": _cost(previous, plan), "notes": notes}
+                              "actual_sha256": actual.sha256, "cost": _cost(previous, plan, when), "notes": notes}
     return Replan(plan=plan, changes=_changes(previous, plan, first), notes=notes, files=files)
 
 
@@ -148,26 +159,40 @@ def _other_scenario(previous: Any, scenario: Scenario) -> list[str]:
             "is this scenario's, from the actual position (summary.json records both)"]
 
 
-def _cost(previous: Any, plan: Any) -> dict:
-    """The new plan's total cost and the previous plan's over the same years (those of the new plan it has)."""
+def _cost(previous: Any, plan: Any, when: date) -> dict:
+    """The new plan's total cost and the previous plan's over the same years (those of the new plan it has), and
+    (``assumes``) the previous plan's change a start moved on from a date inside a year takes to happen."""
     new = plan.trajectory.set_index("year")["total_cost"]
     old = previous.trajectory.set_index("year")["total_cost"]
     same = [int(y) for y in new.index if y in old.index]
     return {"years": [int(new.index.min()), int(new.index.max())], "total": round(float(new.sum()), 2),
             "same_years": [same[0], same[-1]] if same else None, "total_same_years": round(float(new[same].sum()), 2),
             "previous_same_years": round(float(old[same].sum()), 2),
-            "difference": round(float(new[same].sum() - old[same].sum()), 2)}
+            "difference": round(float(new[same].sum() - old[same].sum()), 2), "assumes": _rest_of_year(when)}
+
+
+def _rest_of_year(when: date) -> str | None:
+    """The previous plan's change from ``when`` to its year end, which a start moved on from it assumes happens:
+    "the previous plan's April–December 2026 change" (from 31 Mar 2026); None on 31 December."""
+    if (when.month, when.day) == (12, 31):
+        return None
+    after = when + timedelta(days=1)
+    since = f"{after:%B}" if after.day == 1 else f"{after.day} {after:%B}"
+    span = "December" if since == "December" else f"{since}–December"
+    return f"the previous plan's {span} {when.year} change"
 
 
 def cost_words(cost: dict) -> str:
-    """"cost over 2027–2029 £1,841.4m; the previous plan £1,621.1m over the same years (+£220.3m)"."""
+    """"cost over 2027–2029 £1,841.4m; the previous plan £1,621.1m over the same years (+£220.3m)", and from a
+    date inside a year ", from a start that assumes the previous plan's April–December 2026 change happens"."""
     words = f"cost over {year_span(*cost['years'])} {fmt(cost['total'], 'money')}"
+    assumes = f", from a start that assumes {cost['assumes']} happens" if cost.get("assumes") else ""
     if cost["same_years"] is None:
-        return words + " (the previous plan has none of these years)"
+        return words + " (the previous plan has none of these years)" + assumes
     if cost["same_years"] != cost["years"]:
         words += f", over {year_span(*cost['same_years'])} {fmt(cost['total_same_years'], 'money')}"
     return (words + f"; the previous plan {fmt(cost['previous_same_years'], 'money')} over the same years "
-            f"({fmt(cost['difference'], 'money', signed=True)})")
+            f"({fmt(cost['difference'], 'money', signed=True)})" + assumes)
 
 
 def _first_year(path: PlanPath, when: date, name: str = "--date") -> int:
@@ -239,6 +264,19 @@ def _start(path: PlanPath, actual: Actual, matched: Matched, when: date, first: 
     return start
 
 
+def _left_out(actual: Actual) -> list[str]:
+    """The people in the actual's skipped rows that are not totals (in no council, or a row with no code): not in
+    the new start, which is the councils' figures; said with their number."""
+    held, lines = skipped_people(actual)
+    if not lines:
+        return []
+    figures = ", ".join(f"{fmt(v, 'people')} in {name}" for name, v in held.items() if v or name == "dispersal")
+    rows = f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines))}"
+    return [f"the people in {len(lines)} skipped row(s) of the actual that are not totals ({rows}: people in no "
+            f"council, or figures with no area code) are left out of the new start, which counts councils' rows "
+            f"only: {figures}"]
+
+
 def _taken_note(path: PlanPath, table: pd.DataFrame, matched: Matched, when: date,
                 taken: dict[str, np.ndarray]) -> list[str]:
     """The note naming the areas with a figure the actual does not give (suppressed, or no row), each with the
@@ -281,7 +319,7 @@ def _initial(table: pd.DataFrame, matched) -> np.ndarray | None:
 
 def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: dict, when: date, first: int,
                     notes: list[str], stability_weight: float | None) -> dict[str, bytes]:
-    """The new plan's scenario as files: scenario.yaml, areas.csv, agreements.csv, previous.csv."""
+    """The new plan's scenario as files: scenario.yaml and each table it names (:data:`TABLE_FILES`)."""
     cfg = scenario.config.model_dump(mode="json", exclude_none=True)
     years = [y for y in scenario.years if y >= first]
     cfg["name"] = f"{re.sub(r' [(]re-planned from [^)]*[)]$', '', scenario.name)} (re-planned from {when:%d %b %Y})"
@@ -298,17 +336,31 @@ def _scenario_files(scenario: Scenario, previous: Any, path: PlanPath, start: di
         cfg["demand"]["contingency_start"] = start["national_contingency"]
     if stability_weight is not None:
         cfg["objective"]["stability_weight"] = stability_weight
-    cfg["areas"], cfg["previous_plan"] = "areas.csv", "previous.csv"
-    files = {"areas.csv": _csv(areas), "previous.csv": _csv(_previous_numbers(previous, years))}
-    kept = _agreements(scenario, first, when, dict(zip(path.codes, start["dispersal"])), notes)
-    cfg.pop("agreements", None)
-    if kept is not None:
-        cfg["agreements"] = "agreements.csv"
-        files["agreements.csv"] = _csv(kept)
+    tables = {"areas": areas, "previous_plan": _previous_numbers(previous, years),
+              "agreements": _agreements(scenario, first, when, dict(zip(path.codes, start["dispersal"])), notes),
+              "regions": _of_years_left(scenario.regions, first, "regional target", notes)}
+    files = {}
+    for key in TABLE_FILE_KEYS:                       # every table a scenario may name: a new one is a KeyError here
+        cfg.pop(key, None)
+        if tables[key] is not None:
+            cfg[key] = TABLE_FILES[key]
+            files[TABLE_FILES[key]] = _csv(tables[key])
     header = (f"# Re-planned by allocator from the plan {previous.sha256()[:16]} and the actual of {when:%d %b %Y}.\n"
               "# Solve it again with: allocator solve <this folder> --out DIR\n")
-    files = {"scenario.yaml": (header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)).encode()} | files
-    return files
+    return {"scenario.yaml": (header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)).encode()} | files
+
+
+def _of_years_left(table: pd.DataFrame | None, first: int, what: str, notes: list[str]) -> pd.DataFrame | None:
+    """The rows of a by-year table (the regional targets) for the new plan's years; those of earlier years are
+    not part of it, and the notes say how many."""
+    if table is None or not len(table):
+        return None
+    past = table[table["year"] < first]
+    if len(past):
+        notes.append(f"{len(past)} {what}(s) of {', '.join(map(str, sorted(past['year'].unique())))} are of years "
+                     "before the new plan and are not part of it")
+    kept = table[table["year"] >= first]
+    return kept if len(kept) else None
 
 
 def _areas(scenario: Scenario, start: dict, first: int, notes: list[str], previous: Any) -> pd.DataFrame:
@@ -390,19 +442,15 @@ def _agreements(scenario: Scenario, first: int, when: date, now: dict, notes: li
     ag = scenario.agreements
     if ag is None or not len(ag):
         return None
-    past = ag[ag["year"] < first]
-    if len(past):
-        notes.append(f"{len(past)} agreement(s) of {', '.join(map(str, sorted(past['year'].unique())))} are of years "
-                     "before the new plan and are not part of it")
+    kept = _of_years_left(ag, first, "agreement", notes)
     if when == year_end(first - 1):
-        for r in past[past["year"] == first - 1].itertuples():
+        for r in ag[ag["year"] == first - 1].itertuples():
             got = now[str(r.area_code)]
             low, high = (-np.inf if np.isnan(r.minimum) else r.minimum), (np.inf if np.isnan(r.maximum) else r.maximum)
             words = "met" if low <= got <= high else "not met"
             notes.append(f"the agreement for {r.area_code} in {r.year} ({_range(r.minimum, r.maximum)}) was {words}: "
                          f"{fmt(got, 'people')} at {when:%d %b %Y}")
-    kept = ag[ag["year"] >= first][["area_code", "year", "minimum", "maximum", "note"]]
-    return kept if len(kept) else None
+    return None if kept is None else kept[["area_code", "year", "minimum", "maximum", "note"]]
 
 
 def _range(low: float, high: float) -> str:
@@ -476,4 +524,13 @@ def replan_lines(r: Replan) -> list[str]:
         lines.append(f"  {row.area_name} {row.year}: {fmt(row.previous, 'people')} -> {fmt(row.new, 'people')} "
                      f"({fmt(row.change, 'people', signed=True)}; {row.why or 'no limit binds'})")
     lines += [f"Note: {n}." for n in r.notes]
-    return lines
+    return lines + _track_next(s["replan"])
+
+
+def _track_next(made: dict) -> list[str]:
+    """After a re-plan from a date inside a year, which plan the releases until the new start are tracked against."""
+    when, starts = date.fromisoformat(made["date"]), date.fromisoformat(made["starts"])
+    if when == starts:
+        return []
+    return [f"Track the releases dated after {when:%d %b %Y} and before {starts:%d %b %Y} (this plan's start) "
+            f"against the previous plan; this plan from {starts:%d %b %Y} on."]

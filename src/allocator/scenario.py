@@ -50,6 +50,8 @@ NonNeg = Field(ge=0, allow_inf_nan=False)
 #: Marks a key added in scenario format v2: left out of the scenario's hash while it holds its default,
 #: so that a v1 scenario keeps its hash (and writes byte-identical plans).
 SINCE_V2 = {"since": 2}
+#: Marks a key that names a table file next to the scenario (:data:`TABLE_FILE_KEYS`).
+TABLE_FILE = {"table_file": True}
 
 
 def _one_per_year(v: Any) -> Any:
@@ -196,19 +198,25 @@ class ScenarioConfig(_Strict):
     name: str
     description: str = ""
     years: list[Annotated[int, Field(ge=1900, le=2200)]] = Field(min_length=1, max_length=100)
-    areas: str
+    areas: str = Field(json_schema_extra=TABLE_FILE)
     demand: Demand
     costs: Costs
     policy: Policy = Policy()
     objective: Objective = Objective()
     cohorts: list[Cohort] | None = Field(default=None, min_length=1)
     funding: Funding | None = None
-    agreements: str | None = None
+    agreements: str | None = Field(default=None, json_schema_extra=TABLE_FILE)
     """Optional table of agreed allocations (area, year, minimum/maximum/exact stock): hard constraints."""
-    regions: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    regions: str | None = Field(default=None, json_schema_extra=SINCE_V2 | TABLE_FILE)
     """Optional table of regional targets (region, year, min_share, max_share of the national total): hard."""
-    previous_plan: str | None = Field(default=None, json_schema_extra=SINCE_V2)
+    previous_plan: str | None = Field(default=None, json_schema_extra=SINCE_V2 | TABLE_FILE)
     """Optional table of a previous plan's numbers (area, year, stock), kept to by ``objective.stability_weight``."""
+
+
+#: The keys of a scenario that name a table file next to it (areas, agreements, regions, previous_plan): the
+#: schema's fields marked :data:`TABLE_FILE`. An override cannot change them; a re-plan writes each one it uses.
+TABLE_FILE_KEYS: tuple[str, ...] = tuple(name for name, info in ScenarioConfig.model_fields.items()
+                                         if (info.json_schema_extra or {}).get("table_file"))
 
 
 def _hash_dump(model: BaseModel) -> dict:
@@ -303,7 +311,7 @@ class Scenario:
         if not overrides:
             return self
         for key in overrides:
-            if key.split(".")[0] in ("areas", "agreements", "regions", "previous_plan"):
+            if key.split(".")[0] in TABLE_FILE_KEYS:
                 raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
                                                   "edit the YAML, or use with_areas / with_agreements in Python",
                                           field=key))

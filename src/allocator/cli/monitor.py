@@ -168,7 +168,12 @@ def replan(plan: Path, scenario_path: Path, actual: Path, when: str, out: Path, 
     for early notification) and scenario/ (allocator solve DIR/scenario solves
     it again). summary.json records the previous plan's SHA-256. The cost
     printed is over the years re-planned, beside the previous plan's over the
-    same years.
+    same years (from a date inside a year, from a start that assumes the
+    previous plan's change over the rest of the year happens: track the
+    releases before the new start against the previous plan). The notes are
+    track's on the actual file (codes read as another, suppressed cells, rows
+    skipped), and the people in skipped rows of no council are said to be left
+    out of the new start.
 
     \b
     Examples:
