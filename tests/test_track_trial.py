@@ -264,6 +264,8 @@ def test_replan_says_what_track_says_of_the_date_and_of_councils_outside_the_pla
     assert r.returncode == 0, r.stderr
     assert "Note: actual.csv gives no date (no 'as at' in a title line, no date column): it is taken to be the " \
            "position at 31 March 2026, the date given (--date)." in r.stdout
+    changes = (tmp_path / "r" / "changes.md").read_text()
+    assert "* actual.csv gives no date" in changes and "Actual.csv" not in changes   # a file name keeps its case
 
 
 @pytest.mark.parametrize(("when", "said"), [("31/03/2026", "argument date '31/03/2026': not a date"),

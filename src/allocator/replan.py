@@ -63,7 +63,7 @@ from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.explain import reason_cells
-from allocator.output import clean_text, fmt, markdown_table, safe_csv, year_span
+from allocator.output import clean_text, fmt, markdown_table, safe_csv, sentence, year_span
 from allocator.scenario import TABLE_FILE_KEYS, Scenario, load_scenario
 from allocator.track import PlanPath, _named, _some, as_date, plan_path, year_end
 
@@ -505,7 +505,7 @@ def changes_markdown(r: Replan) -> str:
              f"{councils} of {c['area_code'].nunique()} councils change in at least one year; every other council keeps "
              "the previous plan's numbers. Why: what limits the new number (allocator explain gives the words).", "",
              markdown_table(table, ("council", "code", "year", "Why")) if len(table) else "No council's number changes.",
-             "", "## Notes", "", *([f"* {n[:1].upper()}{n[1:]}." for n in r.notes] or ["* None."]), ""]
+             "", "## Notes", "", *([f"* {sentence(n)}" for n in r.notes] or ["* None."]), ""]
     return clean_text("\n".join(lines), multiline=True)
 
 
