@@ -243,7 +243,8 @@ def test_a_fair_share_on_the_pressure_basis_says_so_beside_the_people_in_dispers
                                  "(supported): 892 people on it, 486 of them in dispersal")
     step = registry.FAIR_SHARE_STEP.say(dataclasses.replace(facts, held=1_784))
     assert step.endswith("(it holds 200% of its fair share on the pressure basis (supported): 1,784 people on it, "
-                         "486 of them in dispersal)")
+                         "486 of them in dispersal); beyond the same step a person weighs the same in equity in every "
+                         "council, so a plan of equal cost may place people differently among such councils")
 
 
 @pytest.mark.parametrize("given", ["folder", "yaml"])

@@ -130,3 +130,26 @@ def test_counts_above_the_fair_share_say_their_basis_and_match_the_plans_own(rep
 def test_negative_amounts_put_the_sign_before_the_pound(report) -> None:
     assert report._money(-2.04e6) == "−£2.0m" and report._signed_money(6.77e7) == "+£67.7m"
     assert "£-" not in DOC.read_text(encoding="utf-8")
+
+
+class _Plan:
+    def __init__(self, objective: float, stock: list[int]) -> None:
+        import pandas as pd
+        self.summary = {"objective": objective}
+        self.allocations = pd.DataFrame({"area_code": ["A", "B"], "year": [2029, 2029], "stock": stock})
+
+
+def test_scenarios_of_the_same_objective_are_said_to_be_one_choice_among_equal_plans(report) -> None:
+    """Trial 5 (A1): central and hotels-closed-by-2029 reach the same objective, yet the page set their 78 and 81
+    councils above 150% side by side as if the ceiling made the spread worse. Two plans of one objective that place
+    people differently (A 10 against 4, B 0 against 6: 6 people) are named as such; a third plan of another
+    objective, or the same placement, is not."""
+    same = {"a.yaml": report.Solved("a", _Plan(100.0, [10, 0]), None),
+            "b.yaml": report.Solved("b", _Plan(100.0 + 1e-8, [4, 6]), None),
+            "c.yaml": report.Solved("c", _Plan(250.0, [0, 10]), None),
+            "d.yaml": "infeasible"}
+    text = report._ties(same)
+    assert "`a.yaml` and `b.yaml` reach the same objective (100.00) and place 6 people differently" in text
+    assert "c.yaml" not in text and text.endswith("not an effect of the scenario.")
+    alone = report._ties({"a.yaml": same["a.yaml"], "c.yaml": same["c.yaml"]})
+    assert alone.startswith("Several plans can be equally good") and "reach the same objective" not in alone

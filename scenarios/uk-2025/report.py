@@ -318,6 +318,30 @@ def _variant_rows(solved: dict[str, Solved | str]) -> list[list[object]]:
     return rows
 
 
+def _ties(solved: dict[str, Solved | str]) -> str:
+    """Scenarios whose plans reach the same objective yet differ council by council: two of several equally good
+    plans (the equity term weighs every person beyond its top step alike, and councils of one cost band and step are
+    interchangeable), so their differences in the table are the solver's choice, not the scenario's effect."""
+    plans = [(name, s) for name, s in solved.items() if not isinstance(s, str)]
+    pairs = []
+    for i, (a, sa) in enumerate(plans):
+        for b, sb in plans[i + 1:]:
+            oa, ob = float(sa.plan.summary["objective"]), float(sb.plan.summary["objective"])
+            stock = [s.plan.allocations.groupby(["area_code", "year"])["stock"].sum() for s in (sa, sb)]
+            if abs(oa - ob) <= 1e-9 * max(1.0, abs(oa)) and not stock[0].equals(stock[1]):
+                moved = int((stock[0] - stock[1]).abs().sum() // 2)
+                pairs.append(f"`{a}` and `{b}` reach the same objective ({oa:,.2f}) and place {moved:,} people "
+                             "differently (summed over the year ends)")
+    general = ("Several plans can be equally good: beyond the top step of the equity measure (150% of the fair "
+               "share) every person weighs the same, so among councils of one cost band and step the solver's choice "
+               "of which takes a person is arbitrary, above all in the last year. Council figures and the counts "
+               "above 150% can differ by a few between such plans")
+    if not pairs:
+        return general + "."
+    return general + "; here " + "; ".join(pairs) + ": their differences in the table are such a choice, not an " \
+        "effect of the scenario."
+
+
 def _short(name: str, **changes) -> tuple[Solved | None, dict[int, float], pd.Series]:
     """Solve; if infeasible, the places short by year (ceiling lever) and the extra places by region."""
     try:
@@ -395,6 +419,7 @@ def page() -> str:
     out += ["## Every scenario", "", "People in contingency at the end of each year, people-years in new sites, "
             "total cost, councils above 150% of their fair share (supported basis) in the last year:", ""]
     out += _table(["scenario", *map(str, years), "new sites", "cost", "above 150%"], _variant_rows(solved)) + [""]
+    out += [_ties(solved), ""]
     out += ["## Questions a change-plan group asks", "", "**Can hotels close by 2027, and what would it take?** "]
     out[-1] += hotels_by_2027(central, high_pair, by2027, high_short, high_regions, free_short)
     out += ["", f"**Which councils gain most, and what funding they get?** The {TOP} councils whose dispersal grows "

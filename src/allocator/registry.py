@@ -119,9 +119,15 @@ def _fair_share_figures(f: Facts) -> str:
     return f"it is exactly at its fair share of the national total{_on_basis(f)}" if f.basis is not None else ""
 
 
+#: What a step does not decide: councils beyond the same step are alike to the equity term (issue 15, trial 5: two
+#: scenarios of the same objective placed 1,698 people differently among such councils).
+STEP_TIES = ("; beyond the same step a person weighs the same in equity in every council, so a plan of equal cost "
+             "may place people differently among such councils")
+
+
 def _step_figures(f: Facts) -> str:
     held = f" (it holds {f.held / f.fair:.0%} of its fair share{_on_basis(f)})" if f.fair > 0 else ""
-    return FAIR_SHARE_STEP.words + held
+    return FAIR_SHARE_STEP.words + held + STEP_TIES
 
 
 def _at_cluster_cap(s: Solved) -> np.ndarray:
