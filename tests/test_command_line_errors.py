@@ -46,7 +46,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --------------------------------------------------------------------------- solve --set
 @pytest.mark.parametrize(("setting", "line"), [
     ("policy.clusterlimit=250",
-     "option --set 'policy.clusterlimit=250': unknown key (check the spelling against docs/scenario-format.md)"),
+     "option --set 'policy.clusterlimit=250': unknown key (did you mean 'cluster_limit'?)"),
     ("policy.cluster_limit=abc",
      "option --set 'policy.cluster_limit=abc': Input should be a valid number, unable to parse string as a number "
      "(got 'abc')"),
@@ -110,8 +110,8 @@ def test_a_bad_scenario_file_is_still_the_scenario_s_error(tmp_path: Path) -> No
      "option --set 'policy.cluster_limit=150,x': Input should be a valid number, unable to parse string as a "
      "number (got 'x')"),
     (["objective.equity_weight=0,1000", "policy.clusterlimit=150,250"],
-     "option --set 'policy.clusterlimit=150,250': unknown key (check the spelling against "
-     "docs/scenario-format.md); or use one of the sweep's virtual keys: areas.procurement_scale, "
+     "option --set 'policy.clusterlimit=150,250': unknown key (did you mean 'cluster_limit'?); or use one of the "
+     "sweep's virtual keys: areas.procurement_scale, "
      "costs.contingency_scale, costs.place_scale, demand.arrivals_scale"),
     (["demand.arrivals_scale=-1,1"], "option --set 'demand.arrivals_scale=-1,1': demand.arrivals_scale must be a "
                                      "number >= 0, got -1"),

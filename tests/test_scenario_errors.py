@@ -178,3 +178,19 @@ def test_validate_lists_every_row_problem_of_the_areas_table_in_one_run(tmp_path
     assert found == [("areas.csv", 2, "A", "hotel_places"), ("areas.csv", 3, "B", "hotel_places"),
                      ("areas.csv", 4, "C", "protect_level")]
     assert "protect_level is not used by policy.protect.rule no_new_placements" in err.value.issues[2].message
+
+
+@pytest.mark.parametrize(("change", "key", "said"), [
+    (lambda c: c["demand"].update(exit_rat=c["demand"].pop("exit_rate")), "demand.exit_rat",
+     "unknown key (did you mean 'exit_rate'?)"),
+    (lambda c: c["policy"].update(clusterlimit=250), "policy.clusterlimit", "unknown key (did you mean 'cluster_limit'?)"),
+    (lambda c: c["policy"].update(zzz=1), "policy.zzz", "unknown key (check the spelling against docs/scenario-format.md)"),
+], ids=["required", "optional", "nothing-near"])
+def test_a_misspelt_key_gets_the_nearest_key_and_one_message(tmp_path: Path, change, key: str, said: str) -> None:
+    """Trial 5 (c): `exit_rat` said "unknown key", and a second message said `exit_rate` is missing; a misspelt
+    column of areas.csv gets a "did you mean", a key of the YAML did not. Now one message, with the nearest key."""
+    cfg = good_config()
+    change(cfg)
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path, cfg, good_rows())
+    assert [(i.field, i.message) for i in err.value.issues] == [(key, said)]

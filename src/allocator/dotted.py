@@ -12,13 +12,14 @@ of pydantic's complaints by the dotted key it is about.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from allocator.errors import CommandLineError, Issue, ScenarioError, given_issue
 from allocator.inputs import same_key
@@ -158,18 +159,51 @@ def _union_tag(part: Any) -> bool:
     return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part or part[:1].isupper())
 
 
-def validation_issues(err: ValidationError, label: str) -> list[Issue]:
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model a field's annotation holds (``Protect | None``, ``list[Cohort]``), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for m in map(_model_of, get_args(annotation)) if m is not None), None)
+
+
+def _siblings(model: type[BaseModel] | None, loc: tuple) -> list[str]:
+    """The keys the model allows beside the last part of ``loc`` (an error's location), [] where unknown."""
+    for part in loc[:-1]:
+        if model is None:
+            return []
+        if isinstance(part, str) and part in model.model_fields:
+            model = _model_of(model.model_fields[part].annotation)
+        elif not (isinstance(part, int) or _union_tag(part)):      # a list position or a union's member: same model
+            return []
+    return list(model.model_fields) if model is not None else []
+
+
+def validation_issues(err: ValidationError, label: str, model: type[BaseModel] | None = None) -> list[Issue]:
     """Each of pydantic's complaints as an Issue naming its dotted key; the complaints about one key that
-    takes one of several types (a union, each member type tried in turn) are one Issue, not one per type."""
+    takes one of several types (a union, each member type tried in turn) are one Issue, not one per type.
+    With ``model`` (the model validated), an unknown key gets the nearest key it allows there (``unknown key
+    (did you mean 'exit_rate'?)``), and a required key it stands for is not said to be missing as well."""
     grouped: dict[str, list[dict]] = {}
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"] if not _union_tag(p)) or "(top level)"
         grouped.setdefault(key, []).append(e)
+    meant: set[str] = set()                        # required keys an unknown key is taken to be a misspelling of
+    hints: dict[str, str] = {}
+    for key, errors in grouped.items():
+        e = errors[0]
+        if e["type"] == "extra_forbidden" and model is not None:
+            close = difflib.get_close_matches(str(e["loc"][-1]), _siblings(model, tuple(e["loc"])), n=1, cutoff=0.7)
+            if close:
+                hints[key] = close[0]
+                meant.add(".".join([*key.split(".")[:-1], close[0]]))
     issues = []
     for key, errors in grouped.items():
         e = errors[0]
+        if e["type"] == "missing" and key in meant:
+            continue
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling against docs/scenario-format.md)"
+            msg = (f"unknown key (did you mean '{hints[key]}'?)" if key in hints
+                   else "unknown key (check the spelling against docs/scenario-format.md)")
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:

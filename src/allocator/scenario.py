@@ -367,7 +367,7 @@ def _validate_config(data: dict, label: str) -> ScenarioConfig:
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(validation_issues(err, label)) from None
+        raise ScenarioError(validation_issues(err, label, ScenarioConfig)) from None
 
 
 def _check_config(config: ScenarioConfig, label: str) -> list[Issue]:
