@@ -255,7 +255,8 @@ def headline(pair: Pair, label: str) -> list[str]:
     plan, base = pair.plan, pair.base
     years = plan.years
     lines = [f"**{label}: the plan (`{plan.name}`) against the trend status quo (`{base.name}`).** The baseline "
-             f"procures at the historical pace ({TREND_PACE:,} places a year, where procurement went) under today's "
+             f"may procure up to the historical pace ({TREND_PACE:,} places a year, where procurement went; it "
+             "procures only what it needs) under today's "
              "rules: the cluster cap on dispersal only, no protection, no equity term (the cheapest placement).", ""]
     diff = plan.cost() - base.cost()
     lines += [f"Cost over {years[0]}-{years[-1]} (average occupancy, empty bed spaces at half a place): plan "

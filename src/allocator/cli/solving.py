@@ -121,7 +121,8 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         lines.append(f"Inherited stock over the cluster limit (only allowed to decline): {names}.")
     if s.get("over_cap_on_basis"):
         names = _some(f"{r['area_name']} ({_fmt(r['basis_total'])} > {_fmt(r['cap'])})" for r in s["over_cap_on_basis"])
-        lines.append(f"Over the cluster limit on the pressure basis now (nobody new while over): {names}.")
+        lines.append(f"Over the cluster limit on the pressure basis now: {names}. Each year ends at or under the "
+                     "limit, or, where the people already there are still above it, with nobody new.")
     if s.get("new_sites_while_hotel_places_empty"):
         lines.append(new_sites_line(s["new_sites_while_hotel_places_empty"]))
     if out is not None:
