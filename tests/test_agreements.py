@@ -68,7 +68,7 @@ def test_unreachable_agreement_reports_the_fix_known_on_paper(tmp_path: Path) ->
     with pytest.raises(InfeasibleError) as err:
         solve(load_scenario(folder))
     text = str(err.value)
-    assert "agreement S02 2027: minimum 300 loosened to 280 (-20)" in text
+    assert "agreement Kingsmead (S02) 2027: minimum 300 loosened to 280 (-20)" in text
     [fix] = [r for r in err.value.relaxations if r["option"] == "agreements"]
     assert fix["area_code"] == "S02" and fix["year"] == 2027 and fix["amount"] == pytest.approx(20, abs=1e-4)
     assert {r["option"] for r in err.value.relaxations} == {"agreements"}

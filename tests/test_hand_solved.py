@@ -387,7 +387,7 @@ def test_a_lever_with_no_rule_in_the_years_in_conflict_is_not_offered(tmp_path: 
         solve(load(tmp_path, cfg, [area("A", cost=4_000, capacity=100)]))
     text = str(err.value)
     assert "contingency_ceiling" in text.split(";")[0] and "years in conflict: 2026)" in text
-    assert "agreement A 2026: minimum 150 loosened to 100 (-50)" in text
+    assert "agreement Area A (A) 2026: minimum 150 loosened to 100 (-50)" in text
     assert text.splitlines()[-1] == "  Not enough on its own: raise cluster caps."
 
 

@@ -276,7 +276,7 @@ def test_a_closure_date_can_break_protection_against_a_rise_and_the_diagnosis_na
         solve(load(tmp_path / "closed", cfg, rows))
     text = str(err.value)
     for line in ("max_growth Area P (P) 2026: allow 20 more people of growth",
-                 "agreement P 2028: minimum 150 loosened to 130 (-20)",
+                 "agreement Area P (P) 2028: minimum 150 loosened to 130 (-20)",
                  "protection (no_rise) lifted by 10 people in 1 area(s): Area P (P) +10",
                  "close hotels later (20 hotel places in 2026)\n"
                  "    * hotels_close_by Area P (P) 2026: keep 20 of its 50 hotel places open (closed from 2026 otherwise)\n"):

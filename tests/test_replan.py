@@ -155,7 +155,7 @@ def test_agreements_that_cannot_be_kept_from_the_actual_are_said_so(tmp_path: Pa
     with pytest.raises(InfeasibleError) as err:
         replan(plan, sc, actual, "2026-12-31")
     assert [(r["area_code"], r["year"], r["side"]) for r in err.value.relaxations] == [("D", 2027, "maximum")]
-    assert "agreement D 2027: maximum 60 loosened to" in str(err.value)
+    assert "agreement Area D (D) 2027: maximum 60 loosened to" in str(err.value)
 
 
 def test_a_large_stability_weight_moves_only_councils_whose_plan_is_no_longer_possible(tmp_path: Path) -> None:

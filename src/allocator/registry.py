@@ -334,10 +334,10 @@ def _growth_line(r: Relaxed, block: Block, k: int, year: int, amount: float, sid
 def _agreement_line(r: Relaxed, block: Block, k: int, year: int, amount: float, side: str) -> tuple[str, dict]:
     a, t = block.index["area"][k], block.index["year"][k]
     if side == "upper":
-        text = (f"{block.name} {r.codes[a]} {year}: maximum {r.d.agreed_max[a, t]:,.0f} loosened to "
+        text = (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: maximum {r.d.agreed_max[a, t]:,.0f} loosened to "
                 f"{r.d.agreed_max[a, t] + amount:,.0f} (+{amount:,.0f})")
     else:
-        text = (f"{block.name} {r.codes[a]} {year}: minimum {r.d.agreed_min[a, t]:,.0f} loosened to "
+        text = (f"{block.name} {r.names[a]} ({r.codes[a]}) {year}: minimum {r.d.agreed_min[a, t]:,.0f} loosened to "
                 f"{r.d.agreed_min[a, t] - amount:,.0f} (-{amount:,.0f})")
     return text, {"lever": "agreements", "area_code": str(r.codes[a]), "year": year, "amount": amount,
                   "side": "maximum" if side == "upper" else "minimum"}
