@@ -166,7 +166,8 @@ CORRUPTIONS = {
                                 r"start\.csv: area_code 'N01' is in allocations\.csv but not in start\.csv"),
     "no years": (_rewrite("trajectory.csv", _cut_lines(1)), r"trajectory\.csv: the table has no rows"),
     "garbled bytes": (_rewrite("trajectory.csv", lambda raw: bytes(range(256)) * 8 + b"\n"),
-                      r"trajectory\.csv: not UTF-8 text \(byte 128\)"),
+                      r"trajectory\.csv, line 2: not UTF-8 text: character 118 of the line is the byte 0x80, '€' in "
+                      r"Windows-1252 \(byte 128 of the file\)"),
     "NUL bytes": (_rewrite("regions.csv", lambda raw: raw.replace(b"North", b"No\x00rth")),
                   r"regions\.csv: the file contains NUL bytes"),
     "ragged line": (_rewrite("trajectory.csv", _edit_line(3, lambda line: line + ",1,2")),

@@ -141,7 +141,7 @@ def test_a_replan_gives_tracks_notes_on_the_actual_file(tmp_path: Path) -> None:
     said = plan.track(path, "2026-03-31").notes
     from_track = [n for n in said if n.startswith("line ")]
     assert len(from_track) == 6 and "the code E08000016 is read as E08000038 (Barnsley)" in from_track[0]
-    assert "line 9: 'Total' skipped, a totals row; its dispersal figure is 1,070 (the councils' rows add up to 625)" \
+    assert "line 9: 'Total' skipped, a totals row; its dispersal figure is 1,070 (the 3 councils in the file add up to 625)" \
         in from_track
     r = run("replan", plan.folder, "--scenario", tmp_path / "scenario.yaml", "--actual", path, "--date",
             "2026-03-31", "--out", tmp_path / "new")

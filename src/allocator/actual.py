@@ -11,7 +11,10 @@
   published CSV's ``snapshotDate``, whose council rows must all give one date); every other column
   is ignored. :meth:`Actual.check_date` refuses a table of another date than the one asked for.
 * the **project's own areas format**: ``area_code`` and ``stock`` (people in dispersal), with
-  ``contingency`` and ``initial`` when present (an empty cell there is 0, as in a scenario).
+  ``contingency`` and ``initial`` when present (an empty cell there is 0, as in a scenario, and each
+  one is listed in :attr:`Actual.zeros`: :func:`zero_notes`).
+
+Codes are read whatever their case (``e06000002`` is ``E06000002``) and spaces around them.
 
 Nothing is dropped without saying so: rows that are not councils (a totals row such as
 ``United Kingdom - total``, a region or country code, a note line) are listed in
@@ -40,7 +43,8 @@ import pandas as pd
 
 from allocator.errors import InputError, Issue, listed
 from allocator.hexmap import CODE_ALIASES, hexes
-from allocator.inputs import MAX_TABLE_BYTES, comma_message, decode_text, parse_numbers, read_file
+from allocator.inputs import MAX_TABLE_BYTES, SAVE_AS_UTF8, comma_message, decode_text, parse_numbers, read_file
+from allocator.totals import area_sum
 
 #: How many lines above the header a file may have (title and notes lines of a published sheet).
 HEADER_SEARCH_LINES = 30
@@ -134,6 +138,8 @@ class Actual:
     date_cell: tuple[int, str | None] | None = None   # where the date is: the title's line, or the first date cell's
     skipped: list[dict] = field(default_factory=list)     # line, code, name, why, dispersal
     suppressed: list[dict] = field(default_factory=list)  # line, area_code, column, marker, read_as
+    zeros: list[dict] = field(default_factory=list)       # line, area_code, column: an areas table's empty cells
+    #                                                       read as 0
 
     def check_date(self, when: date, name: str = "--date") -> None:
         """Refuse (exit 2) a ``when`` other than the date the file gives (in its title or its date column);
@@ -175,7 +181,7 @@ def read_actual(source: str | Path | pd.DataFrame, *, suppressed: str = SUPPRESS
         label = label or str(source)
         raw = read_file(source, MAX_TABLE_BYTES, label, "a table", InputError)
         digest = hashlib.sha256(raw).hexdigest()
-        rows = _csv_rows(decode_text(raw, label, "save the table as UTF-8 CSV", InputError), label)
+        rows = _csv_rows(decode_text(raw, label, SAVE_AS_UTF8, InputError), label)
     return _parse(rows, label, digest, suppressed)
 
 
@@ -199,11 +205,25 @@ def _find_header(rows: list[list[str]], label: str) -> tuple[int, str, dict[str,
             raise InputError(Issue(label, f"the header names {names}: which is the {role} column? Keep one "
                                           f"(delete or rename the other)", row=k + 1, field=row[cols[0]]))
         return k, layout, one
-    raise InputError(Issue(label, "no recognisable layout: no line among the first "
+    if not any(any(r) for r in rows):
+        raise InputError(Issue(label, "the file is empty: no header line, no rows (an actual file is a table of "
+                                      "councils: see docs/monitoring.md#the-actual-file)"))
+    raise InputError(Issue(label, "no recognisable layout" + _why_no_layout(rows) + ": no line among the first "
                                   f"{HEADER_SEARCH_LINES} names both an area code column (area_code, LAD Code, "
                                   "Local authority code, areaCode, ...) and a dispersal column (stock in the "
                                   "project's areas format, or a column whose name holds 'dispersal', such as "
                                   "'Dispersal accommodation'); see docs/monitoring.md#the-actual-file"))
+
+
+def _why_no_layout(rows: list[list[str]]) -> str:
+    """What a file with no header line is, when it can be told: its fields separated by ``;`` or tabs
+    (a spreadsheet's CSV in a language whose decimal mark is a comma)."""
+    lines = [r for r in rows[:HEADER_SEARCH_LINES] if any(r)]
+    for mark, words in ((";", "';'"), ("\t", "tabs")):
+        if sum(len(r) == 1 and mark in r[0] for r in lines) > len(lines) / 2:
+            return (f" (its fields are separated by {words}, not commas: save it as CSV with commas, e.g. "
+                    "'CSV UTF-8 (Comma delimited)')")
+    return ""
 
 
 def _date_in(lines: list[list[str]]) -> tuple[date | None, int | None]:
@@ -289,9 +309,9 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
 
     figures = [f for f in FIGURES if f in cols]
     out = {"line": [], "area_code": [], "area_name": [], "region": [], "date": [], **{f: [] for f in figures}}
-    skipped, marks = [], []
+    skipped, marks, zeros = [], [], []
     for line, r in body:
-        code, name = cell(r, "code"), cell(r, "name")
+        code, name = cell(r, "code").upper(), cell(r, "name")       # e06000002 is E06000002
         lone = sum(1 for c in r if c) <= 1 and not re.fullmatch(r"[A-Za-z0-9_\-]+", code)  # one cell of text
         why = "a note line" if lone else _not_a_council(code, name, [cell(r, f) for f in figures])
         if why:
@@ -307,7 +327,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
             out[f].append(cell(r, f))
     table = pd.DataFrame(out)
     for f in figures:
-        table[f] = _counts(table, f, header[cols[f]], layout, policy, label, issues, marks)
+        table[f] = _counts(table, f, header[cols[f]], layout, policy, label, issues, marks, zeros)
     issues += _repeated(table, header, cols, label)
     in_title, title_line = _date_in(rows[:k])
     dated = _column_date(table, header[cols["date"]], label, in_title, issues) if "date" in cols else None
@@ -322,7 +342,7 @@ def _parse(rows: list[list[str]], label: str, digest: str, policy: str) -> Actua
                   columns={role: header[c] for role, c in cols.items()}, header_line=k + 1,
                   date_in_file=in_title or in_column, date_where=where,
                   date_cell=(title_line, None) if in_title else (dated[1], header[cols["date"]]) if dated else None,
-                  skipped=skipped, suppressed=marks)
+                  skipped=skipped, suppressed=marks, zeros=zeros)
 
 
 #: What a plan's allocations.csv given as the actual is told (one row per area and year, not per council).
@@ -365,8 +385,9 @@ def _not_a_council(code: str, name: str, figures: list[str]) -> str | None:
 
 
 def _counts(table: pd.DataFrame, figure: str, column: str, layout: str, policy: str, label: str,
-            issues: list[Issue], marks: list[dict]) -> np.ndarray:
-    """Whole, non-negative numbers of people from the text cells of ``figure``; suppressed cells by ``policy``."""
+            issues: list[Issue], marks: list[dict], zeros: list[dict]) -> np.ndarray:
+    """Whole, non-negative numbers of people from the text cells of ``figure``; suppressed cells by ``policy``; the
+    empty cells of an areas table's contingency or initial read as 0 and listed in ``zeros``."""
     cells = table[figure].astype(str)
     empty = (cells == "").to_numpy()
     marker = cells.str.lower().isin(SUPPRESSED_MARKERS).to_numpy()
@@ -379,6 +400,8 @@ def _counts(table: pd.DataFrame, figure: str, column: str, layout: str, policy: 
 
     if figure != "dispersal" and layout == "areas":
         values[empty] = 0.0                        # the areas format: an empty contingency or initial is 0
+        zeros.extend({"line": int(lines[i]), "area_code": str(codes[i]), "column": column}
+                     for i in np.flatnonzero(empty))
     else:
         bad(empty, lambda i: "missing value: give the number of people (0 if none)")
     bad(misplaced, lambda i: comma_message(cells.iat[i]))
@@ -406,17 +429,35 @@ def suppressed_notes(label: str, marks: list[dict]) -> list[str]:
             f"('{m['marker']}'): read as {m['read_as']}" for m in marks]
 
 
-def skipped_notes(actual: Actual) -> list[str]:
-    """One note per row :func:`read_actual` skipped (:attr:`Actual.skipped`): its line, what it is, its dispersal
-    figure and, for a totals row, the sum of the councils' rows beside it, so a reader sees whether they agree."""
-    total = float(actual.table["dispersal"].sum())
+def zero_notes(actual: Actual, names: dict[str, str] | None = None, limit: int = 12) -> list[str]:
+    """One note per column of the areas format whose empty cells were read as 0 (:attr:`Actual.zeros`): how many,
+    and which councils (``names``: code -> name, where known), the first ``limit`` and how many more."""
+    notes = []
+    names = names or {}
+    for column in dict.fromkeys(z["column"] for z in actual.zeros):
+        cells = [z for z in actual.zeros if z["column"] == column]
+        who = ", ".join(f"{names[z['area_code']] + ' (' if names.get(z['area_code']) else '('}{z['area_code']}, line "
+                        f"{z['line']})" for z in cells[:limit])
+        more = f" and {len(cells) - limit} more" if len(cells) > limit else ""
+        notes.append(f"{len(cells)} empty cell(s) in column '{column}' of {Path(actual.label).name} read as 0 (in the "
+                     f"areas format an empty {column} is 0, as in a scenario): {who}{more}")
+    return notes
+
+
+def skipped_notes(actual: Actual, regions: list[str] | None = None) -> list[str]:
+    """One note per row :func:`read_actual` skipped (:attr:`Actual.skipped`): its line, what it is and its
+    dispersal figure; for a totals row of an area that can be told (the UK or Great Britain, a nation, a region:
+    by its code, or by its name, ``Total for North East``), the sum of that area's council rows beside it, over
+    the councils whose figure is known, so a reader sees whether they agree. ``regions``: the region of each
+    council row of the file, where known (a plan's), beside the file's own and the hex map's."""
     notes = []
     for s in actual.skipped:
         what = f"line {s['line']}: '{s['name'] or s['code']}' skipped, {s['why']}"
         if s["dispersal"]:
-            what += f"; its dispersal figure is {s['dispersal']}"
+            value = parse_numbers(pd.Series([s["dispersal"]]))[0][0]
+            what += "; its dispersal figure is " + (f"{value:,.0f}" if np.isfinite(value) else f"'{s['dispersal']}'")
             if "total" in s["why"]:
-                what += f" (the councils' rows add up to {total:,.0f})"
+                what += area_sum(actual.table, s, regions)
         notes.append(what)
     return notes
 
@@ -454,7 +495,7 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
     """
     t = actual.table
     codes = t["area_code"].to_numpy(dtype=object)
-    position = {c: i for i, c in enumerate(plan_codes)}
+    position = {c.upper(): i for i, c in enumerate(plan_codes)}     # a code is read whatever its case
     also = {**RENAMED, **CODE_ALIASES}                      # old -> new and new -> old
     target = np.array([position.get(c, position.get(also.get(c, ""), -1)) for c in codes], dtype=np.int64)
     renamed = [{"line": int(t["line"].iat[i]), "code": str(codes[i]), "area_code": plan_codes[target[i]],
@@ -483,6 +524,27 @@ def match_codes(actual: Actual, plan_codes: list[str], plan_names: list[str]) ->
     index = np.full(len(plan_codes), -1, dtype=np.int64)
     index[target[hit]] = hit
     return Matched(index=index, renamed=renamed, outside=t[target < 0].reset_index(drop=True))
+
+
+def plan_names(actual: Actual, matched: Matched, names) -> dict[str, str]:
+    """The plan's name (``names``, one per plan area) of each council code of the actual file that is its area."""
+    codes = actual.table["area_code"].to_numpy(dtype=object)
+    return {str(codes[i]): names[a] for a, i in enumerate(matched.index) if i >= 0}
+
+
+def plan_regions(actual: Actual, matched: Matched, regions) -> list[str]:
+    """The plan's region (``regions``, one per plan area) of each council row of the actual file; "" where the row
+    is not the plan's (for :func:`skipped_notes`)."""
+    out = np.full(len(actual.table), "", dtype=object)
+    out[matched.index[matched.index >= 0]] = np.asarray(regions, dtype=object)[matched.index >= 0]
+    return out.tolist()
+
+
+def actual_notes(actual: Actual, matched: Matched, names, regions) -> tuple[list[str], list[str], list[str]]:
+    """The notes track and replan both give on an actual file: empty cells read as 0, codes read as another
+    council's, rows skipped (with their totals checked against the councils of their area)."""
+    return (zero_notes(actual, plan_names(actual, matched, names)), renamed_notes(matched),
+            skipped_notes(actual, plan_regions(actual, matched, regions)))
 
 
 def renamed_notes(matched: Matched) -> list[str]:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.actual import SUPPRESSED_DEFAULT
-from allocator.output import clean_text, fmt, markdown_table, safe_csv, sentence, write_folder
+from allocator.output import clean_text, fmt, markdown_table, people, safe_csv, sentence, write_folder
 from allocator.track import track
 
 #: The predictions compared, in order: the model's, then the naive ones.
@@ -91,9 +91,25 @@ def backtest(plan: Any, actual: Any, when: Any, *, suppressed: str = SUPPRESSED_
         regions[f"{name}_error"] = (regions[name] - regions["actual_dispersal"]).round(2)
     summary = {"date": t.date.isoformat(), "scenario": plan.summary.get("scenario"),
                "scenario_sha256": plan.summary.get("scenario_sha256"), "plan_sha256": t.summary["plan"]["sha256"],
+               "model": _model_words(t.date, t.summary["plan"]),
                "actual": t.summary["actual"], "councils_compared": int(known.sum()), "councils": len(out),
                "metrics": metrics.set_index("prediction").to_dict(orient="index"), "notes": t.notes}
     return Backtest(date=t.date, councils=out, regions=regions.reset_index(), metrics=metrics, summary=summary)
+
+
+def _model_words(when: date, plan: dict) -> str:
+    """What the model's prediction is: the plan solved on history when ``when`` is the plan's end (every year of it
+    lies before the date of the actual), otherwise the numbers of a plan that runs on past the date (a forward
+    plan is not called a plan solved on history)."""
+    end = date.fromisoformat(plan["end"])
+    if when >= end:
+        return PREDICTIONS["model"]
+    return f"the model (the plan's numbers at {when:%d %b %Y}; the plan runs on to {end:%d %b %Y})"
+
+
+def words(b: Backtest, name: str) -> str:
+    """The words for the prediction ``name``: :data:`PREDICTIONS`, the model's as :func:`backtest` found it."""
+    return b.summary.get("model", PREDICTIONS[name]) if name == "model" else PREDICTIONS[name]
 
 
 def measures(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
@@ -109,10 +125,10 @@ def measures(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
 
 
 #: Each measure: its words, whether higher is closer, and how it is shown (the comparison is of the figures shown).
-MEASURES = {"correlation": ("correlation", True, lambda v: f"{v:.3f}", ""),
-            "rank_correlation": ("rank correlation", True, lambda v: f"{v:.3f}", ""),
-            "mean_absolute_error": ("mean absolute error", False, lambda v: fmt(v, "people"), " people"),
-            "share_elsewhere": ("people placed elsewhere", False, lambda v: f"{v:.1%}", "")}
+MEASURES = {"correlation": ("correlation", True, lambda v: f"{v:.3f}", False),
+            "rank_correlation": ("rank correlation", True, lambda v: f"{v:.3f}", False),
+            "mean_absolute_error": ("mean absolute error", False, lambda v: fmt(v, "people"), True),
+            "share_elsewhere": ("people placed elsewhere", False, lambda v: f"{v:.1%}", False)}
 
 
 def versus(b: Backtest, other: str = "persistence") -> str:
@@ -120,11 +136,11 @@ def versus(b: Backtest, other: str = "persistence") -> str:
     rank correlation (0.725 against 0.716), ...; worse on correlation (0.912 against 0.913)" ("the same on": equal)."""
     m = b.metrics.set_index("prediction")
     groups: dict[str, list[str]] = {"better": [], "worse": [], "the same": []}
-    for key, (words, higher, shown, unit) in MEASURES.items():
+    for key, (what, higher, shown, in_people) in MEASURES.items():
         model, naive = shown(m.at["model", key]), shown(m.at[other, key])
         closer = (m.at["model", key] > m.at[other, key]) == higher
         groups["the same" if model == naive else "better" if closer else "worse"].append(
-            f"{words} ({model} against {naive}{unit})")
+            f"{what} ({model} against {people(m.at[other, key]) if in_people else naive})")
     parts = [f"{verdict} on " + (", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0])
              for verdict, items in groups.items() if items]
     return "; ".join(parts)
@@ -133,7 +149,7 @@ def versus(b: Backtest, other: str = "persistence") -> str:
 def metrics_table(b: Backtest) -> pd.DataFrame:
     """The measures as text, one row per prediction."""
     m = b.metrics
-    return pd.DataFrame({"Prediction": m["prediction"].map(PREDICTIONS),
+    return pd.DataFrame({"Prediction": m["prediction"].map(lambda name: words(b, name)),
                          "Correlation": m["correlation"].map(lambda v: f"{v:.3f}"),
                          "Rank correlation": m["rank_correlation"].map(lambda v: f"{v:.3f}"),
                          "Mean absolute error": m["mean_absolute_error"].map(lambda v: fmt(v, "people")),
@@ -182,8 +198,8 @@ def backtest_lines(b: Backtest) -> list[str]:
     lines = [f"Scenario: {s['scenario']}.",
              f"At {b.date:%d %b %Y}, {s['councils_compared']} of {s['councils']} councils compared with the actual:"]
     for r in b.metrics.itertuples():
-        lines.append(f"  {PREDICTIONS[r.prediction]}: correlation {r.correlation:.3f}, rank correlation "
-                     f"{r.rank_correlation:.3f}, mean absolute error {fmt(r.mean_absolute_error, 'people')} people, "
+        lines.append(f"  {words(b, r.prediction)}: correlation {r.correlation:.3f}, rank correlation "
+                     f"{r.rank_correlation:.3f}, mean absolute error {people(r.mean_absolute_error)}, "
                      f"{r.share_elsewhere:.1%} placed elsewhere")
     lines += [f"  the model against {other}: {versus(b, other)}" for other in PREDICTIONS if other != "model"]
     worst = b.regions.reindex(b.regions["model_error"].abs().sort_values(ascending=False).index).head(3)

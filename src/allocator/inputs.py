@@ -97,12 +97,27 @@ def read_file(path: str | Path, limit: int, label: str, kind: str,
         os.close(fd)
 
 
+#: What to do with a table that is not UTF-8 text.
+SAVE_AS_UTF8 = ("save it as UTF-8 CSV (Excel: Save As 'CSV UTF-8 (Comma delimited)'; LibreOffice: Text CSV, "
+                "character set 'Unicode (UTF-8)')")
+
+
 def decode_text(raw: bytes, label: str, hint: str, error: type[ScenarioError] = ScenarioError) -> str:
-    """UTF-8 text (a byte-order mark is allowed), or ``error`` naming the first bad byte."""
+    """UTF-8 text (a byte-order mark is allowed), or ``error`` naming the line, the character in it and the byte of
+    the first that is not (``é`` saved as Windows-1252/Latin-1, as Excel's "CSV (Comma delimited)" does)."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise error(Issue(label, f"not UTF-8 text (byte {err.start}); {hint}")) from None
+        at = err.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)     # utf-8-sig counts after the mark
+        start = raw.rfind(b"\n", 0, at) + 1
+        char = len(raw[start:at].decode("utf-8", errors="replace")) + 1
+        bad = raw[at:at + 1]
+        seen = bad.decode("cp1252", errors="replace")
+        as_latin = (" (a UTF-16 file)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                    f", '{seen}' in Windows-1252" if seen.isprintable() and seen != "\ufffd" else "")
+        raise error(Issue(label, f"not UTF-8 text: character {char} of the line is the byte 0x{bad.hex().upper()}"
+                                 f"{as_latin} (byte {at} of the file); {hint}",
+                          row=raw.count(b"\n", 0, at) + 1)) from None
 
 
 # --------------------------------------------------------------------------- the scenario file (YAML)
@@ -222,7 +237,7 @@ def read_csv_text(raw: bytes, label: str, bounded: bool = True,
     ``bounded``: also refuse more than :data:`MAX_TABLE_ROWS` rows or :data:`MAX_TABLE_CELLS`
     cells (the scenario's tables; a plan read back is bounded by its file size only).
     """
-    text = decode_text(raw, label, "save the table as UTF-8 CSV", error)
+    text = decode_text(raw, label, SAVE_AS_UTF8, error)
     if "\x00" in text:
         raise error(Issue(label, "the file contains NUL bytes; it is not a text CSV file"))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -297,8 +312,12 @@ PLAN_BLANK_NUMBERS = frozenset({"shadow_price"})   # numbers, or blank: "no tigh
 _FLAGS = {"True": True, "False": False}
 
 
+#: What to do with a plan folder's file that is cut short (``read_plan_table``'s default ``again``).
+PLAN_AGAIN = "copy the plan folder again, or solve the scenario again"
+
+
 def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, ...] = (),
-                    unknown_flags: bool = False) -> pd.DataFrame:
+                    unknown_flags: bool = False, again: str = PLAN_AGAIN) -> pd.DataFrame:
     """A CSV table of a plan folder, typed: names as text, flags as booleans, the rest as numbers.
 
     ``required`` columns must be present; ``numeric`` columns, when present, must hold a number in
@@ -306,13 +325,13 @@ def read_plan_table(path: Path, required: tuple[str, ...], numeric: tuple[str, .
     when every cell is one or blank, and stay text otherwise. Anything else (cut short, garbled,
     edited) is an :class:`InputError` naming the file, line and column. Parsed by pyarrow: a plan
     of 35,000 areas is read as fast as before, strictly (a line with too few fields is refused).
-    With ``unknown_flags`` a flag may be blank, unknown (a tracking's ``over_cap``).
+    With ``unknown_flags`` a flag may be blank, unknown (a tracking's ``over_cap``). ``again``: how to get the
+    file whole again, said when it is cut short.
     """
     label = str(path)
     raw = read_file(path, MAX_PLAN_FILE_BYTES, label, "a plan table", InputError)
     if raw and not raw.endswith(b"\n"):
-        raise InputError(Issue(label, "the last line is incomplete: the file was cut short (copy the plan "
-                                      "folder again, or solve the scenario again)"))
+        raise InputError(Issue(label, f"the last line is incomplete: the file was cut short ({again})"))
     text = decode_text(raw, label, "it is not a table written by allocator", InputError)
     if "\x00" in text:
         raise InputError(Issue(label, "the file contains NUL bytes; it is not a text CSV file"))

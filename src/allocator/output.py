@@ -124,6 +124,12 @@ def fmt(value: float | None, kind: str, signed: bool = False) -> str:
     return f"{sign}{value:,.0f}"
 
 
+def people(value: float | None, signed: bool = False) -> str:
+    """A number of people with its noun, as :func:`fmt` shows it: ``1 person``, ``87 people``, ``+1 person``."""
+    shown = fmt(value, "people", signed=signed)
+    return f"{shown} {'person' if shown.lstrip('+-') == '1' else 'people'}"
+
+
 def year_span(first: int, last: int) -> str:
     """``2027–2029``, or ``2027`` for one year."""
     return f"{first}" if first == last else f"{first}–{last}"

@@ -57,8 +57,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from allocator.actual import (SUPPRESSED_DEFAULT, Actual, Matched, match_codes, read_actual, renamed_notes,
-                              skipped_notes, skipped_people, suppressed_notes)
+from allocator.actual import (SUPPRESSED_DEFAULT, Actual, Matched, actual_notes, match_codes, read_actual,
+                              skipped_people, suppressed_notes)
 from allocator.api import solve
 from allocator.data import prepare
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
@@ -126,11 +126,12 @@ def replan(previous: Any, scenario: Scenario, actual: Actual | Any, when: Any, *
     actual.check_date(when, date_name)
     matched = match_codes(actual, path.codes, path.names)
     theirs = set(matched.outside["line"])             # the lines of councils not in the plan
+    zeros, renamed, skipped = actual_notes(actual, matched, path.names, path.regions)
     notes: list[str] = (_other_scenario(previous, scenario)
-                        + ([note] if (note := actual.date_note(when, date_name)) else []) + renamed_notes(matched)
+                        + ([note] if (note := actual.date_note(when, date_name)) else []) + zeros + renamed
                         + suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs]))
     start = _start(path, actual, matched, when, first, notes, hotels=path.contingency is not None)
-    notes += skipped_notes(actual) + _left_out(actual)
+    notes += skipped + _left_out(actual)
     with tempfile.TemporaryDirectory(prefix="allocator-replan-") as tmp:
         files = _scenario_files(scenario, previous, path, start, when, first, notes, stability_weight)
         for name, data in files.items():

@@ -38,8 +38,8 @@ from allocator.plan import Plan
 from allocator.place import fixed_words
 from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
     people_series, year_labels
-from allocator.track_files import ALL_AREAS, FLAG_TITLES, check_of_plan, contingency_text, flagged, is_set, percent, \
-    sum_rows, unchecked
+from allocator.track_files import ALL_AREAS, FLAG_TITLES, basis_texts, check_of_plan, contingency_text, flagged, \
+    hotels_read, is_set, percent, sum_rows, unchecked
 
 __all__ = ["CSP", "build_report", "plan_summary_html", "regions_of", "write_region_reports", "write_report"]
 
@@ -392,6 +392,7 @@ def _track_section(v: _View, track: Any) -> dict | None:
     c = c.loc[codes]
     known = c["actual_dispersal"].notna()
     names = c["area_name"].map(plain_text)
+    why = unchecked(c, hotels_read(track.summary))["why"]
 
     def label(code: str) -> str:
         r = c.loc[code]
@@ -401,7 +402,7 @@ def _track_section(v: _View, track: Any) -> dict | None:
                 f"{fmt(r['actual_dispersal'], 'people')} ({fmt(r['difference'], 'people', signed=True)}); "
                 f"fulfilment {percent(r['fulfilment'])}" + (" — over its cluster limit" if is_set(r["over_cap"]) else
                                                             "" if pd.notna(r["over_cap"]) else
-                                                            " — its cluster limit not checked (a figure suppressed)"))
+                                                            f" — its cluster limit not checked ({why[code]})"))
 
     over = {code: is_set(flag) for code, flag in c["over_cap"].items()}
     m = shaded_map(codes, lambda code: fulfilment_colour(float(c.at[code, "fulfilment"]), bool(known[code])),
@@ -416,21 +417,21 @@ def _track_section(v: _View, track: Any) -> dict | None:
             "contingency": contingency_text(n, True) if hotels else None,
             "behind_by": f"{float(track.summary['behind_by']):g}", "any_over": any(over.values()),
             "start": (track.summary.get("plan") or {}).get("replan"),
-            **_track_flagged(c.reset_index(), track.summary.get("pressure_basis"))}
+            **_track_flagged(c.reset_index(), track.summary.get("pressure_basis"), hotels_read(track.summary))}
 
 
-def _track_flagged(c: pd.DataFrame, basis: str | None, most: int = TRACK_LISTED) -> dict:
+def _track_flagged(c: pd.DataFrame, basis: str | None, hotels: bool = True, most: int = TRACK_LISTED) -> dict:
     """The councils flagged, as track.md lists them (:func:`allocator.track_files.flagged` and
     :func:`~allocator.track_files.unchecked`): behind, ahead, over the cluster limit, and not checked against
     it, at most ``most`` of each (and how many more)."""
     lists = [(FLAG_TITLES[flag], flagged(c, flag)) for flag in FLAG_TITLES]
-    rows = unchecked(c)
+    rows = unchecked(c, hotels)
     lists += [(f"limit not checked: {why}", rows[rows["why"] == why]) for why in dict.fromkeys(rows["why"])]
     table = [{"name": plain_text(r.area_name), "code": plain_text(r.area_code), "flag": flag,
               "planned": fmt(r.planned_dispersal, "people"), "actual": fmt(r.actual_dispersal, "people"),
               "difference": fmt(r.difference, "people", signed=True), "rate": percent(r.fulfilment),
-              "basis": fmt(r.actual_basis, "people") if basis is not None else None, "cap": fmt(r.cap, "people")}
-             for flag, some in lists for r in some.head(most).itertuples()]
+              "basis": shown if basis is not None else None, "cap": fmt(r.cap, "people")}
+             for flag, some in lists for r, shown in zip(some.head(most).itertuples(), basis_texts(some.head(most)))]
     more = [f"{len(some) - most} more {flag}" for flag, some in lists if len(some) > most]
     return {"flagged": table, "flagged_more": more, "basis": basis}
 

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from allocator.actual import SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, match_codes, read_actual, suppressed_notes
+from allocator.actual import (SUPPRESSED_DEFAULT, UNKNOWN, Actual, Matched, actual_notes, match_codes, plan_names,
+                              read_actual, suppressed_notes, zero_notes)
 from allocator.errors import CommandLineError, InputError, Issue, given_issue
 from allocator.track_files import (ALL_AREAS, MIN_PLANNED_PLACES, sum_rows, track_markdown, unchecked, unchecked_text,
                                    write_tracking)
@@ -73,6 +74,7 @@ class PlanPath:
     national_contingency: np.ndarray  # (T+1,)
     cap: np.ndarray                # (A,)
     fixed: np.ndarray | None       # (A,) fixed counts on the pressure basis (initial, other programmes)
+    before: str = ""               # what a date before the start is told (a re-plan: the previous plan's)
 
     @property
     def dates(self) -> list[date]:
@@ -85,7 +87,8 @@ class PlanPath:
         dates = self.dates
         if when < dates[0] or when > dates[-1]:
             raise CommandLineError(given_issue(name, when, f"outside the plan, which runs from {dates[0]:%d %b %Y} "
-                                                               f"(its start) to {dates[-1]:%d %b %Y}"))
+                                                           f"(its start) to {dates[-1]:%d %b %Y}"
+                                                           + (self.before if when < dates[0] else "")))
         if when == dates[0]:
             return 0, 1.0
         t = next(k for k in range(1, len(dates)) if when <= dates[k])
@@ -129,7 +132,23 @@ def plan_path(plan: Plan) -> PlanPath:
     return PlanPath(codes=codes, names=start["area_name"].astype(str).tolist(),
                     regions=start["region"].astype(str).tolist(), years=years, dispersal=dispersal,
                     contingency=contingency, national_contingency=national, cap=start["cap"].to_numpy(float),
-                    fixed=fixed)
+                    fixed=fixed, before=_before(plan.summary.get("replan")))
+
+
+def _before(made: Any) -> str:
+    """What a date before a re-plan's start is told: it belongs to the plan the re-plan replaces, named by what
+    its summary.json records (``replan``: the previous plan's SHA-256, the scenario given, the actual's date)."""
+    if not isinstance(made, dict):
+        return ""
+    sha = str(made.get("previous_plan_sha256") or "")
+    what = ", ".join(x for x in (f"SHA-256 {sha[:16]}…" if sha else "",
+                                 f"scenario {made['scenario']}" if made.get("scenario") else "") if x)
+    try:
+        made_on = f"{date.fromisoformat(str(made.get('date'))):%d %b %Y}"
+    except ValueError:
+        made_on = "an earlier date"
+    return (f": it is a re-plan (from the actual of {made_on}), and a date before its "
+            "start belongs to the plan it replaces: track it against that plan" + (f" ({what})" if what else ""))
 
 
 # --------------------------------------------------------------------------- the comparison
@@ -231,10 +250,13 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     out["planned_contingency"] = np.round(planned_c, 2)
     out["actual_contingency"] = got_c
     out["difference_contingency"] = np.round(got_c - planned_c, 2)
-    basis = _basis(path, got, got_c)
+    basis, at_least = _basis(path, got, got_c)
     out["actual_basis"] = np.round(basis, 2)       # what the cap is judged on: the plan's pressure basis
+    out["actual_basis_at_least"] = np.round(at_least, 2)
     out["cap"] = path.cap
-    out["over_cap"] = _flag(basis > path.cap, basis)
+    over = _flag(basis > path.cap, basis)
+    over[np.isnan(basis) & (at_least > path.cap)] = True      # over whatever the unknown figure is
+    out["over_cap"] = over
     out["behind"] = _flag(diff < -behind_by, diff)
     out["ahead"] = _flag(diff > behind_by, diff)
     suppressed = {(m["area_code"]) for m in actual.suppressed if m["read_as"] == UNKNOWN}
@@ -247,13 +269,14 @@ def _council_table(path: PlanPath, actual: Actual, matched: Matched, when: date,
     return out
 
 
-def _basis(path: PlanPath, got: np.ndarray, got_c: np.ndarray) -> np.ndarray:
+def _basis(path: PlanPath, got: np.ndarray, got_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(A,) each council's actual total on the plan's pressure basis: its dispersal, plus (when the basis
     counts more) the people in its hotels, where the plan counts them, and the fixed counts of the plan's
-    start. Unknown (NaN) where a figure in it is unknown: a suppressed cell is never read as 0."""
-    if path.fixed is None:
-        return got
-    return got + (got_c if path.contingency is not None else 0.0) + path.fixed
+    start. Unknown (NaN) where a figure in it is unknown (suppressed, or the file has no such column): never
+    read as 0. With it, the sum of the figures in it that are known: the total is at least that."""
+    hotels = got_c if path.contingency is not None and path.fixed is not None else np.zeros_like(got)
+    fixed = path.fixed if path.fixed is not None else 0.0
+    return got + hotels + fixed, np.nan_to_num(got) + np.nan_to_num(hotels) + fixed
 
 
 def _flag(holds: np.ndarray, value: np.ndarray) -> pd.arrays.BooleanArray:
@@ -285,7 +308,8 @@ def _summary(plan: Plan, path: PlanPath, actual: Actual, matched: Matched, counc
                    "header_line": actual.header_line, "columns": actual.columns,
                    "date_in_file": actual.date_in_file.isoformat() if actual.date_in_file else None,
                    "date_from": actual.date_where or None,
-                   "suppressed": marks},
+                   "suppressed": marks,
+                   "read_as_zero": zero_notes(actual, plan_names(actual, matched, path.names))},
         "interpolation": {"year": int(path.years[t - 1]) if t else None, "fraction": round(f, 6) if t else 0.0,
                           "how": how},
         "behind_by": behind_by,
@@ -324,33 +348,26 @@ def _notes(path: PlanPath, actual: Actual, matched: Matched, councils: pd.DataFr
     if len(missing):
         notes.append(f"{len(missing)} area(s) of the plan are not in the actual file, so their actual is unknown: "
                      + _named(missing))
-    for r in matched.renamed:
-        notes.append(f"line {r['line']}: the code {r['code']} is read as {r['area_code']} ({r['area_name']}): the "
-                     "council's code changed in 2024")
+    zeros, renamed, skipped = actual_notes(actual, matched, path.names, path.regions)
+    notes += zeros + renamed
     outside = matched.outside
     theirs = set(outside["line"])
     notes += suppressed_notes(actual.label, [m for m in actual.suppressed if m["line"] not in theirs])
-    if len(rows := unchecked(councils)):
+    if len(rows := unchecked(councils, "contingency" in actual.columns)):
         notes.append(unchecked_text(rows, basis))
     if len(outside):
         held = outside["dispersal"]
         notes.append(f"{len(outside)} council(s) in the actual file are not in the plan and are not compared; they "
                      f"hold {held.sum():,.0f} people in dispersal" + _suppressed_outside(actual, outside) + ": "
                      + _named(outside))
-    total = float(actual.table["dispersal"].sum())
-    for s in actual.skipped:
-        what = f"line {s['line']}: '{s['name'] or s['code']}' skipped, {s['why']}"
-        if s["dispersal"]:
-            what += f"; its dispersal figure is {s['dispersal']}"
-            if "total" in s["why"]:
-                what += f" (the councils' rows add up to {total:,.0f})"
-        notes.append(what)
+    notes += skipped
     if path.contingency is None:
         notes.append("the plan does not locate hotels by area, so contingency is compared for the plan's areas "
                      "together only")
     if "contingency" not in actual.table.columns:
         notes.append("the actual file has no contingency column: contingency is not compared" +
-                     (", and no council's total on the pressure basis is known (the cluster limit is not checked)"
+                     (", and no council's total on the pressure basis is known: the cluster limit is checked only "
+                      "where a council's known figures alone exceed it (it is over whatever its hotels hold)"
                       if path.fixed is not None and path.contingency is not None else ""))
     return notes
 

@@ -17,6 +17,7 @@ the tracking only by its attributes: :mod:`allocator.track` imports it, not the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +29,7 @@ import pandas as pd
 
 from allocator.actual import suppressed_notes
 from allocator.errors import InputError, Issue
-from allocator.inputs import read_plan_json, read_plan_table
+from allocator.inputs import MAX_PLAN_FILE_BYTES, read_file, read_plan_json, read_plan_table
 from allocator.output import clean_text, fmt, markdown_table, safe_csv, sentence, write_folder
 from allocator.output import percent as share
 
@@ -140,8 +141,17 @@ def _council_rows(table: pd.DataFrame, basis: str | None = None) -> pd.DataFrame
         "Fulfilment": table["fulfilment"].map(percent), "Limit": table["cap"].map(_people),
     })
     if basis is not None:
-        rows.insert(len(rows.columns) - 1, f"Actual on the basis ({basis})", table["actual_basis"].map(_people))
+        rows.insert(len(rows.columns) - 1, f"Actual on the basis ({basis})", basis_texts(table))
     return rows
+
+
+def basis_texts(table: pd.DataFrame) -> pd.Series:
+    """Each council's actual total on the pressure basis as text: ``at least 3,557`` where a figure in it is
+    unknown but the known ones alone are over the limit (``actual_basis_at_least``), ``unknown`` otherwise."""
+    at_least = table["actual_basis_at_least"] if "actual_basis_at_least" in table else pd.Series(np.nan, table.index)
+    over = table["over_cap"].fillna(False).astype(bool)
+    return pd.Series([_people(b) if pd.notna(b) else f"at least {_people(m)}" if o and pd.notna(m) else "unknown"
+                      for b, m, o in zip(table["actual_basis"], at_least, over)], index=table.index)
 
 
 #: The flags a council is listed under, with the words for them (track.md, the screen and the report).
@@ -156,42 +166,69 @@ def flagged(c: pd.DataFrame, flag: str) -> pd.DataFrame:
                             ascending=[False, True])
 
 
-def unchecked(c: pd.DataFrame) -> pd.DataFrame:
+#: Why a council's hotels are unknown when the actual file has no contingency column.
+NO_HOTELS_COLUMN = "the actual file has no contingency column"
+
+
+def hotels_read(summary: dict) -> bool:
+    """Whether the actual file of a tracking (its ``summary``, track.json) has a contingency column."""
+    return "contingency" in ((summary.get("actual") or {}).get("columns") or {})
+
+
+def unchecked(c: pd.DataFrame, hotels_column: bool = True) -> pd.DataFrame:
     """The councils whose cluster limit could not be checked (``over_cap`` unknown: those ``over_cap_unknown``
     counts), with ``why``: which figure of their total on the pressure basis is unknown (their dispersal, the
-    people in their hotels), or that they are not in the actual file."""
+    people in their hotels: suppressed, or, without ``hotels_column``, not in the file), or that they are not in
+    the actual file."""
     rows = c[c["over_cap"].isna()]
     dispersal = rows["actual_dispersal"].isna().to_numpy()
     hotels = rows["actual_contingency"].isna().to_numpy() if "actual_contingency" in rows else np.zeros(len(rows), bool)
     missing = (rows["status"] == "not in the actual").to_numpy()
+    absent = "" if hotels_column else NO_HOTELS_COLUMN          # said once for all (unchecked_text)
     why = np.select([missing, dispersal & hotels, dispersal, hotels],
-                    ["not in the actual file", "dispersal and hotels unknown", "dispersal unknown", "hotels unknown"],
-                    "a figure unknown")
+                    ["not in the actual file", "dispersal unknown" if absent else "dispersal and hotels unknown",
+                     "dispersal unknown", absent or "hotels unknown"], "a figure unknown")
     return rows.assign(why=why)
 
 
-def unchecked_text(rows: pd.DataFrame, basis: str | None, limit: int = 12, codes: bool = True) -> str:
+def unchecked_text(rows: pd.DataFrame, basis: str | None, limit: int = 12, codes: bool = True,
+                   start: str | None = None) -> str:
     """What :func:`unchecked` found, in words: how many, why, and who (the first ``limit``; with ``codes``
-    each council's code too)."""
+    each council's code too). That the actual file has no contingency column is said once, before the list.
+    ``start``: the words before the list (by default how many councils were not checked)."""
     judged = f", their total on the pressure basis ({basis}) unknown" if basis is not None else ""
     names, code = rows["area_name"].astype(str).str.strip(), rows["area_code"].astype(str)
-    why = (code + ", " + rows["why"]) if codes else rows["why"]
-    who = (names.where(names != "", code) + " (" + why + ")").head(limit)
-    return (f"{len(rows)} council(s) not checked against the cluster limit{judged}: " + ", ".join(who)
+    wide = (rows["why"] == NO_HOTELS_COLUMN).to_numpy()
+    why = (code + np.where(wide, "", ", " + rows["why"])) if codes else rows["why"].where(~wide, "")
+    who = names.where(names != "", code) + np.where(why == "", "", " (" + why + ")")
+    start = start or f"{len(rows)} council(s) not checked against the cluster limit"
+    return (f"{start}{judged}" + (f" ({NO_HOTELS_COLUMN})" if wide.any() else "") + ": " + ", ".join(who.head(limit))
             + (f" and {len(rows) - limit} more" if len(rows) > limit else ""))
+
+
+def over_cap_title(c: pd.DataFrame, unknown: int) -> str:
+    """How many councils are over the cluster limit, and of how many checked when some could not be (``unknown``
+    of them): "12 council(s) over the cluster limit, of the 355 checked"."""
+    over = len(flagged(c, "over_cap"))
+    if not unknown:
+        return f"{over} council(s) over the cluster limit"
+    return f"{over} council(s) over the cluster limit, of the {len(c) - unknown:,} checked"
 
 
 def _flagged(t: Any) -> list[str]:
     c = t.councils
     basis = t.summary.get("pressure_basis")
     out = []
+    unknown = len(unchecked(c))
     for flag, title in (("behind", f"Behind the plan by more than {t.summary['behind_by']:g} people"),
                         ("ahead", f"Ahead of the plan by more than {t.summary['behind_by']:g} people"),
                         ("over_cap", "Over the cluster limit (on the plan's pressure basis)")):
         rows = flagged(c, flag)
-        out += [f"### {title}: {len(rows)}", ""]
+        checked = ("" if flag != "over_cap" or not unknown else f" of the {len(c) - unknown:,} checked"
+                   if len(c) > unknown else " (none could be checked)")
+        out += [f"### {title}: {len(rows)}{checked}", ""]
         out += [markdown_table(_council_rows(rows, basis), ("council", "code", "region")), ""] if len(rows) else []
-    if len(rows := unchecked(c)):
+    if len(rows := unchecked(c, hotels_read(t.summary))):
         out += [f"### Not checked against the cluster limit: {len(rows)}", "", sentence(unchecked_text(rows, basis)),
                 ""]
     return out
@@ -246,9 +283,14 @@ def _layout(layout: str) -> str:
 
 
 def _over_cap(r: Any, basis: str | None) -> str:
-    """What an area over the cluster limit holds: on the plan's pressure basis, with its people in dispersal."""
+    """What an area over the cluster limit holds: on the plan's pressure basis (at least the known figures, when
+    one is unknown), with its people in dispersal."""
     if basis is None:
         return f"{_people(r.actual_dispersal)} in dispersal"
+    if pd.isna(r.actual_basis):
+        unknown = "its hotels unknown" if pd.notna(r.actual_dispersal) else "its dispersal unknown"
+        return (f"at least {_people(getattr(r, 'actual_basis_at_least', np.nan))} on the pressure basis ({basis}), "
+                f"{_people(r.actual_dispersal)} in dispersal, {unknown}")
     return f"{_people(r.actual_basis)} on the pressure basis ({basis}), {_people(r.actual_dispersal)} in dispersal"
 
 
@@ -268,20 +310,31 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
             f"{r.region} {percent(r.fulfilment)} ({_people(r.actual_net_new, True)} of "
             f"{_people(r.planned_net_new, True)})" for r in t.regions.itertuples()) + ".")
     lines.append(f"Contingency: {contingency_text(n, t.summary['hotels_by_area'])}.")
+    if len(missing := c[c["status"] == "not in the actual"]):          # named, as suppressed cells are
+        names = missing["area_name"].astype(str) + " (" + missing["area_code"].astype(str) + ")"
+        lines.append(f"{len(missing)} area(s) of the plan not in the actual file, their actual unknown: "
+                     + ", ".join(names.head(top)) + (f" and {len(missing) - top} more" if len(missing) > top else "")
+                     + ".")
     basis = t.summary.get("pressure_basis")
+    not_checked = unchecked(c, hotels_read(t.summary))
     for flag, words in FLAG_TITLES.items():
         rows = flagged(c, flag)
         shown = ", ".join(f"{r.area_name} ({_people(r.difference, True)})" if flag != "over_cap" else
                           f"{r.area_name} ({_over_cap(r, basis)}, limit {_people(r.cap)})"
                           for r in rows.head(top).itertuples())
         more = f" and {len(rows) - top} more" if len(rows) > top else ""
-        lines.append(f"{len(rows)} council(s) {words}" + (f": {shown}{more}." if len(rows) else "."))
-    if len(rows := unchecked(c)):
-        lines.append(sentence(unchecked_text(rows, basis, top, codes=False)))
+        if flag == "over_cap" and len(not_checked) == len(c):     # none checked: never "0 over the limit"
+            continue
+        title = over_cap_title(c, len(not_checked)) if flag == "over_cap" else f"{len(rows)} council(s) {words}"
+        lines.append(title + (f": {shown}{more}." if len(rows) else "."))
+    if len(not_checked):
+        none = f"Over the cluster limit: not checked for any of the {len(c):,} council(s)"
+        lines.append(sentence(unchecked_text(not_checked, basis, top, codes=False,
+                                             start=none if len(not_checked) == len(c) else None)))
     a = t.summary["actual"]
     marks = a.get("suppressed", [])
     ours = [m for m in marks if m.get("in_plan", True)]             # suppressed cells of the plan's councils
-    lines += [sentence(n) for n in suppressed_notes(a["file"], ours)]
+    lines += [sentence(n) for n in suppressed_notes(a["file"], ours) + a.get("read_as_zero", [])]
     if outside := len(marks) - len(ours):
         lines.append(f"{outside} suppressed cell(s) of councils not in the plan: not needed, not read (see track.md).")
     if not a.get("date_from"):
@@ -300,10 +353,33 @@ def write_tracking(t: Any, out: str | Path, *, force: bool = False, protect=()) 
                             ("track_nation.csv", t.nation)):
             safe_csv(table).to_csv(tmp / name, index=False, lineterminator="\n")
         (tmp / "track.md").write_text(track_markdown(t), encoding="utf-8", newline="\n")
+        written = {name: _sha256(tmp / name) for name in TRACK_FILES if name != "track.json"}
         with open(tmp / "track.json", "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(t.summary, fh, indent=2, ensure_ascii=False)
+            json.dump({**t.summary, "files_sha256": written}, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
     return Path(out)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+#: What to do with a tracking folder whose files are cut short or were changed.
+TRACK_AGAIN = "run `allocator track` again to write the folder afresh"
+
+
+def _check_written(d: Path, summary: dict, names: tuple[str, ...]) -> None:
+    """Refuse (InputError) a file of the tracking folder ``d`` that is not the one ``allocator track`` wrote: its
+    SHA-256 is not the one track.json records (``files_sha256``; a folder written before it was recorded is
+    not checked)."""
+    recorded = summary.get("files_sha256")
+    if not isinstance(recorded, dict):
+        return
+    for name in (n for n in names if n in recorded):
+        raw = read_file(d / name, MAX_PLAN_FILE_BYTES, str(d / name), "a tracking table", InputError)
+        if hashlib.sha256(raw).hexdigest() != recorded[name]:
+            raise InputError(Issue(str(d / name), "the file was changed or cut short after `allocator track` wrote it "
+                                                  f"(its SHA-256 is not the one track.json records): {TRACK_AGAIN}"))
 
 
 @dataclass
@@ -332,8 +408,11 @@ def read_tracking(folder: str | Path) -> TrackRead:
     if missing:
         raise InputError(Issue(str(d), f"not a tracking folder: missing {', '.join(missing)} (write one with "
                                        "`allocator track PLAN ACTUAL --date YYYY-MM-DD --out DIR`)"))
+    summary = read_plan_json(d / "track.json")
+    _check_written(d, summary, ("track_councils.csv",))
     councils = read_plan_table(d / "track_councils.csv", COUNCIL_COLUMNS,
-                               ("start_dispersal", "planned_dispersal", "planned_net_new"), unknown_flags=True)
+                               ("start_dispersal", "planned_dispersal", "planned_net_new"), unknown_flags=True,
+                               again=TRACK_AGAIN)
     for flag in FLAGS:                                      # True, False, or unknown (a blank cell)
         if flag in councils.columns:
             try:
@@ -341,7 +420,6 @@ def read_tracking(folder: str | Path) -> TrackRead:
             except (TypeError, ValueError):
                 raise InputError(Issue(str(d / "track_councils.csv"), "not True, False or blank (unknown) in every "
                                                                        "row", row=1, field=flag)) from None
-    summary = read_plan_json(d / "track.json")
     try:
         when = date.fromisoformat(str(summary["date"]))
     except (KeyError, ValueError):
