@@ -23,10 +23,11 @@ from click.testing import CliRunner
 
 from allocator import load_scenario, read_plan, solve
 from allocator.cli import cli
-from allocator.hexmap import hexes, layout
+from allocator.hexmap import hexes, layout, rate_colour
 from allocator.output import fmt
 from allocator.replan import replan
 from allocator.report import build_report, plan_summary_html
+from tests.conftest import area, config, solve_rows
 
 REPO = Path(__file__).resolve().parents[1]
 UK = REPO / "scenarios" / "uk-2025"
@@ -354,3 +355,135 @@ def test_the_councils_that_differ_most_show_the_measure_they_are_ranked_by(repla
     names = plan.allocations.drop_duplicates("area_code").set_index("area_code")["area_name"]
     first = re.search(r"summed, 2027–2030</th></tr></thead><tbody>\s*<tr><td>(.*?)</td>(?:<td[^>]*>(.*?)</td>){4}", html)
     assert first.group(1) == names[summed.index[0]] and first.group(2) == fmt(summed.iloc[0], "people")
+
+
+# --------------------------------------------------------------------------- one basis (trial 5, a2 and c)
+@pytest.fixture(scope="module")
+def supported(tmp_path_factory):
+    """A plan of one year on the supported basis, where nobody moves (no arrivals, no exits): A holds 100 in
+    dispersal and 500 in initial accommodation (600 on the basis) against a limit of 100,000 / 200 = 500; B 100 in
+    dispersal; C (the other region) nobody. The national total on the basis is 700 (dispersal 200); the fair shares
+    by population (100k, 100k, 300k) are 140, 140 and 420, so R1's is 280 and R2's 420."""
+    rows = [area("A", population=100_000, stock=100, capacity=100, initial=500),
+            area("B", population=100_000, stock=100, capacity=100, initial=0),
+            area("C", population=300_000, region="R2", initial=0)]
+    cfg = config([2026], [0], exit_rate=0.0, policy={"pressure_basis": "supported"})
+    return solve_rows(tmp_path_factory.mktemp("supported"), cfg, rows)
+
+
+def section(html: str, name: str) -> str:
+    start = html.index(f'<section id="{name}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_the_fair_share_chart_counts_people_on_the_basis_the_fair_share_is_of(supported) -> None:
+    """Was: bars of people in dispersal against a fair share of the total on the supported basis, "71% of fair
+    share" for R1 (200 / 280), and a caption saying the fair share is a share of the people in dispersal. Now
+    both on the basis: R1 700 / 280 = 250%, its councils A 600 / 140 = 429% and B 100 / 140 = 71%."""
+    regions = supported.regions.query("year == 2026").set_index("region")
+    assert regions["fair_share"].tolist() == [280, 420] and regions["basis_total"].sum() == 700
+    chart = section(build_report(supported), "fair-share")
+    assert "Regions at the end of 2026 against their fair share, on the supported basis" in chart
+    assert "700 (200 in dispersal) · 250% of fair share · 35.0/10k" in chart              # 700 / 200,000 people
+    assert "0 (0 in dispersal) · 0% of fair share · 0.0/10k" in chart
+    assert "R1: 700 on the supported basis (fair share 280)" in chart                      # the hover text
+    assert "R1 now: 700 on the supported basis" in chart
+    assert "71% of fair share" not in chart
+    assert ("The bars count the people on the plan's pressure basis (supported: in dispersal, in the area's hotels "
+            "and in initial accommodation)") in chart
+    assert "share of the national total on that basis that year" in chart
+    assert "share of the people in dispersal" not in chart
+    council = section(build_report(supported, region="R1"), "fair-share")
+    assert "600 (100 in dispersal) · 429% of fair share · 60.0/10k" in council
+    assert "100 (100 in dispersal) · 71% of fair share · 10.0/10k" in council
+    assert "Area A: 600 on the supported basis (fair share 140)" in council
+
+
+def test_the_fair_share_chart_of_a_dispersal_plan_counts_dispersal(example_plan) -> None:
+    chart = section(build_report(example_plan), "fair-share")
+    assert "The bars count the people in dispersal. The fair share is each area's share of the people in dispersal"\
+        in chart
+    final = example_plan.regions.query("year == 2030").set_index("region")
+    north = final.loc["North"]
+    assert f"{north['stock']:,} · {north['stock'] / north['fair_share']:.0%} of fair share" in chart
+    assert "in dispersal)" not in chart and "basis" not in chart
+
+
+def test_the_table_of_councils_gives_the_total_on_the_basis_beside_dispersal(supported) -> None:
+    """Was: A's row read Now 100, 2026 100 against a limit of 500 and a fair share of 140, as if well under its
+    limit, and nothing red: on the basis it judges, the plan starts A at 600, over the limit. Now the totals on the
+    basis (now and at the end) are beside dispersal, every heading names its basis and the figures over are red."""
+    table = section(build_report(supported), "councils")
+    heads = [re.sub(r"<[^>]+>", " ", h).split() for h in re.findall(r"<th [^>]*>(.*?)</th>", table)]
+    assert [" ".join(h) for h in heads] == [
+        "Council", "Region", "Now dispersal", "2026 dispersal", "Now supported basis", "2026 supported basis",
+        "Per 10k 2026, supported basis", "Fair share supported basis", "Limit supported basis", "Change dispersal"]
+    row = re.search(r'<tr data-code="A">.*?</tr>', table, flags=re.S).group(0)
+    cells = re.findall(r'<td class="num( over)?" data-v="[^"]*">([^<]*)</td>', row)
+    assert cells == [(" over", "100"), (" over", "100"), (" over", "600"), (" over", "600"), ("", "60.0"),
+                     ("", "140"), ("", "500"), ("", "0")]
+    assert "the council's total on the plan's pressure basis (in dispersal, in the area's hotels and in initial " \
+           "accommodation), now and at the end of 2026, on which its rate per 10k, fair share and limit" in table
+
+
+def test_the_table_of_a_dispersal_plan_keeps_its_headings(example_plan) -> None:
+    table = section(build_report(example_plan), "councils")
+    heads = [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in re.findall(r"<th [^>]*>(.*?)</th>", table)]
+    assert heads == ["Council", "Region", "Now", "2026", "2027", "2028", "2029", "2030", "Per 10k 2030", "Fair share",
+                     "Limit", "Change"]
+
+
+def test_a_regions_cards_judge_its_fair_share_and_limit_on_the_basis(supported) -> None:
+    """Was: "the plan houses 71% of it" (R1's 200 in dispersal against a fair share of 280 on the basis) and no
+    council over the limit now (A's 100 in dispersal against 500). Now 700 on the basis, 250%, and A over now."""
+    found = {title: " ".join(rest.split()) for title, rest in cards(build_report(supported, region="R1")).items()}
+    assert found["Fair share (supported basis)"] == "280 700 on the supported basis: 250% of it"
+    assert found["Councils over the cluster limit (supported basis)"] == "1 now 1"
+    chart = section(build_report(supported, region="R1"), "trajectory")          # the region's trajectory
+    assert "On the supported basis in R1 (test scenario), 2026: 700" in chart
+    assert "Fair share (supported basis), 2026: 280" in chart
+
+
+def test_the_uk_report_puts_the_north_west_at_203_percent_of_its_fair_share(uk) -> None:
+    """Trial 5 (a2): the chart gave the North West 15,764 people in dispersal against a fair share of 7,918 on the
+    supported basis, "199% of fair share"; docs/uk-scenario.md, on one basis, 16,066 and 203%."""
+    plan = uk["plan"]
+    html = uk["html"].read_text(encoding="utf-8")
+    nw = plan.regions.query("year == 2029 and region == 'North West'").iloc[0]
+    assert plan.regions.query("year == 2029")["fair_share"].sum() == pytest.approx(
+        plan.trajectory.set_index("year").at[2029, "basis_total"], abs=0.1)          # a share of 70,897
+    chart = section(html, "fair-share")
+    assert f"{nw['basis_total']:,} ({nw['stock']:,} in dispersal) · 203% of fair share · 20.8/10k" in chart
+    assert f"North West: {nw['basis_total']:,} on the supported basis (fair share {nw['fair_share']:,.0f})" in chart
+    assert "199% of fair share" not in chart
+    assert "| North West | central | 20,489 | 179% | 16,066 | 203% | 20.8 |" in \
+        (REPO / "docs" / "uk-scenario.md").read_text(encoding="utf-8")
+
+
+def test_the_uk_table_shows_hillingdon_over_its_limit_on_the_basis(uk) -> None:
+    """Trial 5 (a2): Hillingdon read Now 158 (dispersal) against a limit of 1,645, under it; on the supported
+    basis it starts at 2,054, over (allocator solve says so)."""
+    table = section(uk["html"].read_text(encoding="utf-8"), "councils")
+    row = re.search(r'<tr data-code="E09000017">.*?</tr>', table, flags=re.S).group(0)
+    cells = re.findall(r'<td class="num( over)?" data-v="[^"]*">([^<]*)</td>', row)
+    assert cells[0] == (" over", "158") and cells[5] == (" over", "2,054") and cells[9] == ("", "1,645")
+
+
+def test_the_cost_of_the_final_year_is_a_cost_in_it_not_at_its_end(uk) -> None:
+    """Trial 5 (c): "Cost at the end of 2029: £538.8m" read as a position; the figure is the cost of 2029."""
+    html = uk["html"].read_text(encoding="utf-8")
+    cost = fmt(uk["plan"].trajectory.set_index("year").at[2029, "total_cost"], "money")
+    assert f"<li>Cost in 2029: <b>{cost}</b> against" in html and "Cost at the end" not in html
+    assert "<li>People in hotels at the end of 2029: <b>0</b>" in html
+
+
+def test_the_plot_map_colours_the_rate_the_outline_judges(uk) -> None:
+    """plan.plot.map() coloured Hillingdon by 4.8 per 10,000 in dispersal while outlining it over its limit on the
+    supported basis (62.4 per 10,000); now the colour is the rate on the basis, which the legend names."""
+    plan = uk["plan"]
+    codes = list(dict.fromkeys(plan.allocations["area_code"]))
+    fig = plan.plot.map("now")
+    ax = fig.axes[0]
+    at = list(layout(codes).centres).index("E09000017")
+    assert ax.patches[at].get_facecolor() == matplotlib.colors.to_rgba(rate_colour(62.4))
+    assert ax.get_legend().get_title().get_text() == "per 10,000 residents\non the supported basis"

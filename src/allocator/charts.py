@@ -192,18 +192,20 @@ def stacked_bars(ax, x_labels: list[str], stacks: list[dict], *, kind: str = "mo
 def fair_share_bars(ax, rows: list[dict]) -> None:
     """Horizontal bars against a fair share, the first row at the top. Each row: ``label``, ``value``
     (the main bar, orange when above the fair share), ``fair`` (a black tick), ``now`` (a thin grey
-    bar, or None) and ``text`` (written after the bar, on the right)."""
+    bar, or None), ``text`` (written after the bar, on the right) and, optionally, ``counted``: which people
+    ``value`` and ``now`` count, in words for the hover text ("on the supported basis")."""
     ys = list(range(len(rows)))
     above = [r["value"] > r["fair"] * 1.005 if r["fair"] > 0 else r["value"] > 0 for r in rows]
     bars = ax.barh([y + 0.08 for y in ys], [r["value"] for r in rows], height=0.5,
                    color=[ORANGE if a else BLUE for a in above])
-    for r, bar in zip(rows, bars):
-        _tip(bar, f"{r['label']}: {r['value']:,.0f} (fair share {r['fair']:,.0f})")
+    counted = [f" {r['counted']}" if r.get("counted") else "" for r in rows]
+    for r, bar, words in zip(rows, bars, counted):
+        _tip(bar, f"{r['label']}: {r['value']:,.0f}{words} (fair share {r['fair']:,.0f})")
     now = [(y, r) for y, r in zip(ys, rows) if r.get("now") is not None]
     if now:
         bars = ax.barh([y - 0.3 for y, _ in now], [r["now"] for _, r in now], height=0.14, color=GREY)
         for (_, r), bar in zip(now, bars):
-            _tip(bar, f"{r['label']} now: {r['now']:,.0f}")
+            _tip(bar, f"{r['label']} now: {r['now']:,.0f}" + (f" {r['counted']}" if r.get("counted") else ""))
     for y, r in zip(ys, rows):
         tick, = ax.plot([r["fair"]] * 2, [y - 0.4, y + 0.4], color=INK, linewidth=2)
         _tip(tick, f"fair share {r['fair']:,.0f}")

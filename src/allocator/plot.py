@@ -40,6 +40,28 @@ class AreaTable:
     basis: str | None = None    # the plan's pressure basis (None: dispersal alone), which the cap judges
     basis_rate: pd.DataFrame | None = None   # per 10,000 on the basis, index area_code, columns years
     now_basis: pd.Series | None = None       # the total on the basis today
+    basis_stock: pd.DataFrame | None = None  # the total on the basis, index area_code, columns years
+
+    @property
+    def held(self) -> pd.DataFrame:
+        """People per area and year on the plan's pressure basis (dispersal alone on the dispersal basis): the
+        figure its cap and fair share judge."""
+        return self.stock if self.basis_stock is None else self.basis_stock
+
+    @property
+    def held_rate(self) -> pd.DataFrame:
+        """:attr:`held` per 10,000 residents."""
+        return self.rate if self.basis_rate is None else self.basis_rate
+
+    @property
+    def now_held(self) -> pd.Series | None:
+        """Today's people per area on the plan's pressure basis (None without a start position)."""
+        return self.now if self.now_basis is None else self.now_basis
+
+    @property
+    def counted(self) -> str:
+        """Which people :attr:`held` counts, in words: "on the supported basis", "in dispersal"."""
+        return "in dispersal" if self.basis is None else f"on the {self.basis} basis"
 
     @property
     def years(self) -> list[int]:
@@ -56,8 +78,7 @@ class AreaTable:
         if year == "now":
             if self.now is None:
                 raise ValueError("this plan has no start position (start.csv); solve the scenario again")
-            held = self.now if self.now_basis is None else self.now_basis
-            return self.now_rate, self.now, held > self.cap, "Now"
+            return self.now_rate, self.now, self.now_held > self.cap, "Now"
         if int(year) not in self.years:
             raise ValueError(f"year {year} is not in the plan ({self.years[0]}-{self.years[-1]})")
         y = int(year)
@@ -95,10 +116,11 @@ def area_table(plan) -> AreaTable:
     meta["region"] = meta["region"].map(plain_text)
     stock, rate = wide("stock"), wide("rate")
     basis = plan.pressure_basis if "basis_rate_per_10k" in a.columns else None
-    basis_rate = None
+    basis_rate = basis_stock = None
     if basis is not None:
-        basis_rate = a.groupby(["area_code", "year"], sort=False)["basis_rate_per_10k"].first().unstack("year")
-        basis_rate = basis_rate.reindex(order).rename(columns=int)
+        on = a.groupby(["area_code", "year"], sort=False)[["basis_rate_per_10k", "basis_total"]].first()
+        basis_rate, basis_stock = (on[col].unstack("year").reindex(order).rename(columns=int).astype(float)
+                                   for col in ("basis_rate_per_10k", "basis_total"))
     now = now_rate = now_basis = None
     if plan.start is not None:
         s = plan.start.copy()
@@ -116,7 +138,7 @@ def area_table(plan) -> AreaTable:
         meta["status"] = ""
     cap = g["cap"].groupby(level=0, sort=False).first().reindex(order)
     return AreaTable(meta, stock, rate, wide("over").map(_as_bool), wide("fair"), cap, now, now_rate,
-                     basis, basis_rate, now_basis)
+                     basis, basis_rate, now_basis, basis_stock)
 
 
 # --------------------------------------------------------------------------- charts of a plan
@@ -171,22 +193,31 @@ def draw_costs(ax, plan, compare=None, compare_label: str | None = None) -> None
 
 
 def fair_share_rows(plan, at: AreaTable, region: str | None = None) -> list[dict]:
-    """Regions (or ``region``'s councils) at the end of the plan against their fair share, largest first."""
+    """Regions (or ``region``'s councils) at the end of the plan against their fair share, largest first: the
+    people on the plan's pressure basis (:attr:`AreaTable.held`), as the fair share is a share of the national
+    total on it, with dispersal alone in the text where the basis is not dispersal."""
     final = at.years[-1]
     if region is None:
         reg = plan.regions.assign(region=plan.regions["region"].map(plain_text))
-        fin = reg[reg["year"] == final].set_index("region").sort_values("stock", ascending=False, kind="stable")
-        now = at.now.groupby(at.meta["region"]).sum() if at.now is not None else None
-        names, value, fair, rate = fin.index, fin["stock"], fin["fair_share"], fin["rate_per_10k"]
+        fin = reg[reg["year"] == final].set_index("region")
+        value = fin["basis_total"].astype(float) if at.basis is not None else fin["stock"].astype(float)
+        value = value.sort_values(ascending=False, kind="stable")
+        fin = fin.loc[value.index]
+        now = at.now_held.groupby(at.meta["region"]).sum() if at.now_held is not None else None
+        names, fair, dispersal = value.index, fin["fair_share"], fin["stock"]
+        rate = value / fin["population"] * 1e4 if at.basis is not None else fin["rate_per_10k"]
     else:
         codes = at.codes(region)
-        value = at.stock.loc[codes, final].sort_values(ascending=False, kind="stable")
+        value = at.held.loc[codes, final].sort_values(ascending=False, kind="stable")
         names = at.meta.loc[value.index, "area_name"]
-        fair, rate, now = at.fair.loc[value.index, final], at.rate.loc[value.index, final], at.now
+        fair, rate, now = at.fair.loc[value.index, final], at.held_rate.loc[value.index, final], at.now_held
+        dispersal = at.stock.loc[value.index, final]
     rows = []
-    for key, name, v, f, r in zip(value.index, names, value, fair, rate):
+    for key, name, v, f, r, d in zip(value.index, names, value, fair, rate, dispersal):
         pct = f"{v / f:.0%} of fair share" if f > 0 else "no fair share"
-        rows.append({"label": name, "value": float(v), "fair": float(f), "text": f"{v:,.0f} · {pct} · {r:.1f}/10k",
+        alone = f" ({d:,.0f} in dispersal)" if at.basis is not None else ""
+        rows.append({"label": name, "value": float(v), "fair": float(f), "counted": at.counted,
+                     "text": f"{v:,.0f}{alone} · {pct} · {r:.1f}/10k",
                      "now": float(now.get(key, 0)) if now is not None else None})
     return rows
 
@@ -235,10 +266,15 @@ class PlanPlot:
         ``year``: a plan year, or ``"now"`` for today's position (default: the final year).
         ``region``: only that region's councils. Areas whose codes are not UK council codes
         (the hex layout's 2023 codes) cannot be drawn; the title says how many are missing.
+        The rates are on the plan's pressure basis, as the outlines of the areas over their
+        cluster limit are (the legend names a basis other than dispersal).
         """
         at = area_table(self.plan)
         codes = at.codes(region)
-        rate, _, over, title = at.on_map(at.years[-1] if year is None else year)
+        when = at.years[-1] if year is None else year
+        rate, _, over, title = at.on_map(when)
+        on_basis = at.rate_on_basis(when)
+        rate = rate if on_basis is None else on_basis
         lay = layout(codes)
         if ax is None:
             fig = charts.figure(6, 7.5)
@@ -259,6 +295,7 @@ class PlanPlot:
             title += f" ({len(lay.missing)} of {len(codes)} areas not on the UK hex map)"
         ax.set_title(title)
         handles = [Patch(facecolor=c, edgecolor="#bbb", label=lab) for _, c, lab in RATE_CLASSES]
-        ax.legend(handles=handles, title="per 10,000 residents", fontsize=7, title_fontsize=8, frameon=False,
+        key = "per 10,000 residents" + ("" if on_basis is None else f"\n{at.counted}")
+        ax.legend(handles=handles, title=key, fontsize=7, title_fontsize=8, frameon=False,
                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
         return fig

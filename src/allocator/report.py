@@ -223,9 +223,12 @@ SPREAD = (("Gini of area rates", "gini", "gini"), ("Highest rate per 10,000", "m
 
 
 def _region_cards(v: _View) -> list[dict]:
+    """The headline cards of a region's report; its fair share and the councils over the cluster limit on the
+    plan's pressure basis (named where it is not dispersal), as the plan judges them."""
     at, codes, final, region, plan = v.at, v.codes, v.final, v.region, v.plan
     st_final = at.stock.loc[codes, final]
     people = float(st_final.sum())
+    held = float(at.held.loc[codes, final].sum())
     pop = v.meta["population"].sum()
     reg_rows = plan.regions[plan.regions["region"].map(plain_text) == region].set_index("year")
     fair_final = float(reg_rows.at[final, "fair_share"]) if final in reg_rows.index else float("nan")
@@ -236,18 +239,20 @@ def _region_cards(v: _View) -> list[dict]:
     if v.ot is not None:
         delta = _delta(people, float(v.ot.stock.loc[v.other_codes(), final].sum()), "people", v.compare_label, None)
     rate_now = float(now.sum()) / pop * 1e4 if now is not None and pop > 0 else None
-    share = people / fair_final if fair_final > 0 else float("nan")
+    share = held / fair_final if fair_final > 0 else float("nan")
+    on = "" if at.basis is None else f" ({at.basis} basis)"
+    houses = (f"the plan houses {share:.0%} of it" if at.basis is None else
+              f"{fmt(held, 'people')} {at.counted}: {share:.0%} of it")
     return [
         _card(f"In dispersal in {region}", fmt(people, "people"),
               f"now {fmt(float(now.sum()), 'people')}" if now is not None else "", delta),
         _card("People per 10,000 residents", fmt(people / pop * 1e4, "rate"),
               (f"now {fmt(rate_now, 'rate')} · " if rate_now is not None else "") + f"UK {fmt(nat_rate, 'rate')}"),
-        _card("Fair share", fmt(fair_final, "people"),
-              f"the plan houses {share:.0%} of it" if math.isfinite(share) else ""),
+        _card(f"Fair share{on}", fmt(fair_final, "people"), houses if math.isfinite(share) else ""),
         _card("Councils hosting", f"{int((st_final > 0).sum())} of {len(codes)}",
               f"now {int((now > 0).sum())}" if now is not None else ""),
-        _card("Councils over the cluster limit", str(int(at.over.loc[codes, final].sum())),
-              f"now {int((now > at.cap.loc[codes]).sum())}" if now is not None else ""),
+        _card(f"Councils over the cluster limit{on}", str(int(at.over.loc[codes, final].sum())),
+              f"now {int(at.on_map('now')[2].loc[codes].sum())}" if now is not None else ""),
         _card("UK: in hotels (contingency)", fmt(v.end.get("contingency"), "people"),
               f"now {fmt(v.start.get('contingency'), 'people')}"),
     ]
@@ -261,6 +266,8 @@ NATIONAL_CHANGES = (("contingency", "People in hotels", "people"), ("dispersed",
 #: dispersal alone (areas over the cap have no dispersal-only figure and are left out).
 ON_PLAN_BASIS = ("gini", "areas_over_cap")
 REGION_CHANGES = (("contingency", "People in hotels (UK)", "people"), ("total_cost", "Cost (UK)", "money"))
+#: The changes that are flows over the final year ("Cost in 2029"), not positions at its end.
+FLOWS = ("total_cost",)
 
 
 def _changes(v: _View) -> dict | None:
@@ -268,27 +275,29 @@ def _changes(v: _View) -> dict | None:
     if v.cmp is None:
         return None
     final, otraj, traj = v.final, v.otraj, v.traj
-    pairs: list[tuple[str, float, float, str]] = []
+    pairs: list[tuple[str, float, float, str, str]] = []     # title, this, other, kind, key
     if v.region is not None and final in v.ot.stock.columns:
         oc = v.other_codes()
         pairs.append((f"People in dispersal in {v.region}", float(v.at.stock.loc[v.codes, final].sum()),
-                      float(v.ot.stock.loc[oc, final].sum()), "people"))
+                      float(v.ot.stock.loc[oc, final].sum()), "people", ""))
         pairs.append((f"Councils in {v.region} over the cluster limit", float(v.at.over.loc[v.codes, final].sum()),
-                      float(v.ot.over.loc[oc, final].sum()), "count"))
+                      float(v.ot.over.loc[oc, final].sum()), "count", ""))
     basis, other = basis_name(v.plan), basis_name(v.compare)
     for key, title, kind in (NATIONAL_CHANGES if v.region is None else REGION_CHANGES):
         if final not in otraj.index or key not in otraj.columns:
             continue
         if key not in ON_PLAN_BASIS:
-            pairs.append((title, float(traj.at[final, key]), float(otraj.at[final, key]), kind))
+            pairs.append((title, float(traj.at[final, key]), float(otraj.at[final, key]), kind, key))
         elif basis == other:
             mine, theirs = (on_basis(t, key) if key in ON_BASIS else t.get(key) for t in (traj, otraj))
             if mine is not None:
-                pairs.append((f"{title} ({basis} basis)", float(mine.at[final]), float(theirs.at[final]), kind))
+                pairs.append((f"{title} ({basis} basis)", float(mine.at[final]), float(theirs.at[final]), kind, key))
         elif key in ON_BASIS and key in traj.columns:
-            pairs.append((f"{title} (dispersal only)", float(traj.at[final, key]), float(otraj.at[final, key]), kind))
-    figures = [(title, fmt(a, kind), fmt(b, kind), fmt(a - b, kind, signed=True))
-               for title, a, b, kind in pairs if fmt(a - b, kind, signed=True) != "0"]
+            pairs.append((f"{title} (dispersal only)", float(traj.at[final, key]), float(otraj.at[final, key]), kind,
+                          key))
+    figures = [(title, f"in {final}" if key in FLOWS else f"at the end of {final}", fmt(a, kind), fmt(b, kind),
+                fmt(a - b, kind, signed=True))
+               for title, a, b, kind, key in pairs if fmt(a - b, kind, signed=True) != "0"]
     areas = v.cmp.areas
     if v.region is not None:
         areas = areas[areas["region"].map(plain_text) == v.region]
@@ -316,13 +325,18 @@ def _trajectory_charts(v: _View) -> list:
                 _svg(costs, name="costs", label="Cost per year")]
     at, codes = v.at, v.codes
     reg_rows = plan.regions[plan.regions["region"].map(plain_text) == v.region].set_index("year")
+    on = "" if at.basis is None else f" ({at.basis} basis)"
     series = [
         {"label": f"In dispersal in {v.region} ({v.label})", "colour": charts.BLUE,
          "values": [float(at.now.loc[codes].sum()) if at.now is not None else None,
                     *[float(at.stock.loc[codes, y].sum()) for y in years]]},
-        {"label": "Fair share", "colour": charts.INK, "dash": True,
+        {"label": f"Fair share{on}", "colour": charts.INK, "dash": True,
          "values": [None, *[float(reg_rows.at[y, "fair_share"]) if y in reg_rows.index else None for y in years]]},
     ]
+    if at.basis is not None:              # the total the fair share is a share of, beside dispersal alone
+        series.insert(1, {"label": f"On the {at.basis} basis in {v.region} ({v.label})", "colour": charts.GREEN,
+                          "values": [float(at.now_held.loc[codes].sum()) if at.now_held is not None else None,
+                                     *[float(at.held.loc[codes, y].sum()) for y in years]]})
     if v.ot is not None:
         ot, oc = v.ot, v.other_codes()
         series.append({"label": f"In dispersal ({v.compare_label})", "colour": charts.ORANGE, "dash": True,
@@ -331,23 +345,29 @@ def _trajectory_charts(v: _View) -> list:
                                     for y in years]]})
     region_fig = charts.figure(*CHART_SIZE)
     ax = region_fig.add_subplot()
-    charts.lines(ax, year_labels(plan), series, title=f"People in dispersal in {v.region}")
+    title = f"People in dispersal in {v.region}" if at.basis is None else \
+        f"People in {v.region}: in dispersal and on the {at.basis} basis"
+    charts.lines(ax, year_labels(plan), series, title=title)
     charts.legend(ax)
     uk_fig = charts.figure(*CHART_SIZE)
     ax = uk_fig.add_subplot()
     charts.lines(ax, year_labels(plan), people_series(plan, "UK"), title="UK: people in hotels and in dispersal")
     charts.legend(ax)
-    return [_svg(region_fig, name="region", label=f"People in dispersal in {v.region}"),
+    return [_svg(region_fig, name="region", label=title),
             _svg(uk_fig, name="uk", label="UK trajectory")]
 
 
 def _fair_share(v: _View) -> dict:
-    title = (f"Regions at the end of {v.final} against their fair share" if v.region is None else
-             f"Councils in {v.region} at the end of {v.final} against their fair share")
+    """The chart of the regions (or a region's councils) against their fair share, on the plan's pressure basis
+    (:func:`allocator.plot.fair_share_rows`), its title and caption naming the basis."""
+    on = "" if v.at.basis is None else f", on the {v.at.basis} basis"
+    title = (f"Regions at the end of {v.final} against their fair share{on}" if v.region is None else
+             f"Councils in {v.region} at the end of {v.final} against their fair share{on}")
     rows = v.plan.regions["region"].nunique() if v.region is None else len(v.codes)
     fig = charts.figure(*fair_share_size(rows))
     draw_fair_share(fig, v.plan, v.at, v.region)
-    return {"title": title, "svg": _svg(fig, name="fair-share", label=title)}
+    return {"title": title, "svg": _svg(fig, name="fair-share", label=title), "basis": v.at.basis,
+            "others": fixed_words(v.at.basis), "now": v.at.now is not None}
 
 
 # --------------------------------------------------------------------------- maps
@@ -443,33 +463,48 @@ def _cell(value: float, kind: str, over: bool = False) -> tuple[str, str, bool]:
     return v, fmt(value, kind), bool(over)
 
 
+def _table_head(v: _View) -> list[tuple[str, str, str, bool]]:
+    """The headings of the table of councils: each names its basis where the plan's is not dispersal (the
+    people in dispersal, then the totals on the basis, now and at the end, that the limit and fair share judge)."""
+    at, final = v.at, v.final
+    alone, on = ("", "") if at.basis is None else ("dispersal", f"{at.basis} basis")
+    head = [("text", "Council", "", False)] + ([("text", "Region", "", False)] if v.region is None else [])
+    head += [("num", "Now", alone, False)] if at.now is not None else []
+    head += [("num", str(y), alone, False) for y in v.years]
+    if at.basis is not None:
+        head += ([("num", "Now", on, False)] if at.now_basis is not None else []) + [("num", str(final), on, False)]
+    head += [("num", "Per 10k", f"{final}, {on}" if on else str(final), False),
+             ("num", "Fair share", on, False) if on else ("num", "Fair", "share", False),
+             ("num", "Limit", on, False), ("num", "Change", alone, False)]
+    if v.ot is not None:
+        head += [("num", str(final), v.compare_label, True), ("num", "Diff.", "", False)]
+    return head
+
+
 def _table(v: _View) -> dict:
     at, years, final, ot = v.at, v.years, v.final, v.ot
-    head = [("text", "Council", "", False)] + ([("text", "Region", "", False)] if v.region is None else [])
-    head += [("num", "Now", "", False)] if at.now is not None else []
-    head += [("num", str(y), "", False) for y in years]
-    head += [("num", "Per 10k", str(final), False), ("num", "Fair", "share", False), ("num", "Limit", "", False),
-             ("num", "Change", "", False)]
-    if ot is not None:
-        head += [("num", str(final), v.compare_label, True), ("num", "Diff.", "", False)]
     rows = []
     for c in v.codes:
         m = at.meta.loc[c]
         pop = f" · population {fmt(float(m['population']), 'people')}" if m["population"] == m["population"] else ""
         stock = at.stock.loc[c]
-        cells = [_cell(float(at.now[c]), "people", at.now[c] > at.cap[c])] if at.now is not None else []
+        over_now = at.now is not None and at.now_held[c] > at.cap[c]        # judged on the basis, as the plan is
+        cells = [_cell(float(at.now[c]), "people", over_now)] if at.now is not None else []
         cells += [_cell(float(stock[y]), "people", at.over.at[c, y]) for y in years]
+        if at.basis is not None:
+            cells += [_cell(float(at.now_basis[c]), "people", over_now)] if at.now_basis is not None else []
+            cells += [_cell(float(at.held.at[c, final]), "people", at.over.at[c, final])]
         base_now = float(at.now[c]) if at.now is not None else float(stock[years[0]])
-        cells += [_cell(float(at.rate.at[c, final]), "rate"), _cell(float(at.fair.at[c, final]), "people"),
+        cells += [_cell(float(at.held_rate.at[c, final]), "rate"), _cell(float(at.fair.at[c, final]), "people"),
                   _cell(float(at.cap[c]), "people"), _cell(float(stock[final]) - base_now, "people")]
         if ot is not None:
             o = float(ot.stock.at[c, final]) if (c in ot.stock.index and final in ot.stock.columns) else math.nan
             cells += [_cell(o, "people"), _cell(float(stock[final]) - o, "people")]
         rows.append({"code": c, "title": c + pop, "name": m["area_name"],
                      "region": m["region"] if v.region is None else None, "cells": cells})
-    note = "Change: end of the plan minus now." if at.now is not None else \
-        f"Change: end of the plan minus {years[0]}."
-    return {"head": head, "rows": rows, "change_note": note}
+    note = "Change: end of the plan minus now" if at.now is not None else f"Change: end of the plan minus {years[0]}"
+    return {"head": _table_head(v), "rows": rows, "change_note": note + (" in dispersal." if at.basis else "."),
+            "basis": at.basis, "others": fixed_words(at.basis), "final": final}
 
 
 # --------------------------------------------------------------------------- files
