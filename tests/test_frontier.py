@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from allocator import solve
 from allocator.cli import cli
+from allocator.fairness import on_basis
 from allocator.frontier import compute_frontier, equity_lp
 from tests.conftest import EXAMPLE
 
@@ -61,6 +62,36 @@ def test_the_scenario_itself_lies_on_the_frontier(frontiers, which, example, cen
     assert not dominated.any()
 
 
+@pytest.mark.parametrize("which", ["example", "central"])
+def test_the_scenario_point_has_the_plans_own_figures(frontiers, which, example, central):
+    """Trial 5 (b): the scenario's point was re-solved warm from the fairest step and could stop at another
+    equally good plan (on central a dispersal Gini of 0.5395 against the plan's 0.5401); it is now solved as
+    allocator solve solves the scenario, and gives its Gini on the plan's pressure basis and on dispersal."""
+    sc = {"example": example, "central": central}[which]
+    f = frontiers[(which, False)]
+    p, traj = f.scenario_point, solve(sc).trajectory
+    assert f.pressure_basis == ("supported" if which == "central" else "dispersal")
+    assert p["gini_final_basis"] == on_basis(traj, "gini").iloc[-1]
+    assert p["max_rate_per_10k_final_basis"] == on_basis(traj, "max_rate_per_10k").iloc[-1]
+    assert (p["gini_final_dispersal"], p["max_rate_per_10k_final_dispersal"]) == (traj["gini"].iloc[-1],
+                                                                                 traj["max_rate_per_10k"].iloc[-1])
+    assert p["plan_total_cost"] == traj["total_cost"].sum()
+    assert f.scenario_point == frontiers[(which, True)].scenario_point       # whatever the frontier's own limits
+
+
+@pytest.mark.parametrize("which", ["example", "central"])
+def test_the_ends_in_frontier_json_are_the_tables(frontiers, which, tmp_path):
+    """Trial 5 (b): frontier.json's cost_only.cost was the money part without the LP's constant (784.6m on
+    central, against the table's 2,810.7m for the same plan); both ends now give the cost as frontier.csv."""
+    f = frontiers[(which, False)]
+    meta = json.loads((f.write(tmp_path / "f") / "frontier.json").read_text())
+    t = f.table
+    assert meta["cost_only"]["cost"] == pytest.approx(t["cost"].iloc[0], rel=1e-9, abs=0.01)
+    assert meta["fairest"]["cost"] == pytest.approx(t["cost"].iloc[-1], rel=1e-9, abs=0.01)
+    assert meta["cost_only"]["deviation"] == pytest.approx(t["deviation"].iloc[0], abs=0.01)
+    assert meta["pressure_basis"] == f.pressure_basis
+
+
 def test_no_extra_hotels_keeps_hotel_use(frontiers):
     for which in ("example", "central"):
         t = frontiers[(which, True)].table
@@ -93,7 +124,7 @@ def test_cli_frontier_writes_table_chart_and_json(tmp_path):
     assert "The scenario itself" in result.output
     t = pd.read_csv(tmp_path / "frontier.csv")
     assert len(t) == 4 and {"deviation_per_year", "cost_per_year", "extra_cost_per_year",
-                            "step_cost_per_person", "gini_final"} <= set(t.columns)
+                            "step_cost_per_person", "gini_final_basis", "gini_final_dispersal"} <= set(t.columns)
     assert (tmp_path / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     meta = json.loads((tmp_path / "frontier.json").read_text())
     assert meta["measure"] == "l1" and meta["scenario_point"]["equity_weight"] == 3000

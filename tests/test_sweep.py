@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from allocator import load_scenario, solve
 from allocator.cli import cli
 from allocator.data import prepare
+from allocator.fairness import ON_BASIS, on_basis
 from allocator.errors import ScenarioError
 from allocator.model import build_lp
 from allocator.interpret import interpret
@@ -27,6 +29,7 @@ from allocator.sweep import (
     lhs_points,
     parse_set,
     point_id,
+    preview,
     run_sweep,
     solve_point,
     structural_keys,
@@ -110,9 +113,47 @@ def test_headline_equals_the_plan_trajectory(which, example, central):
         traj = plan.trajectory
         for col in ("dispersed", "contingency", "total_cost", "gini", "max_rate_per_10k", "areas_over_cap"):
             np.testing.assert_array_equal(np.asarray(h[col]), traj[col].to_numpy(), err_msg=col)
+        for key in ON_BASIS:                        # on the plan's pressure basis (dispersal on the dispersal basis)
+            np.testing.assert_array_equal(np.asarray(h[f"basis_{key}"]), on_basis(traj, key).to_numpy(), err_msg=key)
         R, hotels = whole_plan(d, plan.exact_stock, plan.exact_hotels)
         _, traj2, _ = interpret(d, plan.exact_stock, plan.exact_contingency, R, hotels)
         pd.testing.assert_frame_equal(traj, traj2)
+
+
+def test_fairness_columns_are_on_the_pressure_basis(central, tmp_path):
+    """Trial 5 A3: gini_final and max_rate_per_10k_final were dispersal alone (0.5401, 47.73 at central) while
+    the plan's cluster limit and fair shares are judged on its supported basis (0.5384, 49.41). The table now
+    has each on the point's basis (named) and on dispersal alone, and the old ambiguous names are gone rather
+    than carrying another meaning."""
+    res = run_sweep(central, [{}], tmp_path, workers=1, progress=False)
+    row = res.table.iloc[0]
+    traj = solve(central).trajectory.iloc[-1]
+    assert row["pressure_basis"] == "supported"
+    assert (row["gini_final_basis"], row["max_rate_per_10k_final_basis"]) == (traj["basis_gini"],
+                                                                             traj["basis_max_rate_per_10k"])
+    assert (row["gini_final_dispersal"], row["max_rate_per_10k_final_dispersal"]) == (traj["gini"],
+                                                                                     traj["max_rate_per_10k"])
+    assert row["areas_over_cap_final"] == traj["areas_over_cap"]
+    assert row["max_rate_per_10k_final_basis"] != row["max_rate_per_10k_final_dispersal"]   # the bases differ here
+    assert not {"gini_final", "max_rate_per_10k_final"} & set(res.table.columns)
+    shown = preview(res.table, [])
+    assert "gini_final_basis" in shown and "on the pressure basis, supported" in shown
+
+
+def test_a_point_recorded_without_its_basis_is_solved_again(example, tmp_path):
+    """A point file from before the sweep recorded the pressure basis is not shown with figures on another
+    basis: it is solved again, as a damaged one is."""
+    points = [{"policy.cluster_limit": 200}]
+    first = run_sweep(example, points, tmp_path, workers=1, progress=False)
+    path = next((tmp_path / "points").glob("*.json"))
+    old = json.loads(path.read_text())
+    del old["pressure_basis"]
+    for key in ("basis_gini", "basis_max_rate_per_10k"):
+        del old["headline"][key]
+    path.write_text(json.dumps(old))
+    again = run_sweep(example, points, tmp_path, workers=1, progress=False)
+    assert (again.solved, again.skipped) == (1, 0)
+    pd.testing.assert_frame_equal(results(again.table), results(first.table))
 
 
 # --------------------------------------------------------------------------- warm starts
@@ -326,7 +367,8 @@ def test_cli_sweep_writes_the_table_and_resumes(tmp_path):
     assert "4 points (4 solved now, 0 already done)" in first.output
     table = pd.read_csv(tmp_path / "results.csv")
     assert len(table) == 4 and {"point_id", "policy.cluster_limit", "demand.arrivals_scale", "status", "warm",
-                                "objective", "total_cost", "contingency_2030", "gini_final"} <= set(table.columns)
+                                "objective", "total_cost", "contingency_2030", "gini_final_basis",
+                                "gini_final_dispersal", "pressure_basis"} <= set(table.columns)
     second = runner.invoke(cli, args)
     assert "(0 solved now, 4 already done)" in second.output
     bad = runner.invoke(cli, ["sweep", str(EXAMPLE), "--set", "policy.clusterlimit=1", "--out", str(tmp_path / "b")])

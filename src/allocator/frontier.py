@@ -48,7 +48,8 @@ import scipy.sparse as sp
 from allocator import registry
 from allocator.data import ModelData, prepare
 from allocator.errors import CommandLineError, InfeasibleError, VerificationError, given_issue
-from allocator.headline import headline
+from allocator.fairness import DISPERSAL
+from allocator.headline import basis_label, final_spread, headline
 from allocator.model import Block, LinearProgram, build_lp
 from allocator.output import safe_csv, write_folder
 from allocator.place import hotel_solution
@@ -116,11 +117,12 @@ def equity_lp(scenario: Scenario, *, measure: str | None = None) -> EquityLP:
 class _Model:
     """One HiGHS model of an :class:`EquityLP`, re-solved as objective and bounds move."""
 
-    def __init__(self, e: EquityLP) -> None:
+    def __init__(self, e: EquityLP, *, large_model: bool | None = False) -> None:
         self.e = e
         # HiGHS's defaults, not the large-model ones (measured for cold solves only): the frontier's
-        # re-solves move one bound at a time from the last basis, and its tables stay as they were
-        self.h = highs_model(e.lp, large_model=False)
+        # re-solves move one bound at a time from the last basis, and its tables stay as they were.
+        # ``large_model=None``: as a cold solve of allocator solve (the scenario's own point)
+        self.h = highs_model(e.lp, large_model=large_model)
         self.cost = e.lp.c.copy()
         self.iterations = 0
 
@@ -170,6 +172,11 @@ class Frontier:
     simplex_iterations: int = 0
     meta: dict = field(default_factory=dict)
 
+    @property
+    def pressure_basis(self) -> str:
+        """The pressure basis of the ``_basis`` columns (``policy.pressure_basis``, as a plan's summary names it)."""
+        return str(self.meta.get("pressure_basis", DISPERSAL))
+
     def write(self, folder: str | Path, *, force: bool = False, protect=()) -> Path:
         """frontier.csv, frontier.json and frontier.png in ``folder``, written atomically
         (:func:`allocator.output.write_folder`; ``force`` replaces an earlier output)."""
@@ -202,14 +209,14 @@ class Frontier:
                        color="#c00000", zorder=4,
                        label=f"the scenario (equity weight £{sp_['equity_weight']:,.0f} per person-year)")
         for _, r in t.iloc[:: max(1, len(t) // 5)].iterrows():
-            ax.annotate(f"Gini {r['gini_final']:.2f}", (r["deviation_per_year"] / 1e3, r["cost_per_year"] / 1e6),
+            ax.annotate(f"Gini {r['gini_final_basis']:.2f}", (r["deviation_per_year"] / 1e3, r["cost_per_year"] / 1e6),
                         textcoords="offset points", xytext=(6, 6), fontsize=7, color="#555555")
         unit = "people away from their fair share" if self.measure == "l1" else "people above an even spread"
         ax.set_xlabel(f"Unfairness: {unit}, average per year (thousands)")
         ax.set_ylabel("Cost per year (£ million)")
         ax.set_title(f"What fairness costs: {self.scenario_name}\n"
                      f"({self.years[0]}-{self.years[-1]}, {self.measure} measure; "
-                     "Gini of area rates in the final year)",
+                     f"Gini of area rates in the final year, {self.pressure_basis} basis)",
                      fontsize=10)
         ax.invert_xaxis()
         ax.grid(alpha=0.3)
@@ -236,8 +243,7 @@ def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
             "plan_total_cost": float(np.sum(h["total_cost"])),
             "contingency_final": int(h["contingency"][-1]),
             "contingency_total": int(np.sum(h["contingency"])),
-            "gini_final": float(h["gini"][-1]), "max_rate_per_10k_final": float(h["max_rate_per_10k"][-1]),
-            "_S": S, "_C": C, "_H": hotels}
+            **final_spread(h), "_S": S, "_C": C, "_H": hotels}
 
 
 def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | None = None,
@@ -276,18 +282,7 @@ def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | Non
         m.bound(e.eps_row, bound)
         raw = m.run()
         rows.append(_row(e, raw, str(k), float(eps)))
-    # where the scenario's own weighted objective lands
-    point = None
-    w = scenario.config.objective.equity_weight
-    if w > 0 and scenario.config.objective.equity_measure == e.measure:
-        m.bound(e.eps_row, np.inf)
-        m.cap_contingency(None)
-        m.objective(e.money + w * e.equity)
-        raw = m.run()
-        r = _row(e, raw, "scenario", None)
-        point = {"equity_weight": w, "deviation": r["deviation"], "deviation_per_year": r["deviation_per_year"],
-                 "cost": r["cost"], "cost_per_year": r["cost_per_year"], "gini_final": r["gini_final"],
-                 "contingency_final": r["contingency_final"]}
+    point, point_iterations = _scenario_point(e, scenario)
     if verify:
         for r in rows:
             fails = verify_plan(e.scenario, r["_S"], r["_C"], None, hotels=r["_H"])
@@ -307,6 +302,27 @@ def compute_frontier(scenario: Scenario, *, points: int = 11, measure: str | Non
         table[col] = table[col].round(2)
     table.insert(0, "share_of_range", np.round(np.linspace(0, 1, points), 4))
     return Frontier(table, e.measure, scenario.name, [int(y) for y in e.d.years], point,
-                    seconds=time.perf_counter() - t0, simplex_iterations=int(m.iterations),
-                    meta={"no_extra_hotels": no_extra_hotels, "cost_only": {"cost": c_star, "deviation": e_max},
+                    seconds=time.perf_counter() - t0, simplex_iterations=int(m.iterations + point_iterations),
+                    meta={"no_extra_hotels": no_extra_hotels, "pressure_basis": basis_label(e.d),
+                          # both ends' cost as frontier.csv's: the money part of the objective with its constant
+                          "cost_only": {"cost": c_star + e.lp.offset, "deviation": e_max},
                           "fairest": {"deviation": e_min, "cost": float(rows[-1]["cost"])}})
+
+
+def _scenario_point(e: EquityLP, scenario: Scenario) -> tuple[dict | None, int]:
+    """Where the scenario's own weighted objective lands (None when it has no equity weight or another measure),
+    and the simplex iterations it took.
+
+    Solved from scratch on a model of its own, as ``allocator solve`` solves the scenario, so that its figures
+    are the plan's: a re-solve warm from a frontier step may stop at another, equally good plan (on the national
+    scenario one whose Gini in dispersal is 0.5395 where the plan's is 0.5401)."""
+    w = scenario.config.objective.equity_weight
+    if not (w > 0 and scenario.config.objective.equity_measure == e.measure):
+        return None, 0
+    m = _Model(e, large_model=None)
+    m.objective(e.money + w * e.equity)
+    r = _row(e, m.run(), "scenario", None)
+    keys = ("deviation", "deviation_per_year", "cost", "cost_per_year", "plan_total_cost", "contingency_final",
+            "gini_final_basis", "max_rate_per_10k_final_basis", "gini_final_dispersal",
+            "max_rate_per_10k_final_dispersal")
+    return {"equity_weight": w, **{k: r[k] for k in keys}}, m.iterations

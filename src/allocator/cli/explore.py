@@ -80,8 +80,9 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
 
     One row per point: its parameters, status, whether it was warm-started,
     objective, total cost, people in contingency (hotels) each year, final
-    dispersed total, Gini, highest rate, areas over the cluster limit, and the
-    places short when a point is infeasible. Written to OUT/results.parquet and
+    dispersed total, the final Gini, highest rate and areas over the cluster
+    limit on the point's pressure basis (the Gini and highest rate also on
+    dispersal alone), and the places short when a point is infeasible. Written to OUT/results.parquet and
     OUT/results.csv, sorted by point id (a hash of the parameters and the scenario).
     """
     with error_boundary(debug):
@@ -153,7 +154,7 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
              f"{', no extra hotel use' if no_extra_hotels else ''}; {f.seconds:.2f} s, "
              f"{f.simplex_iterations:,} simplex iterations).")
         show = t[["share_of_range", "deviation_per_year", "cost_per_year", "extra_cost_per_year",
-                  "step_cost_per_person", "contingency_total", "gini_final"]].copy()
+                  "step_cost_per_person", "contingency_total", "gini_final_basis"]].copy()
         show.columns = ["step", "unfair/yr", "cost/yr", "extra/yr", "£ per person-yr (step)", "hotel person-yrs",
                         "Gini final"]
         show["step"] = [f"{v:.0%}" for v in t["share_of_range"]]
@@ -162,11 +163,14 @@ def frontier(scenario: Path, points: int, measure: str | None, no_extra_hotels: 
             show[col] = show[col].map(_money)
         show["£ per person-yr (step)"] = show["£ per person-yr (step)"].map(lambda v: "" if v != v else f"£{v:,.0f}")
         echo(show.to_string(index=False))
+        echo(f"Gini final: of the areas' rates in {f.years[-1]} on the pressure basis, {f.pressure_basis}, "
+             "whole people (frontier.csv has it on dispersal alone too).")
         if f.scenario_point:
             p = f.scenario_point
             echo(f"The scenario itself (equity weight £{p['equity_weight']:,.0f} per person-year): "
                  f"unfairness {p['deviation_per_year']:,.0f} a year, cost {_money(p['cost_per_year'])} a year, "
-                 f"Gini {p['gini_final']:.3f}.")
+                 f"Gini {p['gini_final_basis']:.3f} on the {f.pressure_basis} basis "
+                 f"({p['gini_final_dispersal']:.3f} in dispersal alone).")
         echo(f"Written: {out}/frontier.csv, {out}/frontier.png, {out}/frontier.json")
 
 

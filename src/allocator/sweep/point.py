@@ -17,7 +17,7 @@ import numpy as np
 from allocator.data import ModelData, prepare
 from allocator.diagnose import diagnose_infeasible
 from allocator.errors import AllocatorError, ScenarioError, VerificationError
-from allocator.headline import headline
+from allocator.headline import FINAL_SPREAD, basis_label, final_spread, headline
 from allocator.model import LinearProgram, build_lp
 from allocator.place import hotel_solution
 from allocator.rounding import whole_plan
@@ -137,6 +137,7 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool 
     try:
         sc = apply_params(base, params)
         d = prepare(sc)
+        row["pressure_basis"] = basis_label(d)
         lp = build_lp(d)
         if warm:
             reference = {k: params[k] for k in structural if k in params}
@@ -189,8 +190,16 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool 
     return row
 
 
+def current(row: dict[str, Any]) -> bool:
+    """Whether a stored point record has every figure :func:`flatten` needs. A solved point written by an
+    allocator from before the sweep recorded its pressure basis lacks them (``basis_gini``...), and is then
+    solved again rather than shown with figures on another basis."""
+    h = row.get("headline")
+    return not h or ("pressure_basis" in row and all(key in h for key in FINAL_SPREAD.values()))
+
+
 def flatten(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
-    """A point's stored record -> one flat table row."""
+    """A point's stored record -> one flat table row (the fairness columns: :data:`allocator.headline.FINAL_SPREAD`)."""
     out: dict[str, Any] = {"point_id": row["point_id"]}
     for k in keys:
         out[k] = row["params"].get(k)
@@ -198,6 +207,7 @@ def flatten(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     out["warm"] = bool(row.get("warm", False))
     out["warm_note"] = row.get("warm_note", "")
     out["objective"] = row.get("objective")
+    out["pressure_basis"] = row.get("pressure_basis", "")
     h = row.get("headline")
     years = row.get("years", [])
     if h:
@@ -206,9 +216,7 @@ def flatten(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
             out[f"contingency_{y}"] = int(c)
         out["dispersed_final"] = int(h["dispersed"][-1])
         out["contingency_final"] = int(h["contingency"][-1])
-        out["gini_final"] = float(h["gini"][-1])
-        out["max_rate_per_10k_final"] = float(h["max_rate_per_10k"][-1])
-        out["areas_over_cap_final"] = int(h["areas_over_cap"][-1])
+        out.update(final_spread(h))
     out["shortfall_peak"] = row.get("shortfall_peak")
     out["shortfall_by_year"] = row.get("shortfall_by_year", "")
     out["extra_bed_spaces"] = row.get("extra_bed_spaces")

@@ -29,13 +29,14 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
 
 from allocator.errors import ScenarioError, SolverError
 from allocator.extras import needs_extra
+from allocator.headline import FINAL_SPREAD
 from allocator.inputs import MAX_JSON_BYTES, read_file
 from allocator.lifeline import tie_to_parent
 from allocator.output import atomic_write_bytes, check_path, input_paths, open_resumable, output_lock, safe_csv
 from allocator.scenario import Scenario
 from allocator.status import Status
 from allocator.sweep.params import _canon, apply_params, point_id
-from allocator.sweep.point import TIMING_COLUMNS, flatten, solve_point, structural_keys
+from allocator.sweep.point import TIMING_COLUMNS, current, flatten, solve_point, structural_keys
 
 
 # --------------------------------------------------------------------------- files
@@ -57,13 +58,14 @@ def write_point(folder: Path, row: dict[str, Any]) -> Path:
 
 
 def read_point(folder: Path, pid: str) -> dict[str, Any] | None:
-    """A finished point, or ``None`` when it is missing or unreadable (then it is solved again)."""
+    """A finished point, or ``None`` when it is missing, unreadable or lacks figures the table now has
+    (:func:`allocator.sweep.point.current`): then it is solved again."""
     path = folder / "points" / f"{pid}.json"
     try:                                            # a regular file only: something else there must not hang the sweep
         row = json.loads(read_file(path, MAX_JSON_BYTES, str(path), "a JSON file").decode("utf-8"))
     except (ScenarioError, ValueError):
         return None
-    return row if isinstance(row, dict) and row.get("point_id") == pid else None
+    return row if isinstance(row, dict) and row.get("point_id") == pid and current(row) else None
 
 
 # --------------------------------------------------------------------------- the driver
@@ -95,10 +97,8 @@ def build_table(folder: Path, ids: list[str], keys: list[str]) -> pd.DataFrame:
         # one column order whatever the first row held
         first = ["point_id", *keys, "status", "warm", "warm_note", "objective", "total_cost"]
         years = sorted(c for c in table.columns if c.startswith("contingency_") and c[12:].isdigit())
-        rest = ["dispersed_final", "contingency_final", "gini_final", "max_rate_per_10k_final",
-                "areas_over_cap_final", "shortfall_peak", "shortfall_by_year", "extra_bed_spaces", "message",
-                "simplex_iterations",
-                *TIMING_COLUMNS]
+        rest = ["dispersed_final", "contingency_final", "pressure_basis", *FINAL_SPREAD, "shortfall_peak",
+                "shortfall_by_year", "extra_bed_spaces", "message", "simplex_iterations", *TIMING_COLUMNS]
         cols = [c for c in first + years + rest if c in table.columns]
         table = table[cols + [c for c in table.columns if c not in cols]]
     return table
@@ -330,15 +330,26 @@ class _Progress:
 
 
 def preview(table: pd.DataFrame, keys: list[str], *, limit: int = 30) -> str:
-    """A readable excerpt of the table, sorted by parameter values."""
+    """A readable excerpt of the table, sorted by parameter values, and the pressure basis its fairness
+    columns are counted on."""
     if table.empty:
         return "(no points)"
-    cols = [c for c in [*keys, "status", "total_cost", "contingency_final", "dispersed_final", "gini_final",
-                        "max_rate_per_10k_final", "shortfall_peak"] if c in table.columns]
+    cols = [c for c in [*keys, "status", "total_cost", "contingency_final", "dispersed_final", "gini_final_basis",
+                        "max_rate_per_10k_final_basis", "shortfall_peak"] if c in table.columns]
     t = table[cols].sort_values(keys, kind="stable").copy()
     if "total_cost" in t:
         t["total_cost"] = t["total_cost"].map(lambda v: "" if pd.isna(v) else f"£{v / 1e9:,.3f}bn")
     if "shortfall_peak" in t and t["shortfall_peak"].isna().all():
         t = t.drop(columns="shortfall_peak")
     more = f"\n... {len(t) - limit} more rows in the table" if len(t) > limit else ""
-    return t.head(limit).to_string(index=False, na_rep="") + more
+    return _basis_note(table) + t.head(limit).to_string(index=False, na_rep="") + more
+
+
+def _basis_note(table: pd.DataFrame) -> str:
+    """The lines over the preview that name the pressure basis of its ``_basis`` columns."""
+    if "gini_final_basis" not in table:                     # no point solved
+        return ""
+    bases = list(dict.fromkeys(table.loc[table["gini_final_basis"].notna(), "pressure_basis"]))
+    where = f"the pressure basis, {bases[0]}," if len(bases) == 1 else "each point's pressure basis (pressure_basis)"
+    return (f"Final year's Gini and highest rate per 10,000 (_basis) on {where} as the cluster limit\n"
+            "and fair shares are judged; results.csv also has them for dispersal alone (_dispersal).\n")
