@@ -320,3 +320,25 @@ def test_two_processes_write_identical_plans(tmp_path: Path) -> None:
         outs.append(out)
     assert plan_bytes(outs[0]) == plan_bytes(outs[1])
     assert summary_without_timings(outs[0] / "summary.json") == summary_without_timings(outs[1] / "summary.json")
+
+
+def test_solve_names_the_basis_of_its_regional_rates(tmp_path: Path) -> None:
+    """Trial 6 N3: on the supported basis `solve` gave the regional rates of dispersal alone, unlabelled, beside a
+    report ranking regions on the basis (North West highest now on it, North East in dispersal). The dispersal
+    rates are labelled, and the line on the pressure basis gives its own, from regions.csv (basis_total /
+    population), now and at the end."""
+    out = tmp_path / "plan"
+    result = run("solve", EXAMPLE, "--set", "policy.pressure_basis=supported", "--out", out)
+    assert result.exit_code == 0, result.output
+    regions = pd.read_csv(out / "regions.csv")
+    regions["rate"] = regions["basis_total"] / regions["population"] * 1e4
+
+    def extremes(rows: pd.DataFrame) -> str:
+        rate = rows.set_index("region")["rate"]
+        return f"highest {rate.idxmax()} {rate.max():.1f}, lowest {rate.idxmin()} {rate.min():.1f}"
+
+    last = int(regions["year"].max())
+    now, end = regions[regions["position"] == "start"], regions[(regions["year"] == last) & (regions["position"] != "start")]
+    assert f"; regional rates now {extremes(now)}; by {last} {extremes(end)}." in result.output
+    assert "Regional rates per 10,000 residents (dispersal only): highest" in result.output
+    assert "Regional rates (dispersal only): highest" in result.output

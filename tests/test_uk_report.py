@@ -149,7 +149,8 @@ def test_scenarios_of_the_same_objective_are_said_to_be_one_choice_among_equal_p
             "c.yaml": report.Solved("c", _Plan(250.0, [0, 10]), None),
             "d.yaml": "infeasible"}
     text = report._ties(same)
-    assert "`a.yaml` and `b.yaml` reach the same objective (100.00) and place 6 people differently" in text
+    assert ("`a.yaml` and `b.yaml` reach the same objective (100.00) and 6 people are in other councils in the one "
+            "than in the other (in 2029)") in text
     assert "c.yaml" not in text and text.endswith("not an effect of the scenario.")
     alone = report._ties({"a.yaml": same["a.yaml"], "c.yaml": same["c.yaml"]})
     assert alone.startswith("Several plans can be equally good") and "reach the same objective" not in alone

@@ -280,6 +280,9 @@ def headline(pair: Pair, label: str) -> list[str]:
     lines += _table(["council", "per 10,000 now", "now", *map(str, years)],
                     [[names[c], f"{bp.at[c, 'now'] / pop[c] * 1e4:.1f}", int(bp.at[c, "now"]),
                       *[f"{bp.at[c, y]:,} / {bb.at[c, y]:,}" for y in years]] for c in top]) + [""]
+    lines += ["A council beyond the top step of the equity measure (150% of its fair share) is, above all in the last "
+              "year, one of several equally good plans: another of the same cost may hold it higher or lower (see "
+              "[Every scenario](#every-scenario)).", ""]
     ap, ab = plan.above(), base.above()
     other = ("" if base.basis == plan.basis == "supported" else
              f" The plan's trajectory.csv counts on its pressure basis ({plan.basis}), the status quo's on its "
@@ -330,9 +333,11 @@ def _ties(solved: dict[str, Solved | str]) -> str:
             oa, ob = float(sa.plan.summary["objective"]), float(sb.plan.summary["objective"])
             stock = [s.plan.allocations.groupby(["area_code", "year"])["stock"].sum() for s in (sa, sb)]
             if abs(oa - ob) <= 1e-9 * max(1.0, abs(oa)) and not stock[0].equals(stock[1]):
-                moved = int((stock[0] - stock[1]).abs().sum() // 2)
-                pairs.append(f"`{a}` and `{b}` reach the same objective ({oa:,.2f}) and place {moved:,} people "
-                             "differently (summed over the year ends)")
+                diff = (stock[0] - stock[1]).abs()
+                moved = int(diff.sum() // 2)                 # each person in another council counts twice in |Δ|
+                when = sorted({int(y) for y in diff[diff > 0].index.get_level_values("year")})
+                pairs.append(f"`{a}` and `{b}` reach the same objective ({oa:,.2f}) and {moved:,} people are in "
+                             f"other councils in the one than in the other (in {', '.join(map(str, when))})")
     general = ("Several plans can be equally good: beyond the top step of the equity measure (150% of the fair "
                "share) every person weighs the same, so among councils of one cost band and step the solver's choice "
                "of which takes a person is arbitrary, above all in the last year. Council figures and the counts "
