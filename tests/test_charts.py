@@ -105,7 +105,7 @@ def test_svg_for_a_page_has_no_address_metadata_or_repeated_ids(example_plan) ->
     for svg in svgs:
         assert svg.startswith('<svg class="chart" viewBox="') and svg.endswith("</svg>")
         assert not re.search(r"https?:|<metadata|<\?xml|<!DOCTYPE|<!--|<style", svg)
-        assert "<title>In dispersal (plan), Now: " in svg                  # each point keeps its tooltip
+        assert "<title>In dispersal (plan), Now (31 Dec 2025): " in svg    # each point keeps its tooltip, dated
     ids = [re.findall(r' id="([^"]+)"', s) for s in svgs]
     assert ids[0] and not set(ids[0]) & set(ids[1])                        # two charts on one page share no id
     for s, own in zip(svgs, ids):

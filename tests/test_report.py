@@ -21,12 +21,13 @@ import matplotlib
 import pytest
 from click.testing import CliRunner
 
-from allocator import load_scenario, read_plan, solve
+from allocator import charts, load_scenario, read_plan, solve
 from allocator.cli import cli
 from allocator.hexmap import hexes, layout, rate_colour
 from allocator.output import fmt
 from allocator.replan import replan
-from allocator.report import build_report, plan_summary_html
+from allocator.plot import draw_costs, draw_people
+from allocator.report import CHART_SIZE, build_report, plan_summary_html
 from tests.conftest import area, config, solve_rows
 
 REPO = Path(__file__).resolve().parents[1]
@@ -315,6 +316,30 @@ def test_regional_report_in_headless_chromium(uk, tmp_path: Path) -> None:
     assert r.returncode == 0 and png.exists()
 
 
+#: A script added to a copy of a report: once laid out, the table of councils that differ most, its right edge and
+#: the width it would need, against the box it is in, written into the page (read back with --dump-dom).
+LAYOUT_PROBE = ("<script>window.addEventListener('load', () => { const t = document.querySelector('.changes table');"
+                " const box = t.parentElement, p = document.createElement('pre'); p.id = 'probe';"
+                " p.textContent = JSON.stringify({needs: box.scrollWidth, has: box.clientWidth,"
+                " right: t.getBoundingClientRect().right, edge: box.getBoundingClientRect().right});"
+                " document.body.appendChild(p); });</script>")
+
+
+@browser
+def test_the_councils_that_differ_most_fit_a_1300_pixel_window(uk, tmp_path: Path) -> None:
+    """Trial 6 (P5): at a 1300 px window the table of the councils that differ most (half the width, beside the
+    figures that change) scrolled sideways, hiding the "summed" column it is ranked by. Now it has a row of its
+    own and its headings wrap: it fits, with nothing to scroll."""
+    page = tmp_path / "probe.html"
+    page.write_text(uk["html"].read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>"),
+                    encoding="utf-8")
+    r = chromium(["--window-size=1300,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                 tmp_path / "profile")
+    assert r.returncode == 0, r.stderr[-2000:]
+    box = json.loads(re.search(r'<pre id="probe">(.*?)</pre>', r.stdout).group(1))
+    assert box["needs"] <= box["has"] and box["right"] <= box["edge"] + 0.5, box
+
+
 # --------------------------------------------------------------------------- against a re-plan (issue 15, trial 4)
 @pytest.fixture(scope="module")
 def replanned(tmp_path_factory) -> tuple:
@@ -355,6 +380,61 @@ def test_the_councils_that_differ_most_show_the_measure_they_are_ranked_by(repla
     names = plan.allocations.drop_duplicates("area_code").set_index("area_code")["area_name"]
     first = re.search(r"summed, 2027–2030</th></tr></thead><tbody>\s*<tr><td>(.*?)</td>(?:<td[^>]*>(.*?)</td>){4}", html)
     assert first.group(1) == names[summed.index[0]] and first.group(2) == fmt(summed.iloc[0], "people")
+
+
+def drawn(plan, compare, costs: bool = False) -> tuple[dict[str, list[tuple[float, float]]], list[str]]:
+    """The points of each line of the people chart (or the cost chart's markers) of plan against compare, by label,
+    and the x labels."""
+    fig = charts.figure(*CHART_SIZE)
+    ax = fig.add_subplot()
+    name = "re-plan" if compare.summary.get("replan") else "previous"
+    if costs:
+        draw_costs(ax, plan, compare, name)
+    else:
+        draw_people(ax, plan, "re-plan" if plan.summary.get("replan") else "previous", compare, name)
+    return ({line.get_label(): list(zip(line.get_xdata(), line.get_ydata()))
+             for line in ax.get_lines() if not line.get_label().startswith("_")},
+            [t.get_text() for t in ax.get_xticklabels()])
+
+
+@pytest.mark.parametrize("order", ["re-plan first", "previous first"])
+def test_each_plan_is_drawn_at_its_own_dates_against_a_plan_of_other_years(replanned, order) -> None:
+    """Trial 6 (N2): against the plan it revises, the re-plan's start (31 Dec 2026) was drawn at the same x as the
+    previous plan's (31 Dec 2025), and the previous plan's 2026 point was dropped, so its hotel line fell from its
+    start straight to 2027. Now one axis covers both plans' years, each plan at its own dates, in either order."""
+    plan, new = replanned
+    first, other = (new, plan) if order == "re-plan first" else (plan, new)
+    lines, ticks = drawn(first, other)
+    assert ticks == ["end 2025", "2026", "2027", "2028", "2029", "2030"]
+    hotels_then = plan.trajectory.set_index("year").at[2026, "contingency"]
+    start = {who: lines[f"In hotels ({who})"][0] for who in ("previous", "re-plan")}
+    assert start["re-plan"][0] - start["previous"][0] == 1                # a year apart, one year step
+    assert start["previous"][1] == plan.summary["headline"]["start"]["contingency"]
+    assert start["re-plan"][1] == new.summary["headline"]["start"]["contingency"]
+    assert lines["In hotels (previous)"][1] == (start["previous"][0] + 1, hotels_then)    # its 2026, drawn
+    assert len(lines["In hotels (previous)"]) == 6 and len(lines["In hotels (re-plan)"]) == 5
+    html = build_report(first, label="re-plan" if first is new else "previous", compare=other,
+                        compare_label="previous" if first is new else "re-plan")
+    assert f"<title>In hotels (previous), Now (31 Dec 2025): {fmt(start['previous'][1], 'people')}</title>" in html
+    assert f"<title>In hotels (re-plan), Now (31 Dec 2026): {fmt(start['re-plan'][1], 'people')}</title>" in html
+    assert f"<title>In hotels (previous), 2026: {fmt(hotels_then, 'people')}</title>" in html
+    costs, years = drawn(first, other, costs=True)
+    assert years == ["2026", "2027", "2028", "2029", "2030"]              # both plans' years
+    if first is new:                                                       # the previous plan's 2026 cost is drawn
+        cost = plan.trajectory["total_cost"].iloc[0]
+        assert costs["Total cost (previous)"] == [(-0.4, cost), (0.4, cost)]
+
+
+def test_a_regions_chart_draws_each_plan_at_its_own_dates(replanned) -> None:
+    """Trial 6 (N2), a region's page: the previous plan's dispersal in the region at its own dates."""
+    plan, new = replanned
+    html = build_report(new, label="re-plan", compare=plan, compare_label="previous", region="North")
+    codes = plan.allocations.loc[plan.allocations["region"] == "North", "area_code"].unique()
+    now = plan.start.set_index("area_code").loc[codes, "stock"].sum()
+    then = plan.allocations.query("year == 2026 and area_code in @codes")["stock"].sum()
+    assert f"<title>In dispersal (previous), Now (31 Dec 2025): {fmt(now, 'people')}</title>" in html
+    assert f"<title>In dispersal (previous), 2026: {fmt(then, 'people')}</title>" in html
+    assert "<title>In dispersal in North (re-plan), Now (31 Dec 2026): " in html
 
 
 # --------------------------------------------------------------------------- one basis (trial 5, a2 and c)

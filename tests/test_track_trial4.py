@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -103,6 +104,35 @@ def test_known_figures_alone_over_the_limit_are_over_it(supported: Path, tmp_pat
     assert line == (f"1 council(s) over the cluster limit, of the {checked} checked: Northgate (at least 1,700 on the "
                     "pressure basis (supported), 1,700 in dispersal, its hotels unknown, limit 1,600).")
     assert "| Northgate | N06 | North | " in t.markdown() and "| at least 1,700 | 1,600 |" in t.markdown()
+
+
+def test_without_a_contingency_column_the_contingency_line_says_so(supported: Path, tmp_path: Path) -> None:
+    """Trial 6 (P6): was "Contingency: not compared: no council's actual is known.", as if every cell were
+    suppressed; the limit line beside it gave the real reason. Now both do, on screen and in track.md."""
+    t = read_plan(supported).track(write(tmp_path, example_rows(drop=("Contingency accommodation",))), "2026-03-31")
+    assert "Contingency: not compared: the actual file has no contingency column." in summary_lines(t)
+    assert ("People in contingency (hotels and other sites): not compared: the actual file has no contingency "
+            "column.") in t.markdown()
+    suppressed = {code: {"Contingency accommodation": "[c]"} for code in example_rows()["LAD Code"]}
+    t = read_plan(supported).track(write(tmp_path, example_rows(suppressed), "all-c.csv"), "2026-03-31")
+    assert "Contingency: not compared: no council's actual is known." in summary_lines(t)    # a column, all suppressed
+
+
+@pytest.mark.parametrize("contingency", ["absent", "[c]"])
+def test_a_council_within_its_limit_with_its_hotels_unknown_is_at_least_its_known_figures(
+        supported: Path, tmp_path: Path, contingency: str) -> None:
+    """Trial 6 (P10): Portsmouth, under its limit with its hotels unknown, read "unknown" on the basis in the
+    report's table of tracked councils, though track_councils.csv had actual_basis_at_least 620; only councils over
+    the limit read "at least". Here Riverside: 441 in dispersal, hotels unknown, limit 490, not checked."""
+    table = (example_rows(drop=("Contingency accommodation",)) if contingency == "absent" else
+             example_rows({"N01": {"Contingency accommodation": contingency}}))
+    plan = read_plan(supported)
+    t = plan.track(write(tmp_path, table), "2026-03-31")
+    c = t.councils.set_index("area_code")
+    assert pd.isna(c.loc["N01", "over_cap"]) and c.loc["N01", "actual_basis_at_least"] == 441
+    row = re.search(r"<tr><td>Riverside \(N01\)</td><td>limit not checked: [^<]*</td>(.*?)</tr>",
+                    build_report(plan, track=t)).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[-2:] == ["at least 441", "490"]
 
 
 # --------------------------------------------------------------------------- 2. totals rows

@@ -134,7 +134,8 @@ def lines(ax, x_labels: list[str], series: list[dict], *, kind: str = "people", 
     """Values over the years, one line per series.
 
     Each series: ``label``, ``values`` (None leaves a gap), ``colour``, ``dash`` (drawn dashed with
-    open markers: a comparison, or a target such as the fair share).
+    open markers: a comparison, or a target such as the fair share) and, optionally, ``names``: each point's
+    name in its hover text (by default its x label).
     """
     xs = range(len(x_labels))
     for s in series:
@@ -146,7 +147,7 @@ def lines(ax, x_labels: list[str], series: list[dict], *, kind: str = "people", 
                 markerfacecolor="white" if s.get("dash") else s["colour"], **style)
         for x, v in pts:                 # an invisible bigger marker per point carries its tooltip
             dot, = ax.plot([x], [v], marker="o", markersize=9, linestyle="none", alpha=0)
-            _tip(dot, f"{s['label']}, {x_labels[x]}: {value_label(v, kind)}")
+            _tip(dot, f"{s['label']}, {s.get('names', x_labels)[x]}: {value_label(v, kind)}")
     ax.set_xticks(list(xs), [text(x) for x in x_labels])
     ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1))
     _frame(ax, kind)
@@ -156,20 +157,22 @@ def lines(ax, x_labels: list[str], series: list[dict], *, kind: str = "people", 
 
 def stacked_bars(ax, x_labels: list[str], stacks: list[dict], *, kind: str = "money", title: str = "",
                  markers: dict | None = None) -> None:
-    """Stacked columns per year, the total above each. Each stack: ``label``, ``values``, ``colour``;
-    ``markers``: a ``label``/``values`` series drawn as a dashed line across each column (e.g. the
-    comparison's total). A stack that is zero throughout is left out of the legend."""
+    """Stacked columns per year, the total above each. Each stack: ``label``, ``values`` (None: the year has
+    no column, e.g. a year the plan does not cover), ``colour``; ``markers``: a ``label``/``values`` series
+    drawn as a dashed line across each column (e.g. the comparison's total). A stack that is zero throughout
+    is left out of the legend."""
     xs = list(range(len(x_labels)))
     base = [0.0] * len(xs)
+    drawn = [any(s["values"][x] is not None for s in stacks) for x in xs]
     for s in stacks:
-        values = [float(v) for v in s["values"]]
+        values = [0.0 if v is None else float(v) for v in s["values"]]
         bars = ax.bar(xs, values, bottom=base, width=0.6, color=s["colour"],
                       label=text(s["label"]) if any(values) else "_nolegend_")
         for x, bar, v in zip(xs, bars, values):
             if v > 0:
                 _tip(bar, f"{s['label']}, {x_labels[x]}: {value_label(v, kind)}")
         base = [b + v for b, v in zip(base, values)]
-    for x, total in zip(xs, base):
+    for x, total in ((x, total) for x, total in zip(xs, base) if drawn[x]):
         ax.annotate(value_label(total, kind), (x, total), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize="x-small", color="#2b3138")
     if markers is not None:

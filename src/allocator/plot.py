@@ -146,49 +146,77 @@ def label_of(plan, default: str = "plan") -> str:
     return str(plan.summary.get("scenario", default))
 
 
-def people_series(plan, label: str, dashed: bool = False) -> list[dict]:
-    """People in dispersal and in hotels, now and at the end of each year, as :func:`charts.lines` series."""
-    t = plan.trajectory
+def year_axis(*plans) -> list[int]:
+    """The year ends of one x axis covering ``plans`` (None left out): from the earliest start (a plan starts
+    on 31 December of the year before its first year) to the end of the latest last year. Two plans of other
+    years (a plan and its re-plan) each keep their own dates on it."""
+    trajectories = [p.trajectory["year"] for p in plans if p is not None]
+    return list(range(min(int(t.min()) for t in trajectories) - 1, max(int(t.max()) for t in trajectories) + 1))
+
+
+def start_of(plan) -> int:
+    """The year at whose end ``plan`` starts (its "now")."""
+    return int(plan.trajectory["year"].min()) - 1
+
+
+def axis_labels(ends: list[int], *plans) -> list[str]:
+    """The x labels of :func:`year_axis`: "Now" at the start when every plan starts there; otherwise the first
+    year end, before every plan's first year, reads "end 2025" (the plans' own starts are named in the hover)."""
+    starts = {start_of(p) for p in plans if p is not None}
+    first = "Now" if starts == {ends[0]} else f"end {ends[0]}"
+    return [first, *(str(e) for e in ends[1:])]
+
+
+def along(ends: list[int], plan, now: float | None, per_year) -> dict:
+    """The values of ``plan`` on the axis ``ends``: ``now`` at its start, ``per_year`` (year -> value) at its
+    years, None elsewhere; with the name of each point for its hover text ("Now (31 Dec 2026)", "2027")."""
+    start = start_of(plan)
+    values = [now if e == start else (float(per_year[e]) if e in per_year else None) for e in ends]
+    names = [f"Now (31 Dec {e})" if e == start else str(e) for e in ends]
+    return {"values": values, "names": names}
+
+
+def people_series(plan, label: str, dashed: bool = False, ends: list[int] | None = None) -> list[dict]:
+    """People in dispersal and in hotels, now and at the end of each year, as :func:`charts.lines` series on the
+    axis ``ends`` (:func:`year_axis`; by default the plan's own)."""
+    t = plan.trajectory.set_index("year")
     start = plan.summary.get("headline", {}).get("start", {})
-    return [{"label": f"{name} ({label})", "values": [start.get(col), *t[col].astype(float).tolist()],
+    ends = year_axis(plan) if ends is None else ends
+    return [{"label": f"{name} ({label})", **along(ends, plan, start.get(col), t[col].astype(float).to_dict()),
              "colour": colour, "dash": dashed}
             for col, name, colour in (("dispersed", "In dispersal", BLUE), ("contingency", "In hotels", ORANGE))]
 
 
-def year_labels(plan, now: bool = True) -> list[str]:
-    return (["Now"] if now else []) + [str(int(y)) for y in plan.trajectory["year"]]
-
-
 def draw_people(ax, plan, label: str, compare=None, compare_label: str | None = None) -> None:
-    """People in hotels and in dispersal from now to the end of the plan; ``compare`` dashed."""
-    series = people_series(plan, label)
+    """People in hotels and in dispersal from now to the end of the plan; ``compare`` dashed. Each plan is drawn
+    at its own dates, on one axis covering both (a re-plan starts a year after the plan it revises)."""
+    ends = year_axis(plan, compare)
+    series = people_series(plan, label, ends=ends)
     if compare is not None:
-        other = people_series(compare, compare_label or label_of(compare, "comparison"), dashed=True)
-        years = plan.trajectory["year"].tolist()
-        ct = compare.trajectory.set_index("year")
-        for s, col in zip(other, ("dispersed", "contingency")):      # on this plan's years
-            s["values"] = [s["values"][0], *[float(ct.at[y, col]) if y in ct.index else None for y in years]]
-        series += other
-    charts.lines(ax, year_labels(plan), series, kind="people", title="People in hotels and in dispersal")
+        series += people_series(compare, compare_label or label_of(compare, "comparison"), dashed=True, ends=ends)
+    charts.lines(ax, axis_labels(ends, plan, compare), series, kind="people",
+                 title="People in hotels and in dispersal")
     ax.set_ylabel("people (end of year)", color=charts.MUTED, fontsize="small")
     charts.legend(ax)
 
 
 def draw_costs(ax, plan, compare=None, compare_label: str | None = None) -> None:
-    """The cost per year, stacked by kind; ``compare``'s total as a dashed line across each year."""
-    t = plan.trajectory
+    """The cost per year, stacked by kind; ``compare``'s total as a dashed line across each year. The years are
+    both plans' (a year only one of them covers has only its figure)."""
+    t = plan.trajectory.set_index("year")
+    years = year_axis(plan, compare)[1:]
     kinds = [("accommodation_cost", "Dispersal accommodation", BLUE),
              ("contingency_cost", "Hotels (contingency)", ORANGE), ("procurement_cost", "Procurement", GREEN)]
     if "void_cost" in t and (t["void_cost"] > 0).any():          # costs.void_share: empty bed spaces kept
         kinds.append(("void_cost", "Empty bed spaces", GREY))
-    stacks = [{"label": name, "values": t[col].astype(float).tolist(), "colour": colour} for col, name, colour in kinds]
+    stacks = [{"label": name, "values": [float(t.at[y, col]) if y in t.index else None for y in years],
+               "colour": colour} for col, name, colour in kinds]
     markers = None
     if compare is not None:
         ct = compare.trajectory.set_index("year")
         markers = {"label": f"Total cost ({compare_label or label_of(compare, 'comparison')})",
-                   "values": [float(ct.at[y, "total_cost"]) if y in ct.index else None for y in t["year"]]}
-    charts.stacked_bars(ax, year_labels(plan, now=False), stacks, kind="money", title="Cost per year",
-                        markers=markers)
+                   "values": [float(ct.at[y, "total_cost"]) if y in ct.index else None for y in years]}
+    charts.stacked_bars(ax, [str(y) for y in years], stacks, kind="money", title="Cost per year", markers=markers)
     charts.legend(ax)
 
 

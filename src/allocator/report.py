@@ -36,8 +36,8 @@ from allocator.output import fmt, plain_text, safe_file_names, write_file, write
 from allocator.pages import plan_summary_html, render
 from allocator.plan import Plan
 from allocator.place import fixed_words
-from allocator.plot import AreaTable, area_table, draw_costs, draw_fair_share, draw_people, fair_share_size, \
-    people_series, year_labels
+from allocator.plot import AreaTable, along, area_table, axis_labels, draw_costs, draw_fair_share, draw_people, \
+    fair_share_size, people_series, year_axis
 from allocator.track_files import ALL_AREAS, FLAG_TITLES, basis_texts, check_of_plan, contingency_text, flagged, \
     hotels_read, is_set, percent, sum_rows, unchecked
 
@@ -315,7 +315,7 @@ def _svg(fig, *, name: str, label: str) -> Markup:
 
 def _trajectory_charts(v: _View) -> list:
     """The two charts of the trajectory section, as inline SVG."""
-    plan, years = v.plan, v.years
+    plan = v.plan
     if v.region is None:
         people = charts.figure(*CHART_SIZE)
         draw_people(people.add_subplot(), plan, v.label, v.compare, v.compare_label)
@@ -323,35 +323,35 @@ def _trajectory_charts(v: _View) -> list:
         draw_costs(costs.add_subplot(), plan, v.compare, v.compare_label)
         return [_svg(people, name="people", label="People in hotels and in dispersal"),
                 _svg(costs, name="costs", label="Cost per year")]
-    at, codes = v.at, v.codes
+    at, codes, ends = v.at, v.codes, year_axis(plan, v.compare)
     reg_rows = plan.regions[plan.regions["region"].map(plain_text) == v.region].set_index("year")
     on = "" if at.basis is None else f" ({at.basis} basis)"
     series = [
         {"label": f"In dispersal in {v.region} ({v.label})", "colour": charts.BLUE,
-         "values": [float(at.now.loc[codes].sum()) if at.now is not None else None,
-                    *[float(at.stock.loc[codes, y].sum()) for y in years]]},
+         **along(ends, plan, float(at.now.loc[codes].sum()) if at.now is not None else None,
+                 at.stock.loc[codes].sum())},
         {"label": f"Fair share{on}", "colour": charts.INK, "dash": True,
-         "values": [None, *[float(reg_rows.at[y, "fair_share"]) if y in reg_rows.index else None for y in years]]},
+         **along(ends, plan, None, reg_rows["fair_share"])},
     ]
     if at.basis is not None:              # the total the fair share is a share of, beside dispersal alone
         series.insert(1, {"label": f"On the {at.basis} basis in {v.region} ({v.label})", "colour": charts.GREEN,
-                          "values": [float(at.now_held.loc[codes].sum()) if at.now_held is not None else None,
-                                     *[float(at.held.loc[codes, y].sum()) for y in years]]})
-    if v.ot is not None:
+                          **along(ends, plan, float(at.now_held.loc[codes].sum()) if at.now_held is not None else None,
+                                  at.held.loc[codes].sum())})
+    if v.ot is not None:                  # at its own dates: a re-plan starts a year after the plan it revises
         ot, oc = v.ot, v.other_codes()
         series.append({"label": f"In dispersal ({v.compare_label})", "colour": charts.ORANGE, "dash": True,
-                       "values": [float(ot.now.loc[oc].sum()) if ot.now is not None else None,
-                                  *[float(ot.stock.loc[oc, y].sum()) if y in ot.stock.columns else None
-                                    for y in years]]})
+                       **along(ends, v.compare, float(ot.now.loc[oc].sum()) if ot.now is not None else None,
+                               ot.stock.loc[oc].sum())})
     region_fig = charts.figure(*CHART_SIZE)
     ax = region_fig.add_subplot()
     title = f"People in dispersal in {v.region}" if at.basis is None else \
         f"People in {v.region}: in dispersal and on the {at.basis} basis"
-    charts.lines(ax, year_labels(plan), series, title=title)
+    charts.lines(ax, axis_labels(ends, plan, v.compare), series, title=title)
     charts.legend(ax)
     uk_fig = charts.figure(*CHART_SIZE)
     ax = uk_fig.add_subplot()
-    charts.lines(ax, year_labels(plan), people_series(plan, "UK"), title="UK: people in hotels and in dispersal")
+    charts.lines(ax, axis_labels(ends, plan, v.compare), people_series(plan, "UK", ends=ends),
+                 title="UK: people in hotels and in dispersal")
     charts.legend(ax)
     return [_svg(region_fig, name="region", label=title),
             _svg(uk_fig, name="uk", label="UK trajectory")]

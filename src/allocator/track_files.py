@@ -87,16 +87,18 @@ def sum_rows(councils: pd.DataFrame, key: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def contingency_text(n: Any, hotels_by_area: bool) -> str:
+def contingency_text(n: Any, hotels_by_area: bool, hotels_column: bool = True) -> str:
     """People in contingency, planned against actual over the same councils (those whose actual is known, and
     how many are not), from a row of :func:`sum_rows`; with ``national_planned_contingency`` (the plan's own
-    total) when the plan does not locate hotels by council, or has people in sites in no council."""
+    total) when the plan does not locate hotels by council, or has people in sites in no council. Not compared
+    when no council's actual is known, saying why: without ``hotels_column`` the actual file has no such column
+    (:func:`hotels_read`)."""
     unknown = int(n["councils_contingency_unknown"])
     known = int(n["councils"]) - unknown
     over = f"over the {known:,} council(s) whose figure is known" + (
         f" ({unknown:,} left out, {'its figure' if unknown == 1 else 'their figures'} unknown)" if unknown else "")
     if not known:
-        return "not compared: no council's actual is known"
+        return "not compared: " + (NO_HOTELS_COLUMN if not hotels_column else "no council's actual is known")
     if hotels_by_area:
         text = f"planned {_people(n['planned_contingency'])}, actual {_people(n['actual_contingency'])}, {over}"
         unlocated = float(n.get("national_planned_contingency", np.nan)) - float(n["planned_contingency_all"])
@@ -146,12 +148,12 @@ def _council_rows(table: pd.DataFrame, basis: str | None = None) -> pd.DataFrame
 
 
 def basis_texts(table: pd.DataFrame) -> pd.Series:
-    """Each council's actual total on the pressure basis as text: ``at least 3,557`` where a figure in it is
-    unknown but the known ones alone are over the limit (``actual_basis_at_least``), ``unknown`` otherwise."""
+    """Each council's actual total on the pressure basis as text: ``at least 620`` where a figure in it is unknown
+    (``actual_basis_at_least``, the sum of the known ones, whether or not it is over the limit), ``unknown`` where
+    the known ones add up to nothing."""
     at_least = table["actual_basis_at_least"] if "actual_basis_at_least" in table else pd.Series(np.nan, table.index)
-    over = table["over_cap"].fillna(False).astype(bool)
-    return pd.Series([_people(b) if pd.notna(b) else f"at least {_people(m)}" if o and pd.notna(m) else "unknown"
-                      for b, m, o in zip(table["actual_basis"], at_least, over)], index=table.index)
+    return pd.Series([_people(b) if pd.notna(b) else f"at least {_people(m)}" if pd.notna(m) and m > 0 else "unknown"
+                      for b, m in zip(table["actual_basis"], at_least)], index=table.index)
 
 
 #: The flags a council is listed under, with the words for them (track.md, the screen and the report).
@@ -266,7 +268,8 @@ def track_markdown(t: Any) -> str:
         "since the plan's start against those the plan asked for by this date (undefined where it asked for "
         "fewer than one).", "",
         "## All areas of the plan", "", markdown_table(figure_rows(t.nation, "Areas"), ("Areas",)), "",
-        f"People in contingency (hotels and other sites): {contingency_text(nation, s['hotels_by_area'])}.", "",
+        "People in contingency (hotels and other sites): "
+        f"{contingency_text(nation, s['hotels_by_area'], hotels_read(s))}.", "",
         "## Regions", "", markdown_table(figure_rows(t.regions, "Region"), ("Region",)), "",
         "## Councils flagged", "", *_flagged(t),
         "## Notes", "", *([f"* {sentence(n)}" for n in t.notes] or ["* None: every area of the plan is in the actual "
@@ -309,7 +312,7 @@ def summary_lines(t: Any, top: int = 5) -> list[str]:
         lines.append("Fulfilment by region (actual of planned net new places): " + "; ".join(
             f"{r.region} {percent(r.fulfilment)} ({_people(r.actual_net_new, True)} of "
             f"{_people(r.planned_net_new, True)})" for r in t.regions.itertuples()) + ".")
-    lines.append(f"Contingency: {contingency_text(n, t.summary['hotels_by_area'])}.")
+    lines.append(f"Contingency: {contingency_text(n, t.summary['hotels_by_area'], hotels_read(t.summary))}.")
     if len(missing := c[c["status"] == "not in the actual"]):          # named, as suppressed cells are
         names = missing["area_name"].astype(str) + " (" + missing["area_code"].astype(str) + ")"
         lines.append(f"{len(missing)} area(s) of the plan not in the actual file, their actual unknown: "
