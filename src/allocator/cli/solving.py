@@ -13,6 +13,7 @@ from allocator.data import prepare
 from allocator.dotted import given_on_command_line, parse_assignments
 from allocator.errors import CommandLineError, NotOptimalError, TimeLimitError, given_issue
 from allocator.excel import check_available
+from allocator.interpret import START
 from allocator.model import build_lp
 from allocator.output import check_target, echo, input_paths, output_lock
 from allocator.place import new_sites_line
@@ -87,6 +88,21 @@ def baseline_lines(s: dict, end: dict) -> list[str]:
     return lines
 
 
+def _basis_regions(regions, year: int) -> str:
+    """The highest and lowest regional rates on the pressure basis, now and at the end (regions.csv: its start rows
+    and ``year``'s); "" for a plan folder without them (written before start rows)."""
+    if "position" not in regions or "basis_total" not in regions:
+        return ""
+    parts = []
+    for when, rows in (("now", regions[regions["position"] == START]),
+                       (f"by {year}", regions[(regions["year"] == year) & (regions["position"] != START)])):
+        rate = (rows["basis_total"] / rows["population"] * 1e4).set_axis(rows["region"])
+        if rate.empty:
+            return ""
+        parts.append(f"{when} highest {rate.idxmax()} {rate.max():.1f}, lowest {rate.idxmin()} {rate.min():.1f}")
+    return "; regional rates " + "; ".join(parts)
+
+
 def headline_lines(plan, out: Path | None = None) -> list[str]:
     """A few readable lines: where things stand now and what the plan achieves."""
     s = plan.summary
@@ -98,18 +114,19 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         f"   build {s['build_seconds']:.2f}s, solve {s['solve_seconds']:.2f}s",
         f"Now:       {_fmt(start['dispersed'])} people in dispersal, {_fmt(start['contingency'])} in contingency (hotels); "
         f"{start['areas_over_cap']} area(s) over the cluster limit; {start['areas_hosting_nobody']} area(s) hosting nobody.",
-        f"           Regional rates per 10,000 residents: highest {hi0['region']} {hi0['rate_per_10k']:.1f}, "
+        f"           Regional rates per 10,000 residents{alone}: highest {hi0['region']} {hi0['rate_per_10k']:.1f}, "
         f"lowest {lo0['region']} {lo0['rate_per_10k']:.1f}.",
         f"By {end['year']}:   {_fmt(end['dispersed'])} in dispersal, {_fmt(end['contingency'])} in contingency; "
         f"{end['areas_over_cap']} area(s) over the cluster limit; {end['areas_hosting']} area(s) hosting.",
-        f"           Regional rates: highest {hi1['region']} {hi1['rate_per_10k']:.1f}, lowest {lo1['region']} "
+        f"           Regional rates{alone}: highest {hi1['region']} {hi1['rate_per_10k']:.1f}, lowest {lo1['region']} "
         f"{lo1['rate_per_10k']:.1f}; Gini of area rates{alone} {start['gini']:.3f} -> {end['gini']:.3f}.",
         f"Total cost over the plan: £{_fmt(end['total_cost_all_years'])}.",
     ]
     if "basis" in start:                 # the pressure basis beside dispersal alone
         b0, b1 = start["basis"], end["basis"]
         lines.insert(5, f"           On the pressure basis ({b0['pressure_basis']}): {_fmt(b0['total'])} people now, "
-                        f"{_fmt(b1['total'])} by {end['year']}; Gini of area rates {b0['gini']:.3f} -> {b1['gini']:.3f}.")
+                        f"{_fmt(b1['total'])} by {end['year']}; Gini of area rates {b0['gini']:.3f} -> {b1['gini']:.3f}"
+                        + _basis_regions(plan.regions, end["year"]) + ".")
     if "new_contingency" in end:
         lines.insert(4, f"           Of the contingency, {_fmt(end['new_contingency'])} in new sites beyond the open "
                         "hotel places.")
