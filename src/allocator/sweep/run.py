@@ -66,7 +66,7 @@ def read_point(folder: Path, pid: str) -> dict[str, Any] | None:
 #: Why a point file in the folder is not used, and the point solved again (:func:`_load_point`).
 STALE = {"unreadable": "damaged or unreadable",
          "outdated": "written by an allocator from before the table's pressure-basis figures (gini_final_basis, "
-                     "max_rate_per_10k_final_basis): its figures were on dispersal alone"}
+                     "max_rate_per_10k_final_basis): their figures were on dispersal alone"}
 
 
 def _load_point(folder: Path, pid: str) -> tuple[dict[str, Any] | None, str | None]:
