@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from allocator import load_scenario, solve
 from allocator.cli import cli
 from allocator.data import prepare
+from allocator.dotted import parse_assignment
 from allocator.fairness import ON_BASIS, on_basis
 from allocator.errors import ScenarioError
 from allocator.model import build_lp
@@ -140,6 +141,46 @@ def test_fairness_columns_are_on_the_pressure_basis(central, tmp_path):
     assert "gini_final_basis" in shown and "on the pressure basis, supported" in shown
 
 
+def test_every_point_is_the_plan_allocator_solve_gives(central, tmp_path):
+    """Trial 6 N1: the national LP has several equally good plans; warm-started, the sweep reported the figures of
+    another one than `allocator solve` gives (at 1 in 200 and 90% of central arrivals a highest basis rate of 49.41
+    where solve's plan has 47.99, a Gini of 0.5159 for 0.5164). docs/sweeps.md says the figures are solve's: by
+    default every point is now solved as solve solves it, and each fairness and cost column equals solve's."""
+    points = [{"policy.cluster_limit": 200, "demand.arrivals_scale": s} for s in (0.8, 0.9, 1.2)]
+    res = run_sweep(central, points, tmp_path, workers=1, progress=False)
+    table = res.table.set_index("demand.arrivals_scale")
+    assert not table["warm"].any()
+    for p in points:
+        row = table.loc[p["demand.arrivals_scale"]]
+        traj = solve(apply_params(central, p)).trajectory
+        last = traj.iloc[-1]
+        assert (row["gini_final_basis"], row["max_rate_per_10k_final_basis"], row["gini_final_dispersal"],
+                row["max_rate_per_10k_final_dispersal"], row["areas_over_cap_final"]) == (
+            last["basis_gini"], last["basis_max_rate_per_10k"], last["gini"], last["max_rate_per_10k"],
+            last["areas_over_cap"]), p
+        assert row["total_cost"] == round(float(traj["total_cost"].sum()), 2), p
+        assert (row["dispersed_final"], row["contingency_final"]) == (last["dispersed"], last["contingency"]), p
+
+
+def test_scale_keys_are_refused_by_update_with_the_setting_that_gives_the_point(central, tmp_path):
+    """Trial 6 P3: `allocator solve --set demand.arrivals_scale=0.9` said "unknown key (did you mean 'arrivals'?)".
+    The sweep's scale keys are not settings; update (and solve --set) now says so, and names the setting whose
+    value gives the sweep's point exactly."""
+    with pytest.raises(ScenarioError, match="a sweep-only key") as err:
+        central.update({"demand.arrivals_scale": 0.9})
+    said = err.value.issues[0].message
+    key, value = parse_assignment(said.split(": set ", 1)[1].removesuffix(" for the same scenario"))
+    assert central.update({key: value}).sha256 == apply_params(central, {"demand.arrivals_scale": 0.9}).sha256
+    with pytest.raises(ScenarioError, match="cost_per_place column"):
+        central.update({"costs.place_scale": 2})
+    result = CliRunner().invoke(cli, ["solve", str(REPO / "scenarios" / "uk-2025" / "central.yaml"), "--set",
+                                      "demand.arrivals_scale=0.9", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert ("option --set 'demand.arrivals_scale=0.9': a sweep-only key (multiplies every year's arrivals; "
+            "allocator sweep --set): set demand.arrivals={2026: 18720.0") in result.output
+    assert not (tmp_path / "p").exists()
+
+
 def test_a_point_recorded_without_its_basis_is_solved_again(example, tmp_path):
     """A point file from before the sweep recorded the pressure basis is not shown with figures on another
     basis: it is solved again, as a damaged one is."""
@@ -153,7 +194,15 @@ def test_a_point_recorded_without_its_basis_is_solved_again(example, tmp_path):
     path.write_text(json.dumps(old))
     again = run_sweep(example, points, tmp_path, workers=1, progress=False)
     assert (again.solved, again.skipped) == (1, 0)
+    assert again.stale == {"outdated": 1}                 # trial 6 P7: and the screen says why
     pd.testing.assert_frame_equal(results(again.table), results(first.table))
+    path.write_text(json.dumps(old))
+    shown = CliRunner().invoke(cli, ["sweep", str(EXAMPLE), "--set", "policy.cluster_limit=200", "--workers", "1",
+                                     "--out", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "1 points (1 solved now, 0 already done)" in shown.output
+    assert ("Solved again: 1 point file(s) already in " in shown.output
+            and "written by an allocator from before the table's pressure-basis figures" in shown.output)
 
 
 # --------------------------------------------------------------------------- warm starts
@@ -254,7 +303,7 @@ def test_structure_change_falls_back_to_cold_and_says_so(example):
 def test_no_basis_to_start_from_means_cold(tmp_path):
     sc = load_scenario(HIGH_CLOSED)                     # infeasible on purpose: no optimal basis
     res = run_sweep(sc, grid_points([parse_set("demand.arrivals_scale=0.8,1")]), tmp_path, workers=1,
-                    progress=False)
+                    progress=False, warm=True)
     t = res.table.set_index("demand.arrivals_scale")
     assert not t["warm"].any()
     assert t["warm_note"].str.contains("no optimal basis").all()
@@ -370,6 +419,10 @@ def test_cli_sweep_writes_the_table_and_resumes(tmp_path):
                                 "objective", "total_cost", "contingency_2030", "gini_final_basis",
                                 "gini_final_dispersal", "pressure_basis"} <= set(table.columns)
     second = runner.invoke(cli, args)
-    assert "(0 solved now, 4 already done)" in second.output
+    assert "(0 solved now, 4 already done)" in second.output and "Solved again" not in second.output
+    next((tmp_path / "points").glob("*.json")).write_text("{not json")
+    third = runner.invoke(cli, args)
+    assert "(1 solved now, 3 already done)" in third.output
+    assert f"Solved again: 1 point file(s) already in {tmp_path}/points, damaged or unreadable." in third.output
     bad = runner.invoke(cli, ["sweep", str(EXAMPLE), "--set", "policy.clusterlimit=1", "--out", str(tmp_path / "b")])
     assert bad.exit_code == 2 and "clusterlimit" in bad.output

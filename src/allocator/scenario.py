@@ -36,6 +36,7 @@ from allocator.excel import read_areas_sheet, split_sheet
 from allocator.inputs import MAX_TABLE_BYTES, MAX_YAML_BYTES  # noqa: F401 - the file limits, named here too (docs, tests)
 from allocator.inputs import read_csv_text, read_yaml, same_key
 from allocator.columns import AGREEMENT_COLUMNS, AREA_COLUMNS, COHORT_COLUMNS, MAX_PEOPLE, MAX_POUNDS  # noqa: F401
+from allocator.scales import VIRTUAL_KEYS, sweep_only
 from allocator.previous import check_previous, previous_year_issues, read_previous
 from allocator.tables import (OWN_PREFIX, Column, agreement_year_issues, as_text, issue_reporter, missing_columns,  # noqa: F401
                               parse_agreements, read_table, resolve_scenario_path, type_columns, unknown_columns)
@@ -310,7 +311,9 @@ class Scenario:
         """
         if not overrides:
             return self
-        for key in overrides:
+        for key, value in overrides.items():
+            if key in VIRTUAL_KEYS:                       # demand.arrivals_scale...: not a setting (allocator.scales)
+                raise ScenarioError(sweep_only(self, key, value, source))
             if key.split(".")[0] in TABLE_FILE_KEYS:
                 raise ScenarioError(Issue(source, f"'{key}' names a table file, which an override cannot change: "
                                                   "edit the YAML, or use with_areas / with_agreements in Python",

@@ -21,7 +21,7 @@ from allocator.output import check_target, echo, fmt, input_paths, safe_csv, wri
 from allocator.plan import read_plan
 from allocator.scenario import load_scenario
 from allocator.status import Status
-from allocator.sweep import VIRTUAL_KEYS, grid_points, lhs_points, parse_set, preview, run_sweep
+from allocator.sweep import STALE, VIRTUAL_KEYS, grid_points, lhs_points, parse_set, preview, run_sweep
 from allocator.uncertainty import (ArrivalModel, evaluate, fan_chart, parse_ceiling, robust_plan, streams,
                                    write_json)
 
@@ -66,7 +66,11 @@ kept in OUT/points/ and not solved again.
               help="Run on a Dask cluster (e.g. tcp://host:8786), or 'local' to start a Dask LocalCluster.")
 @click.option("--workers", type=click.IntRange(min=1), default=min(2, os.cpu_count() or 1), show_default=True,
               help="Local worker processes (1 = in this process), or LocalCluster workers with --scheduler local.")
-@click.option("--cold", is_flag=True, help="Solve every point from scratch (no warm starts).")
+@click.option("--warm/--cold", default=False, show_default=True,
+              help="--cold (the default) solves every point from scratch, as allocator solve does: its figures are "
+                   "those solve gives for the point. --warm starts each point from the base scenario's optimal "
+                   "basis: faster on large sweeps, the same objective, but where several plans are equally good "
+                   "(docs/model.md) the figures may be another one's (Gini, highest rate; cost after rounding).")
 @click.option("--no-verify", is_flag=True, help="Skip the independent verifier on each point (faster).")
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
               help="Times a failed task (a lost worker, a crashed process) is tried again.")
@@ -75,7 +79,7 @@ kept in OUT/points/ and not solved again.
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--debug", is_flag=True, help="Show the full Python traceback on error.")
 def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, scheduler: str | None, workers: int,
-          cold: bool, no_verify: bool, retries: int, out: Path, quiet: bool, debug: bool) -> None:
+          warm: bool, no_verify: bool, retries: int, out: Path, quiet: bool, debug: bool) -> None:
     """Solve SCENARIO over a grid of parameter values; write one table of headline results.
 
     One row per point: its parameters, status, whether it was warm-started,
@@ -92,7 +96,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
         how = {"design": f"lhs n={lhs} seed={seed}" if lhs else "grid", "sets": list(sets),
                "scheduler": scheduler or (f"{workers} local processes" if workers > 1 else "in process")}
         with given_on_command_line("--set", {a.key: text for a, text in zip(axes, sets)}, label="sweep"):
-            result = run_sweep(sc, points, out, workers=workers, scheduler=scheduler, warm=not cold,
+            result = run_sweep(sc, points, out, workers=workers, scheduler=scheduler, warm=warm,
                                verify=not no_verify, retries=retries, progress=not quiet, how=how)
         if quiet:
             return
@@ -103,12 +107,16 @@ def sweep(scenario: Path, sets: tuple[str, ...], lhs: int | None, seed: int, sch
         echo(f"Sweep of '{sc.name}': {len(result.table)} points ({result.solved} solved now, "
              f"{result.skipped} already done) in {result.seconds:.1f} s"
              + (f" ({rate:,.0f} points/min)" if rate == rate else "")
-             + f" on {where}; warm starts {'off' if cold else 'on'}.")
+             + f" on {where}; " + ("warm starts on." if warm else "each point solved as allocator solve solves it."))
+        for why, n in result.stale.items():
+            echo(f"Solved again: {n} point file(s) already in {out}/points, {STALE[why]}.")
         echo("Status: " + ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items())) + ".")
         t = result.table
-        if not t.empty and not cold:
-            echo(f"Warm-started: {int(t['warm'].sum())} of {len(t)} points (warm_note says why not, "
-                 "for the others).")
+        if not t.empty and warm:
+            echo(f"Warm-started: {int(t['warm'].sum())} of {len(t)} points (warm_note says why not, for the others). "
+                 "Where several plans are equally good, a warm-started point's figures (Gini, highest rate; cost "
+                 "after rounding) may be another one's than allocator solve gives: the objective is the same; "
+                 "without --warm they are solve's.")
         echo(preview(t, [a.key for a in axes]))
         echo(f"Table: {out}/results.parquet and {out}/results.csv")
 

@@ -36,9 +36,9 @@ from allocator.headline import headline
 from allocator.sweep.params import (VIRTUAL_KEYS, Axis, VirtualKey, apply_params, grid_points, lhs_points, parse_set,
                                     point_id)
 from allocator.sweep.point import TIMING_COLUMNS, _local, flatten, solve_point, structural_keys
-from allocator.sweep.run import (SWEEP_FILES, SweepResult, build_table, preview, read_point, run_sweep, write_point,
+from allocator.sweep.run import (STALE, SWEEP_FILES, SweepResult, build_table, preview, read_point, run_sweep, write_point,
                                  write_table)
 
-__all__ = ["SWEEP_FILES", "TIMING_COLUMNS", "VIRTUAL_KEYS", "Axis", "SweepResult", "VirtualKey", "_local",
+__all__ = ["STALE", "SWEEP_FILES", "TIMING_COLUMNS", "VIRTUAL_KEYS", "Axis", "SweepResult", "VirtualKey", "_local",
            "apply_params", "build_table", "flatten", "grid_points", "headline", "lhs_points", "parse_set", "point_id",
            "preview", "read_point", "run_sweep", "solve_point", "structural_keys", "write_point", "write_table"]

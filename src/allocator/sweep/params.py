@@ -12,53 +12,15 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from allocator.errors import CommandLineError, Issue, ScenarioError, given_issue
+from allocator.scales import VIRTUAL_KEYS, VirtualKey, scale_value  # noqa: F401 - VirtualKey: allocator.sweep
 from allocator.scenario import Scenario
-
-
-def _scale_arrivals(sc: Scenario, s: float) -> dict[str, Any]:
-    return {"demand.arrivals": {y: v * s for y, v in sc.config.demand.arrivals.items()}}
-
-
-def _scale_contingency(sc: Scenario, s: float) -> dict[str, Any]:
-    return {"costs.contingency_per_person_year": sc.config.costs.contingency_per_person_year * s}
-
-
-def _scale_columns(prefix: str, whole: bool = False) -> Callable[[pd.DataFrame, float], pd.DataFrame]:
-    def apply(areas: pd.DataFrame, s: float) -> pd.DataFrame:
-        out = areas.copy()
-        for col in [c for c in out.columns if c == prefix or c.startswith(prefix + "_")]:
-            out[col] = np.floor(out[col] * s + 1e-9) if whole else out[col] * s
-        return out
-    return apply
-
-
-@dataclass(frozen=True)
-class VirtualKey:
-    description: str
-    config: Callable[[Scenario, float], dict[str, Any]] | None = None      # -> dotted overrides
-    areas: Callable[[pd.DataFrame, float], pd.DataFrame] | None = None     # -> new areas table
-
-
-#: Keys that are not in the scenario file but scale something in it. Each takes a number >= 0 (1 = unchanged).
-VIRTUAL_KEYS: dict[str, VirtualKey] = {
-    "demand.arrivals_scale": VirtualKey("multiplies every year's arrivals", config=_scale_arrivals),
-    "costs.contingency_scale": VirtualKey("multiplies the cost of a person-year in hotels/contingency",
-                                          config=_scale_contingency),
-    "costs.place_scale": VirtualKey("multiplies every area's cost_per_place (all cohorts)",
-                                    areas=_scale_columns("cost_per_place")),
-    "areas.procurement_scale": VirtualKey("multiplies every area's procurement_per_year (all cohorts), "
-                                          "rounded down to whole bed spaces",
-                                          areas=_scale_columns("procurement_per_year", whole=True)),
-}
 
 
 def apply_params(scenario: Scenario, params: dict[str, Any]) -> Scenario:
@@ -70,7 +32,7 @@ def apply_params(scenario: Scenario, params: dict[str, Any]) -> Scenario:
     """
     virtual = {k: v for k, v in params.items() if k in VIRTUAL_KEYS}
     for key, value in virtual.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        if scale_value(value) is None:
             raise ScenarioError(Issue("sweep", f"{key} must be a number >= 0, got {value!r}", field=key))
     try:
         sc = scenario.update({k: v for k, v in params.items() if k not in VIRTUAL_KEYS}, source="sweep")

@@ -1,8 +1,9 @@
 """Solving one sweep point: a pure task, the same row wherever and however often it runs.
 
-:func:`solve_point` applies the point's parameters to the base scenario, solves it (warm
-from a cached model of the same structure when it can: :func:`structural_keys`), verifies
-the plan and returns its row of headline figures (:func:`allocator.headline.headline`);
+:func:`solve_point` applies the point's parameters to the base scenario, solves it (from scratch,
+as ``allocator solve`` does, by default; with ``warm``, from a cached model of the same structure
+when it can: :func:`structural_keys`), verifies the plan and returns its row of headline figures
+(:func:`allocator.headline.headline`);
 :func:`flatten` makes that row one line of the results table.
 """
 
@@ -117,12 +118,16 @@ def _shortfall(d: ModelData, lp: LinearProgram) -> dict[str, Any]:
     return out
 
 
-def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool = True,
+def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool = False,
                 verify: bool = True, structural: tuple[str, ...] = (), base_sha: str | None = None) -> dict[str, Any]:
     """Solve one sweep point and return its row of headline results.
 
     Pure and idempotent: the row depends only on ``base``, ``params`` and the
     options (timing columns apart), so a retried or repeated task is harmless.
+    Solved from scratch (the default), it is the plan ``allocator solve`` gives for the point; the
+    LP can have several equally good plans (docs/model.md), and a ``warm`` start may stop at
+    another of them: the same objective, other figures (Gini, highest rate, and, rounded to
+    whole people, the cost by up to some £10,000s).
     ``structural`` names the swept keys that change the model's structure
     (:func:`structural_keys`): the warm start begins from the optimal basis of
     the base scenario with this point's values of those keys. ``base_sha`` is
@@ -150,10 +155,10 @@ def solve_point(base: Scenario, params: dict[str, Any], pid: str, *, warm: bool 
                         f"{k}={v}" for k, v in reference.items())
             else:
                 row["warm_note"] = f"cold: {wr.note}"
-                raw = solve_cold(lp)
+                raw = solve_cold(lp, d)
         else:
-            row["warm_note"] = "cold: warm starts switched off"
-            raw = solve_cold(lp)
+            row["warm_note"] = "cold: solved as allocator solve solves it (warm starts off)"
+            raw = solve_cold(lp, d)
         row["simplex_iterations"] = int(raw.info.get("simplex_iterations", 0))
         row["solve_seconds"] = round(raw.seconds, 6)
         row["status"] = Status(raw.status).value

@@ -60,12 +60,27 @@ def write_point(folder: Path, row: dict[str, Any]) -> Path:
 def read_point(folder: Path, pid: str) -> dict[str, Any] | None:
     """A finished point, or ``None`` when it is missing, unreadable or lacks figures the table now has
     (:func:`allocator.sweep.point.current`): then it is solved again."""
+    return _load_point(folder, pid)[0]
+
+
+#: Why a point file in the folder is not used, and the point solved again (:func:`_load_point`).
+STALE = {"unreadable": "damaged or unreadable",
+         "outdated": "written by an allocator from before the table's pressure-basis figures (gini_final_basis, "
+                     "max_rate_per_10k_final_basis): their figures were on dispersal alone"}
+
+
+def _load_point(folder: Path, pid: str) -> tuple[dict[str, Any] | None, str | None]:
+    """:func:`read_point`'s point, and when there is none although the file is there, why (a key of :data:`STALE`)."""
     path = folder / "points" / f"{pid}.json"
+    if not path.exists():
+        return None, None
     try:                                            # a regular file only: something else there must not hang the sweep
         row = json.loads(read_file(path, MAX_JSON_BYTES, str(path), "a JSON file").decode("utf-8"))
     except (ScenarioError, ValueError):
-        return None
-    return row if isinstance(row, dict) and row.get("point_id") == pid and current(row) else None
+        return None, "unreadable"
+    if not (isinstance(row, dict) and row.get("point_id") == pid):
+        return None, "unreadable"
+    return (row, None) if current(row) else (None, "outdated")
 
 
 # --------------------------------------------------------------------------- the driver
@@ -77,6 +92,7 @@ class SweepResult:
     skipped: int                # points found finished in the folder and not solved again
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)   # points by status
+    stale: dict[str, int] = field(default_factory=dict)    # point files found but solved again, by why (STALE)
 
     @property
     def points_per_minute(self) -> float:
@@ -120,7 +136,7 @@ def _manifest(scenario: Scenario, axes_keys: list[str], points: list[dict], ids:
 
 
 def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | Path, *, workers: int = 2,
-              scheduler: str | None = None, warm: bool = True, verify: bool = True, retries: int = 2,
+              scheduler: str | None = None, warm: bool = False, verify: bool = True, retries: int = 2,
               progress: bool = True, on_point: Callable[[dict], None] | None = None,
               how: dict | None = None) -> SweepResult:
     """Solve every point not already finished in ``out`` and write the table.
@@ -135,7 +151,10 @@ def run_sweep(scenario: Scenario, points: Iterable[dict[str, Any]], out: str | P
     scheduler : ``None`` for local processes; a Dask scheduler address
         (``tcp://host:8786``) to run on that cluster; ``"local"`` to start a
         Dask ``LocalCluster`` of ``workers`` processes
-    warm : warm-start points whose model structure matches the base scenario
+    warm : warm-start points whose model structure matches the base scenario (faster on large sweeps; the
+        figures other than the objective may then be those of another, equally good plan than the one
+        ``allocator solve`` gives: see docs/sweeps.md). Off by default: every point is solved from
+        scratch, as ``allocator solve`` solves it
     verify : run the independent verifier on every optimal point
     retries : how many times a task that failed (an exception, a lost worker,
         a broken local pool) is tried again
@@ -195,8 +214,13 @@ def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], 
     atomic_write_bytes(folder / "sweep.json", _manifest(scenario, keys, points, ids,
                                                         {"warm": warm, "verify": verify,
                                                          "structural_keys": list(structural), **(how or {})}))
-    done = {pid for pid in ids if read_point(folder, pid) is not None}
+    found = {pid: _load_point(folder, pid) for pid in ids}
+    done = {pid for pid, (row, _) in found.items() if row is not None}
     todo = [pid for pid in ids if pid not in done]
+    stale: dict[str, int] = {}
+    for _, why in found.values():
+        if why is not None:
+            stale[why] = stale.get(why, 0) + 1
     counts: dict[str, int] = {}
     t0 = time.perf_counter()
 
@@ -223,7 +247,7 @@ def _sweep_into(folder: Path, scenario: Scenario, points: list[dict[str, Any]], 
     write_table(folder, table)
     all_counts = table["status"].value_counts().to_dict() if not table.empty else {}
     return SweepResult(table, folder, solved=len(todo), skipped=len(done), seconds=seconds,
-                       counts={str(k): int(v) for k, v in all_counts.items()})
+                       counts={str(k): int(v) for k, v in all_counts.items()}, stale=stale)
 
 
 def _run_processes(scenario: Scenario, tasks: list[tuple[str, dict]], finished: Callable[[dict], None],
