@@ -90,8 +90,8 @@ def baseline_lines(s: dict, end: dict) -> list[str]:
 
 def _basis_regions(regions, year: int) -> str:
     """The highest and lowest regional rates on the pressure basis, now and at the end (regions.csv: its start rows
-    and ``year``'s); "" for a plan folder without them (written before start rows)."""
-    if "position" not in regions or "basis_total" not in regions:
+    and ``year``'s); "" for a plan without them (written before start rows, or no regions table at all)."""
+    if regions is None or "position" not in regions or "basis_total" not in regions:
         return ""
     parts = []
     for when, rows in (("now", regions[regions["position"] == START]),
@@ -126,7 +126,7 @@ def headline_lines(plan, out: Path | None = None) -> list[str]:
         b0, b1 = start["basis"], end["basis"]
         lines.insert(5, f"           On the pressure basis ({b0['pressure_basis']}): {_fmt(b0['total'])} people now, "
                         f"{_fmt(b1['total'])} by {end['year']}; Gini of area rates {b0['gini']:.3f} -> {b1['gini']:.3f}"
-                        + _basis_regions(plan.regions, end["year"]) + ".")
+                        + _basis_regions(getattr(plan, "regions", None), end["year"]) + ".")
     if "new_contingency" in end:
         lines.insert(4, f"           Of the contingency, {_fmt(end['new_contingency'])} in new sites beyond the open "
                         "hotel places.")
