@@ -156,3 +156,20 @@ def test_cli_frontier_progressive_needs_steps(tmp_path):
     assert result.exit_code == 2, result.output
     assert "'objective.equity_steps'" in result.output and "needs equity_steps" in result.output
     assert not (tmp_path / "f").exists()
+
+
+@pytest.mark.parametrize(("measure", "unit"), [
+    ("l1", "people away from their fair share"),
+    ("minmax", "people above an even spread at the top rate"),
+    ("progressive", "person-years from the fair share, step-weighted")])
+def test_the_chart_names_what_its_measure_counts(example, measure: str, unit: str, monkeypatch, tmp_path) -> None:
+    """The chart's axis said "people above an even spread" for the progressive measure, which counts person-years
+    away from the fair share weighted by the steps (sweep-basis helper's finding); each measure names its own."""
+    from matplotlib.figure import Figure
+
+    labels = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, path, **kw: labels.append(fig.axes[0].get_xlabel()))
+    steps = [{"from": 1.0, "weight": 1}, {"from": 1.5, "weight": 3}] if measure == "progressive" else None
+    compute_frontier(example.with_objective(equity_measure=measure, equity_weight=100, equity_steps=steps), points=3,
+                     measure=measure).plot(tmp_path / "f.png")
+    assert labels == [f"Unfairness: {unit}, a year (thousands)"]

@@ -211,8 +211,8 @@ class Frontier:
         for _, r in t.iloc[:: max(1, len(t) // 5)].iterrows():
             ax.annotate(f"Gini {r['gini_final_basis']:.2f}", (r["deviation_per_year"] / 1e3, r["cost_per_year"] / 1e6),
                         textcoords="offset points", xytext=(6, 6), fontsize=7, color="#555555")
-        unit = "people away from their fair share" if self.measure == "l1" else "people above an even spread"
-        ax.set_xlabel(f"Unfairness: {unit}, average per year (thousands)")
+        unit = UNITS[self.measure]
+        ax.set_xlabel(f"Unfairness: {unit}, a year (thousands)")
         ax.set_ylabel("Cost per year (£ million)")
         ax.set_title(f"What fairness costs: {self.scenario_name}\n"
                      f"({self.years[0]}-{self.years[-1]}, {self.measure} measure; "
@@ -225,6 +225,11 @@ class Frontier:
         fig.savefig(path)
         return Path(path)
 
+
+#: What each measure counts, for the chart's axis (docs/frontier.md gives the formulas).
+UNITS = {"l1": "people away from their fair share",
+         "minmax": "people above an even spread at the top rate",
+         "progressive": "person-years from the fair share, step-weighted"}
 
 def _row(e: EquityLP, raw, label: str, eps: float | None) -> dict:
     d, lp = e.d, e.lp
