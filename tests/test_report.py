@@ -154,6 +154,11 @@ def test_regional_reports(uk, tmp_path: Path) -> None:
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))   # and the marker
     assert len(files) == len(regions) + 1 and "index.html" in files
     index = (out / "index.html").read_text(encoding="utf-8")
+    final = int(alloc["year"].max())         # the index counts dispersal alone, and says so (trial 5, report-basis)
+    assert f'<th class="num">In dispersal now</th><th class="num">In dispersal, end of {final}</th>' in index
+    north_west = int(alloc.loc[(alloc["region"] == "North West") & (alloc["year"] == final), "stock"].sum())
+    assert re.search(rf'North West</a></td><td class="num">\d+</td><td class="num">[\d,]+</td><td class="num">'
+                     rf'{north_west:,}</td>', index)
     for region in regions:
         slug = re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
         html = (out / f"{slug}.html").read_text(encoding="utf-8")
