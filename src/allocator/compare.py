@@ -303,6 +303,12 @@ def plan_totals(plans: list[Plan], names: list[str]) -> pd.DataFrame:
     })
 
 
+def shared_span(totals: pd.DataFrame) -> tuple[int, int] | None:
+    """The first and last year every plan of :func:`plan_totals` covers; None where they share none."""
+    first, last = int(totals["first_year"].max()), int(totals["last_year"].min())
+    return (first, last) if first <= last else None
+
+
 def totals_line(totals: pd.DataFrame) -> str:
     """The total-cost sentence of a comparison: over the years, named; where the plans cover different years,
     each plan's own years and then the years they share, which are the ones to compare."""
@@ -318,11 +324,11 @@ def totals_line(totals: pd.DataFrame) -> str:
         return f"Total cost over {spans[0]}: {money('total_cost_all_years')}."
     own = ", ".join(f"{r['plan']} {fmt(r['total_cost_all_years'], 'money')} ({span})"
                     for (_, r), span in zip(totals.iterrows(), spans))
-    first, last = int(totals["first_year"].max()), int(totals["last_year"].min())
-    if first > last:
+    span = shared_span(totals)
+    if span is None:
         return f"Total cost over each plan's own years: {own}. The plans share no year, so their costs do not compare."
     return (f"Total cost over each plan's own years: {own}. They cover different years: over the years they share, "
-            f"{year_span(first, last)}: {money('total_cost_shared_years')}.")
+            f"{year_span(*span)}: {money('total_cost_shared_years')}.")
 
 
 def _trajectory_table(plans: list[Plan], names: list[str], years: list, bases: list[str]) -> pd.DataFrame:

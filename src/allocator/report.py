@@ -28,7 +28,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from allocator import charts
-from allocator.compare import Comparison, compare_plans
+from allocator.compare import Comparison, compare_plans, shared_span
 from allocator.fairness import DISPERSAL, ON_BASIS, basis_name, headline_on_basis, on_basis
 from allocator.hexmap import FULFILMENT_CLASSES, FULFILMENT_UNDEFINED, FULFILMENT_UNKNOWN, RATE_CLASSES, \
     fulfilment_colour, hex_map, shaded_map
@@ -210,12 +210,12 @@ def _cost_delta(v: _View, total: float) -> tuple[str, str]:
     mine, theirs = v.cmp.totals.iloc[0], v.cmp.totals.iloc[1]
     if (mine["first_year"], mine["last_year"]) == (theirs["first_year"], theirs["last_year"]):
         return _delta(total, float(theirs["total_cost_all_years"]), "money", v.compare_label, True)
-    first, last = int(max(mine["first_year"], theirs["first_year"])), int(min(mine["last_year"], theirs["last_year"]))
-    if first > last:
+    span = shared_span(v.cmp.totals)
+    if span is None:
         return f"{v.compare_label} covers other years: not compared", ""
     text, tone = _delta(float(mine["total_cost_shared_years"]), float(theirs["total_cost_shared_years"]), "money",
                         v.compare_label, True)
-    return f"{text} over {year_span(first, last)}, the years both cover", tone
+    return f"{text} over {year_span(*span)}, the years both cover", tone
 
 
 #: The spread of people between areas (allocator.fairness): on the plan's basis, and on dispersal alone.
